@@ -1,0 +1,161 @@
+"""Correlation chains: the events of one correlation id as a causal tree with timing.
+
+:func:`build_chain` turns the events (and dead letters) of one correlation id into a
+:class:`Chain`: events in causal order (parents before children, siblings by time), the
+parent -> child edges with the latency of each hop, the slowest hop, and what is odd
+about it (an event whose cause was never seen, a duplicate delivery, a failed step).
+The same function serves the command line (events read from the log) and the window
+(events held in a :class:`ChainIndex`).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.core.deadletters import DeadLetter
+from monitor.core.envelope import Envelope
+
+
+@dataclass(frozen=True, slots=True)
+class ChainEdge:
+    parent_id: str
+    child_id: str
+    latency_ms: float | None  # None when either side has no time
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"parent": self.parent_id, "child": self.child_id, "latency_ms": self.latency_ms}
+
+
+@dataclass(slots=True)
+class Chain:
+    correlation_id: str
+    events: list[Envelope]  # causal order, one per event id
+    edges: list[ChainEdge]
+    depth: dict[str, int]  # event id -> depth in the tree (roots are 0)
+    duplicates: dict[str, int] = field(default_factory=dict)  # event id -> extra deliveries
+    orphans: list[str] = field(default_factory=list)  # events whose cause was never seen
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    @property
+    def slowest(self) -> ChainEdge | None:
+        timed = [e for e in self.edges if e.latency_ms is not None]
+        return max(timed, key=lambda e: e.latency_ms or 0.0) if timed else None
+
+    @property
+    def duration_ms(self) -> float | None:
+        times = [e.time for e in self.events if e.time is not None]
+        return (max(times) - min(times)) * 1000.0 if times else None
+
+    def to_dict(self) -> dict[str, Any]:
+        slowest = self.slowest
+        return {
+            "correlation_id": self.correlation_id,
+            "events": [
+                {
+                    **e.to_dict(),
+                    "depth": self.depth.get(e.id, 0),
+                    "duplicates": self.duplicates.get(e.id, 0),
+                }
+                for e in self.events
+            ],
+            "edges": [edge.to_dict() for edge in self.edges],
+            "slowest_edge": slowest.to_dict() if slowest else None,
+            "duration_ms": self.duration_ms,
+            "orphans": list(self.orphans),
+            "dead_letters": [d.to_dict() for d in self.dead_letters],
+        }
+
+
+def build_chain(
+    correlation_id: str,
+    events: Iterable[Envelope],
+    dead_letters: Sequence[DeadLetter] = (),
+) -> Chain:
+    """Order ``events`` causally and link them. Repeated ids count as duplicates."""
+    by_id: dict[str, Envelope] = {}
+    duplicates: dict[str, int] = {}
+    for e in events:
+        if e.id in by_id:
+            duplicates[e.id] = duplicates.get(e.id, 0) + 1
+        else:
+            by_id[e.id] = e
+    children: dict[str | None, list[Envelope]] = {}
+    orphans: list[str] = []
+    for e in by_id.values():
+        parent = e.causation_id if e.causation_id in by_id and e.causation_id != e.id else None
+        if e.causation_id and parent is None:
+            orphans.append(e.id)
+        children.setdefault(parent, []).append(e)
+
+    def by_time(e: Envelope) -> float:
+        return e.time if e.time is not None else float("inf")
+
+    ordered: list[Envelope] = []
+    depth: dict[str, int] = {}
+    edges: list[ChainEdge] = []
+    stack = [(e, 0) for e in sorted(children.get(None, []), key=by_time, reverse=True)]
+    while stack:  # depth-first, iterative: a chain can be long
+        e, d = stack.pop()
+        if e.id in depth:
+            continue
+        depth[e.id] = d
+        ordered.append(e)
+        for child in sorted(children.get(e.id, []), key=by_time, reverse=True):
+            latency = None
+            if child.time is not None and e.time is not None:
+                latency = round((child.time - e.time) * 1000.0, 3)
+            edges.append(ChainEdge(e.id, child.id, latency))
+            stack.append((child, d + 1))
+    # A causation cycle (bad data) leaves events unreached: show them as roots.
+    for e in sorted(by_id.values(), key=by_time):
+        if e.id not in depth:
+            depth[e.id] = 0
+            ordered.append(e)
+    position = {e.id: i for i, e in enumerate(ordered)}
+    edges.sort(key=lambda edge: position[edge.child_id])
+    return Chain(correlation_id, ordered, edges, depth, duplicates, orphans, list(dead_letters))
+
+
+class ChainIndex:
+    """The most recent chains in memory, for the live view: at most ``max_chains`` chains
+    of at most ``max_events`` events each; the least recently touched chain goes first."""
+
+    def __init__(self, max_chains: int = 5000, max_events: int = 500) -> None:
+        self.max_chains = max_chains
+        self.max_events = max_events
+        self._events: OrderedDict[str, list[Envelope]] = OrderedDict()
+        self._letters: dict[str, list[DeadLetter]] = {}
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def add(self, events: Iterable[Envelope]) -> None:
+        for e in events:
+            key = e.chain_id
+            bucket = self._events.get(key)
+            if bucket is None:
+                bucket = self._events[key] = []
+                if len(self._events) > self.max_chains:
+                    old, _ = self._events.popitem(last=False)
+                    self._letters.pop(old, None)
+            else:
+                self._events.move_to_end(key)
+            if len(bucket) < self.max_events:
+                bucket.append(e)
+
+    def add_dead_letter(self, letter: DeadLetter) -> None:
+        key = letter.event.chain_id
+        if key in self._events:
+            self._letters.setdefault(key, []).append(letter)
+
+    def chain(self, correlation_id: str) -> Chain | None:
+        events = self._events.get(correlation_id)
+        if events is None:
+            return None
+        return build_chain(correlation_id, events, self._letters.get(correlation_id, []))
+
+    def recent_ids(self, n: int = 50) -> list[str]:
+        return list(self._events)[-n:][::-1]

@@ -1,0 +1,102 @@
+"""Dead letters: events a handler could not process after its last attempt.
+
+A :class:`DeadLetter` keeps the event as it was, who failed on it, why, and what has been
+done with it since. Its status moves from ``pending`` to ``replayed`` or ``discarded``;
+every replay or discard is kept as a :class:`DeadLetterAction` in the log's audit trail.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from monitor.core.envelope import Envelope, format_time, new_event_id, now
+
+Status = Literal["pending", "replayed", "discarded"]
+STATUSES: tuple[Status, ...] = ("pending", "replayed", "discarded")
+
+# Headers a replayed event carries, so a consumer can tell a replay from the first delivery
+# and drop a duplicate it already processed.
+REPLAY_HEADER = "eventflow-replay-of"
+REPLAY_COUNT_HEADER = "eventflow-replay-count"
+
+
+@dataclass(slots=True)
+class DeadLetter:
+    """An event that could not be processed, with the reason and its history."""
+
+    event: Envelope
+    reason: str
+    original_topic: str | None
+    handler: str | None = None
+    traceback: str | None = None
+    attempts: int = 1
+    id: str = field(default_factory=new_event_id)
+    created_at: float = field(default_factory=now)
+    status: Status = "pending"
+    replay_count: int = 0
+    # The failure's shape, for grouping: exception class plus the message with its
+    # numbers and ids blanked out, so a thousand "order 123 not found" make one group.
+    reason_group: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.reason_group:
+            self.reason_group = reason_shape(self.reason)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` output shape of a dead letter."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "reason": self.reason,
+            "reason_group": self.reason_group,
+            "handler": self.handler,
+            "attempts": self.attempts,
+            "original_topic": self.original_topic,
+            "created_at": format_time(self.created_at),
+            "replay_count": self.replay_count,
+            "traceback": self.traceback,
+            "event": self.event.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterAction:
+    """One replay or discard of a dead letter: when, where to, and how it went."""
+
+    dead_letter_id: str
+    action: Literal["replay", "discard"]
+    at: float
+    target: str | None
+    result: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dead_letter_id": self.dead_letter_id,
+            "action": self.action,
+            "at": format_time(self.at),
+            "target": self.target,
+            "result": self.result,
+        }
+
+
+def describe_exception(exc: BaseException) -> tuple[str, str]:
+    """(reason, traceback text) for a handler's exception."""
+    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return reason, tb
+
+
+_VARIABLE_PARTS = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"  # uuids
+    r"|0x[0-9a-fA-F]+"  # hex numbers
+    r"|\d+(?:\.\d+)?"  # numbers
+    r"|'[^']*'|\"[^\"]*\""  # quoted values
+)
+
+
+def reason_shape(reason: str) -> str:
+    """The reason with ids, numbers and quoted values replaced by ``…``, for grouping."""
+    return _VARIABLE_PARTS.sub("…", reason)[:300]

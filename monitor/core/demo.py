@@ -1,0 +1,302 @@
+"""The demo shop: a small order flow on the embedded bus, so there is always something live.
+
+Services are bus handlers, each doing one step of an order:
+
+* the storefront publishes ``OrderPlaced`` on ``orders.placed`` at ``rate`` orders/s;
+* payments turns it into ``PaymentAuthorized`` (``payments.authorized``) or, now and then,
+  ``PaymentFailed`` (``payments.failed``);
+* the warehouse reserves stock, ``InventoryReserved`` (``inventory.reserved``). It times
+  out now and then (retried, usually recovered) and always fails on the discontinued
+  product (a dead letter after the last retry);
+* shipping sends the parcel, ``OrderShipped`` (``shipping.shipped``).
+
+Payments sometimes delivers its event twice, as an at-least-once transport would; the
+warehouse and shipping are wrapped in the idempotency guard, so the repeat is skipped and
+counted. Each step waits a few milliseconds before publishing, so chains have real timing.
+The scenario (products, failure rates, delays) is read from ``resources/demo/shop.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.core.bus import EventBus, RetryPolicy
+from monitor.core.envelope import Envelope, now
+from monitor.core.idempotency import IdempotencyGuard
+from monitor.core.resources import resource
+
+log = logging.getLogger(__name__)
+
+TOPICS = (
+    "orders.placed",
+    "payments.authorized",
+    "payments.failed",
+    "inventory.reserved",
+    "shipping.shipped",
+)
+
+
+class WarehouseTimeout(Exception):
+    """The warehouse did not answer in time (transient: a retry usually works)."""
+
+
+class UnknownProduct(Exception):
+    """The product is not stocked any more (permanent: ends as a dead letter)."""
+
+
+@dataclass(slots=True)
+class Scenario:
+    source: str = "demo-shop"
+    products: list[dict[str, Any]] = field(
+        default_factory=lambda: [{"sku": "SKU-100", "name": "Espresso beans", "price": 24.9}]
+    )
+    customers: list[str] = field(default_factory=lambda: ["c-1001"])
+    payment_decline_rate: float = 0.08
+    warehouse_timeout_rate: float = 0.15
+    poison_sku: str = "SKU-999"
+    poison_sku_rate: float = 0.03
+    duplicate_delivery_rate: float = 0.04
+    step_delay_ms: tuple[float, float] = (2.0, 12.0)
+    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(3, 0.02, 0.5))
+
+    @classmethod
+    def load(cls, path: str | None = None) -> Scenario:
+        """Read the scenario file; on a missing or broken file, log why and use defaults."""
+        file = resource("demo", "shop.json") if path is None else path
+        try:
+            with open(file, encoding="utf-8") as f:
+                raw = json.load(f)
+            retry = raw.get("retry", {})
+            lo, hi = raw.get("step_delay_ms", [2, 12])
+            return cls(
+                source=str(raw.get("source", "demo-shop")),
+                products=list(raw["products"]),
+                customers=[str(c) for c in raw["customers"]],
+                payment_decline_rate=float(raw.get("payment_decline_rate", 0.08)),
+                warehouse_timeout_rate=float(raw.get("warehouse_timeout_rate", 0.15)),
+                poison_sku=str(raw.get("poison_sku", "SKU-999")),
+                poison_sku_rate=float(raw.get("poison_sku_rate", 0.03)),
+                duplicate_delivery_rate=float(raw.get("duplicate_delivery_rate", 0.04)),
+                step_delay_ms=(float(lo), float(hi)),
+                retry=RetryPolicy(
+                    int(retry.get("max_attempts", 3)),
+                    float(retry.get("base_delay", 0.02)),
+                    float(retry.get("max_delay", 0.5)),
+                ),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("demo scenario %s unusable (%s); using built-in defaults", file, exc)
+            return cls()
+
+
+class DemoShop:
+    """The demo services on ``bus``. :meth:`start` subscribes them and starts orders."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        *,
+        rate: float = 20.0,
+        guard: IdempotencyGuard | None = None,
+        scenario: Scenario | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if rate < 0:
+            raise ValueError("the demo rate cannot be negative")
+        self.bus = bus
+        self.rate = rate
+        self.guard = guard or IdempotencyGuard()
+        self.scenario = scenario or Scenario.load()
+        self.orders_placed = 0
+        self._rng = random.Random(seed)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._generator: asyncio.Task[None] | None = None
+        self._subscribed = False
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def subscribe_services(self) -> None:
+        """Register the payment, warehouse and shipping handlers (idempotent)."""
+        if self._subscribed:
+            return
+        self._subscribed = True
+        retry = self.scenario.retry
+        self.bus.subscribe("orders.placed", self.take_payment, name="payments", retry=retry)
+        self.bus.subscribe(
+            "payments.authorized",
+            self.guard.once("warehouse", self.reserve_inventory),
+            name="warehouse",
+            retry=retry,
+        )
+        self.bus.subscribe(
+            "inventory.reserved",
+            self.guard.once("shipping", self.ship_order),
+            name="shipping",
+            retry=retry,
+        )
+
+    def start(self) -> None:
+        """Subscribe the services and start placing orders at :attr:`rate` per second."""
+        self.subscribe_services()
+        if self._generator is None:
+            self._generator = asyncio.get_running_loop().create_task(
+                self._place_orders(), name="eventflow-demo-orders"
+            )
+
+    async def stop_placing(self) -> None:
+        """Stop placing new orders; steps of orders already placed go on."""
+        if self._generator is not None:
+            self._generator.cancel()
+            await asyncio.gather(self._generator, return_exceptions=True)
+            self._generator = None
+
+    async def stop(self) -> None:
+        """Stop placing orders and cancel steps still waiting to publish."""
+        tasks = list(self._tasks)
+        if self._generator is not None:
+            tasks.append(self._generator)
+            self._generator = None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def settle(self) -> None:
+        """Wait until every step already started has published (for a clean summary)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.bus.drain()
+        if self._tasks:
+            await self.settle()
+
+    # -- the storefront ---------------------------------------------------------------
+
+    async def _place_orders(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            if self.rate <= 0:
+                await asyncio.sleep(0.2)
+                next_at = loop.time()
+                continue
+            # Place as many orders as the clock says are due, so a high rate is met even
+            # though one sleep is far longer than the gap between two orders.
+            now = loop.time()
+            due = 0
+            while next_at <= now and due < 10_000:
+                next_at += 1.0 / self.rate
+                due += 1
+            for _ in range(due):
+                await self.place_order()
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+
+    async def place_order(self) -> Envelope:
+        s = self.scenario
+        if self._rng.random() < s.poison_sku_rate:
+            product = next((p for p in s.products if p["sku"] == s.poison_sku), s.products[-1])
+        else:
+            regular = [p for p in s.products if p["sku"] != s.poison_sku] or s.products
+            product = self._rng.choice(regular)
+        quantity = self._rng.randint(1, 3)
+        self.orders_placed += 1
+        order_id = f"ord-{self.orders_placed:06d}-{self._rng.randrange(16**4):04x}"
+        event = Envelope(
+            type="OrderPlaced",
+            source=s.source + "/storefront",
+            subject=order_id,
+            key=order_id,
+            data={
+                "orderId": order_id,
+                "customerId": self._rng.choice(s.customers),
+                "items": [{"sku": product["sku"], "name": product["name"], "qty": quantity}],
+                "total": round(float(product["price"]) * quantity, 2),
+                "currency": "EUR",
+            },
+        )
+        event.correlation_id = event.id  # the order's first event starts its chain
+        return await self.bus.publish(event, "orders.placed")
+
+    # -- the services -----------------------------------------------------------------
+
+    def _later(self, event: Envelope, topic: str, *, twice: bool = False) -> None:
+        """Publish ``event`` after a few milliseconds, without holding up the handler.
+
+        The task copies the handler's context, so the bus still links the event to the
+        one being handled (correlation and causation).
+        """
+        lo, hi = self.scenario.step_delay_ms
+        delay = self._rng.uniform(lo, hi) / 1000.0
+
+        async def publish() -> None:
+            await asyncio.sleep(delay)
+            event.time = now()  # the step happened now, after its processing delay
+            await self.bus.publish(event, topic)
+            if twice:  # an at-least-once transport delivering the same event again
+                await asyncio.sleep(delay / 2)
+                await self.bus.publish(event, topic)
+
+        task = asyncio.get_running_loop().create_task(publish())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _next(self, order: Envelope, type_: str, service: str, data: dict[str, Any]) -> Envelope:
+        return Envelope(
+            type=type_,
+            source=f"{self.scenario.source}/{service}",
+            subject=order.subject,
+            key=order.key,
+            data={"orderId": (order.data or {}).get("orderId"), **data},
+        )
+
+    async def take_payment(self, order: Envelope) -> None:
+        data = order.data or {}
+        if self._rng.random() < self.scenario.payment_decline_rate:
+            reply = self._next(
+                order,
+                "PaymentFailed",
+                "payments",
+                {"reason": "card declined", "amount": data.get("total")},
+            )
+            self._later(reply, "payments.failed")
+            return
+        reply = self._next(
+            order,
+            "PaymentAuthorized",
+            "payments",
+            {
+                "amount": data.get("total"),
+                "items": data.get("items", []),
+                "authorization": f"auth-{self._rng.randrange(16**6):06x}",
+            },
+        )
+        twice = self._rng.random() < self.scenario.duplicate_delivery_rate
+        self._later(reply, "payments.authorized", twice=twice)
+
+    async def reserve_inventory(self, payment: Envelope) -> None:
+        items = (payment.data or {}).get("items", [])
+        for item in items:
+            if item.get("sku") == self.scenario.poison_sku:
+                raise UnknownProduct(f"product {item.get('sku')} is not stocked in any warehouse")
+        if self._rng.random() < self.scenario.warehouse_timeout_rate:
+            raise WarehouseTimeout("warehouse eu-west did not answer within 200 ms")
+        reply = self._next(
+            payment, "InventoryReserved", "warehouse", {"items": items, "warehouse": "eu-west"}
+        )
+        self._later(reply, "inventory.reserved")
+
+    async def ship_order(self, reservation: Envelope) -> None:
+        reply = self._next(
+            reservation,
+            "OrderShipped",
+            "shipping",
+            {
+                "carrier": self._rng.choice(["DHL", "UPS", "PostNL"]),
+                "trackingNumber": f"TRK{self._rng.randrange(10**9):09d}",
+            },
+        )
+        self._later(reply, "shipping.shipped")

@@ -1,0 +1,147 @@
+"""The event envelope: one shape for every event, whatever its source.
+
+An :class:`Envelope` carries the CloudEvents 1.0 attributes (``id``, ``type``, ``source``,
+``specversion``, ``time``, ``datacontenttype``, ``subject``, ``data``), the two ids that
+link events into chains (``correlation_id``, ``causation_id``) and where the record came
+from (``topic``, ``partition``, ``offset``, ``key``, ``headers``).
+
+A record that could not be decoded is still an envelope: ``malformed`` is true, ``error``
+says why, and ``raw`` keeps the bytes as they arrived so nothing is lost.
+
+``time`` is kept as float seconds since the epoch (UTC) because stats and chain latencies
+do arithmetic on it on the hot path; it is rendered as RFC 3339 only for output.
+"""
+
+from __future__ import annotations
+
+import base64
+import time as _time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+SPECVERSION = "1.0"
+JSON_CONTENT_TYPE = "application/json"
+
+
+def new_event_id() -> str:
+    """A fresh, globally unique event id."""
+    return str(uuid.uuid4())
+
+
+def now() -> float:
+    """Wall-clock time in epoch seconds, the unit of :attr:`Envelope.time`."""
+    return _time.time()
+
+
+def format_time(ts: float | None) -> str | None:
+    """Epoch seconds -> RFC 3339 in UTC with millisecond precision (``...Z``)."""
+    if ts is None:
+        return None
+    try:
+        dt = datetime.fromtimestamp(ts, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(text: str | None) -> float | None:
+    """RFC 3339 / ISO 8601 text -> epoch seconds; ``None`` when it is not a timestamp.
+
+    A timestamp without a zone is taken as UTC, as CloudEvents requires a zone anyway.
+    """
+    if not text or len(text) > 64:
+        return None
+    try:
+        dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    try:
+        return dt.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+@dataclass(slots=True)
+class Envelope:
+    """One event. See the module docstring for what each group of fields means."""
+
+    type: str
+    source: str
+    id: str = field(default_factory=new_event_id)
+    time: float | None = field(default_factory=now)
+    data: Any = None
+    subject: str | None = None
+    datacontenttype: str | None = JSON_CONTENT_TYPE
+    specversion: str = SPECVERSION
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    malformed: bool = False
+    error: str | None = None
+    raw: bytes | None = None
+    # CloudEvents extension attributes other than the ones modelled above.
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def chain_id(self) -> str:
+        """The id that groups this event with its relatives: the correlation id, or its own id."""
+        return self.correlation_id or self.id
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (the ``--json`` output shape). ``raw`` is base64 when present."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "source": self.source,
+            "specversion": self.specversion,
+            "time": format_time(self.time),
+            "datacontenttype": self.datacontenttype,
+            "subject": self.subject,
+            "data": self.data,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "key": self.key,
+            "headers": dict(self.headers),
+            "extensions": dict(self.extensions),
+            "malformed": self.malformed,
+            "error": self.error,
+            "raw": base64.b64encode(self.raw).decode("ascii") if self.raw is not None else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Envelope:
+        """Inverse of :meth:`to_dict`. Missing fields take their defaults."""
+        raw = d.get("raw")
+        t = d.get("time")
+        return cls(
+            id=str(d.get("id") or new_event_id()),
+            type=str(d.get("type") or ""),
+            source=str(d.get("source") or ""),
+            specversion=str(d.get("specversion") or SPECVERSION),
+            time=parse_time(t) if isinstance(t, str) else (float(t) if t is not None else None),
+            datacontenttype=d.get("datacontenttype"),
+            subject=d.get("subject"),
+            data=d.get("data"),
+            correlation_id=d.get("correlation_id"),
+            causation_id=d.get("causation_id"),
+            topic=d.get("topic"),
+            partition=d.get("partition"),
+            offset=d.get("offset"),
+            key=d.get("key"),
+            headers=dict(d.get("headers") or {}),
+            extensions=dict(d.get("extensions") or {}),
+            malformed=bool(d.get("malformed", False)),
+            error=d.get("error"),
+            raw=base64.b64decode(raw) if isinstance(raw, str) else None,
+        )

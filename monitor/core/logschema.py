@@ -1,0 +1,164 @@
+"""The event log's SQLite schema, its version, and the migrations between versions.
+
+The schema version lives in ``PRAGMA user_version``. :func:`migrate` brings a database of
+any older version up to :data:`SCHEMA_VERSION`, one step at a time, each step in its own
+transaction; a database from a newer version of the app is refused rather than damaged.
+
+Why the correlation index is on ``corr_key`` (a CRC-32 of the chain id) rather than on
+the id text: an index of random 36-character strings costs about a third of the insert
+rate, a 4-byte integer much less, and a lookup filters on both columns so a hash
+collision only costs a row read.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from collections.abc import Callable
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+
+class LogError(Exception):
+    """The event log cannot be used; the message says why and what to do."""
+
+
+def corr_key(chain_id: str) -> int:
+    """The integer the correlation index is keyed on."""
+    return zlib.crc32(chain_id.encode("utf-8", "surrogatepass"))
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.table("events").create(
+        {
+            "seq": int,  # log order
+            "id": str,
+            "type": str,
+            "source": str,
+            "time": float,
+            "correlation_id": str,
+            "causation_id": str,
+            "corr_key": int,
+            "topic": str,
+            "partition": int,
+            "offset": int,
+            "key": str,
+            "headers": str,  # JSON object, NULL when empty
+            "data": str,  # JSON
+            "error": str,  # set exactly when the record was malformed
+            "raw": bytes,  # kept for malformed and non-JSON records
+            # The attributes that rarely differ from their defaults (specversion,
+            # datacontenttype, subject, extensions), as one JSON object or NULL: each
+            # column costs insert time on the hot path.
+            "extra": str,
+            "logged_at": float,
+        },
+        pk="seq",
+        not_null={"id", "logged_at"},
+    )
+    db.table("events").create_index(["corr_key"], index_name="events_by_corr_key")
+    # logged_at only grows, so this index is appended to, not shuffled: cheap to keep.
+    db.table("events").create_index(["logged_at"], index_name="events_by_logged_at")
+
+    db.table("dead_letters").create(
+        {
+            "id": str,
+            "status": str,
+            "reason": str,
+            "reason_group": str,
+            "handler": str,
+            "traceback": str,
+            "attempts": int,
+            "original_topic": str,
+            "created_at": float,
+            "replay_count": int,
+            "event_id": str,
+            "correlation_id": str,
+            "corr_key": int,
+            "event": str,  # the envelope as JSON (Envelope.to_dict)
+        },
+        pk="id",
+        not_null={"status", "created_at"},
+    )
+    db.table("dead_letters").create_index(["status", "created_at"], index_name="dl_by_status")
+    db.table("dead_letters").create_index(["corr_key"], index_name="dead_letters_by_corr_key")
+
+    db.table("dead_letter_actions").create(
+        {
+            "seq": int,
+            "dead_letter_id": str,
+            "action": str,
+            "at": float,
+            "target": str,
+            "result": str,
+        },
+        pk="seq",
+        foreign_keys=[("dead_letter_id", "dead_letters", "id")],
+    )
+    db.table("dead_letter_actions").create_index(["dead_letter_id"], index_name="actions_by_dl")
+
+    # Idempotency: which handler has already processed which event.
+    db.execute(
+        "CREATE TABLE processed (handler TEXT NOT NULL, event_id TEXT NOT NULL, at REAL NOT NULL,"
+        " PRIMARY KEY (handler, event_id)) WITHOUT ROWID"
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1}
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """Open a connection with the settings every user of the log relies on."""
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        # A bigger page cache keeps the correlation index in memory while it grows.
+        conn.execute("PRAGMA cache_size=-65536")
+    except sqlite3.DatabaseError as exc:
+        raise LogError(
+            f"{path} cannot be opened as an event log ({exc}). "
+            "Pass another file with --db, or move this one aside."
+        ) from exc
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, path: str) -> None:
+    """Bring the database at ``conn`` up to :data:`SCHEMA_VERSION`."""
+    try:
+        version = schema_version(conn)
+    except sqlite3.DatabaseError as exc:
+        raise LogError(f"{path} is not an event log ({exc}).") from exc
+    if version > SCHEMA_VERSION:
+        raise LogError(
+            f"{path} was written by a newer Eventflow Monitor (schema {version}, this one "
+            f"knows up to {SCHEMA_VERSION}). Upgrade the app or pass another --db."
+        )
+    if version == 0 and _has_foreign_tables(conn):
+        raise LogError(
+            f"{path} is an SQLite database but not an Eventflow Monitor log. "
+            "Pass another file with --db."
+        )
+    db = sqlite_utils.Database(conn)
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[target](db)
+            conn.execute(f"PRAGMA user_version={target}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+def _has_foreign_tables(conn: sqlite3.Connection) -> bool:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+    return bool(rows)

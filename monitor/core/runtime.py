@@ -1,0 +1,100 @@
+"""The embedded runtime: bus, ingest pipeline, event log and (optionally) the demo shop,
+wired together and started and stopped as one.
+
+The window and the headless ``eventflow demo`` both run exactly this, so what one shows
+is what the other logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from monitor.core.bus import EventBus
+from monitor.core.demo import DemoShop, Scenario
+from monitor.core.eventlog import EventLog
+from monitor.core.idempotency import IdempotencyGuard
+from monitor.core.logwriter import LogWriter
+from monitor.core.pipeline import IngestPipeline
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddedRuntime:
+    """Everything that runs in process. ``db_path=None`` keeps no log (live view only).
+
+    ``demo_rate``: orders per second the demo places; ``None`` leaves the demo out,
+    ``0`` subscribes its services (so replays are handled) but places no orders.
+    """
+
+    def __init__(
+        self,
+        db_path: str | Path | None,
+        *,
+        demo_rate: float | None = 20.0,
+        scenario: Scenario | None = None,
+        seed: int | None = None,
+        max_events: int | None = None,
+        max_age_seconds: float | None = None,
+    ) -> None:
+        self.db_path = str(db_path) if db_path is not None else None
+        self.writer: LogWriter | None = None
+        self.log: EventLog | None = None
+        if self.db_path is not None:
+            self.writer = LogWriter(
+                self.db_path, max_events=max_events, max_age_seconds=max_age_seconds
+            )
+            self.log = EventLog(self.db_path)
+        self.pipeline = IngestPipeline(writer=self.writer)
+        self.bus = EventBus(
+            on_publish=self.pipeline.accept, on_dead_letter=self.pipeline.accept_dead_letter
+        )
+        self.guard = IdempotencyGuard(log=self.log, writer=self.writer)
+        self.demo: DemoShop | None = None
+        if demo_rate is not None:
+            self.demo = DemoShop(
+                self.bus, rate=demo_rate, guard=self.guard, scenario=scenario, seed=seed
+            )
+        self._demo_rate = demo_rate
+        self.started = False
+
+    async def start(self) -> None:
+        if self.started:
+            return
+        self.started = True
+        if self.log is not None:
+            stats = await asyncio.to_thread(self.log.stats)
+            self.pipeline.stats.dead_letters_changed(stats.dead_letters_by_status["pending"])
+        self.pipeline.start()
+        if self.demo is not None:
+            if self._demo_rate:
+                self.demo.start()
+            else:
+                self.demo.subscribe_services()
+
+    async def stop(self, *, settle: bool = False) -> None:
+        """Stop the demo and the bus, flush the pipeline, write the log out, close it.
+
+        ``settle=True`` first lets orders already placed finish their chains.
+        """
+        if not self.started:
+            self._close_log()
+            return
+        self.started = False
+        if self.demo is not None:
+            if settle:
+                await self.demo.stop_placing()
+                await asyncio.wait_for(self.demo.settle(), timeout=10)
+            await self.demo.stop()
+        await self.bus.close()
+        await self.pipeline.stop()
+        await asyncio.to_thread(self._close_log)
+
+    def _close_log(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            if self.writer.last_error:
+                log.error("the event log was not fully written: %s", self.writer.last_error)
+        if self.log is not None:
+            self.log.close()
