@@ -1,0 +1,459 @@
+"""The ``eventflow`` command: the window by default, headless subcommands for scripts.
+
+Every subcommand that reads the log takes ``--db PATH`` (default: the user's data dir) and
+``--json`` where it prints data. Errors go to stderr as one sentence, with exit code 1;
+usage errors exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from monitor.core.chains import Chain, build_chain
+from monitor.core.deadletters import STATUSES, DeadLetter
+from monitor.core.envelope import Envelope, format_time
+from monitor.core.eventlog import EventLog, LogError
+from monitor.core.paths import default_db_path
+
+EXAMPLES = """\
+examples:
+  eventflow                                   open the window, demo running
+  eventflow demo --headless --duration 10     run the demo without a window, log it
+  eventflow events --type OrderPlaced --limit 5
+  eventflow chain CORRELATION_ID --json
+  eventflow dlq list --status pending
+  eventflow dlq replay --all --dry-run
+  eventflow stats --json
+"""
+
+
+class CliError(Exception):
+    """A problem to report to the user in one sentence (exit code 1)."""
+
+
+# -- output helpers -------------------------------------------------------------------
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _short(text: str | None, n: int = 8) -> str:
+    return (text or "-")[:n]
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def _event_rows(events: Sequence[Envelope]) -> list[list[str]]:
+    return [
+        [
+            format_time(e.time) or "-",
+            e.topic or "-",
+            e.type + (" (malformed)" if e.malformed else ""),
+            e.id,
+            e.correlation_id or "-",
+        ]
+        for e in events
+    ]
+
+
+# -- opening the log ------------------------------------------------------------------
+
+
+def _db_path(args: argparse.Namespace) -> str:
+    return str(args.db) if args.db else str(default_db_path())
+
+
+def _open_log(args: argparse.Namespace) -> EventLog:
+    path = _db_path(args)
+    try:
+        return EventLog(path, create=False)
+    except LogError as exc:
+        raise CliError(str(exc)) from exc
+
+
+# -- subcommands ----------------------------------------------------------------------
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    with _open_log(args) as log:
+        events = log.events(
+            type=args.type,
+            topic=args.topic,
+            source=args.source,
+            correlation_id=args.correlation_id,
+            limit=args.limit,
+        )
+    if args.json:
+        _print_json([e.to_dict() for e in events])
+    elif events:
+        print(_table(_event_rows(events), ["time", "topic", "type", "id", "correlation_id"]))
+    else:
+        print("No events match.", file=sys.stderr)
+    return 0
+
+
+def _load_chain(log: EventLog, correlation_id: str) -> Chain:
+    events = log.chain_events(correlation_id)
+    letters = log.chain_dead_letters(correlation_id)
+    if not events and not letters:
+        raise CliError(f"No events with correlation id {correlation_id} in {log.path}.")
+    return build_chain(correlation_id, events, letters)
+
+
+def _print_chain(chain: Chain) -> None:
+    duration = chain.duration_ms
+    print(
+        f"Chain {chain.correlation_id}: {len(chain.events)} events"
+        + (f", {duration:.1f} ms end to end" if duration is not None else "")
+    )
+    latency = {edge.child_id: edge.latency_ms for edge in chain.edges}
+    slowest = chain.slowest
+    for e in chain.events:
+        hop = latency.get(e.id)
+        hop_text = f"+{hop:.1f} ms" if hop is not None else "start"
+        marks = []
+        if slowest is not None and slowest.child_id == e.id:
+            marks.append("slowest hop")
+        if chain.duplicates.get(e.id):
+            marks.append(f"delivered {chain.duplicates[e.id] + 1}x")
+        if e.id in chain.orphans:
+            marks.append(f"cause {_short(e.causation_id)} not logged")
+        indent = "  " * chain.depth.get(e.id, 0)
+        note = f"  [{', '.join(marks)}]" if marks else ""
+        print(f"  {hop_text:>10}  {indent + e.type:<28} {e.topic or '-':<22} {e.id}{note}")
+    for letter in chain.dead_letters:
+        print(
+            f"  FAILED {letter.handler or '?'} on {letter.event.type} after {letter.attempts} "
+            f"attempts: {letter.reason}  [dead letter {letter.id}, {letter.status}]"
+        )
+
+
+def cmd_chain(args: argparse.Namespace) -> int:
+    with _open_log(args) as log:
+        chain = _load_chain(log, args.correlation_id)
+    if args.json:
+        _print_json(chain.to_dict())
+    else:
+        _print_chain(chain)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with _open_log(args) as log:
+        stats = log.stats()
+    if args.json:
+        _print_json(stats.to_dict())
+        return 0
+    print(f"{stats.events} events logged ({stats.malformed} malformed) in {_db_path(args)}")
+    print()
+    print(_table([[t, str(n)] for t, n in stats.by_topic.items()], ["topic", "events"]))
+    print()
+    print(_table([[t, str(n)] for t, n in stats.by_type.items()], ["type", "events"]))
+    print()
+    dl = stats.dead_letters_by_status
+    print("dead letters: " + ", ".join(f"{dl[s]} {s}" for s in STATUSES))
+    return 0
+
+
+def _letter_rows(letters: Sequence[DeadLetter]) -> list[list[str]]:
+    return [
+        [
+            d.id,
+            d.status,
+            str(d.attempts),
+            d.original_topic or "-",
+            d.handler or "-",
+            format_time(d.created_at) or "-",
+            d.reason[:70],
+        ]
+        for d in letters
+    ]
+
+
+def cmd_dlq_list(args: argparse.Namespace) -> int:
+    with _open_log(args) as log:
+        try:
+            letters = log.dead_letters(status=args.status, limit=args.limit)
+        except LogError as exc:
+            raise CliError(str(exc)) from exc
+    if args.json:
+        _print_json([d.to_dict() for d in letters])
+    elif letters:
+        headers = ["id", "status", "attempts", "original_topic", "handler", "created", "reason"]
+        print(_table(_letter_rows(letters), headers))
+    else:
+        print("No dead letters" + (f" with status {args.status}." if args.status else "."))
+    return 0
+
+
+def cmd_dlq_show(args: argparse.Namespace) -> int:
+    with _open_log(args) as log:
+        try:
+            letter = log.dead_letter(args.id)
+        except LogError as exc:
+            raise CliError(str(exc)) from exc
+        actions = log.actions(letter.id)
+    if args.json:
+        _print_json({**letter.to_dict(), "actions": [a.to_dict() for a in actions]})
+        return 0
+    e = letter.event
+    print(f"Dead letter {letter.id} ({letter.status}, replayed {letter.replay_count}x)")
+    print(f"  reason:         {letter.reason}")
+    print(f"  handler:        {letter.handler or '-'} after {letter.attempts} attempts")
+    print(f"  original topic: {letter.original_topic or '-'}")
+    print(f"  created:        {format_time(letter.created_at)}")
+    print(f"  event:          {e.type} {e.id} from {e.source}")
+    print(f"  correlation:    {e.correlation_id or '-'}  causation: {e.causation_id or '-'}")
+    if e.headers:
+        print("  headers:        " + ", ".join(f"{k}={v}" for k, v in e.headers.items()))
+    print("  data:")
+    print("    " + json.dumps(e.data, indent=2, ensure_ascii=False).replace("\n", "\n    "))
+    if letter.traceback:
+        print("  traceback:")
+        print("    " + letter.traceback.rstrip().replace("\n", "\n    "))
+    for a in actions:
+        print(f"  {format_time(a.at)} {a.action} -> {a.target or '-'}: {a.result}")
+    return 0
+
+
+def _selected_letters(log: EventLog, args: argparse.Namespace) -> list[DeadLetter]:
+    try:
+        if getattr(args, "all", False):
+            return log.dead_letters(status=None if args.force else "pending", limit=1_000_000)
+        return [log.dead_letter(i) for i in args.id]
+    except LogError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def cmd_dlq_replay(args: argparse.Namespace) -> int:
+    from monitor.core.replay import replay_on_bus
+    from monitor.core.runtime import EmbeddedRuntime
+
+    with _open_log(args) as log:
+        letters = list(reversed(_selected_letters(log, args)))  # oldest first
+    if not letters:
+        print("Nothing to replay: no pending dead letters.")
+        return 0
+
+    async def run() -> list[Any]:
+        # The demo's services are subscribed (placing no orders), so a replayed event is
+        # handled again, and fails again into a new dead letter if its cause remains.
+        runtime = EmbeddedRuntime(_db_path(args), demo_rate=None if args.dry_run else 0)
+        await runtime.start()
+        try:
+            assert runtime.log is not None
+            outcomes = await replay_on_bus(
+                runtime.bus,
+                runtime.log,
+                letters,
+                topic=args.topic,
+                force=args.force,
+                dry_run=args.dry_run,
+            )
+        finally:
+            await runtime.stop(settle=True)
+        failed_again.append(sum(c.dead_lettered for c in runtime.bus.counters.values()))
+        return outcomes
+
+    failed_again: list[int] = []
+    outcomes = asyncio.run(run())
+    if args.json:
+        _print_json([o.to_dict() for o in outcomes])
+    else:
+        for o in outcomes:
+            print(f"{o.dead_letter_id}  {o.status:<12} {o.detail}")
+        if failed_again and failed_again[0]:
+            print(
+                f"{failed_again[0]} replayed event(s) failed again and became new dead letters"
+                " (see `eventflow dlq list --status pending`)."
+            )
+    failed = [o for o in outcomes if o.status == "failed"]
+    return 1 if failed else 0
+
+
+def cmd_dlq_discard(args: argparse.Namespace) -> int:
+    with _open_log(args) as log:
+        letters = _selected_letters(log, args)
+        done = [log.discard(d.id) for d in letters]
+    if args.json:
+        _print_json([d.to_dict() for d in done])
+    else:
+        for d in done:
+            print(f"{d.id}  discarded")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if not args.headless:
+        return _run_window(args)
+    from monitor.core.runtime import EmbeddedRuntime
+
+    if args.duration <= 0:
+        raise CliError("--duration must be a positive number of seconds.")
+    if args.rate < 0:
+        raise CliError("--rate cannot be negative.")
+
+    async def run() -> dict[str, Any]:
+        runtime = EmbeddedRuntime(_db_path(args), demo_rate=args.rate, seed=args.seed)
+        await runtime.start()
+        try:
+            await asyncio.sleep(args.duration)
+        finally:
+            await runtime.stop(settle=True)
+        counters = runtime.bus.counters
+        assert runtime.demo is not None
+        return {
+            "db": _db_path(args),
+            "duration_s": args.duration,
+            "orders_placed": runtime.demo.orders_placed,
+            "events": sum(c.published for c in counters.values()),
+            "by_topic": {t: c.published for t, c in sorted(counters.items())},
+            "handler_failures": sum(c.failed for c in counters.values()),
+            "dead_letters": sum(c.dead_lettered for c in counters.values()),
+            "duplicates_skipped": runtime.guard.duplicates_skipped,
+        }
+
+    try:
+        summary = asyncio.run(run())
+    except LogError as exc:
+        raise CliError(str(exc)) from exc
+    if args.json:
+        _print_json(summary)
+    else:
+        print(
+            f"Demo ran {args.duration:g} s at {args.rate:g} orders/s: "
+            f"{summary['orders_placed']} orders, {summary['events']} events, "
+            f"{summary['handler_failures']} handler failures (retried), "
+            f"{summary['dead_letters']} dead letters, "
+            f"{summary['duplicates_skipped']} duplicate deliveries skipped."
+        )
+        for topic, n in summary["by_topic"].items():
+            print(f"  {topic:<22} {n}")
+        print(f"Logged to {summary['db']}")
+    return 0
+
+
+def _run_window(args: argparse.Namespace) -> int:
+    from monitor.ui.app import run_app
+
+    return run_app(
+        db_path=_db_path(args),
+        demo_rate=args.rate,
+        smoke_test=getattr(args, "smoke_test", False),
+    )
+
+
+# -- the parser -----------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument("--db", metavar="PATH", help=f"event log file (default: {default_db_path()})")
+    out = argparse.ArgumentParser(add_help=False)
+    out.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    parser = argparse.ArgumentParser(
+        prog="eventflow",
+        description="Eventflow Monitor: watch, trace and replay events. "
+        "With no subcommand, opens the window with the demo running on the embedded bus.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[db],
+    )
+    parser.add_argument("--rate", type=float, default=20.0, help="demo orders per second (20)")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="start the window, run the demo a few seconds, check events arrived, exit",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", parents=[db, out], help="run the demo shop on the embedded bus")
+    p.add_argument("--headless", action="store_true", help="no window: log and print a summary")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds to run (10)")
+    p.add_argument("--rate", type=float, default=20.0, help="orders per second (20)")
+    p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("events", parents=[db, out], help="list logged events, newest first")
+    p.add_argument("--type", help="only this event type")
+    p.add_argument("--topic", help="only this topic")
+    p.add_argument("--source", help="only this source")
+    p.add_argument("--correlation-id", help="only this correlation id")
+    p.add_argument("--limit", type=int, default=50, help="at most N events (50)")
+    p.set_defaults(func=cmd_events)
+
+    p = sub.add_parser("chain", parents=[db, out], help="the causal chain of one correlation id")
+    p.add_argument("correlation_id", metavar="CORRELATION_ID")
+    p.set_defaults(func=cmd_chain)
+
+    p = sub.add_parser("stats", parents=[db, out], help="counts per topic and type, dead letters")
+    p.set_defaults(func=cmd_stats)
+
+    dlq = sub.add_parser("dlq", help="inspect, replay or discard dead letters")
+    dsub = dlq.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
+    p = dsub.add_parser("list", parents=[db, out], help="list dead letters, newest first")
+    p.add_argument("--status", choices=STATUSES, help="only this status")
+    p.add_argument("--limit", type=int, default=100, help="at most N (100)")
+    p.set_defaults(func=cmd_dlq_list)
+    p = dsub.add_parser("show", parents=[db, out], help="one dead letter in full")
+    p.add_argument("id", metavar="ID")
+    p.set_defaults(func=cmd_dlq_show)
+    p = dsub.add_parser("replay", parents=[db, out], help="republish dead letters")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", action="append", metavar="ID", help="this dead letter (repeat)")
+    which.add_argument("--all", action="store_true", help="every pending dead letter")
+    p.add_argument("--topic", help="publish here instead of the original topic")
+    p.add_argument(
+        "--dry-run", action="store_true", help="say what would be replayed, send nothing"
+    )
+    p.add_argument("--force", action="store_true", help="replay even if already replayed/discarded")
+    p.set_defaults(func=cmd_dlq_replay)
+    p = dsub.add_parser("discard", parents=[db, out], help="mark dead letters as discarded")
+    p.add_argument("--id", action="append", metavar="ID", required=True, help="repeatable")
+    p.set_defaults(func=cmd_dlq_discard)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    try:
+        if func is None:
+            return _run_window(args)
+        return func(args)
+    except CliError as exc:
+        print(f"eventflow: {exc}", file=sys.stderr)
+        return 1
+    except LogError as exc:
+        print(f"eventflow: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `eventflow events | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""The `eventflow` command, run through its real entry point on real log files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.core.eventlog import EventLog
+
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def eventflow(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"eventflow {args} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A log with a few seconds of demo traffic: events, chains and dead letters."""
+    db = tmp_path_factory.mktemp("cli") / "demo.db"
+    proc = eventflow(
+        "demo", "--headless", "--duration", "2", "--rate", "100", "--seed", "7", "--db", str(db)
+    )
+    assert "orders" in proc.stdout and "Logged to" in proc.stdout
+    return db
+
+
+def test_demo_headless_logs_events_and_prints_a_summary(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    proc = eventflow(
+        "demo", "--headless", "--duration", "1", "--rate", "50", "--db", str(db), "--json"
+    )
+    summary = json.loads(proc.stdout)
+    assert summary["orders_placed"] >= 40
+    assert summary["by_topic"]["orders.placed"] == summary["orders_placed"]
+    with EventLog(db) as log:
+        assert log.count_events() == summary["events"]
+
+
+def test_events_json_has_the_documented_fields(demo_db: Path) -> None:
+    proc = eventflow(
+        "events", "--db", str(demo_db), "--type", "OrderPlaced", "--limit", "5", "--json"
+    )
+    events = json.loads(proc.stdout)
+    assert len(events) == 5
+    required = {
+        "id", "type", "source", "time", "correlation_id", "causation_id", "topic",
+        "partition", "offset", "key", "headers", "data", "malformed", "error",
+    }  # fmt: skip
+    for e in events:
+        assert required <= e.keys()
+        assert e["type"] == "OrderPlaced"
+        assert e["topic"] == "orders.placed"
+
+
+def test_events_filters_by_topic_and_correlation_id(demo_db: Path) -> None:
+    shipped = json.loads(
+        eventflow("events", "--db", str(demo_db), "--topic", "shipping.shipped", "--json").stdout
+    )
+    assert shipped and {e["type"] for e in shipped} == {"OrderShipped"}
+    cid = shipped[0]["correlation_id"]
+    same = json.loads(
+        eventflow("events", "--db", str(demo_db), "--correlation-id", cid, "--json").stdout
+    )
+    assert {e["correlation_id"] for e in same} == {cid}
+    assert {"OrderPlaced", "PaymentAuthorized", "InventoryReserved", "OrderShipped"} <= {
+        e["type"] for e in same
+    }
+
+
+def test_events_text_output_is_a_table(demo_db: Path) -> None:
+    proc = eventflow("events", "--db", str(demo_db), "--limit", "3")
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].split()[:3] == ["time", "topic", "type"]
+    assert len(lines) == 4
+
+
+def test_chain_json_links_the_order_flow_with_latencies(demo_db: Path) -> None:
+    shipped = json.loads(
+        eventflow("events", "--db", str(demo_db), "--type", "OrderShipped", "--json").stdout
+    )
+    cid = shipped[0]["correlation_id"]
+    chain = json.loads(eventflow("chain", cid, "--db", str(demo_db), "--json").stdout)
+    assert chain["correlation_id"] == cid
+    types = [e["type"] for e in chain["events"]]
+    assert types[:4] == ["OrderPlaced", "PaymentAuthorized", "InventoryReserved", "OrderShipped"]
+    ids = [e["id"] for e in chain["events"]]
+    edges = {(edge["parent"], edge["child"]) for edge in chain["edges"]}
+    assert {(ids[0], ids[1]), (ids[1], ids[2]), (ids[2], ids[3])} <= edges
+    assert all(edge["latency_ms"] > 0 for edge in chain["edges"])
+
+
+def test_chain_text_output_marks_the_slowest_hop(demo_db: Path) -> None:
+    shipped = json.loads(
+        eventflow("events", "--db", str(demo_db), "--type", "OrderShipped", "--json").stdout
+    )
+    out = eventflow("chain", shipped[0]["correlation_id"], "--db", str(demo_db)).stdout
+    assert "OrderPlaced" in out and "OrderShipped" in out
+    assert "slowest hop" in out
+
+
+def test_chain_of_unknown_id_is_a_clear_error(demo_db: Path) -> None:
+    proc = eventflow("chain", "no-such-id", "--db", str(demo_db), check=False)
+    assert proc.returncode == 1
+    assert "No events with correlation id no-such-id" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_db_is_a_clear_error_and_is_not_created(tmp_path: Path) -> None:
+    db = tmp_path / "absent.db"
+    proc = eventflow("events", "--db", str(db), check=False)
+    assert proc.returncode == 1
+    assert "There is no event log" in proc.stderr
+    assert not db.exists()
+
+
+def test_corrupt_db_is_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "corrupt.db"
+    db.write_bytes(b"this is not sqlite" * 100)
+    proc = eventflow("stats", "--db", str(db), check=False)
+    assert proc.returncode == 1
+    assert "cannot be opened as an event log" in proc.stderr or "not an event log" in proc.stderr
+    assert db.read_bytes() == b"this is not sqlite" * 100  # untouched
+
+
+def test_stats_json_counts_topics_types_and_dead_letters(demo_db: Path) -> None:
+    stats = json.loads(eventflow("stats", "--db", str(demo_db), "--json").stdout)
+    assert stats["events"] == sum(stats["by_topic"].values()) == sum(stats["by_type"].values())
+    assert set(stats["dead_letters_by_status"]) == {"pending", "replayed", "discarded"}
+    assert stats["by_type"]["OrderPlaced"] == stats["by_topic"]["orders.placed"]
+
+
+def test_dlq_list_show_and_discard(tmp_path: Path) -> None:
+    db = tmp_path / "dlq.db"
+    eventflow(
+        "demo", "--headless", "--duration", "2", "--rate", "100", "--seed", "7", "--db", str(db)
+    )
+    letters = json.loads(eventflow("dlq", "list", "--db", str(db), "--json").stdout)
+    assert letters, "the demo's warehouse always fails on the discontinued product"
+    first = letters[0]
+    required = {"id", "status", "reason", "attempts", "original_topic", "event", "replay_count"}
+    assert required <= first.keys()
+    assert first["status"] == "pending" and first["attempts"] == 3
+    shown = json.loads(eventflow("dlq", "show", first["id"], "--db", str(db), "--json").stdout)
+    assert shown["id"] == first["id"] and shown["actions"] == []
+    eventflow("dlq", "discard", "--id", first["id"], "--db", str(db))
+    shown = json.loads(eventflow("dlq", "show", first["id"], "--db", str(db), "--json").stdout)
+    assert shown["status"] == "discarded"
+    assert [a["action"] for a in shown["actions"]] == ["discard"]
+    pending = json.loads(
+        eventflow("dlq", "list", "--status", "pending", "--db", str(db), "--json").stdout
+    )
+    assert first["id"] not in {d["id"] for d in pending}
+
+
+def test_dlq_replay_republishes_marks_replayed_and_refuses_a_second_time(tmp_path: Path) -> None:
+    db = tmp_path / "replay.db"
+    eventflow(
+        "demo", "--headless", "--duration", "2", "--rate", "100", "--seed", "7", "--db", str(db)
+    )
+    letter = json.loads(eventflow("dlq", "list", "--db", str(db), "--json").stdout)[0]
+    with EventLog(db) as log:
+        before = log.count_events()
+
+    dry = json.loads(
+        eventflow(
+            "dlq", "replay", "--id", letter["id"], "--dry-run", "--db", str(db), "--json"
+        ).stdout
+    )
+    assert dry[0]["status"] == "would replay"
+    with EventLog(db) as log:
+        assert log.dead_letter(letter["id"]).status == "pending"
+        assert log.count_events() == before
+
+    done = json.loads(
+        eventflow("dlq", "replay", "--id", letter["id"], "--db", str(db), "--json").stdout
+    )
+    assert done[0]["status"] == "replayed"
+    with EventLog(db) as log:
+        replayed = log.dead_letter(letter["id"])
+        assert replayed.status == "replayed" and replayed.replay_count == 1
+        actions = log.actions(letter["id"])
+        assert [a.action for a in actions] == ["replay"]
+        assert actions[0].target == f"bus:{letter['original_topic']}"
+        # The replayed event was published again, with the replay marker.
+        events = log.events(correlation_id=letter["event"]["correlation_id"], limit=100)
+        marked = [e for e in events if e.headers.get("eventflow-replay-of") == letter["id"]]
+        assert len(marked) == 1 and marked[0].id == letter["event"]["id"]
+
+    again = json.loads(
+        eventflow("dlq", "replay", "--id", letter["id"], "--db", str(db), "--json").stdout
+    )
+    assert again[0]["status"] == "skipped"
+    forced = json.loads(
+        eventflow(
+            "dlq", "replay", "--id", letter["id"], "--force", "--db", str(db), "--json"
+        ).stdout
+    )
+    assert forced[0]["status"] == "replayed"
+    with EventLog(db) as log:
+        assert log.dead_letter(letter["id"]).replay_count == 2
+
+
+def test_dlq_show_unknown_id_is_a_clear_error(demo_db: Path) -> None:
+    proc = eventflow("dlq", "show", "nope", "--db", str(demo_db), check=False)
+    assert proc.returncode == 1
+    assert "There is no dead letter with id nope" in proc.stderr
+
+
+def test_help_lists_every_subcommand() -> None:
+    out = eventflow("--help").stdout
+    for name in ("demo", "events", "chain", "stats", "dlq"):
+        assert name in out
+
+
+def test_bad_option_value_is_a_usage_error() -> None:
+    proc = eventflow("events", "--limit", "many", check=False)
+    assert proc.returncode == 2
+    assert "invalid int value" in proc.stderr
+
+
+def test_the_installed_eventflow_script_is_the_same_command() -> None:
+    script = Path(sys.executable).parent / "eventflow"
+    assert script.exists(), "the `eventflow` entry point is declared in pyproject.toml"
+    proc = subprocess.run([str(script), "stats", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert "counts per topic" in proc.stdout or "--json" in proc.stdout
