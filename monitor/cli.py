@@ -20,6 +20,8 @@ from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.eventlog import EventLog, LogError
 from monitor.core.paths import default_db_path
+from monitor.kafka_cli import KafkaCliError
+from monitor.kafka_cli import register as register_kafka
 
 EXAMPLES = """\
 examples:
@@ -428,6 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = dsub.add_parser("discard", parents=[db, out], help="mark dead letters as discarded")
     p.add_argument("--id", action="append", metavar="ID", required=True, help="repeatable")
     p.set_defaults(func=cmd_dlq_discard)
+
+    register_kafka(sub, db, out)
     return parser
 
 
@@ -438,6 +442,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # aiokafka logs every failed connection attempt; the commands say it in one sentence.
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     try:
         if func is None:
@@ -446,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"eventflow: {exc}", file=sys.stderr)
         return 1
-    except LogError as exc:
+    except (LogError, KafkaCliError) as exc:
         print(f"eventflow: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

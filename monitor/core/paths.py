@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
@@ -9,13 +10,23 @@ import platformdirs
 APP = "eventflow-monitor"
 
 
+def _dir(env: str, default: str) -> Path:
+    # The environment overrides the per-user default: tests and portable installs use it.
+    override = os.environ.get(env)
+    return Path(override) if override else Path(default)
+
+
+def data_dir() -> Path:
+    return _dir("EVENTFLOW_DATA_DIR", platformdirs.user_data_dir(APP, appauthor=False))
+
+
 def default_db_path() -> Path:
-    return Path(platformdirs.user_data_dir(APP, appauthor=False)) / "eventflow.db"
+    return data_dir() / "eventflow.db"
 
 
 def config_dir() -> Path:
-    return Path(platformdirs.user_config_dir(APP, appauthor=False))
+    return _dir("EVENTFLOW_CONFIG_DIR", platformdirs.user_config_dir(APP, appauthor=False))
 
 
 def log_dir() -> Path:
-    return Path(platformdirs.user_log_dir(APP, appauthor=False))
+    return _dir("EVENTFLOW_LOG_DIR", platformdirs.user_log_dir(APP, appauthor=False))

@@ -1,0 +1,232 @@
+"""What is on a Kafka cluster: topics with their offsets, consumer groups with their lag.
+
+:class:`KafkaCluster` is an async context manager holding one admin client and one
+group-less consumer (used only to read offsets; it joins nothing and commits nothing).
+
+Lag is ``end offset - committed offset`` per partition, never negative: a committed
+offset past the end (which some brokers report after batched writes, or after a topic
+was truncated) is clamped to zero lag and flagged, so a user sees a question rather
+than a nonsense number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.kafka.connection import CONNECT_TIMEOUT, KafkaUnavailable, client_options, explain
+from adapters.kafka.dead_letter_topics import DeadLetterTopicRules
+from adapters.kafka.profiles import ConnectionProfile
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionOffsets:
+    partition: int
+    begin: int
+    end: int
+
+    @property
+    def messages(self) -> int:
+        return max(0, self.end - self.begin)
+
+
+@dataclass(slots=True)
+class TopicInfo:
+    name: str
+    partitions: list[PartitionOffsets]
+    dead_letter_of: str | None = None  # the original topic, when this is a dead-letter topic
+
+    @property
+    def messages(self) -> int:
+        return sum(p.messages for p in self.partitions)
+
+    @property
+    def is_dead_letter_topic(self) -> bool:
+        return self.dead_letter_of is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "partitions": [
+                {"partition": p.partition, "begin": p.begin, "end": p.end, "messages": p.messages}
+                for p in self.partitions
+            ],
+            "messages": self.messages,
+            "dead_letter_topic": self.is_dead_letter_topic,
+            "dead_letter_of": self.dead_letter_of,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionLag:
+    topic: str
+    partition: int
+    committed: int
+    end: int
+    lag: int
+    clamped: bool  # committed was past the end: lag shown as 0, worth a look
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "partition": self.partition,
+            "committed": self.committed,
+            "end": self.end,
+            "lag": self.lag,
+            "clamped": self.clamped,
+        }
+
+
+@dataclass(slots=True)
+class GroupInfo:
+    group_id: str
+    state: str
+    members: int
+    partitions: list[PartitionLag] = field(default_factory=list)
+    sampled_at: float = field(default_factory=time.time)
+
+    @property
+    def lag(self) -> int:
+        return sum(p.lag for p in self.partitions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "group_id": self.group_id,
+            "state": self.state,
+            "members": self.members,
+            "lag": self.lag,
+            "partitions": [p.to_dict() for p in self.partitions],
+        }
+
+
+def lag_of(committed: int, end: int) -> tuple[int, bool]:
+    """(lag, clamped): never negative."""
+    if committed > end:
+        return 0, True
+    return end - committed, False
+
+
+class KafkaCluster:
+    """``async with KafkaCluster(profile) as cluster: await cluster.topics()``.
+
+    Entering raises :class:`KafkaUnavailable` with one sentence when the cluster cannot be
+    reached or refuses the credentials.
+    """
+
+    def __init__(
+        self,
+        profile: ConnectionProfile,
+        password: str | None = None,
+        rules: DeadLetterTopicRules | None = None,
+    ) -> None:
+        self.profile = profile
+        self.password = password
+        self.rules = rules or DeadLetterTopicRules(tuple(profile.dead_letter_patterns))
+        self._admin: Any = None
+        self._consumer: Any = None
+
+    async def __aenter__(self) -> KafkaCluster:
+        from aiokafka import AIOKafkaConsumer
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        options = client_options(self.profile, self.password)
+        admin_options = {k: v for k, v in options.items() if k != "retry_backoff_ms"}
+        self._admin = AIOKafkaAdminClient(**admin_options)
+        self._consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **options)
+        try:
+            await asyncio.wait_for(self._admin.start(), CONNECT_TIMEOUT)
+            await asyncio.wait_for(self._consumer.start(), CONNECT_TIMEOUT)
+        except BaseException as exc:
+            await self.__aexit__()
+            if isinstance(exc, Exception):
+                raise KafkaUnavailable(explain(exc, self.profile)) from exc
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for client, stop in ((self._consumer, "stop"), (self._admin, "close")):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await getattr(client, stop)()
+        self._admin = self._consumer = None
+
+    async def _call(self, coro: Any, what: str) -> Any:
+        try:
+            return await asyncio.wait_for(coro, CONNECT_TIMEOUT)
+        except Exception as exc:
+            raise KafkaUnavailable(f"{what}: {explain(exc, self.profile)}") from exc
+
+    async def topic_names(self) -> list[str]:
+        names = await self._call(self._consumer.topics(), "Listing topics failed")
+        return sorted(n for n in names if not n.startswith("__"))
+
+    async def topics(self) -> list[TopicInfo]:
+        """Every non-internal topic with its partitions' begin and end offsets."""
+        from aiokafka import TopicPartition
+
+        names = await self.topic_names()
+        tps = [
+            TopicPartition(n, p)
+            for n in names
+            for p in sorted(self._consumer.partitions_for_topic(n) or ())
+        ]
+        begins = await self._call(self._consumer.beginning_offsets(tps), "Reading offsets failed")
+        ends = await self._call(self._consumer.end_offsets(tps), "Reading offsets failed")
+        out = []
+        for n in names:
+            parts = [
+                PartitionOffsets(tp.partition, begins[tp], ends[tp]) for tp in tps if tp.topic == n
+            ]
+            out.append(TopicInfo(n, parts, self.rules.match(n)))
+        return out
+
+    async def dead_letter_depth(self) -> dict[str, int]:
+        """Messages waiting in each dead-letter topic."""
+        return {t.name: t.messages for t in await self.topics() if t.is_dead_letter_topic}
+
+    async def groups(self) -> list[GroupInfo]:
+        """Consumer groups with state, member count, committed offsets and lag."""
+        from aiokafka import TopicPartition
+
+        listed = await self._call(self._admin.list_consumer_groups(), "Listing groups failed")
+        group_ids = sorted(g[0] for g in listed)
+        if not group_ids:
+            return []
+        described = await self._call(
+            self._admin.describe_consumer_groups(group_ids), "Describing groups failed"
+        )
+        state: dict[str, tuple[str, int]] = {}
+        for response in described:
+            for g in response.groups:
+                # (error_code, group, state, protocol_type, protocol, members)
+                state[g[1]] = (g[2] or "Unknown", len(g[5] or ()))
+        names = await self.topic_names()
+        tps = [
+            TopicPartition(n, p)
+            for n in names
+            for p in sorted(self._consumer.partitions_for_topic(n) or ())
+        ]
+        ends = await self._call(self._consumer.end_offsets(tps), "Reading offsets failed")
+        out = []
+        for gid in group_ids:
+            # Partitions are passed explicitly: asking for "all" is not supported by
+            # every Kafka-compatible broker.
+            committed = await self._call(
+                self._admin.list_consumer_group_offsets(gid, partitions=tps),
+                f"Reading offsets of group {gid} failed",
+            )
+            lags = []
+            for tp, meta in sorted(
+                committed.items(), key=lambda kv: (kv[0].topic, kv[0].partition)
+            ):
+                if meta is None or meta.offset is None or meta.offset < 0:
+                    continue  # nothing committed for this partition
+                end = ends.get(tp, 0)
+                lag, clamped = lag_of(meta.offset, end)
+                lags.append(PartitionLag(tp.topic, tp.partition, meta.offset, end, lag, clamped))
+            st, members = state.get(gid, ("Unknown", 0))
+            out.append(GroupInfo(gid, st, members, lags))
+        return out

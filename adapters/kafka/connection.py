@@ -1,0 +1,114 @@
+"""From a profile to aiokafka client options, and from Kafka errors to one clear sentence.
+
+:func:`client_options` is the one place that turns a :class:`ConnectionProfile` into the
+keyword arguments every aiokafka client (consumer, producer, admin) takes. TLS always
+verifies the broker's certificate and host name. :func:`explain` maps the exceptions a
+connection can raise to a sentence that says what is wrong and what to do, so no command
+or view ever shows a traceback for a network problem.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from adapters.kafka.profiles import ConnectionProfile
+
+# How long to wait for a broker before saying it cannot be reached: long enough for a
+# remote cluster over a VPN, short enough that a typo does not feel like a hang.
+CONNECT_TIMEOUT = 15.0
+
+
+class KafkaUnavailable(Exception):
+    """A Kafka operation failed; ``str(exc)`` is the sentence to show the user."""
+
+
+def ssl_context(profile: ConnectionProfile) -> ssl.SSLContext:
+    """A verifying TLS context: the system's trust store plus the profile's CA file."""
+    try:
+        context = ssl.create_default_context(cafile=profile.ca_file or None)
+        if profile.cert_file:
+            context.load_cert_chain(profile.cert_file, profile.key_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise KafkaUnavailable(
+            f"TLS set-up for profile {profile.name} failed: {exc}. Check the CA, certificate "
+            "and key file paths of the profile."
+        ) from exc
+    return context
+
+
+def client_options(profile: ConnectionProfile, password: str | None = None) -> dict[str, Any]:
+    """Keyword arguments for AIOKafkaConsumer/Producer/AdminClient."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": [s.strip() for s in profile.bootstrap_servers.split(",")],
+        "client_id": profile.client_id,
+        "security_protocol": profile.security_protocol,
+        "request_timeout_ms": int(CONNECT_TIMEOUT * 1000),
+        "retry_backoff_ms": 200,
+    }
+    if profile.uses_tls:
+        options["ssl_context"] = ssl_context(profile)
+    if profile.uses_sasl:
+        options["sasl_mechanism"] = profile.sasl_mechanism
+        options["sasl_plain_username"] = profile.sasl_username
+        options["sasl_plain_password"] = password or ""
+    return options
+
+
+def explain(exc: BaseException, profile: ConnectionProfile, *, topic: str | None = None) -> str:
+    """One sentence saying what went wrong talking to the cluster, and what to do."""
+    from aiokafka import errors
+
+    where = profile.bootstrap_servers
+    text = f"{exc}"
+    chain = _causes(exc)
+    if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or (
+        "CERTIFICATE_VERIFY_FAILED" in text
+    ):
+        return (
+            f"TLS failure talking to {where}: the broker's certificate is not trusted. "
+            "Set the profile's CA file to the certificate authority that signed it."
+        )
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "SSL" in type(exc).__name__:
+        return (
+            f"TLS failure talking to {where} ({text or type(exc).__name__}). Check that the "
+            "broker listens for TLS on that port and that the profile's protocol is right."
+        )
+    if isinstance(exc, errors.SaslAuthenticationFailed | errors.AuthenticationFailedError):
+        return (
+            f"Authentication failed for user {profile.sasl_username or '?'} on {where}: "
+            "check the user name, the password and the SASL mechanism."
+        )
+    if isinstance(exc, errors.UnsupportedSaslMechanismError):
+        return f"{where} does not accept SASL mechanism {profile.sasl_mechanism}: pick another."
+    if isinstance(exc, errors.UnknownTopicOrPartitionError) or "UnknownTopic" in text:
+        return f"Topic {topic or '?'} does not exist on {where}."
+    if isinstance(exc, errors.TopicAuthorizationFailedError):
+        return f"The user is not allowed to use topic {topic or '?'} on {where}."
+    if isinstance(exc, errors.GroupAuthorizationFailedError):
+        return f"The user is not allowed to read consumer groups on {where}."
+    # Before the OSError test: TimeoutError is an OSError.
+    if isinstance(exc, TimeoutError | errors.KafkaTimeoutError | errors.RequestTimedOutError):
+        return (
+            f"The Kafka broker at {where} did not answer in time; "
+            "it may be overloaded or unreachable."
+        )
+    if isinstance(exc, errors.KafkaConnectionError | OSError):
+        return (
+            f"Cannot reach the Kafka broker at {where}: is it running, and are the host and "
+            "port right? (a firewall or VPN can also be in the way)"
+        )
+    if isinstance(exc, KafkaUnavailable):
+        return str(exc)
+    if isinstance(exc, errors.KafkaError):
+        return f"Kafka error from {where}: {type(exc).__name__} {text}".strip()
+    return f"Unexpected error talking to {where}: {type(exc).__name__}: {text}"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen

@@ -1,0 +1,230 @@
+"""Kafka connection profiles: where a cluster is, how to reach it safely, and how careful
+to be with it.
+
+Profiles live in ``profiles.json`` in the user's config dir. Passwords never go there:
+they go to the OS keyring. On a machine with no keyring backend (a headless Linux box),
+storing a password fails with :class:`SecretStoreUnavailable`, whose message tells the user
+to set the environment variable named by :func:`password_env_var` instead; there is no
+silent plain-text fallback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from monitor.core.paths import config_dir
+
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+KEYRING_SERVICE = "eventflow-monitor"
+
+
+class ProfileError(Exception):
+    """A profile is invalid, missing, or its file cannot be read; the message says which."""
+
+
+class SecretStoreUnavailable(ProfileError):
+    """There is no OS keyring to keep a password in."""
+
+
+@dataclass(slots=True)
+class ConnectionProfile:
+    """How to reach one Kafka cluster.
+
+    ``read_only`` refuses publish and replay; ``environment`` is a label such as
+    ``production``, which makes publish and replay ask for confirmation.
+    """
+
+    name: str
+    bootstrap_servers: str
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    client_id: str = "eventflow-monitor"
+    read_only: bool = False
+    environment: str = "development"
+    # Dead-letter topic name conventions on top of the built-in ones (regular expressions).
+    dead_letter_patterns: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        if not self.name or not re.fullmatch(r"[\w.@-]{1,64}", self.name):
+            raise ProfileError(
+                f"profile name {self.name!r} is not valid: use letters, digits, '.', '_', '-'"
+            )
+        if not self.bootstrap_servers.strip():
+            raise ProfileError(f"profile {self.name}: bootstrap servers are required (HOST:PORT)")
+        for server in self.bootstrap_servers.split(","):
+            if not re.fullmatch(r"\[?[\w.:-]+\]?:\d{1,5}", server.strip()):
+                raise ProfileError(f"profile {self.name}: {server.strip()!r} is not HOST:PORT")
+        if self.security_protocol not in SECURITY_PROTOCOLS:
+            raise ProfileError(
+                f"profile {self.name}: security protocol must be one of "
+                f"{', '.join(SECURITY_PROTOCOLS)}, not {self.security_protocol!r}"
+            )
+        if self.uses_sasl:
+            if self.sasl_mechanism not in SASL_MECHANISMS:
+                raise ProfileError(
+                    f"profile {self.name}: {self.security_protocol} needs a SASL mechanism, "
+                    f"one of {', '.join(SASL_MECHANISMS)}"
+                )
+            if not self.sasl_username:
+                raise ProfileError(f"profile {self.name}: SASL needs a user name")
+        for pattern in self.dead_letter_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ProfileError(
+                    f"profile {self.name}: dead-letter pattern {pattern!r} is invalid: {exc}"
+                ) from exc
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.security_protocol.startswith("SASL")
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment.strip().lower() in ("production", "prod")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ConnectionProfile:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ProfileError(f"unknown profile settings: {', '.join(sorted(unknown))}")
+        if "password" in d:
+            raise ProfileError("passwords do not belong in the profile file")
+        return cls(**d)
+
+    @classmethod
+    def ad_hoc(cls, bootstrap: str) -> ConnectionProfile:
+        """A plaintext profile for ``--bootstrap HOST:PORT`` without a saved profile."""
+        return cls(name="bootstrap", bootstrap_servers=bootstrap)
+
+
+def password_env_var(profile_name: str) -> str:
+    """The environment variable that supplies a profile's password without a keyring."""
+    return "EVENTFLOW_PASSWORD_" + re.sub(r"\W", "_", profile_name).upper()
+
+
+class ProfileStore:
+    """The profiles file: load, save, add, remove. A broken file is reported, not replaced."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or config_dir() / "profiles.json"
+
+    def load(self) -> dict[str, ConnectionProfile]:
+        if not self.path.exists():
+            return {}
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            items = raw["profiles"]
+            return {p["name"]: ConnectionProfile.from_dict(p) for p in items}
+        except (OSError, ValueError, KeyError, TypeError, ProfileError) as exc:
+            raise ProfileError(
+                f"the profiles file {self.path} cannot be read ({exc}). Fix it by hand, or "
+                "move it aside to start with no profiles; it was left as it is."
+            ) from exc
+
+    def save(self, profiles: dict[str, ConnectionProfile]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".json.tmp")
+        data = {"version": 1, "profiles": [p.to_dict() for p in profiles.values()]}
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        os.replace(tmp, self.path)  # atomic: a crash never leaves half a file
+
+    def get(self, name: str) -> ConnectionProfile:
+        profiles = self.load()
+        if name not in profiles:
+            known = ", ".join(sorted(profiles)) or "none yet"
+            raise ProfileError(
+                f"there is no profile named {name!r} (profiles: {known}); "
+                "add one with `eventflow profiles add`"
+            )
+        return profiles[name]
+
+    def add(self, profile: ConnectionProfile, *, replace: bool = False) -> None:
+        profiles = self.load()
+        if profile.name in profiles and not replace:
+            raise ProfileError(f"a profile named {profile.name!r} exists already")
+        profiles[profile.name] = profile
+        self.save(profiles)
+
+    def remove(self, name: str) -> None:
+        profiles = self.load()
+        if profiles.pop(name, None) is None:
+            raise ProfileError(f"there is no profile named {name!r}")
+        self.save(profiles)
+
+
+class SecretStore:
+    """Passwords in the OS keyring, with the environment as the explicit alternative."""
+
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        self._environ = environ if environ is not None else os.environ
+
+    def set_password(self, profile_name: str, password: str) -> None:
+        import keyring
+        from keyring.errors import KeyringError, NoKeyringError
+
+        try:
+            keyring.set_password(KEYRING_SERVICE, profile_name, password)
+        except NoKeyringError as exc:
+            raise SecretStoreUnavailable(
+                "there is no OS keyring on this machine to keep the password in, and it is "
+                "never written to a file. Set the environment variable "
+                f"{password_env_var(profile_name)} when you connect instead."
+            ) from exc
+        except KeyringError as exc:
+            raise SecretStoreUnavailable(f"the OS keyring refused the password: {exc}") from exc
+
+    def delete_password(self, profile_name: str) -> None:
+        import keyring
+        from keyring.errors import KeyringError
+
+        with contextlib.suppress(KeyringError):  # nothing stored, or no keyring
+            keyring.delete_password(KEYRING_SERVICE, profile_name)
+
+    def get_password(self, profile_name: str, *, prompt: Callable[[str], str] | None = None) -> str:
+        """The password from the environment, else the keyring, else ``prompt``.
+
+        Raises :class:`SecretStoreUnavailable` when none of them has it, saying how to
+        provide it.
+        """
+        env_name = password_env_var(profile_name)
+        if self._environ.get(env_name):
+            return self._environ[env_name]
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            stored = keyring.get_password(KEYRING_SERVICE, profile_name)
+        except KeyringError:
+            stored = None
+        if stored:
+            return stored
+        if prompt is not None:
+            return prompt(f"Password for Kafka profile {profile_name}: ")
+        raise SecretStoreUnavailable(
+            f"no password is known for profile {profile_name}: store it in the OS keyring "
+            f"(`eventflow profiles add ... --password-prompt`) or set {env_name}"
+        )

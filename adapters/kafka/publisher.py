@@ -1,0 +1,156 @@
+"""Publishing to Kafka: test events, bursts, and dead-letter replays.
+
+:class:`KafkaPublisher` wraps one producer (``acks="all"``: a send counts only once the
+broker has the record). Events are encoded with the CloudEvents Kafka binding, binary
+mode by default or structured mode on request.
+
+:func:`check_write_allowed` is the safety gate every write goes through: a ``read_only``
+profile refuses, a ``production`` profile needs explicit confirmation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from adapters.kafka.connection import CONNECT_TIMEOUT, KafkaUnavailable, client_options, explain
+from adapters.kafka.profiles import ConnectionProfile
+from monitor.core.decoding import encode_binary, encode_structured
+from monitor.core.envelope import Envelope
+
+Mode = Literal["binary", "structured"]
+
+
+class WriteRefused(Exception):
+    """The profile does not allow this write; the message says why."""
+
+
+class ConfirmationNeeded(WriteRefused):
+    """The profile is a production one: the user must confirm (``--yes``)."""
+
+
+def check_write_allowed(profile: ConnectionProfile, *, confirmed: bool, action: str) -> None:
+    if profile.read_only:
+        raise WriteRefused(
+            f"Profile {profile.name} is read-only: {action} is disabled. Use a profile "
+            "without read_only to write to this cluster."
+        )
+    if profile.is_production and not confirmed:
+        raise ConfirmationNeeded(
+            f"Profile {profile.name} is labelled {profile.environment}: {action} needs "
+            "explicit confirmation (pass --yes, or confirm in the window)."
+        )
+
+
+def encode(event: Envelope, mode: Mode) -> tuple[bytes, list[tuple[str, bytes]]]:
+    return encode_structured(event) if mode == "structured" else encode_binary(event)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    topic: str
+    partition: int
+    offset: int
+
+
+class KafkaPublisher:
+    """``async with KafkaPublisher(profile) as pub: await pub.send(event, "orders")``."""
+
+    def __init__(
+        self, profile: ConnectionProfile, password: str | None = None, *, mode: Mode = "binary"
+    ) -> None:
+        self.profile = profile
+        self.password = password
+        self.mode = mode
+        self._producer: Any = None
+
+    async def __aenter__(self) -> KafkaPublisher:
+        from aiokafka import AIOKafkaProducer
+
+        self._producer = AIOKafkaProducer(
+            acks="all", linger_ms=5, **client_options(self.profile, self.password)
+        )
+        try:
+            await asyncio.wait_for(self._producer.start(), CONNECT_TIMEOUT)
+        except Exception as exc:
+            await self.__aexit__()
+            raise KafkaUnavailable(explain(exc, self.profile)) from exc
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
+    async def enqueue(
+        self,
+        event: Envelope,
+        topic: str,
+        *,
+        partition: int | None = None,
+        mode: Mode | None = None,
+    ) -> asyncio.Future[Any]:
+        """Hand the record to the producer; the returned future resolves on the broker's ack."""
+        value, headers = encode(event, mode or self.mode)
+        key = event.key.encode("utf-8", "surrogateescape") if event.key is not None else None
+        try:
+            fut: asyncio.Future[Any] = await self._producer.send(
+                topic, value=value, key=key, headers=headers, partition=partition
+            )
+        except Exception as exc:
+            raise KafkaUnavailable(explain(exc, self.profile, topic=topic)) from exc
+        return fut
+
+    async def send(
+        self,
+        event: Envelope,
+        topic: str,
+        *,
+        partition: int | None = None,
+        mode: Mode | None = None,
+    ) -> Sent:
+        """Send one event and wait for the broker's ack."""
+        fut = await self.enqueue(event, topic, partition=partition, mode=mode)
+        try:
+            meta = await asyncio.wait_for(fut, CONNECT_TIMEOUT * 2)
+        except Exception as exc:
+            raise KafkaUnavailable(explain(exc, self.profile, topic=topic)) from exc
+        return Sent(meta.topic, meta.partition, meta.offset)
+
+    async def burst(
+        self,
+        make_event: Callable[[int], Envelope],
+        topic: str,
+        *,
+        count: int,
+        rate: float | None = None,
+        partition: int | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        window: int = 1000,
+    ) -> int:
+        """Send ``count`` events (``make_event(i)``) at up to ``rate`` per second, waiting
+        for acks every ``window`` records; returns how many the broker acknowledged."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        pending: list[asyncio.Future[Any]] = []
+        acked = 0
+        for i in range(count):
+            if rate:
+                delay = start + i / rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            pending.append(await self.enqueue(make_event(i), topic, partition=partition))
+            if len(pending) >= window or i == count - 1:
+                results = await asyncio.gather(*pending, return_exceptions=True)
+                pending = []
+                failures = [r for r in results if isinstance(r, BaseException)]
+                acked += len(results) - len(failures)
+                if on_progress is not None:
+                    on_progress(i + 1, count)
+                if failures:
+                    raise KafkaUnavailable(explain(failures[0], self.profile, topic=topic))
+        return acked

@@ -1,0 +1,379 @@
+"""Tailing Kafka topics without disturbing anyone.
+
+:class:`KafkaTail` reads the selected topics with a consumer that has no group id: it
+assigns partitions itself, never joins or rebalances a consumer group and never commits
+an offset, so the consumers being watched do not notice it.
+
+Each record is decoded into an envelope by the core decoder (a bad record becomes a
+malformed envelope; the tail never stops on one), records from dead-letter topics also
+become dead letters, and whole batches go to the sink: the same ingest pipeline the demo
+feeds (stats, chains, event log).
+
+When the broker goes away the tail says so through ``on_state``, reconnects with
+exponential backoff, and resumes each partition at the offset after the last record it
+handed on, so no record is skipped or handed on twice. If that offset no longer exists
+(the topic was truncated or recreated), the partition restarts at its beginning and the
+tail says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from adapters.kafka.connection import CONNECT_TIMEOUT, KafkaUnavailable, client_options, explain
+from adapters.kafka.dead_letter_topics import (
+    DeadLetterTopicRules,
+    dead_letter_from_record,
+    has_dead_letter_headers,
+)
+from adapters.kafka.profiles import ConnectionProfile
+from monitor.core.deadletters import DeadLetter
+from monitor.core.decoding import DEFAULT_CONFIG, DecoderConfig, decode_record
+from monitor.core.envelope import Envelope, parse_time
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[list[Envelope]], None]
+DeadLetterSink = Callable[[DeadLetter], None]
+StateListener = Callable[[str, str], None]  # (state, sentence)
+
+_MAX_BACKOFF = 30.0
+_HEALTH_CHECK_AFTER = 2.0  # seconds without records before asking the broker if it is there
+_TOPIC_REFRESH = 30.0  # seconds between looks for new topics matching the patterns
+
+
+@dataclass(frozen=True, slots=True)
+class StartPosition:
+    """Where a tail starts in each partition: ``beginning``, ``end``, an offset, or the
+    first record at or after a time (epoch milliseconds)."""
+
+    kind: str  # "beginning" | "end" | "offset" | "timestamp"
+    value: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> StartPosition:
+        """``beginning``, ``end``, an offset (digits), an ISO 8601 time, or a time ago
+        such as ``-10m`` / ``-2h`` / ``-30s`` / ``-1d``."""
+        t = text.strip().lower()
+        if t in ("beginning", "earliest", "start"):
+            return cls("beginning")
+        if t in ("end", "latest", "now"):
+            return cls("end")
+        if t.isdigit():
+            return cls("offset", int(t))
+        m = re.fullmatch(r"-(\d+(?:\.\d+)?)([smhd])", t)
+        if m:
+            seconds = float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+            return cls("timestamp", int((time.time() - seconds) * 1000))
+        ts = parse_time(text.strip())
+        if ts is not None:
+            return cls("timestamp", int(ts * 1000))
+        raise ValueError(
+            f"--from {text!r} is not a start position: use beginning, end, an offset "
+            "(e.g. 1200), a time (2026-11-26T10:00:00Z) or a time ago (-15m)"
+        )
+
+
+@dataclass(slots=True)
+class TailProgress:
+    records: int = 0
+    malformed: int = 0
+    dead_letters: int = 0
+    reconnects: int = 0
+    partitions: int = 0
+    topics: list[str] = field(default_factory=list)
+    next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def matches_any(topic: str, patterns: Sequence[str]) -> bool:
+    """Topic selection uses shell-style globs (``orders.*``, ``*-dlt``); a plain name
+    matches itself."""
+    return any(topic == p or fnmatch.fnmatchcase(topic, p) for p in patterns)
+
+
+async def stop_quietly(stopping: Awaitable[Any], within: float = 5.0) -> None:
+    """Stop an aiokafka client whose broker may be gone.
+
+    Stopping cancels the client's own tasks, and their CancelledError can surface here;
+    it is swallowed unless this task itself is being cancelled. A stop that hangs on a
+    dead connection is abandoned after ``within`` seconds.
+    """
+    try:
+        await asyncio.wait_for(stopping, within)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception as exc:
+        log.debug("closing a Kafka client failed: %s", exc)
+
+
+class KafkaTail:
+    """Reads ``patterns`` from ``start`` and hands decoded batches to ``sink``."""
+
+    def __init__(
+        self,
+        profile: ConnectionProfile,
+        patterns: Sequence[str],
+        *,
+        sink: EventSink,
+        dead_letter_sink: DeadLetterSink | None = None,
+        wait_for_room: Callable[[], Awaitable[None]] | None = None,
+        start: StartPosition = StartPosition("end"),
+        password: str | None = None,
+        decoder: DecoderConfig = DEFAULT_CONFIG,
+        rules: DeadLetterTopicRules | None = None,
+        on_state: StateListener | None = None,
+        max_batch: int = 10_000,
+    ) -> None:
+        if not patterns:
+            raise ValueError("name at least one topic or pattern to tail")
+        self.profile = profile
+        self.patterns = list(patterns)
+        self.sink = sink
+        self.dead_letter_sink = dead_letter_sink
+        self.wait_for_room = wait_for_room
+        self.start = start
+        self.password = password
+        self.decoder = decoder
+        self.rules = rules or DeadLetterTopicRules(tuple(profile.dead_letter_patterns))
+        self.on_state = on_state
+        self.max_batch = max_batch
+        self.progress = TailProgress()
+        self.state = "idle"
+        self._consumer: Any = None
+        self._dlt_topics: dict[str, bool] = {}
+
+    # -- state ------------------------------------------------------------------------
+
+    def _set_state(self, state: str, sentence: str) -> None:
+        self.state = state
+        log.info("kafka tail %s: %s", state, sentence)
+        if self.on_state is not None:
+            self.on_state(state, sentence)
+
+    # -- connection -------------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        from aiokafka import AIOKafkaConsumer, TopicPartition
+
+        consumer = AIOKafkaConsumer(
+            group_id=None,  # no group: nothing joined, nothing rebalanced
+            enable_auto_commit=False,  # and nothing committed
+            auto_offset_reset="earliest",  # a vanished offset restarts at the beginning
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_max_bytes=64 * 1024 * 1024,
+            **client_options(self.profile, self.password),
+        )
+        try:
+            await asyncio.wait_for(consumer.start(), CONNECT_TIMEOUT)
+            topics = await asyncio.wait_for(consumer.topics(), CONNECT_TIMEOUT)
+            selected = sorted(t for t in topics if matches_any(t, self.patterns))
+            if not selected:
+                raise KafkaUnavailable(
+                    f"No topic on {self.profile.bootstrap_servers} matches "
+                    f"{', '.join(self.patterns)} (topics there: {', '.join(sorted(topics)[:20])})."
+                )
+            tps = [
+                TopicPartition(t, p)
+                for t in selected
+                for p in sorted(consumer.partitions_for_topic(t) or ())
+            ]
+            consumer.assign(tps)
+            await self._seek(consumer, tps)
+        except BaseException:
+            await stop_quietly(consumer.stop())
+            raise
+        self._consumer = consumer
+        self.progress.topics = selected
+        self.progress.partitions = len(tps)
+
+    async def _seek(self, consumer: Any, tps: list[Any]) -> None:
+        """Resume where we left off; elsewhere, apply the start position."""
+        fresh = []
+        resumed = [tp for tp in tps if (tp.topic, tp.partition) in self.progress.next_offsets]
+        ends = await consumer.end_offsets(resumed) if resumed else {}
+        for tp in tps:
+            resume = self.progress.next_offsets.get((tp.topic, tp.partition))
+            if resume is None:
+                fresh.append(tp)
+            elif resume > ends[tp]:
+                # The partition is shorter than what we already read: it was truncated or
+                # the topic recreated. Its records now are new ones: read them all.
+                self._set_state(
+                    "connected",
+                    f"{tp.topic}[{tp.partition}] restarted at offset {ends[tp]} (we had read "
+                    f"up to {resume}); reading it from the beginning.",
+                )
+                await consumer.seek_to_beginning(tp)
+            else:
+                consumer.seek(tp, resume)
+        if not fresh:
+            return
+        kind, value = self.start.kind, self.start.value
+        if kind == "beginning":
+            await consumer.seek_to_beginning(*fresh)
+        elif kind == "end":
+            await consumer.seek_to_end(*fresh)
+        elif kind == "offset":
+            ends = await consumer.end_offsets(fresh)
+            begins = await consumer.beginning_offsets(fresh)
+            for tp in fresh:
+                consumer.seek(tp, max(begins[tp], min(value, ends[tp])))
+        else:
+            found = await consumer.offsets_for_times({tp: value for tp in fresh})
+            ends = await consumer.end_offsets(fresh)
+            for tp in fresh:
+                hit = found.get(tp)
+                consumer.seek(tp, hit.offset if hit is not None else ends[tp])
+
+    async def _disconnect(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            await stop_quietly(consumer.stop())
+
+    async def _broker_alive(self) -> bool:
+        try:
+            assignment = list(self._consumer.assignment())
+            await asyncio.wait_for(self._consumer.end_offsets(assignment[:1]), 3.0)
+        except Exception:
+            return False
+        return True
+
+    # -- the loop ---------------------------------------------------------------------
+
+    async def run(
+        self, *, duration: float | None = None, max_records: int | None = None
+    ) -> TailProgress:
+        """Tail until ``duration`` seconds passed, ``max_records`` were read, or cancelled.
+
+        A first connection that fails raises :class:`KafkaUnavailable` with the reason; a
+        connection lost later is retried with backoff until the tail ends.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = None if duration is None else loop.time() + duration
+        try:
+            await self._connect()
+        except KafkaUnavailable:
+            raise
+        except Exception as exc:
+            raise KafkaUnavailable(
+                explain(exc, self.profile, topic=", ".join(self.patterns))
+            ) from exc
+        self._set_state(
+            "connected",
+            f"Tailing {len(self.progress.topics)} topics ({self.progress.partitions} partitions) "
+            f"on {self.profile.bootstrap_servers}.",
+        )
+        backoff = 0.5
+        quiet_since = loop.time()
+        last_refresh = loop.time()
+        try:
+            while True:
+                if deadline is not None and loop.time() >= deadline:
+                    break
+                if max_records is not None and self.progress.records >= max_records:
+                    break
+                if self._consumer is None:
+                    try:
+                        await self._connect()
+                    except Exception as exc:
+                        sentence = explain(exc, self.profile)
+                        self._set_state("reconnecting", f"{sentence} Retrying in {backoff:g} s.")
+                        await asyncio.sleep(self._bounded(backoff, deadline, loop.time()))
+                        backoff = min(_MAX_BACKOFF, backoff * 2)
+                        continue
+                    self.progress.reconnects += 1
+                    backoff = 0.5
+                    quiet_since = loop.time()
+                    self._set_state(
+                        "connected", "Reconnected; resuming after the last record read."
+                    )
+                limit = self.max_batch
+                if max_records is not None:
+                    limit = min(limit, max_records - self.progress.records)
+                timeout_ms = 200
+                if deadline is not None:
+                    timeout_ms = max(1, min(timeout_ms, int((deadline - loop.time()) * 1000)))
+                try:
+                    batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=limit)
+                except Exception as exc:
+                    self._set_state("reconnecting", explain(exc, self.profile))
+                    await self._disconnect()
+                    continue
+                if batches:
+                    self._handle(batches)
+                    quiet_since = loop.time()
+                    if self.wait_for_room is not None:
+                        await self.wait_for_room()
+                elif loop.time() - quiet_since > _HEALTH_CHECK_AFTER:
+                    quiet_since = loop.time()
+                    if not await self._broker_alive():
+                        self._set_state(
+                            "reconnecting",
+                            f"Lost the connection to {self.profile.bootstrap_servers}; "
+                            "reconnecting.",
+                        )
+                        await self._disconnect()
+                    elif loop.time() - last_refresh > _TOPIC_REFRESH:
+                        last_refresh = loop.time()
+                        await self._pick_up_new_topics()
+        finally:
+            await self._disconnect()
+            self._set_state("stopped", f"Tail stopped after {self.progress.records} records.")
+        return self.progress
+
+    @staticmethod
+    def _bounded(delay: float, deadline: float | None, now: float) -> float:
+        return delay if deadline is None else max(0.0, min(delay, deadline - now))
+
+    async def _pick_up_new_topics(self) -> None:
+        topics = await self._consumer.topics()
+        if any(t not in self.progress.topics for t in topics if matches_any(t, self.patterns)):
+            await self._disconnect()  # the reconnect assigns the new topics too
+
+    def _handle(self, batches: dict[Any, list[Any]]) -> None:
+        events: list[Envelope] = []
+        letters: list[DeadLetter] = []
+        config = self.decoder
+        next_offsets = self.progress.next_offsets
+        for tp, records in batches.items():
+            if not records:
+                continue
+            topic, partition = tp.topic, tp.partition
+            is_dlt = self._dlt_topics.get(topic)
+            if is_dlt is None:
+                is_dlt = self._dlt_topics[topic] = self.rules.is_dead_letter_topic(topic)
+            for r in records:
+                headers = r.headers or ()
+                env = decode_record(
+                    r.value,
+                    headers,
+                    key=r.key,
+                    topic=topic,
+                    partition=partition,
+                    offset=r.offset,
+                    timestamp_ms=r.timestamp,
+                    config=config,
+                )
+                events.append(env)
+                if env.malformed:
+                    self.progress.malformed += 1
+                if is_dlt or (headers and has_dead_letter_headers(headers)):
+                    letter = dead_letter_from_record(env, headers, self.rules)
+                    if letter is not None:
+                        letters.append(letter)
+            next_offsets[(topic, partition)] = records[-1].offset + 1
+        self.progress.records += len(events)
+        self.sink(events)
+        if self.dead_letter_sink is not None:
+            for letter in letters:
+                self.dead_letter_sink(letter)
+        self.progress.dead_letters += len(letters)

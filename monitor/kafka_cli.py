@@ -1,0 +1,433 @@
+"""The Kafka and profile subcommands of ``eventflow``.
+
+``eventflow kafka topics|groups|tail|publish`` and ``eventflow profiles list|add|remove|test``.
+Every Kafka command takes ``--profile NAME`` or ``--bootstrap HOST:PORT``. Problems with
+the cluster are reported as one sentence (exit code 1), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from adapters.kafka.connection import KafkaUnavailable
+from adapters.kafka.profiles import (
+    SASL_MECHANISMS,
+    SECURITY_PROTOCOLS,
+    ConnectionProfile,
+    ProfileError,
+    ProfileStore,
+    SecretStore,
+    password_env_var,
+)
+from adapters.kafka.publisher import WriteRefused, check_write_allowed
+from monitor.core.envelope import Envelope
+from monitor.core.paths import default_db_path
+
+
+class KafkaCliError(Exception):
+    """One sentence for the user; exit code 1."""
+
+
+def add_connection_options(p: argparse.ArgumentParser) -> None:
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--profile", metavar="NAME", help="a saved connection profile")
+    who.add_argument("--bootstrap", metavar="HOST:PORT", help="a plaintext broker, no profile")
+
+
+def _store(_args: argparse.Namespace) -> ProfileStore:
+    return ProfileStore()
+
+
+def resolve_profile(args: argparse.Namespace) -> tuple[ConnectionProfile, str | None]:
+    """The profile the command names, and its password when it needs one."""
+    try:
+        if getattr(args, "bootstrap", None):
+            return ConnectionProfile.ad_hoc(args.bootstrap), None
+        if not getattr(args, "profile", None):
+            raise KafkaCliError("Name a cluster: --profile NAME or --bootstrap HOST:PORT.")
+        profile = _store(args).get(args.profile)
+        password = None
+        if profile.uses_sasl:
+            prompt = getpass.getpass if sys.stdin.isatty() else None
+            password = SecretStore().get_password(profile.name, prompt=prompt)
+        return profile, password
+    except ProfileError as exc:
+        raise KafkaCliError(str(exc)) from exc
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _run(coro: Any) -> Any:
+    try:
+        return asyncio.run(coro)
+    except (KafkaUnavailable, WriteRefused, ProfileError, ValueError) as exc:
+        raise KafkaCliError(str(exc)) from exc
+
+
+# -- kafka topics / groups ------------------------------------------------------------
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    from adapters.kafka.cluster import KafkaCluster
+
+    profile, password = resolve_profile(args)
+
+    async def run() -> list[Any]:
+        async with KafkaCluster(profile, password) as cluster:
+            return await cluster.topics()
+
+    topics = _run(run())
+    if args.json:
+        _print_json([t.to_dict() for t in topics])
+        return 0
+    if not topics:
+        print(f"No topics on {profile.bootstrap_servers}.")
+    for t in topics:
+        dlt = f"  [dead letters of {t.dead_letter_of or '?'}]" if t.is_dead_letter_topic else ""
+        print(f"{t.name}  {len(t.partitions)} partitions, {t.messages} messages{dlt}")
+        for p in t.partitions:
+            print(f"    [{p.partition}] offsets {p.begin}..{p.end}  ({p.messages} messages)")
+    return 0
+
+
+def cmd_groups(args: argparse.Namespace) -> int:
+    from adapters.kafka.cluster import KafkaCluster
+
+    profile, password = resolve_profile(args)
+
+    async def run() -> list[Any]:
+        async with KafkaCluster(profile, password) as cluster:
+            return await cluster.groups()
+
+    groups = _run(run())
+    if args.json:
+        _print_json([g.to_dict() for g in groups])
+        return 0
+    if not groups:
+        print(f"No consumer groups on {profile.bootstrap_servers}.")
+    for g in groups:
+        print(f"{g.group_id}  {g.state}, {g.members} members, lag {g.lag}")
+        for p in g.partitions:
+            flag = "  (committed past the end: lag clamped)" if p.clamped else ""
+            print(
+                f"    {p.topic}[{p.partition}] committed {p.committed}, end {p.end}, "
+                f"lag {p.lag}{flag}"
+            )
+    return 0
+
+
+# -- kafka tail -----------------------------------------------------------------------
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    from adapters.kafka.tail import KafkaTail, StartPosition
+    from monitor.core.logwriter import LogWriter
+    from monitor.core.pipeline import IngestPipeline
+
+    profile, password = resolve_profile(args)
+    try:
+        start = StartPosition.parse(args.start)
+    except ValueError as exc:
+        raise KafkaCliError(str(exc)) from exc
+    db_path = None if args.no_log else (args.db or str(default_db_path()))
+
+    async def run() -> Any:
+        writer = LogWriter(db_path) if db_path else None
+        pipeline = IngestPipeline(writer=writer)
+
+        def sink(events: list[Envelope]) -> None:
+            pipeline.accept_many(events)
+            if args.json:
+                out = sys.stdout
+                for e in events:
+                    out.write(json.dumps(e.to_dict(), ensure_ascii=False, default=str))
+                    out.write("\n")
+                out.flush()
+
+        def state(_state: str, sentence: str) -> None:
+            print(sentence, file=sys.stderr)
+
+        tail = KafkaTail(
+            profile,
+            args.topic,
+            sink=sink,
+            dead_letter_sink=pipeline.accept_dead_letter,
+            wait_for_room=pipeline.wait_for_room,
+            start=start,
+            password=password,
+            on_state=state,
+        )
+        pipeline.start()
+        try:
+            progress = await tail.run(duration=args.duration, max_records=args.max)
+        finally:
+            await pipeline.stop()
+            if writer is not None:
+                await asyncio.to_thread(writer.close)
+        return progress
+
+    progress = _run(run())
+    if not args.json:
+        where = f", logged to {db_path}" if db_path else ""
+        print(
+            f"{progress.records} records from {len(progress.topics)} topics "
+            f"({progress.malformed} malformed, {progress.dead_letters} dead letters){where}."
+        )
+    return 0
+
+
+# -- kafka publish --------------------------------------------------------------------
+
+
+def _parse_headers(items: list[str] | None) -> dict[str, str]:
+    headers = {}
+    for item in items or []:
+        if "=" not in item:
+            raise KafkaCliError(f"--header {item!r} is not KEY=VALUE.")
+        k, v = item.split("=", 1)
+        headers[k] = v
+    return headers
+
+
+def _payload(args: argparse.Namespace) -> Any:
+    if args.data is not None and args.data_file is not None:
+        raise KafkaCliError("Give --data or --data-file, not both.")
+    text = args.data
+    if args.data_file is not None:
+        try:
+            text = sys.stdin.read() if args.data_file == "-" else Path(args.data_file).read_text()
+        except OSError as exc:
+            raise KafkaCliError(f"Cannot read {args.data_file}: {exc.strerror}.") from exc
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise KafkaCliError(f"The payload is not valid JSON: {exc}.") from exc
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from adapters.kafka.publisher import KafkaPublisher
+
+    profile, password = resolve_profile(args)
+    if args.count < 1:
+        raise KafkaCliError("--count must be at least 1.")
+    try:
+        check_write_allowed(profile, confirmed=args.yes, action="publishing")
+    except WriteRefused as exc:
+        raise KafkaCliError(str(exc)) from exc
+    data = _payload(args)
+    headers = _parse_headers(args.header)
+
+    def make(i: int) -> Envelope:
+        e = Envelope(
+            type=args.type,
+            source=args.source,
+            subject=args.subject,
+            data=data,
+            key=args.key,
+            headers=dict(headers),
+            causation_id=args.causation_id,
+        )
+        e.correlation_id = args.correlation_id or e.id
+        return e
+
+    async def run() -> Any:
+        async with KafkaPublisher(profile, password, mode=args.mode) as pub:
+            if args.count == 1:
+                event = make(0)
+                sent = await pub.send(event, args.topic, partition=args.partition)
+                return event, sent
+            acked = await pub.burst(
+                make, args.topic, count=args.count, rate=args.rate, partition=args.partition
+            )
+            return None, acked
+
+    event, result = _run(run())
+    if event is not None:
+        if args.json:
+            _print_json({**event.to_dict(), "partition": result.partition, "offset": result.offset})
+        else:
+            print(
+                f"Published {event.type} {event.id} to {result.topic}[{result.partition}]"
+                f"@{result.offset} (correlation {event.correlation_id})."
+            )
+    else:
+        print(f"Published {result} events to {args.topic}.")
+    return 0
+
+
+# -- profiles -------------------------------------------------------------------------
+
+
+def cmd_profiles_list(args: argparse.Namespace) -> int:
+    try:
+        profiles = _store(args).load()
+    except ProfileError as exc:
+        raise KafkaCliError(str(exc)) from exc
+    if args.json:
+        _print_json([p.to_dict() for p in profiles.values()])
+        return 0
+    if not profiles:
+        print("No profiles yet: add one with `eventflow profiles add NAME --bootstrap HOST:PORT`.")
+    for p in profiles.values():
+        flags = [p.security_protocol, p.environment] + (["read-only"] if p.read_only else [])
+        print(f"{p.name}  {p.bootstrap_servers}  ({', '.join(flags)})")
+    return 0
+
+
+def cmd_profiles_add(args: argparse.Namespace) -> int:
+    try:
+        profile = ConnectionProfile(
+            name=args.name,
+            bootstrap_servers=args.bootstrap_servers,
+            security_protocol=args.security_protocol,
+            sasl_mechanism=args.sasl_mechanism,
+            sasl_username=args.sasl_username,
+            ca_file=args.ca_file,
+            cert_file=args.cert_file,
+            key_file=args.key_file,
+            client_id=args.client_id,
+            read_only=args.read_only,
+            environment=args.environment,
+            dead_letter_patterns=args.dead_letter_pattern or [],
+        )
+        store = _store(args)
+        store.add(profile, replace=args.replace)
+    except ProfileError as exc:
+        raise KafkaCliError(str(exc)) from exc
+    print(f"Saved profile {profile.name} in {store.path}.")
+    if profile.uses_sasl:
+        if args.password_prompt:
+            password = getpass.getpass(f"Password for {profile.sasl_username}: ")
+            try:
+                SecretStore().set_password(profile.name, password)
+            except ProfileError as exc:
+                print(f"The password was not stored: {exc}", file=sys.stderr)
+                return 1
+            print("The password is in the OS keyring.")
+        else:
+            print(
+                "It needs a password: store it with --password-prompt, or set "
+                f"{password_env_var(profile.name)} when you connect."
+            )
+    return 0
+
+
+def cmd_profiles_remove(args: argparse.Namespace) -> int:
+    try:
+        _store(args).remove(args.name)
+    except ProfileError as exc:
+        raise KafkaCliError(str(exc)) from exc
+    SecretStore().delete_password(args.name)
+    print(f"Removed profile {args.name}.")
+    return 0
+
+
+def cmd_profiles_test(args: argparse.Namespace) -> int:
+    from adapters.kafka.cluster import KafkaCluster
+
+    args.profile, args.bootstrap = args.name, None
+    profile, password = resolve_profile(args)
+
+    async def run() -> int:
+        async with KafkaCluster(profile, password) as cluster:
+            return len(await cluster.topic_names())
+
+    n = _run(run())
+    print(f"Connected to {profile.bootstrap_servers}: {n} topics.")
+    return 0
+
+
+# -- the parser -----------------------------------------------------------------------
+
+
+def register(sub: Any, db: argparse.ArgumentParser, out: argparse.ArgumentParser) -> None:
+    """Add ``kafka`` and ``profiles`` to the main parser's subcommands."""
+    kafka = sub.add_parser("kafka", help="topics, groups, tail and publish on a Kafka cluster")
+    ksub = kafka.add_subparsers(dest="kafka_command", metavar="ACTION", required=True)
+
+    p = ksub.add_parser("topics", parents=[out], help="topics with partitions and offsets")
+    add_connection_options(p)
+    p.set_defaults(func=cmd_topics)
+
+    p = ksub.add_parser(
+        "groups", parents=[out], help="consumer groups with committed offsets and lag"
+    )
+    add_connection_options(p)
+    p.set_defaults(func=cmd_groups)
+
+    p = ksub.add_parser(
+        "tail", parents=[db, out], help="read topics live, without joining any group; log them"
+    )
+    add_connection_options(p)
+    p.add_argument(
+        "--topic", action="append", required=True, metavar="PATTERN",
+        help="topic name or glob such as 'orders.*' (repeatable)",
+    )  # fmt: skip
+    p.add_argument(
+        "--from", dest="start", default="end", metavar="WHERE",
+        help="beginning, end (default), an offset, a time (ISO 8601) or a time ago (-15m)",
+    )  # fmt: skip
+    p.add_argument("--duration", type=float, help="stop after S seconds")
+    p.add_argument("--max", type=int, help="stop after N records")
+    p.add_argument("--no-log", action="store_true", help="do not write to the event log")
+    p.set_defaults(func=cmd_tail)
+
+    p = ksub.add_parser("publish", parents=[out], help="publish a test event or a burst")
+    add_connection_options(p)
+    p.add_argument("--topic", required=True)
+    p.add_argument("--type", required=True, help="event type, e.g. OrderPlaced")
+    p.add_argument("--source", default="eventflow-monitor", help="CloudEvents source")
+    p.add_argument("--subject")
+    p.add_argument("--data", help="JSON payload")
+    p.add_argument("--data-file", metavar="FILE", help="JSON payload from a file, '-' for stdin")
+    p.add_argument("--key")
+    p.add_argument("--partition", type=int)
+    p.add_argument("--header", action="append", metavar="K=V", help="repeatable")
+    p.add_argument("--correlation-id", help="default: the event's own id")
+    p.add_argument("--causation-id")
+    p.add_argument("--count", type=int, default=1, help="send N events (1)")
+    p.add_argument("--rate", type=float, help="at most R events per second")
+    p.add_argument("--mode", choices=("binary", "structured"), default="binary",
+                   help="CloudEvents mode (binary)")  # fmt: skip
+    p.add_argument("--yes", action="store_true", help="confirm writing to a production profile")
+    p.set_defaults(func=cmd_publish)
+
+    profiles = sub.add_parser("profiles", help="saved Kafka connection profiles")
+    psub = profiles.add_subparsers(dest="profiles_command", metavar="ACTION", required=True)
+    p = psub.add_parser("list", parents=[out], help="saved profiles")
+    p.set_defaults(func=cmd_profiles_list)
+    p = psub.add_parser("add", help="save a profile (passwords go to the OS keyring)")
+    p.add_argument("name")
+    p.add_argument(
+        "--bootstrap", dest="bootstrap_servers", required=True, metavar="HOST:PORT[,...]"
+    )
+    p.add_argument("--security-protocol", choices=SECURITY_PROTOCOLS, default="PLAINTEXT")
+    p.add_argument("--sasl-mechanism", choices=SASL_MECHANISMS)
+    p.add_argument("--sasl-username")
+    p.add_argument("--password-prompt", action="store_true", help="ask for the password now")
+    p.add_argument("--ca-file")
+    p.add_argument("--cert-file")
+    p.add_argument("--key-file")
+    p.add_argument("--client-id", default="eventflow-monitor")
+    p.add_argument("--read-only", action="store_true", help="refuse publish and replay")
+    p.add_argument("--environment", default="development", help="e.g. production")
+    p.add_argument("--dead-letter-pattern", action="append", metavar="REGEX")
+    p.add_argument("--replace", action="store_true", help="overwrite a profile of that name")
+    p.set_defaults(func=cmd_profiles_add)
+    p = psub.add_parser("remove", help="delete a profile and its stored password")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_profiles_remove)
+    p = psub.add_parser("test", help="connect with a profile and list its topics")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_profiles_test)
