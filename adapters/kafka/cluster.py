@@ -17,7 +17,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.kafka.connection import CONNECT_TIMEOUT, KafkaUnavailable, client_options, explain
+from adapters.kafka.connection import (
+    CONNECT_TIMEOUT,
+    KafkaUnavailable,
+    client_options,
+    explain,
+    explain_async,
+)
 from adapters.kafka.dead_letter_topics import DeadLetterTopicRules
 from adapters.kafka.profiles import ConnectionProfile
 
@@ -142,7 +148,7 @@ class KafkaCluster:
         except BaseException as exc:
             await self.__aexit__()
             if isinstance(exc, Exception):
-                raise KafkaUnavailable(explain(exc, self.profile)) from exc
+                raise KafkaUnavailable(await explain_async(exc, self.profile)) from exc
             raise
         return self
 

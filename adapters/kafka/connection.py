@@ -9,6 +9,8 @@ or view ever shows a traceback for a network problem.
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import ssl
 from typing import Any
 
@@ -112,3 +114,61 @@ def _causes(exc: BaseException) -> list[BaseException]:
         seen.append(current)
         current = current.__cause__ or current.__context__
     return seen
+
+
+async def diagnose(profile: ConnectionProfile) -> str | None:
+    """Find out why the bootstrap servers cannot be used, by connecting to them directly.
+
+    aiokafka reports a failed bootstrap as one generic error (the TLS or DNS detail goes
+    only to its log); a plain TCP connection and TLS handshake give the real reason.
+    Returns a sentence, or ``None`` when the servers answer fine.
+    """
+    context = ssl_context(profile) if profile.uses_tls else None
+    for server in profile.bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        host = host.strip("[]")
+        try:
+            _reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(
+                    host, int(port), ssl=context, server_hostname=host if context else None
+                ),
+                5.0,
+            )
+        except ssl.SSLCertVerificationError as exc:
+            return (
+                f"TLS failure talking to {server}: the broker's certificate is not trusted "
+                f"({exc.verify_message}). Set the profile's CA file to the certificate "
+                "authority that signed it."
+            )
+        except ssl.SSLError as exc:
+            return (
+                f"TLS failure talking to {server} ({exc.reason or exc}). Check that the broker "
+                "listens for TLS on that port and that the profile's protocol is right."
+            )
+        except socket.gaierror:
+            return f"The host name in {server} is unknown: check the bootstrap address."
+        except ConnectionRefusedError:
+            return f"Nothing accepts connections at {server}: is the broker running on that port?"
+        except (TimeoutError, OSError):
+            return (
+                f"{server} does not answer: the host may be down, or a firewall or VPN is in "
+                "the way."
+            )
+        writer.close()
+    return None
+
+
+async def explain_async(
+    exc: BaseException, profile: ConnectionProfile, *, topic: str | None = None
+) -> str:
+    """:func:`explain`, made precise by :func:`diagnose` for a failed connection."""
+    from aiokafka import errors
+
+    if isinstance(exc, errors.KafkaConnectionError | OSError) and not isinstance(exc, TimeoutError):
+        try:
+            found = await diagnose(profile)
+        except KafkaUnavailable as setup:
+            return str(setup)
+        if found:
+            return found
+    return explain(exc, profile, topic=topic)

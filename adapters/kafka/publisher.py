@@ -16,7 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from adapters.kafka.connection import CONNECT_TIMEOUT, KafkaUnavailable, client_options, explain
+from adapters.kafka.connection import (
+    CONNECT_TIMEOUT,
+    KafkaUnavailable,
+    client_options,
+    explain,
+    explain_async,
+)
 from adapters.kafka.profiles import ConnectionProfile
 from monitor.core.decoding import encode_binary, encode_structured
 from monitor.core.envelope import Envelope
@@ -77,7 +83,7 @@ class KafkaPublisher:
             await asyncio.wait_for(self._producer.start(), CONNECT_TIMEOUT)
         except Exception as exc:
             await self.__aexit__()
-            raise KafkaUnavailable(explain(exc, self.profile)) from exc
+            raise KafkaUnavailable(await explain_async(exc, self.profile)) from exc
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

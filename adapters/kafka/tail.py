@@ -27,7 +27,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.kafka.connection import CONNECT_TIMEOUT, KafkaUnavailable, client_options, explain
+from adapters.kafka.connection import (
+    CONNECT_TIMEOUT,
+    KafkaUnavailable,
+    client_options,
+    explain,
+    explain_async,
+)
 from adapters.kafka.dead_letter_topics import (
     DeadLetterTopicRules,
     dead_letter_from_record,
@@ -264,9 +270,8 @@ class KafkaTail:
         except KafkaUnavailable:
             raise
         except Exception as exc:
-            raise KafkaUnavailable(
-                explain(exc, self.profile, topic=", ".join(self.patterns))
-            ) from exc
+            topics = ", ".join(self.patterns)
+            raise KafkaUnavailable(await explain_async(exc, self.profile, topic=topics)) from exc
         self._set_state(
             "connected",
             f"Tailing {len(self.progress.topics)} topics ({self.progress.partitions} partitions) "

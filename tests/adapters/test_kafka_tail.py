@@ -284,9 +284,9 @@ def test_unreachable_bootstrap_raises_one_clear_sentence() -> None:
 
     async def run() -> None:
         profile = ConnectionProfile(name="nowhere", bootstrap_servers=f"127.0.0.1:{free_port()}")
-        with pytest.raises(KafkaUnavailable, match="Cannot reach the Kafka broker"):
+        with pytest.raises(KafkaUnavailable, match="Nothing accepts connections at"):
             await tail_all(profile, ["orders"], duration=5)
-        with pytest.raises(KafkaUnavailable, match="Cannot reach the Kafka broker"):
+        with pytest.raises(KafkaUnavailable, match="is the broker running on that port"):
             async with KafkaCluster(profile):
                 pass
 

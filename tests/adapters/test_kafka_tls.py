@@ -1,0 +1,73 @@
+"""The client's TLS path, through a TLS-terminating proxy in front of the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from adapters.kafka.cluster import KafkaCluster
+from adapters.kafka.connection import KafkaUnavailable
+from adapters.kafka.profiles import ConnectionProfile
+from adapters.kafka.publisher import KafkaPublisher
+from adapters.kafka.tail import KafkaTail, StartPosition
+from monitor.core.envelope import Envelope
+from tests.adapters.broker import TansuBroker, free_port
+from tests.adapters.tls_proxy import TlsProxy, make_certificate
+
+
+def test_tls_profile_publishes_and_tails_through_a_tls_proxy_and_rejects_an_untrusted_cert(
+    tmp_path: Path,
+) -> None:
+    cert, key = make_certificate(tmp_path)
+    proxy_port = free_port()
+    broker = TansuBroker(advertised_port=proxy_port).start()
+    trusted = ConnectionProfile(
+        name="tls",
+        bootstrap_servers=f"127.0.0.1:{proxy_port}",
+        security_protocol="SSL",
+        ca_file=str(cert),
+    )
+    untrusted = ConnectionProfile(
+        name="tls-untrusted", bootstrap_servers=f"127.0.0.1:{proxy_port}", security_protocol="SSL"
+    )
+
+    async def run() -> None:
+        async with TlsProxy(proxy_port, broker.port, cert, key):
+            async with KafkaPublisher(trusted) as pub:
+                event = Envelope(type="OrderPlaced", source="tls-test", data={"n": 1})
+                sent = await pub.send(event, "secure-orders")
+            assert sent.offset == 0
+            events: list[Envelope] = []
+            tail = KafkaTail(
+                trusted, ["secure-orders"], sink=events.extend, start=StartPosition("beginning")
+            )
+            await tail.run(max_records=1, duration=20)
+            assert [e.id for e in events] == [event.id]
+            assert events[0].data == {"n": 1}
+
+            with pytest.raises(KafkaUnavailable, match="certificate is not trusted"):
+                async with KafkaCluster(untrusted):
+                    pass
+
+    try:
+        asyncio.run(run())
+    finally:
+        broker.stop()
+
+
+def test_a_missing_ca_file_is_reported_before_connecting(tmp_path: Path) -> None:
+    profile = ConnectionProfile(
+        name="tls",
+        bootstrap_servers="127.0.0.1:9093",
+        security_protocol="SSL",
+        ca_file=str(tmp_path / "nope.pem"),
+    )
+
+    async def run() -> None:
+        with pytest.raises(KafkaUnavailable, match="TLS set-up for profile tls failed"):
+            async with KafkaCluster(profile):
+                pass
+
+    asyncio.run(run())
