@@ -107,12 +107,12 @@ class ConnectionProfile:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ConnectionProfile:
+        if "password" in d:
+            raise ProfileError("passwords do not belong in the profile file")
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
             raise ProfileError(f"unknown profile settings: {', '.join(sorted(unknown))}")
-        if "password" in d:
-            raise ProfileError("passwords do not belong in the profile file")
         return cls(**d)
 
     @classmethod

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
 
 import pytest
 
@@ -10,13 +9,6 @@ from adapters.kafka.profiles import ConnectionProfile
 from tests.adapters.broker import TansuBroker
 
 _names = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def broker() -> Iterator[TansuBroker]:
-    b = TansuBroker().start()
-    yield b
-    b.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,97 @@
+"""Publishing test events to a real broker, and the safety gate in front of every write."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from adapters.kafka.profiles import ConnectionProfile
+from adapters.kafka.publisher import (
+    ConfirmationNeeded,
+    KafkaPublisher,
+    WriteRefused,
+    check_write_allowed,
+)
+from adapters.kafka.tail import KafkaTail, StartPosition
+from monitor.core.envelope import Envelope
+from tests.adapters.conftest import create_topic
+
+
+async def read_back(profile: ConnectionProfile, topic: str, n: int) -> list[Envelope]:
+    events: list[Envelope] = []
+    tail = KafkaTail(profile, [topic], sink=events.extend, start=StartPosition("beginning"))
+    await tail.run(max_records=n, duration=20)
+    return events
+
+
+@pytest.mark.parametrize("mode", ["binary", "structured"])
+def test_published_events_come_back_identical_in_both_cloudevents_modes(
+    profile: ConnectionProfile, topic_name: str, mode: str
+) -> None:
+    async def run() -> None:
+        await create_topic(profile.bootstrap_servers, topic_name)
+        event = Envelope(
+            type="OrderPlaced",
+            source="eventflow-test",
+            subject="ord-1",
+            data={"orderId": "ord-1", "total": 12.5},
+            key="ord-1",
+            correlation_id="corr-1",
+            causation_id="cause-0",
+            headers={"tenant": "eu"},
+        )
+        async with KafkaPublisher(profile, mode=mode) as pub:  # type: ignore[arg-type]
+            sent = await pub.send(event, topic_name)
+        assert sent.topic == topic_name and sent.offset == 0
+        [back] = await read_back(profile, topic_name, 1)
+        assert (back.id, back.type, back.source, back.subject) == (
+            event.id, "OrderPlaced", "eventflow-test", "ord-1",
+        )  # fmt: skip
+        assert back.data == {"orderId": "ord-1", "total": 12.5}
+        assert (back.correlation_id, back.causation_id) == ("corr-1", "cause-0")
+        assert back.key == "ord-1" and back.headers["tenant"] == "eu"
+        assert not back.malformed
+        if mode == "structured":
+            assert back.headers["content-type"].startswith("application/cloudevents+json")
+        else:
+            assert back.headers["ce_id"] == event.id
+
+    asyncio.run(run())
+
+
+def test_a_burst_sends_every_event_and_reports_progress(
+    profile: ConnectionProfile, topic_name: str
+) -> None:
+    progress: list[tuple[int, int]] = []
+
+    async def run() -> None:
+        await create_topic(profile.bootstrap_servers, topic_name)
+        async with KafkaPublisher(profile) as pub:
+            acked = await pub.burst(
+                lambda i: Envelope(type="Ping", source="t", data={"i": i}),
+                topic_name,
+                count=250,
+                rate=5000,
+                window=100,
+                on_progress=lambda done, total: progress.append((done, total)),
+            )
+        assert acked == 250
+        events = await read_back(profile, topic_name, 250)
+        assert sorted(e.data["i"] for e in events) == list(range(250))
+
+    asyncio.run(run())
+    assert progress[-1] == (250, 250) and len(progress) == 3
+
+
+def test_read_only_profiles_refuse_writes_and_production_ones_need_confirmation() -> None:
+    ro = ConnectionProfile(name="ro", bootstrap_servers="h:1", read_only=True)
+    with pytest.raises(WriteRefused, match="read-only: publishing is disabled"):
+        check_write_allowed(ro, confirmed=True, action="publishing")
+    prod = ConnectionProfile(name="prod", bootstrap_servers="h:1", environment="production")
+    with pytest.raises(ConfirmationNeeded, match="needs explicit confirmation"):
+        check_write_allowed(prod, confirmed=False, action="replay")
+    check_write_allowed(prod, confirmed=True, action="replay")
+    check_write_allowed(
+        ConnectionProfile(name="dev", bootstrap_servers="h:1"), confirmed=False, action="x"
+    )

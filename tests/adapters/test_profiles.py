@@ -1,0 +1,158 @@
+"""Connection profiles: the config file, the keyring, and the no-keyring case."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends.fail import Keyring as FailKeyring
+
+from adapters.kafka.connection import client_options
+from adapters.kafka.profiles import (
+    ConnectionProfile,
+    ProfileError,
+    ProfileStore,
+    SecretStore,
+    SecretStoreUnavailable,
+    password_env_var,
+)
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps secrets in memory, for tests."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FailKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def sasl_profile(**kw: object) -> ConnectionProfile:
+    base: dict[str, object] = {
+        "name": "prod-eu",
+        "bootstrap_servers": "kafka-1.example:9093,kafka-2.example:9093",
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_username": "support",
+        "environment": "production",
+        "read_only": True,
+    }
+    base.update(kw)
+    return ConnectionProfile(**base)  # type: ignore[arg-type]
+
+
+def test_profiles_round_trip_through_the_file_without_any_password(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    store = ProfileStore(tmp_path / "profiles.json")
+    store.add(sasl_profile())
+    SecretStore(environ={}).set_password("prod-eu", "s3cret!")
+    assert store.get("prod-eu") == sasl_profile()
+    text = (tmp_path / "profiles.json").read_text()
+    assert "s3cret!" not in text and "password" not in text
+    assert memory_keyring.secrets[("eventflow-monitor", "prod-eu")] == "s3cret!"
+    assert SecretStore(environ={}).get_password("prod-eu") == "s3cret!"
+
+
+def test_without_a_keyring_storing_a_password_fails_and_names_the_environment_variable(
+    no_keyring: None,
+) -> None:
+    with pytest.raises(SecretStoreUnavailable) as err:
+        SecretStore(environ={}).set_password("prod-eu", "s3cret!")
+    assert "EVENTFLOW_PASSWORD_PROD_EU" in str(err.value)
+    assert "never written to a file" in str(err.value)
+
+
+def test_the_environment_supplies_a_password_when_there_is_no_keyring(no_keyring: None) -> None:
+    env = {password_env_var("prod-eu"): "from-env"}
+    assert SecretStore(environ=env).get_password("prod-eu") == "from-env"
+    with pytest.raises(SecretStoreUnavailable, match="EVENTFLOW_PASSWORD_PROD_EU"):
+        SecretStore(environ={}).get_password("prod-eu")
+    assert SecretStore(environ={}).get_password("prod-eu", prompt=lambda _: "typed") == "typed"
+
+
+def test_a_corrupt_profiles_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.json"
+    path.write_text('{"profiles": [ {"name": "x", ')
+    with pytest.raises(ProfileError, match="cannot be read") as err:
+        ProfileStore(path).load()
+    assert "left as it is" in str(err.value)
+    assert path.read_text() == '{"profiles": [ {"name": "x", '
+
+
+def test_a_password_in_the_profiles_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.json"
+    data = {"profiles": [{**sasl_profile().to_dict(), "password": "plain"}]}
+    path.write_text(json.dumps(data))
+    with pytest.raises(ProfileError, match="passwords do not belong"):
+        ProfileStore(path).load()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"bootstrap_servers": "no-port"}, "is not HOST:PORT"),
+        ({"security_protocol": "TLS"}, "security protocol must be one of"),
+        ({"sasl_mechanism": None}, "needs a SASL mechanism"),
+        ({"sasl_username": None}, "SASL needs a user name"),
+        ({"name": "has space"}, "is not valid"),
+        ({"dead_letter_patterns": ["(unclosed"]}, "dead-letter pattern"),
+    ],
+)
+def test_invalid_profiles_say_what_is_wrong(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(ProfileError, match=message):
+        sasl_profile(**changes)
+
+
+def test_client_options_verify_tls_and_carry_sasl_credentials() -> None:
+    import ssl
+
+    options = client_options(sasl_profile(), "pw")
+    assert options["bootstrap_servers"] == ["kafka-1.example:9093", "kafka-2.example:9093"]
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["sasl_plain_username"] == "support"
+    assert options["sasl_plain_password"] == "pw"
+    context = options["ssl_context"]
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+
+def test_store_add_remove_and_unknown_profile(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path / "p.json")
+    store.add(ConnectionProfile(name="local", bootstrap_servers="localhost:9092"))
+    with pytest.raises(ProfileError, match="exists already"):
+        store.add(ConnectionProfile(name="local", bootstrap_servers="localhost:9092"))
+    with pytest.raises(ProfileError, match="there is no profile named 'other'"):
+        store.get("other")
+    store.remove("local")
+    assert store.load() == {}

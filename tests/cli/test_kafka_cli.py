@@ -1,0 +1,206 @@
+"""`eventflow kafka ...` and `eventflow profiles ...` through the real entry point,
+against the real test broker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.core.eventlog import EventLog
+from tests.adapters.broker import TansuBroker, free_port
+from tests.adapters.conftest import create_topic, produce
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """An isolated config dir, so profiles written here touch nothing of the user's."""
+    return {**os.environ, "EVENTFLOW_CONFIG_DIR": str(tmp_path / "config")}
+
+
+def eventflow(
+    env: dict[str, str], *args: str, check: bool = True, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        input=stdin,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"eventflow {args} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+def test_publish_then_tail_logs_events_that_events_and_chain_show(
+    broker: TansuBroker, env: dict[str, str], tmp_path: Path
+) -> None:
+    topic, db = "cli-orders", str(tmp_path / "log.db")
+    asyncio.run(create_topic(broker.bootstrap, topic))
+    first = json.loads(
+        eventflow(
+            env, "kafka", "publish", "--bootstrap", broker.bootstrap, "--topic", topic,
+            "--type", "OrderPlaced", "--data", '{"orderId": "o-1"}', "--key", "o-1",
+            "--header", "tenant=eu", "--json",
+        ).stdout
+    )  # fmt: skip
+    cid = first["correlation_id"]
+    assert cid == first["id"] and first["offset"] == 0
+    eventflow(
+        env, "kafka", "publish", "--bootstrap", broker.bootstrap, "--topic", topic,
+        "--type", "PaymentAuthorized", "--correlation-id", cid, "--causation-id", first["id"],
+        "--data-file", "-", "--mode", "structured", stdin='{"amount": 10}',
+    )  # fmt: skip
+    burst = eventflow(
+        env, "kafka", "publish", "--bootstrap", broker.bootstrap, "--topic", topic,
+        "--type", "Ping", "--count", "20", "--rate", "1000",
+    )  # fmt: skip
+    assert "Published 20 events" in burst.stdout
+
+    tail = eventflow(
+        env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", "cli-*",
+        "--from", "beginning", "--max", "22", "--duration", "30", "--db", db,
+    )  # fmt: skip
+    assert "22 records from 1 topics" in tail.stdout
+    events = json.loads(eventflow(env, "events", "--db", db, "--limit", "100", "--json").stdout)
+    assert len(events) == 22
+    chain = json.loads(eventflow(env, "chain", cid, "--db", db, "--json").stdout)
+    assert [e["type"] for e in chain["events"]] == ["OrderPlaced", "PaymentAuthorized"]
+    assert chain["edges"][0]["parent"] == first["id"]
+    placed = next(e for e in events if e["type"] == "OrderPlaced")
+    assert placed["headers"]["tenant"] == "eu" and placed["key"] == "o-1"
+
+
+def test_tail_json_prints_one_envelope_per_line(broker: TansuBroker, env: dict[str, str]) -> None:
+    topic = "cli-json-lines"
+    asyncio.run(create_topic(broker.bootstrap, topic))
+    asyncio.run(produce(broker.bootstrap, topic, [b'{"id": "a"}', b"not json"]))
+    out = eventflow(
+        env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic,
+        "--from", "beginning", "--max", "2", "--no-log", "--json",
+    ).stdout  # fmt: skip
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert lines[0]["id"] == "a"
+    assert lines[1]["malformed"] is True and lines[1]["error"]
+
+
+def test_dead_letter_topic_tail_fills_dlq_list(
+    broker: TansuBroker, env: dict[str, str], tmp_path: Path
+) -> None:
+    topic, db = "cli-payments.DLT", str(tmp_path / "log.db")
+    asyncio.run(create_topic(broker.bootstrap, topic))
+    headers = [
+        ("kafka_dlt-original-topic", b"cli-payments"),
+        ("kafka_dlt-exception-fqcn", b"java.lang.IllegalStateException"),
+        ("kafka_dlt-exception-message", b"no handler"),
+    ]
+    asyncio.run(produce(broker.bootstrap, topic, [b'{"id": "p-1"}'], headers=headers))
+    eventflow(
+        env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic,
+        "--from", "beginning", "--max", "1", "--db", db,
+    )  # fmt: skip
+    letters = json.loads(eventflow(env, "dlq", "list", "--db", db, "--json").stdout)
+    assert len(letters) == 1
+    assert letters[0]["original_topic"] == "cli-payments"
+    assert letters[0]["reason"] == "java.lang.IllegalStateException: no handler"
+    assert letters[0]["event"]["id"] == "p-1"
+
+
+def test_topics_and_groups_json(broker: TansuBroker, env: dict[str, str]) -> None:
+    asyncio.run(create_topic(broker.bootstrap, "cli-listed", 3))
+    topics = json.loads(
+        eventflow(env, "kafka", "topics", "--bootstrap", broker.bootstrap, "--json").stdout
+    )
+    listed = {t["name"]: t for t in topics}["cli-listed"]
+    assert [p["partition"] for p in listed["partitions"]] == [0, 1, 2]
+    groups = json.loads(
+        eventflow(env, "kafka", "groups", "--bootstrap", broker.bootstrap, "--json").stdout
+    )
+    assert isinstance(groups, list)
+
+
+def test_unreachable_broker_is_one_sentence_without_traceback(env: dict[str, str]) -> None:
+    proc = eventflow(env, "kafka", "topics", "--bootstrap", f"127.0.0.1:{free_port()}", check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("eventflow: Nothing accepts connections at 127.0.0.1:")
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_profiles_add_list_test_remove_and_the_safety_flags(
+    broker: TansuBroker, env: dict[str, str]
+) -> None:
+    eventflow(env, "profiles", "add", "local", "--bootstrap", broker.bootstrap)
+    eventflow(
+        env, "profiles", "add", "prod", "--bootstrap", broker.bootstrap,
+        "--environment", "production",
+    )  # fmt: skip
+    eventflow(env, "profiles", "add", "support", "--bootstrap", broker.bootstrap, "--read-only")
+    listed = json.loads(eventflow(env, "profiles", "list", "--json").stdout)
+    assert [p["name"] for p in listed] == ["local", "prod", "support"]
+    assert "Connected to" in eventflow(env, "profiles", "test", "local").stdout
+
+    publish = ["kafka", "publish", "--topic", "cli-safety", "--type", "Ping"]
+    refused = eventflow(env, *publish, "--profile", "support", check=False)
+    assert refused.returncode == 1
+    assert "Profile support is read-only: publishing is disabled" in refused.stderr
+    unconfirmed = eventflow(env, *publish, "--profile", "prod", check=False)
+    assert unconfirmed.returncode == 1 and "needs explicit confirmation" in unconfirmed.stderr
+    assert "Published Ping" in eventflow(env, *publish, "--profile", "prod", "--yes").stdout
+
+    eventflow(env, "profiles", "remove", "local")
+    missing = eventflow(env, "kafka", "topics", "--profile", "local", check=False)
+    assert missing.returncode == 1 and "there is no profile named 'local'" in missing.stderr
+
+
+def test_sasl_profile_without_keyring_says_how_to_give_the_password(env: dict[str, str]) -> None:
+    env = {**env, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    out = eventflow(
+        env, "profiles", "add", "secure", "--bootstrap", "kafka.example:9093",
+        "--security-protocol", "SASL_SSL", "--sasl-mechanism", "SCRAM-SHA-256",
+        "--sasl-username", "alice",
+    ).stdout  # fmt: skip
+    assert "EVENTFLOW_PASSWORD_SECURE" in out
+    proc = eventflow(env, "kafka", "topics", "--profile", "secure", check=False)
+    assert proc.returncode == 1
+    assert "no password is known for profile secure" in proc.stderr
+    assert "EVENTFLOW_PASSWORD_SECURE" in proc.stderr
+
+
+def test_a_corrupt_profiles_file_is_reported_not_replaced(env: dict[str, str]) -> None:
+    config = Path(env["EVENTFLOW_CONFIG_DIR"])
+    config.mkdir(parents=True)
+    (config / "profiles.json").write_text("{oops")
+    proc = eventflow(env, "profiles", "list", check=False)
+    assert proc.returncode == 1 and "cannot be read" in proc.stderr
+    assert (config / "profiles.json").read_text() == "{oops"
+
+
+def test_bad_start_position_is_explained(broker: TansuBroker, env: dict[str, str]) -> None:
+    proc = eventflow(
+        env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", "x",
+        "--from", "tuesday", check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1 and "is not a start position" in proc.stderr
+
+
+def test_logged_kafka_events_survive_in_the_log(
+    broker: TansuBroker, env: dict[str, str], tmp_path: Path
+) -> None:
+    db = tmp_path / "keep.db"
+    topic = "cli-keep"
+    asyncio.run(create_topic(broker.bootstrap, topic))
+    asyncio.run(produce(broker.bootstrap, topic, [b'{"id": "k-1"}']))
+    for _ in range(2):  # tailing again from the beginning appends; it never loses the first
+        eventflow(
+            env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic,
+            "--from", "beginning", "--max", "1", "--db", str(db),
+        )  # fmt: skip
+    with EventLog(db) as log:
+        assert [e.id for e in log.events()] == ["k-1", "k-1"]
