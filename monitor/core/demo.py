@@ -117,6 +117,7 @@ class DemoShop:
         self._tasks: set[asyncio.Task[None]] = set()
         self._generator: asyncio.Task[None] | None = None
         self._subscribed = False
+        self._stopping = False
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -156,7 +157,12 @@ class DemoShop:
             self._generator = None
 
     async def stop(self) -> None:
-        """Stop placing orders and cancel steps still waiting to publish."""
+        """Stop placing orders and cancel steps still waiting to publish.
+
+        Handlers still running after this schedule no new steps, so nothing publishes
+        into a bus that is about to close.
+        """
+        self._stopping = True
         tasks = list(self._tasks)
         if self._generator is not None:
             tasks.append(self._generator)
@@ -229,6 +235,8 @@ class DemoShop:
         The task copies the handler's context, so the bus still links the event to the
         one being handled (correlation and causation).
         """
+        if self._stopping:
+            return
         lo, hi = self.scenario.step_delay_ms
         delay = self._rng.uniform(lo, hi) / 1000.0
 

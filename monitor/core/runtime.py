@@ -85,7 +85,10 @@ class EmbeddedRuntime:
         if self.demo is not None:
             if settle:
                 await self.demo.stop_placing()
-                await asyncio.wait_for(self.demo.settle(), timeout=10)
+                try:
+                    await asyncio.wait_for(self.demo.settle(), timeout=10)
+                except TimeoutError:
+                    log.warning("orders still in flight after 10 s; stopping anyway")
             await self.demo.stop()
         await self.bus.close()
         await self.pipeline.stop()

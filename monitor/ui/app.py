@@ -1,0 +1,187 @@
+"""The GUI's entry point: Qt application, qasync event loop, runtime, main window.
+
+One loop runs both Qt and asyncio (qasync), so the embedded bus, the log writer's async
+side and the widgets share a thread without blocking each other. Shutdown order matters:
+the window's close stops the runtime (the log is written out, tasks end) before the loop
+stops, so the log is complete and no task is destroyed while pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from monitor.core.runtime import EmbeddedRuntime
+from monitor.ui.app_logging import configure_logging
+from monitor.ui.crash_reporter import CrashReporter
+from monitor.ui.main_window import MainWindow
+from monitor.ui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Eventflow Monitor"
+ORGANIZATION = "Eventflow"
+SMOKE_TEST_SECONDS = 3.0
+SMOKE_TEST_PATIENCE = 10.0  # extra seconds a slow machine gets before the check fails
+
+NO_DISPLAY_MESSAGE = (
+    "eventflow: no display found (none of DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM is "
+    "set). Run with QT_QPA_PLATFORM=offscreen or under xvfb-run (xvfb-run -a eventflow), "
+    "or use the headless `eventflow demo --headless --duration 10`."
+)
+
+
+def display_available(environ: Mapping[str, str] | None = None, platform: str = "") -> bool:
+    """False on Linux when Qt would have no display to open (it aborts the process then)."""
+    env = os.environ if environ is None else environ
+    if not (platform or sys.platform).startswith("linux"):
+        return True
+    return any(env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def run_app(*, db_path: str | None, demo_rate: float, smoke_test: bool = False) -> int:
+    """Open the main window on the embedded runtime; return the process exit code.
+
+    0: closed normally (or the smoke test passed); 1: failed to start or the smoke test
+    failed; 2: no display.
+    """
+    if not display_available():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 2
+    log_file = configure_logging()
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # the CLI owns the args
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANIZATION)
+    # The coroutine below decides when the app ends (after the runtime stopped), not Qt.
+    app.setQuitOnLastWindowClosed(False)
+    apply_theme(app)
+
+    reporter = CrashReporter(log_file)
+    reporter.install()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(_log_loop_exception)
+    try:
+        return loop.run_until_complete(
+            _run(db_path=db_path, demo_rate=demo_rate, smoke_test=smoke_test)
+        )
+    finally:
+        _finish(loop)
+        asyncio.set_event_loop(None)
+        reporter.uninstall()
+        log.info("%s exited", APP_NAME)
+
+
+async def _run(*, db_path: str | None, demo_rate: float, smoke_test: bool) -> int:
+    log.info("%s starting (log: %s, demo rate %s/s)", APP_NAME, db_path, demo_rate)
+    runtime: EmbeddedRuntime | None = None
+    try:
+        runtime = EmbeddedRuntime(db_path, demo_rate=demo_rate)
+        await runtime.start()
+    except Exception as exc:
+        log.exception("the runtime did not start")
+        if runtime is not None:
+            with contextlib.suppress(Exception):
+                await runtime.stop()
+        message = f"Eventflow Monitor could not start: {exc}"
+        print(message, file=sys.stderr)
+        if not smoke_test:
+            # Outside the task step: a modal dialog's nested loop would run other tasks
+            # while this one is still executing.
+            await qasync.asyncWrap(lambda: QMessageBox.critical(None, APP_NAME, message))
+        return 1
+
+    window = MainWindow(runtime, settings=None if smoke_test else QSettings())
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    interrupt = _close_on_ctrl_c(window)
+    window.show()
+    try:
+        if smoke_test:
+            return await _smoke_test(window, closed)
+        await closed.wait()
+        return 0
+    finally:
+        interrupt()
+        try:
+            await window.shutdown()  # already done after a normal close; this covers errors
+        except Exception:
+            log.exception("the runtime did not stop cleanly")
+
+
+async def _smoke_test(window: MainWindow, closed: asyncio.Event) -> int:
+    """Let the demo run, check every part of the window got data, close, report."""
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(SMOKE_TEST_SECONDS)
+    deadline = loop.time() + SMOKE_TEST_PATIENCE
+
+    def checks() -> dict[str, bool]:
+        return {
+            "window visible": window.isVisible(),
+            "table has rows": window.table_model.rowCount() > 0,
+            "chart has data": window.rate_chart.has_data(),
+        }
+
+    while not all(checks().values()) and loop.time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.25)  # polling widgets: there is no event to wait on
+    result = checks()
+    rows = window.table_model.rowCount()
+    curves = len(window.rate_chart.topics())
+    runtime = window.runtime
+    window.close()
+    await asyncio.wait_for(closed.wait(), timeout=30)
+    writer = runtime.writer
+    if writer is not None and writer.last_error:
+        result["event log written"] = False
+    failed = [name for name, ok in result.items() if not ok]
+    summary = (
+        f"{runtime.pipeline.stats.total} events, {rows} table rows, {curves} topic curves, "
+        f"{writer.written if writer else 0} events logged"
+    )
+    if failed:
+        print(f"smoke test failed ({', '.join(failed)}): {summary}")
+        return 1
+    print(f"smoke test passed: {summary}")
+    return 0
+
+
+def _close_on_ctrl_c(window: MainWindow) -> Any:
+    """Ctrl+C in the terminal closes the window (cleanly) instead of being swallowed by Qt.
+
+    Returns a function that removes the handler.
+    """
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, window.close)
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not main thread
+        return lambda: None
+    return lambda: loop.remove_signal_handler(signal.SIGINT)
+
+
+def _log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    exc = context.get("exception")
+    message = context.get("message", "unhandled error in the event loop")
+    log.error("%s (%s)", message, context.get("task") or context.get("future") or "", exc_info=exc)
+
+
+def _finish(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is still pending (there should be nothing), then close the loop."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if pending:
+        log.warning("%d task(s) still running at exit; cancelling them", len(pending))
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()

@@ -1,0 +1,196 @@
+"""The live event table: a Qt model over a bounded list of envelopes, newest first.
+
+Rows arrive in whole batches (one ``beginInsertRows`` per timer tick, never one per
+event) and the oldest rows are dropped past ``capacity``, so memory and the cost of a
+redraw stay fixed however long the app runs. Cells are formatted when the view asks for
+them, which is only for the rows on screen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Sequence
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from monitor.core.envelope import Envelope, format_time
+from monitor.ui import theme
+
+DEFAULT_CAPACITY = 5000
+SHORT_ID_LENGTH = 8
+
+# The envelope behind a row, for views that show details (Qt.UserRole + 1).
+EnvelopeRole = Qt.ItemDataRole.UserRole + 1
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    TIME = 0
+    TOPIC = 1
+    TYPE = 2
+    SOURCE = 3
+    CORRELATION = 4
+    KEY = 5
+    SUBJECT = 6
+
+
+HEADERS = {
+    Column.TIME: "Time",
+    Column.TOPIC: "Topic",
+    Column.TYPE: "Type",
+    Column.SOURCE: "Source",
+    Column.CORRELATION: "Correlation",
+    Column.KEY: "Key",
+    Column.SUBJECT: "Subject",
+}
+
+# Timestamps and ids are compared by eye across rows: fixed-pitch digits line up.
+_MONOSPACE_COLUMNS = frozenset({Column.TIME, Column.CORRELATION})
+
+
+def format_local_time(ts: float | None) -> str:
+    """Epoch seconds -> ``HH:MM:SS.mmm`` in local time; empty when unknown or absurd."""
+    if ts is None:
+        return ""
+    try:
+        seconds = int(ts)
+        clock = time.strftime("%H:%M:%S", time.localtime(seconds))
+    except (OverflowError, OSError, ValueError):
+        return ""
+    millis = int((ts - seconds) * 1000)
+    return f"{clock}.{millis:03d}"
+
+
+def _cell_text(event: Envelope, column: int) -> str:
+    if column == Column.TIME:
+        return format_local_time(event.time)
+    if column == Column.TOPIC:
+        return event.topic or ""
+    if column == Column.TYPE:
+        return event.type or ("(malformed)" if event.malformed else "")
+    if column == Column.SOURCE:
+        return event.source or ""
+    if column == Column.CORRELATION:
+        return (event.correlation_id or "")[:SHORT_ID_LENGTH]
+    if column == Column.KEY:
+        return event.key or ""
+    if column == Column.SUBJECT:
+        return event.subject or ""
+    return ""
+
+
+class EventTableModel(QAbstractTableModel):
+    """Read-only rows of envelopes, newest at row 0, at most ``capacity`` of them."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, parent: Any = None) -> None:
+        super().__init__(parent)
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self._capacity = capacity
+        self._rows: deque[Envelope] = deque()  # index 0 is the newest event
+        self._warning_brush = QBrush(QColor(theme.WARNING))
+        self._mono: QFont | None = None  # made on first use: fonts need a QGuiApplication
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    # -- feeding ------------------------------------------------------------------------
+
+    def append_batch(self, events: Sequence[Envelope]) -> int:
+        """Add ``events`` (oldest first, as the live buffer hands them) on top.
+
+        Returns how many rows were inserted. The oldest rows beyond capacity are removed
+        first, so the model never holds more than ``capacity`` envelopes.
+        """
+        if not events:
+            return 0
+        fresh = list(events[-self._capacity :])  # older ones would be trimmed at once
+        overflow = len(self._rows) + len(fresh) - self._capacity
+        if overflow > 0:
+            first = len(self._rows) - overflow
+            self.beginRemoveRows(QModelIndex(), first, len(self._rows) - 1)
+            for _ in range(overflow):
+                self._rows.pop()
+            self.endRemoveRows()
+        self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
+        self._rows.extendleft(fresh)  # extendleft reverses: the newest lands at row 0
+        self.endInsertRows()
+        return len(fresh)
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._rows.clear()
+        self.endResetModel()
+
+    def envelope(self, row: int) -> Envelope:
+        return self._rows[row]
+
+    # -- QAbstractTableModel ------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            try:
+                return HEADERS[Column(section)]
+            except ValueError:
+                return None
+        return str(section + 1)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if not (0 <= row < len(self._rows)) or not (0 <= column < len(Column)):
+            return None
+        event = self._rows[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _cell_text(event, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(event, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._warning_brush if event.malformed else None
+        if role == Qt.ItemDataRole.FontRole and column in _MONOSPACE_COLUMNS:
+            if self._mono is None:
+                self._mono = theme.monospace_font()
+            return self._mono
+        if role == EnvelopeRole:
+            return event
+        return None
+
+    @staticmethod
+    def _tooltip(event: Envelope, column: int) -> str | None:
+        if event.malformed:
+            return f"Malformed record: {event.error or 'could not be decoded'}"
+        if column == Column.CORRELATION and event.correlation_id:
+            return event.correlation_id  # the cell shows only the first characters
+        if column == Column.TIME and event.time is not None:
+            return format_time(event.time)  # the full UTC timestamp, as logged
+        return None

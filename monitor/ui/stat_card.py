@@ -1,0 +1,43 @@
+"""A big number with a caption, for the header strip of the main window."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
+
+
+class StatCard(QFrame):
+    """Caption above, value below; ``alert=True`` turns it red (styled in the theme)."""
+
+    def __init__(self, caption: str, tooltip: str = "", parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statCard")
+        self.setToolTip(tooltip)
+        self._caption = QLabel(caption.upper())
+        self._caption.setObjectName("statCaption")
+        self._value = QLabel("0")
+        self._value.setObjectName("statValue")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 8, 14, 8)
+        layout.setSpacing(0)
+        layout.addWidget(self._caption)
+        layout.addWidget(self._value)
+        self._alert = False
+
+    def value_text(self) -> str:
+        return self._value.text()
+
+    def is_alert(self) -> bool:
+        return self._alert
+
+    def set_value(self, text: str, *, alert: bool = False) -> None:
+        if text != self._value.text():
+            self._value.setText(text)
+        if alert != self._alert:
+            self._alert = alert
+            # A dynamic property only restyles after an explicit re-polish.
+            for widget in (self, self._value):
+                widget.setProperty("alert", alert)
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)

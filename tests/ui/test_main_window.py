@@ -1,0 +1,96 @@
+"""The main window on the running demo: data arrives, numbers show, closing is clean."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QImage
+
+from monitor.core.runtime import EmbeddedRuntime
+from monitor.ui.main_window import MainWindow
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def test_window_shows_the_live_demo(window: MainWindow, qtbot: Any) -> None:
+    assert window.windowTitle() == "Eventflow Monitor"
+    assert window.isVisible()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() > 0, timeout=10_000)
+    # The chart leaves the second in progress out, so data shows after one full second.
+    qtbot.waitUntil(window.rate_chart.has_data, timeout=10_000)
+    assert len(window.rate_chart.topics()) >= 1
+    qtbot.waitUntil(lambda: window.total_card.value_text() != "0", timeout=5_000)
+    for card in (window.total_card, window.rate_card, window.dead_letters_card):
+        assert card.value_text().replace(",", "").isdigit(), card.value_text()
+    assert window.malformed_card.value_text() == "0"
+    status = window._status_source.text()
+    assert status == "Embedded bus - demo running at 200 orders/s"
+    assert window.runtime.db_path in window._status_log.text()
+
+
+def test_dead_letters_pending_turns_red(window: MainWindow, qtbot: Any) -> None:
+    card = window.dead_letters_card
+    window.runtime.pipeline.stats.dead_letters_changed(+3, new=3)  # as the pipeline does
+    qtbot.waitUntil(lambda: card.value_text() != "0", timeout=5_000)
+    assert int(card.value_text().replace(",", "")) >= 3
+    assert card.is_alert()
+
+
+def test_table_keeps_a_scrolled_view_still(window: MainWindow, qtbot: Any) -> None:
+    view = window.table_view
+    qtbot.waitUntil(lambda: window.table_model.rowCount() > 200, timeout=10_000)
+    scrollbar = view.verticalScrollBar()
+    scrollbar.setValue(50)
+    anchored = window.table_model.envelope(50)
+    rows = window.table_model.rowCount()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() > rows, timeout=5_000)
+    assert window.table_model.envelope(scrollbar.value()) is anchored
+
+
+def test_closing_stops_the_runtime_cleanly(
+    window: MainWindow, runtime: EmbeddedRuntime, qtbot: Any, loop: Any, caplog: Any, capfd: Any
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    qtbot.waitUntil(lambda: runtime.pipeline.accepted > 100, timeout=10_000)
+    with qtbot.waitSignal(window.closed, timeout=20_000):
+        window.close()
+    assert window.is_closed()
+    assert not window.isVisible()
+    assert not runtime.started
+    # The log writer flushed everything the pipeline took in.
+    assert runtime.writer is not None
+    assert runtime.writer.last_error is None
+    assert runtime.writer.written == runtime.pipeline.accepted
+    # Nothing of the runtime is left pending on the loop.
+    gc.collect()
+    qtbot.wait(100)
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    assert pending == []
+    out, err = capfd.readouterr()
+    for text in (caplog.text, out, err):
+        assert "Task was destroyed" not in text
+        assert "Task exception was never retrieved" not in text
+    # The `loop` fixture then fails the test if any error reached the loop's handler.
+
+
+def test_closing_twice_while_stopping_is_harmless(window: MainWindow, qtbot: Any) -> None:
+    with qtbot.waitSignal(window.closed, timeout=20_000):
+        window.close()
+        window.close()
+    assert window.is_closed()
+
+
+def test_screenshot_after_two_seconds_of_demo(window: MainWindow, qtbot: Any) -> None:
+    window.resize(1280, 820)
+    qtbot.wait(2_000)
+    qtbot.waitUntil(window.rate_chart.has_data, timeout=10_000)
+    qtbot.wait(300)  # one more stats tick after the resize
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / "main_window.png"
+    assert window.grab().save(str(path))
+    image = QImage(str(path))
+    assert image.width() >= 1000 and image.height() >= 700
