@@ -130,6 +130,7 @@ class Subscription:
         self._queued = 0  # events in the lanes; kept as a counter because depth is hot
         self._busy = 0  # lanes running a handler right now
         self._space: asyncio.Future[None] | None = None
+        self._stopped = False  # unsubscribed or the bus closed: takes no more events
         self.delivered = 0
         self.failed = 0
         self.dead_lettered = 0
@@ -162,13 +163,15 @@ class Subscription:
 
     async def _wait_for_space(self) -> None:
         loop = asyncio.get_running_loop()
-        while self.depth >= self.capacity:
+        while self.depth >= self.capacity and not self._stopped:
             self.blocked_publishes += 1
             if self._space is None or self._space.done():
                 self._space = loop.create_future()
             await asyncio.shield(self._space)
 
     def _enqueue(self, event: Envelope, attempt: int = 0) -> None:
+        if self._stopped:
+            return
         lane = self._lane_for(event)
         lane.items.append((event, attempt))
         self._queued += 1
@@ -264,6 +267,10 @@ class Subscription:
         self.bus._emit_dead_letter(letter)
 
     async def _stop(self) -> None:
+        self._stopped = True
+        space = self._space  # release publishers waiting for room: there will be none
+        if space is not None and not space.done():
+            space.set_result(None)
         tasks = [lane.task for lane in self._lanes if lane.task is not None]
         for task in tasks:
             task.cancel()
@@ -367,6 +374,8 @@ class EventBus:
         for sub in subs:
             if sub.depth >= sub.capacity:
                 await sub._wait_for_space()
+                if self.closed:
+                    raise RuntimeError("the event bus is closed")
             sub._enqueue(event)
         self.counters_for(event.topic).published += 1
         if self.on_publish is not None:

@@ -8,11 +8,12 @@ worker thread (``asyncio.to_thread``) when an event loop that draws a window is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,42 +23,52 @@ from monitor.core.envelope import JSON_CONTENT_TYPE, SPECVERSION, Envelope, now
 from monitor.core.logschema import LogError, connect, corr_key, migrate
 
 EVENT_COLUMNS = (
-    'id, type, source, time, correlation_id, causation_id, corr_key, topic, partition, "offset",'
-    " key, headers, data, error, raw, extra, logged_at"
+    "id, type, source, time, subject, correlation_id, causation_id, corr_key, topic, partition,"
+    ' "offset", key, headers, data, error, raw, extra, logged_at'
 )
-INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-UPSERT_DEAD_LETTER = (
-    "INSERT OR REPLACE INTO dead_letters (id, status, reason, reason_group, handler, traceback,"
-    " attempts, original_topic, created_at, replay_count, event_id, correlation_id, corr_key,"
-    " event) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({','.join('?' * 18)})"
+DEAD_LETTER_COLUMNS = (
+    "id, status, reason, reason_group, handler, traceback, attempts, original_topic,"
+    " created_at, replay_count, event_id, correlation_id, corr_key, event"
+)
+# A dead letter seen again (the same dead-letter topic record tailed twice) keeps the
+# status and history it has: it is not reset to pending.
+INSERT_DEAD_LETTER = (
+    f"INSERT INTO dead_letters ({DEAD_LETTER_COLUMNS}) VALUES ({','.join('?' * 14)})"
+    " ON CONFLICT(id) DO NOTHING"
 )
 INSERT_PROCESSED = "INSERT OR IGNORE INTO processed (handler, event_id, at) VALUES (?,?,?)"
 
+_lenient_json = json.JSONEncoder(default=repr).encode
 
-# One encoder, made once: json.dumps with non-default options builds a new one per call.
-_to_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=repr).encode
+
+def to_json(value: Any) -> str:
+    """JSON text for the log. Plain ``json.dumps`` first: with default options it uses a
+    shared C encoder, the fastest path, and this runs once per logged event. Values JSON
+    cannot represent are logged with their ``repr`` rather than failing the batch."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return _lenient_json(value)
 
 
 def event_row(e: Envelope, logged_at: float) -> tuple[Any, ...]:
     """An envelope as a row of ``events`` (column order of :data:`EVENT_COLUMNS`)."""
-    extra: dict[str, Any] | None = None
-    if (
-        e.subject is not None
-        or e.extensions
-        or e.specversion != SPECVERSION
-        or e.datacontenttype != JSON_CONTENT_TYPE
-    ):
-        extra = {
-            "specversion": e.specversion,
-            "datacontenttype": e.datacontenttype,
-            "subject": e.subject,
-            "extensions": e.extensions,
-        }
+    extra = None
+    if e.extensions or e.specversion != SPECVERSION or e.datacontenttype != JSON_CONTENT_TYPE:
+        extra = to_json(
+            {
+                "specversion": e.specversion,
+                "datacontenttype": e.datacontenttype,
+                "extensions": e.extensions,
+            }
+        )
     return (
         e.id,
         e.type,
         e.source,
         e.time,
+        e.subject,
         e.correlation_id,
         e.causation_id,
         corr_key(e.correlation_id or e.id),
@@ -65,11 +76,11 @@ def event_row(e: Envelope, logged_at: float) -> tuple[Any, ...]:
         e.partition,
         e.offset,
         e.key,
-        _to_json(e.headers) if e.headers else None,
-        _to_json(e.data) if e.data is not None else None,
+        to_json(e.headers) if e.headers else None,
+        to_json(e.data) if e.data is not None else None,
         (e.error or "malformed record") if e.malformed else None,
         e.raw,
-        _to_json(extra) if extra else None,
+        extra,
         logged_at,
     )
 
@@ -89,7 +100,7 @@ def dead_letter_row(d: DeadLetter) -> tuple[Any, ...]:
         d.event.id,
         d.event.correlation_id,
         corr_key(d.event.chain_id),
-        _to_json(d.event.to_dict()),
+        to_json(d.event.to_dict()),
     )
 
 
@@ -103,7 +114,7 @@ def _envelope_from_row(row: sqlite3.Row) -> Envelope:
         specversion=rare.get("specversion", SPECVERSION),
         time=row["time"],
         datacontenttype=rare.get("datacontenttype", JSON_CONTENT_TYPE),
-        subject=rare.get("subject"),
+        subject=row["subject"],
         correlation_id=row["correlation_id"],
         causation_id=row["causation_id"],
         topic=row["topic"],
@@ -175,7 +186,11 @@ class EventLog:
         self._conn = connect(self.path)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
-        migrate(self._conn, self.path)
+        try:
+            migrate(self._conn, self.path)
+        except BaseException:
+            self._conn.close()  # do not keep a file open that we refuse to use
+            raise
 
     def close(self) -> None:
         with self._lock:
@@ -187,6 +202,19 @@ class EventLog:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (IMMEDIATE) so it never fails half-way
+        on a lock; rolled back on any error."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
@@ -197,10 +225,8 @@ class EventLog:
         """Append events in one transaction (the writer thread's path is faster)."""
         at = now()
         rows = [event_row(e, at) for e in events]
-        with self._lock:
-            self._conn.execute("BEGIN")
-            self._conn.executemany(INSERT_EVENT, rows)
-            self._conn.execute("COMMIT")
+        with self._transaction() as conn:
+            conn.executemany(INSERT_EVENT, rows)
         return len(rows)
 
     def events(
@@ -270,11 +296,10 @@ class EventLog:
     # -- dead letters -----------------------------------------------------------------
 
     def add_dead_letters(self, letters: Iterable[DeadLetter]) -> None:
+        """Store new dead letters; one already stored (same id) is left as it is."""
         rows = [dead_letter_row(d) for d in letters]
-        with self._lock:
-            self._conn.execute("BEGIN")
-            self._conn.executemany(UPSERT_DEAD_LETTER, rows)
-            self._conn.execute("COMMIT")
+        with self._transaction() as conn:
+            conn.executemany(INSERT_DEAD_LETTER, rows)
 
     def dead_letters(self, *, status: Status | None = None, limit: int = 1000) -> list[DeadLetter]:
         """Dead letters, newest first, optionally of one status."""
@@ -313,52 +338,65 @@ class EventLog:
         ]
 
     def record_replay(self, letter_id: str, *, target: str, ok: bool, result: str) -> DeadLetter:
-        """Record one replay attempt; a successful one marks the letter ``replayed``.
-
-        Call it only after the target accepted the event, so a crash in between leaves the
-        letter ``pending`` (replayed at least once, never marked without being sent).
-        """
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.execute(
-                    "INSERT INTO dead_letter_actions (dead_letter_id, action, at, target, result)"
-                    " VALUES (?, 'replay', ?, ?, ?)",
-                    (letter_id, now(), target, result),
-                )
-                if ok:
-                    self._conn.execute(
-                        "UPDATE dead_letters SET status = 'replayed',"
-                        " replay_count = replay_count + 1 WHERE id = ?",
-                        (letter_id,),
-                    )
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        """Record one replay attempt; see :meth:`record_replays`."""
+        self.record_replays([(letter_id, target, ok, result)])
         return self.dead_letter(letter_id)
+
+    def record_replays(self, records: Sequence[tuple[str, str, bool, str]]) -> None:
+        """Record replay attempts ``(dead letter id, target, ok, result)`` in one
+        transaction; each successful one marks its letter ``replayed``.
+
+        Call it only after the target accepted the events, so a crash in between leaves
+        the letters ``pending`` (replayed at least once, never marked without being sent).
+        """
+        if not records:
+            return
+        ids = list({r[0] for r in records})
+        with self._transaction() as conn:
+            known: set[str] = set()
+            for start in range(0, len(ids), 500):  # SQLite caps the number of parameters
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = conn.execute(f"SELECT id FROM dead_letters WHERE id IN ({marks})", chunk)
+                known.update(r[0] for r in rows)
+            missing = [i for i in ids if i not in known]
+            if missing:
+                raise LogError(f"There is no dead letter with id {missing[0]} in {self.path}.")
+            at = now()
+            conn.executemany(
+                "INSERT INTO dead_letter_actions (dead_letter_id, action, at, target, result)"
+                " VALUES (?, 'replay', ?, ?, ?)",
+                [(letter_id, at, target, result) for letter_id, target, _, result in records],
+            )
+            conn.executemany(
+                "UPDATE dead_letters SET status = 'replayed', replay_count = replay_count + 1"
+                " WHERE id = ?",
+                [(r[0],) for r in records if r[2]],
+            )
 
     def discard(self, letter_id: str, *, note: str = "discarded by user") -> DeadLetter:
         """Mark a dead letter ``discarded`` and record it."""
         letter = self.dead_letter(letter_id)
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.execute(
-                "UPDATE dead_letters SET status = 'discarded' WHERE id = ?", (letter.id,)
-            )
-            self._conn.execute(
+        with self._transaction() as conn:
+            conn.execute("UPDATE dead_letters SET status = 'discarded' WHERE id = ?", (letter.id,))
+            conn.execute(
                 "INSERT INTO dead_letter_actions (dead_letter_id, action, at, target, result)"
                 " VALUES (?, 'discard', ?, NULL, ?)",
                 (letter.id, now(), note),
             )
-            self._conn.execute("COMMIT")
         return self.dead_letter(letter.id)
 
     def update_dead_letter_event(self, letter_id: str, event: Envelope) -> DeadLetter:
         """Replace the event a dead letter will replay (after the user edited it)."""
         letter = self.dead_letter(letter_id)
         letter.event = event
-        self.add_dead_letters([letter])
+        row = dead_letter_row(letter)
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE dead_letters SET event_id = ?, correlation_id = ?, corr_key = ?,"
+                " event = ? WHERE id = ?",
+                (*row[10:14], letter.id),
+            )
         return letter
 
     # -- idempotency ------------------------------------------------------------------
@@ -384,34 +422,29 @@ class EventLog:
         ``max_age_seconds`` ago; returns how many were deleted. Pending dead letters are
         kept whatever their age: they are work still to do."""
         deleted = 0
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                if max_events is not None:
-                    top = self._conn.execute("SELECT max(seq) FROM events").fetchone()[0]
-                    if top is not None:
-                        cur = self._conn.execute(
-                            "DELETE FROM events WHERE seq <= ?", (top - max(0, max_events),)
-                        )
-                        deleted += cur.rowcount
-                if max_age_seconds is not None:
-                    cutoff = now() - max_age_seconds
-                    cur = self._conn.execute("DELETE FROM events WHERE logged_at < ?", (cutoff,))
+        with self._transaction() as conn:
+            if max_events is not None:
+                top = conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+                if top is not None:
+                    cur = conn.execute(
+                        "DELETE FROM events WHERE seq <= ?", (top - max(0, max_events),)
+                    )
                     deleted += cur.rowcount
-                    self._conn.execute(
-                        "DELETE FROM dead_letter_actions WHERE dead_letter_id IN (SELECT id FROM"
-                        " dead_letters WHERE status != 'pending' AND created_at < ?)",
-                        (cutoff,),
-                    )
-                    self._conn.execute(
-                        "DELETE FROM dead_letters WHERE status != 'pending' AND created_at < ?",
-                        (cutoff,),
-                    )
-                    self._conn.execute("DELETE FROM processed WHERE at < ?", (cutoff,))
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+            if max_age_seconds is not None:
+                cutoff = now() - max_age_seconds
+                deleted += conn.execute(
+                    "DELETE FROM events WHERE logged_at < ?", (cutoff,)
+                ).rowcount
+                conn.execute(
+                    "DELETE FROM dead_letter_actions WHERE dead_letter_id IN (SELECT id FROM"
+                    " dead_letters WHERE status != 'pending' AND created_at < ?)",
+                    (cutoff,),
+                )
+                conn.execute(
+                    "DELETE FROM dead_letters WHERE status != 'pending' AND created_at < ?",
+                    (cutoff,),
+                )
+                conn.execute("DELETE FROM processed WHERE at < ?", (cutoff,))
         return deleted
 
 

@@ -38,6 +38,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             "type": str,
             "source": str,
             "time": float,
+            "subject": str,
             "correlation_id": str,
             "causation_id": str,
             "corr_key": int,
@@ -50,8 +51,8 @@ def _v1(db: sqlite_utils.Database) -> None:
             "error": str,  # set exactly when the record was malformed
             "raw": bytes,  # kept for malformed and non-JSON records
             # The attributes that rarely differ from their defaults (specversion,
-            # datacontenttype, subject, extensions), as one JSON object or NULL: each
-            # column costs insert time on the hot path.
+            # datacontenttype, extensions), as one JSON object or NULL: each column
+            # costs insert time on the hot path.
             "extra": str,
             "logged_at": float,
         },
@@ -113,7 +114,8 @@ def connect(path: str) -> sqlite3.Connection:
     """Open a connection with the settings every user of the log relies on."""
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-        conn.execute("PRAGMA journal_mode=WAL")
+        # Read the header now, so a file that is not SQLite fails here with a clear error.
+        conn.execute("PRAGMA schema_version")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=10000")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -147,6 +149,8 @@ def migrate(conn: sqlite3.Connection, path: str) -> None:
             f"{path} is an SQLite database but not an Eventflow Monitor log. "
             "Pass another file with --db."
         )
+    # Only now that the file is known to be ours: WAL is persistent, it changes the file.
+    conn.execute("PRAGMA journal_mode=WAL")
     db = sqlite_utils.Database(conn)
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")

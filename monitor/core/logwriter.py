@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope, now
 from monitor.core.eventlog import (
+    INSERT_DEAD_LETTER,
     INSERT_EVENT,
     INSERT_PROCESSED,
-    UPSERT_DEAD_LETTER,
     EventLog,
     dead_letter_row,
     event_row,
@@ -182,7 +182,7 @@ class LogWriter:
             for batch in batches:
                 conn.executemany(INSERT_EVENT, [event_row(e, at) for e in batch])
             if letters:
-                conn.executemany(UPSERT_DEAD_LETTER, [dead_letter_row(d) for d in letters])
+                conn.executemany(INSERT_DEAD_LETTER, [dead_letter_row(d) for d in letters])
             if processed:
                 conn.executemany(INSERT_PROCESSED, processed)
         except BaseException:

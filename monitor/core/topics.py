@@ -27,6 +27,8 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
         if word == "*":
             parts.append(r"[^.]+")
         elif word == "#":
+            if parts and parts[-1] == "#":
+                continue  # '#.#' means the same as '#'
             parts.append("#")
         elif "*" in word or "#" in word:
             raise ValueError(

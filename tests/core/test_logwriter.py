@@ -1,0 +1,174 @@
+"""The log writer: batches committed off-thread, nothing lost on close or on a failed write."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from monitor.core import logwriter
+from monitor.core.deadletters import DeadLetter
+from monitor.core.envelope import Envelope
+from monitor.core.eventlog import EventLog
+from monitor.core.logwriter import LogWriter
+
+
+def batch(n: int, tag: str = "") -> list[Envelope]:
+    return [
+        Envelope(type="OrderPlaced", source="test", topic="orders.placed", subject=f"{tag}{i}")
+        for i in range(n)
+    ]
+
+
+def count(db: Path) -> int:
+    with EventLog(db) as log:
+        return log.count_events()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.005)
+
+
+def test_every_submitted_batch_is_committed_after_flush(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    try:
+        sent = [batch(500, f"b{b}-") for b in range(20)]
+        for b in sent:
+            writer.submit_events(b)
+        writer.submit_events([])  # ignored
+        assert writer.flush(timeout=30)
+        assert writer.backlog == 0
+        assert writer.written == 10_000
+        assert writer.last_error is None
+        with EventLog(db) as log:
+            assert log.count_events() == 10_000
+            # batches are appended in submit order
+            newest = log.events(limit=1)[0]
+            assert newest.subject == "b19-499"
+    finally:
+        writer.close()
+
+
+def test_dead_letters_and_processed_marks_are_written_too(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    event = batch(1)[0]
+    letter = DeadLetter(event=event, reason="Boom", original_topic="orders.placed")
+    try:
+        writer.submit_events([event])
+        writer.submit_dead_letter(letter)
+        writer.submit_processed("shipping", event.id)
+        assert writer.flush(timeout=10)
+    finally:
+        writer.close()
+    with EventLog(db) as log:
+        assert log.dead_letter(letter.id).event.id == event.id
+        assert log.is_processed("shipping", event.id)
+        assert not log.is_processed("warehouse", event.id)
+
+
+def test_close_writes_everything_still_queued(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    for i in range(50):
+        writer.submit_events(batch(200, f"{i}-"))
+    writer.close()  # no flush first
+    assert writer.backlog == 0
+    assert count(db) == 10_000
+
+
+def test_wait_for_room_returns_once_the_backlog_has_shrunk(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    try:
+        for _ in range(20):
+            writer.submit_events(batch(1000))
+
+        async def main() -> None:
+            await asyncio.wait_for(writer.wait_for_room(100), 30)
+
+        asyncio.run(main())
+        assert writer.backlog <= 100
+        assert writer.flush(timeout=30)
+        assert writer.backlog == 0
+    finally:
+        writer.close()
+    assert count(db) == 20_000
+
+
+def test_a_failed_write_sets_last_error_and_nothing_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_connect = logwriter.connect
+
+    def impatient_connect(path: str) -> sqlite3.Connection:
+        # The writer's own connection gives up on a lock after 50 ms instead of 10 s,
+        # so the failure shows quickly; everything else is the real writer.
+        conn = real_connect(path)
+        conn.execute("PRAGMA busy_timeout=50")
+        return conn
+
+    monkeypatch.setattr(logwriter, "connect", impatient_connect)
+    monkeypatch.setattr(logwriter, "_RETRY_AFTER_ERROR", 0.02)
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    try:
+        writer.submit_events(batch(10, "before-"))
+        assert writer.flush(timeout=10)
+
+        blocker = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+        blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        release = threading.Timer(0.3, blocker.execute, args=("COMMIT",))
+        try:
+            writer.submit_events(batch(100, "during-"))
+            writer.submit_events(batch(100, "during2-"))
+            wait_for(lambda: writer.last_error is not None)
+            assert "locked" in (writer.last_error or "")
+            assert writer.backlog == 200
+            assert not writer.flush(timeout=0.2)  # still not written
+            writer.submit_events(batch(50, "queued-while-failing-"))
+            release.start()
+            assert writer.flush(timeout=30)  # returns once the lock is gone and all is written
+        finally:
+            release.cancel()
+            if release.is_alive():
+                release.join()
+            if blocker.in_transaction:
+                blocker.execute("ROLLBACK")
+            blocker.close()
+        assert writer.backlog == 0
+        assert writer.last_error is None
+        assert writer.written == 260
+    finally:
+        writer.close()
+    with EventLog(db) as log:
+        subjects = [e.subject or "" for e in log.events(limit=1000)]
+    assert len(subjects) == 260
+    assert len(set(subjects)) == 260  # each event exactly once: a failed batch is not doubled
+
+
+def test_the_writer_applies_retention_as_it_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logwriter, "_RETENTION_EVERY", 0.0)  # a pass after every write
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db), max_events=100)
+    try:
+        for i in range(5):
+            writer.submit_events(batch(100, f"{i}-"))
+            assert writer.flush(timeout=10)
+    finally:
+        writer.close()
+    with EventLog(db) as log:
+        kept = [e.subject for e in log.events(limit=1000)]
+    assert kept == [f"4-{i}" for i in range(99, -1, -1)]
