@@ -20,7 +20,7 @@ from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.eventlog import EventLog, LogError
 from monitor.core.paths import default_db_path
-from monitor.kafka_cli import KafkaCliError
+from monitor.kafka_cli import KafkaCliError, add_connection_options
 from monitor.kafka_cli import register as register_kafka
 
 EXAMPLES = """\
@@ -31,6 +31,8 @@ examples:
   eventflow chain CORRELATION_ID --json
   eventflow dlq list --status pending
   eventflow dlq replay --all --dry-run
+  eventflow dlq replay --id ID --profile staging     replay into Kafka
+  eventflow kafka tail --bootstrap localhost:9092 --topic 'orders.*' --from beginning
   eventflow stats --json
 """
 
@@ -243,16 +245,33 @@ def _selected_letters(log: EventLog, args: argparse.Namespace) -> list[DeadLette
 
 
 def cmd_dlq_replay(args: argparse.Namespace) -> int:
-    from monitor.core.replay import replay_on_bus
-    from monitor.core.runtime import EmbeddedRuntime
-
     with _open_log(args) as log:
         letters = list(reversed(_selected_letters(log, args)))  # oldest first
     if not letters:
         print("Nothing to replay: no pending dead letters.")
         return 0
+    if args.profile or args.bootstrap:
+        outcomes, failed_again = _replay_to_kafka(args, letters), 0
+    else:
+        outcomes, failed_again = _replay_on_bus(args, letters)
+    if args.json:
+        _print_json([o.to_dict() for o in outcomes])
+    else:
+        for o in outcomes:
+            print(f"{o.dead_letter_id}  {o.status:<12} {o.detail}")
+        if failed_again:
+            print(
+                f"{failed_again} replayed event(s) failed again and became new dead letters"
+                " (see `eventflow dlq list --status pending`)."
+            )
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
 
-    async def run() -> list[Any]:
+
+def _replay_on_bus(args: argparse.Namespace, letters: list[DeadLetter]) -> tuple[list[Any], int]:
+    from monitor.core.replay import replay_on_bus
+    from monitor.core.runtime import EmbeddedRuntime
+
+    async def run() -> tuple[list[Any], int]:
         # The demo's services are subscribed (placing no orders), so a replayed event is
         # handled again, and fails again into a new dead letter if its cause remains.
         runtime = EmbeddedRuntime(_db_path(args), demo_rate=None if args.dry_run else 0)
@@ -269,23 +288,39 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
             )
         finally:
             await runtime.stop(settle=True)
-        failed_again.append(sum(c.dead_lettered for c in runtime.bus.counters.values()))
-        return outcomes
+        return outcomes, sum(c.dead_lettered for c in runtime.bus.counters.values())
 
-    failed_again: list[int] = []
-    outcomes = asyncio.run(run())
-    if args.json:
-        _print_json([o.to_dict() for o in outcomes])
-    else:
-        for o in outcomes:
-            print(f"{o.dead_letter_id}  {o.status:<12} {o.detail}")
-        if failed_again and failed_again[0]:
-            print(
-                f"{failed_again[0]} replayed event(s) failed again and became new dead letters"
-                " (see `eventflow dlq list --status pending`)."
-            )
-    failed = [o for o in outcomes if o.status == "failed"]
-    return 1 if failed else 0
+    result: tuple[list[Any], int] = asyncio.run(run())
+    return result
+
+
+def _replay_to_kafka(args: argparse.Namespace, letters: list[DeadLetter]) -> list[Any]:
+    from adapters.kafka.publisher import KafkaPublisher, WriteRefused, check_write_allowed
+    from adapters.kafka.replay import replay_to_kafka
+    from monitor.kafka_cli import resolve_profile, run_kafka
+
+    profile, password = resolve_profile(args)
+    if not args.dry_run:
+        try:
+            check_write_allowed(profile, confirmed=args.yes, action="replay")
+        except WriteRefused as exc:
+            raise CliError(str(exc)) from exc
+
+    async def run() -> list[Any]:
+        with _open_log(args) as log:
+            async with KafkaPublisher(profile, password) as publisher:
+                return await replay_to_kafka(
+                    publisher,
+                    log,
+                    letters,
+                    topic=args.topic,
+                    force=args.force,
+                    dry_run=args.dry_run,
+                    rate=args.rate,
+                )
+
+    outcomes: list[Any] = run_kafka(run())
+    return outcomes
 
 
 def cmd_dlq_discard(args: argparse.Namespace) -> int:
@@ -426,6 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="say what would be replayed, send nothing"
     )
     p.add_argument("--force", action="store_true", help="replay even if already replayed/discarded")
+    p.add_argument("--rate", type=float, help="at most R records per second (Kafka)")
+    p.add_argument("--yes", action="store_true", help="confirm replaying into a production profile")
+    add_connection_options(p)
     p.set_defaults(func=cmd_dlq_replay)
     p = dsub.add_parser("discard", parents=[db, out], help="mark dead letters as discarded")
     p.add_argument("--id", action="append", metavar="ID", required=True, help="repeatable")

@@ -27,6 +27,7 @@ from adapters.kafka.profiles import (
 )
 from adapters.kafka.publisher import WriteRefused, check_write_allowed
 from monitor.core.envelope import Envelope
+from monitor.core.eventlog import LogError
 from monitor.core.paths import default_db_path
 
 
@@ -66,10 +67,11 @@ def _print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
-def _run(coro: Any) -> Any:
+def run_kafka(coro: Any) -> Any:
+    """Run a Kafka coroutine; its known failures become one-sentence errors."""
     try:
         return asyncio.run(coro)
-    except (KafkaUnavailable, WriteRefused, ProfileError, ValueError) as exc:
+    except (KafkaUnavailable, WriteRefused, ProfileError, LogError, ValueError) as exc:
         raise KafkaCliError(str(exc)) from exc
 
 
@@ -85,7 +87,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
         async with KafkaCluster(profile, password) as cluster:
             return await cluster.topics()
 
-    topics = _run(run())
+    topics = run_kafka(run())
     if args.json:
         _print_json([t.to_dict() for t in topics])
         return 0
@@ -108,7 +110,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
         async with KafkaCluster(profile, password) as cluster:
             return await cluster.groups()
 
-    groups = _run(run())
+    groups = run_kafka(run())
     if args.json:
         _print_json([g.to_dict() for g in groups])
         return 0
@@ -175,7 +177,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
                 await asyncio.to_thread(writer.close)
         return progress
 
-    progress = _run(run())
+    progress = run_kafka(run())
     if not args.json:
         where = f", logged to {db_path}" if db_path else ""
         print(
@@ -252,7 +254,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             )
             return None, acked
 
-    event, result = _run(run())
+    event, result = run_kafka(run())
     if event is not None:
         if args.json:
             _print_json({**event.to_dict(), "partition": result.partition, "offset": result.offset})
@@ -343,7 +345,7 @@ def cmd_profiles_test(args: argparse.Namespace) -> int:
         async with KafkaCluster(profile, password) as cluster:
             return len(await cluster.topic_names())
 
-    n = _run(run())
+    n = run_kafka(run())
     print(f"Connected to {profile.bootstrap_servers}: {n} topics.")
     return 0
 

@@ -204,3 +204,51 @@ def test_logged_kafka_events_survive_in_the_log(
         )  # fmt: skip
     with EventLog(db) as log:
         assert [e.id for e in log.events()] == ["k-1", "k-1"]
+
+
+def test_dlq_replay_into_kafka_respects_read_only_and_production_profiles(
+    broker: TansuBroker, env: dict[str, str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "demo.db")
+    eventflow(
+        env, "demo", "--headless", "--duration", "2", "--rate", "100", "--seed", "7", "--db", db
+    )
+    pending = json.loads(
+        eventflow(env, "dlq", "list", "--status", "pending", "--db", db, "--json").stdout
+    )
+    assert pending
+    eventflow(env, "profiles", "add", "ro", "--bootstrap", broker.bootstrap, "--read-only")
+    eventflow(
+        env,
+        "profiles",
+        "add",
+        "prod",
+        "--bootstrap",
+        broker.bootstrap,
+        "--environment",
+        "production",
+    )
+    refused = eventflow(env, "dlq", "replay", "--all", "--profile", "ro", "--db", db, check=False)
+    assert refused.returncode == 1 and "read-only: replay is disabled" in refused.stderr
+    unconfirmed = eventflow(
+        env, "dlq", "replay", "--all", "--profile", "prod", "--db", db, check=False
+    )
+    assert unconfirmed.returncode == 1 and "needs explicit confirmation" in unconfirmed.stderr
+    with EventLog(db) as log:
+        assert all(log.dead_letter(d["id"]).status == "pending" for d in pending)
+
+    done = json.loads(
+        eventflow(
+            env, "dlq", "replay", "--all", "--profile", "prod", "--yes", "--db", db, "--json"
+        ).stdout
+    )
+    assert {o["status"] for o in done} == {"replayed"}
+    with EventLog(db) as log:
+        assert all(log.dead_letter(d["id"]).status == "replayed" for d in pending)
+    topic = pending[0]["original_topic"]
+    out = eventflow(
+        env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic,
+        "--from", "beginning", "--max", str(len(pending)), "--no-log", "--json",
+    ).stdout  # fmt: skip
+    replayed = [json.loads(line) for line in out.splitlines()]
+    assert {r["headers"]["eventflow-replay-of"] for r in replayed} == {d["id"] for d in pending}

@@ -1,0 +1,87 @@
+"""Replaying dead letters to Kafka.
+
+Each dead letter's event is sent to its original topic (or the one the user names) with
+the replay marker headers. Records go out in windows: every record of a window is handed
+to the producer, the broker's acks are awaited, and only then are the acknowledged dead
+letters marked ``replayed`` in the store, in one transaction per window. A crash between
+the ack and the store update leaves a dead letter ``pending`` although it was sent: it
+may be sent again (at least once), and the ``eventflow-replay-of`` header lets a consumer
+drop the duplicate. Nothing is ever marked replayed without the broker having it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from adapters.kafka.connection import explain
+from adapters.kafka.publisher import KafkaPublisher
+from monitor.core.deadletters import DeadLetter
+from monitor.core.eventlog import EventLog
+from monitor.core.replay import ReplayOutcome, replay_event, skip_reason
+
+
+async def replay_to_kafka(
+    publisher: KafkaPublisher,
+    log: EventLog,
+    letters: Sequence[DeadLetter],
+    *,
+    topic: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    rate: float | None = None,
+    window: int = 500,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[ReplayOutcome]:
+    """Replay ``letters`` through ``publisher``; one outcome per letter, in order."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    outcomes: list[ReplayOutcome] = []
+    batch: list[tuple[DeadLetter, str, asyncio.Future[object]]] = []
+    sent = 0
+    cluster = publisher.profile.name
+
+    async def settle() -> None:
+        results = await asyncio.gather(*(fut for _, _, fut in batch), return_exceptions=True)
+        records = []
+        for (letter, target, _), result in zip(batch, results, strict=True):
+            if isinstance(result, BaseException):
+                text = explain(result, publisher.profile, topic=target)
+                records.append((letter.id, f"kafka:{cluster}/{target}", False, text))
+                outcomes.append(ReplayOutcome(letter.id, target, "failed", text))
+            else:
+                where = f"{target}[{result.partition}]@{result.offset}"  # type: ignore[attr-defined]
+                records.append((letter.id, f"kafka:{cluster}/{target}", True, f"acked at {where}"))
+                outcomes.append(ReplayOutcome(letter.id, target, "replayed", f"sent to {where}"))
+        # Only now, with the broker's answer in hand, does the store change.
+        await asyncio.to_thread(log.record_replays, records)
+        batch.clear()
+
+    for done, letter in enumerate(letters, start=1):
+        target = topic or letter.original_topic
+        reason = skip_reason(letter, force)
+        if reason is not None:
+            outcomes.append(ReplayOutcome(letter.id, target, "skipped", reason))
+        elif not target:
+            outcomes.append(
+                ReplayOutcome(letter.id, None, "failed", "no original topic known; name one")
+            )
+        elif dry_run:
+            outcomes.append(ReplayOutcome(letter.id, target, "would replay", f"to {target}"))
+        else:
+            if rate:
+                delay = started + sent / rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            fut = await publisher.enqueue(replay_event(letter), target)
+            batch.append((letter, target, fut))
+            sent += 1
+            if len(batch) >= window:
+                await settle()
+        if on_progress is not None:
+            on_progress(done, len(letters))
+    if batch:
+        await settle()
+    order = {letter.id: i for i, letter in enumerate(letters)}
+    outcomes.sort(key=lambda o: order[o.dead_letter_id])
+    return outcomes
