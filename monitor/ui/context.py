@@ -1,0 +1,62 @@
+"""What every view is given: the runtime, the live feed, settings, and the Kafka connection.
+
+Views take an :class:`AppContext` and nothing else, so the main window builds them in any
+order and tests build one view alone. Views never talk to each other directly: they emit
+signals (for example "show the chain of this correlation id") that the main window wires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from monitor.core.runtime import EmbeddedRuntime
+from monitor.ui.live_feed import LiveFeed
+
+if TYPE_CHECKING:
+    from adapters.kafka.profiles import ConnectionProfile
+
+
+class KafkaConnectionState(QObject):
+    """The Kafka cluster the window is connected to, if any.
+
+    The Connections view sets it; views that can write to Kafka (dead-letter replay,
+    publish) read it and listen to :attr:`changed` to enable or disable their actions.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.profile: ConnectionProfile | None = None
+        self.password: str | None = None
+        self.state = "disconnected"  # disconnected | connecting | connected | reconnecting
+        self.sentence = "Not connected to Kafka."
+
+    def set(
+        self,
+        state: str,
+        sentence: str,
+        profile: ConnectionProfile | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.state, self.sentence = state, sentence
+        if state == "disconnected":
+            self.profile, self.password = None, None
+        elif profile is not None:
+            self.profile, self.password = profile, password
+        self.changed.emit()
+
+    @property
+    def connected(self) -> bool:
+        return self.profile is not None and self.state in ("connected", "reconnecting")
+
+
+@dataclass
+class AppContext:
+    runtime: EmbeddedRuntime
+    feed: LiveFeed
+    settings: QSettings | None = None
+    kafka: KafkaConnectionState = field(default_factory=KafkaConnectionState)
