@@ -18,13 +18,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.app_logging import configure_logging
 from monitor.ui.crash_reporter import CrashReporter
 from monitor.ui.main_window import MainWindow
+from monitor.ui.settings import AppSettings
 from monitor.ui.theme import apply_theme
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,8 @@ async def _run(*, db_path: str | None, demo_rate: float, smoke_test: bool) -> in
             await qasync.asyncWrap(lambda: QMessageBox.critical(None, APP_NAME, message))
         return 1
 
-    window = MainWindow(runtime, settings=None if smoke_test else QSettings())
+    settings = None if smoke_test else AppSettings()  # the window applies its theme
+    window = MainWindow(runtime, settings=settings)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     interrupt = _close_on_ctrl_c(window)

@@ -1,7 +1,8 @@
-"""The main window: big numbers on top, the rate chart, and the live event table.
+"""The main window: the views as docks the user can rearrange, menus, shortcuts, status.
 
-Everything on screen is fed by :class:`~monitor.ui.live_feed.LiveFeed` timers (10 Hz for
-the table, 4 Hz for the chart and numbers); nothing here reacts to single events.
+The window owns no business logic: it builds the :class:`AppContext`, hands it to each
+view, wires the views' signals to each other (a double-click in the stream opens the
+chain), and keeps the layout, theme and other preferences between runs.
 
 Closing the window stops the runtime first (the log writer flushes, tasks end), and only
 then lets the window close and emits :attr:`MainWindow.closed`.
@@ -11,49 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QMainWindow,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.core.stats import StatsSnapshot
-from monitor.ui.event_table_model import Column, EventTableModel
+from monitor.ui import theme
+from monitor.ui.context import AppContext
 from monitor.ui.live_feed import LiveFeed
-from monitor.ui.rate_chart import RateChart, complete_seconds
-from monitor.ui.stat_card import StatCard
+from monitor.ui.shortcuts import ShortcutsDialog
+from monitor.ui.views.live_table import LiveTableView
+from monitor.ui.views.overview import OverviewView, events_per_second
 
 log = logging.getLogger(__name__)
 
 WINDOW_TITLE = "Eventflow Monitor"
 SETTLE_SECONDS = 3.0  # how long closing waits for demo orders already placed
-
-# Starting widths in pixels; the user can drag them and the last column takes the rest.
-_COLUMN_WIDTHS = {
-    Column.TIME: 110,
-    Column.TOPIC: 150,
-    Column.TYPE: 150,
-    Column.SOURCE: 190,
-    Column.CORRELATION: 100,
-    Column.KEY: 160,
-}
-
-
-def events_per_second(snapshot: StatsSnapshot) -> float:
-    """All topics together in the last complete second."""
-    return sum((complete_seconds(values) or [0.0])[-1] for values in snapshot.rates.values())
+LAYOUT_VERSION = 2  # bump when the set of docks changes: an old saved layout is ignored
 
 
 def status_text(runtime: EmbeddedRuntime) -> str:
@@ -66,12 +46,8 @@ def status_text(runtime: EmbeddedRuntime) -> str:
 
 
 async def stop_runtime(runtime: EmbeddedRuntime) -> None:
-    """Stop placing demo orders, let the orders in flight finish, then stop everything.
-
-    Letting them finish keeps their chains whole in the log, and it avoids a race in the
-    core: a step the demo schedules while it is being stopped can publish on the closed
-    bus ("Task exception was never retrieved: the event bus is closed").
-    """
+    """Stop placing demo orders, let the orders in flight finish, then stop everything
+    (their chains stay whole in the log)."""
     demo = runtime.demo
     if demo is not None and runtime.started:
         await demo.stop_placing()
@@ -83,7 +59,11 @@ async def stop_runtime(runtime: EmbeddedRuntime) -> None:
 
 
 class MainWindow(QMainWindow):
-    """The first window: watches one :class:`EmbeddedRuntime` (already started or not)."""
+    """The window over one :class:`EmbeddedRuntime` (already started or not).
+
+    ``settings`` is anything with QSettings' ``value``/``setValue`` (the app passes an
+    :class:`~monitor.ui.settings.AppSettings`); ``None`` keeps nothing between runs.
+    """
 
     # Emitted once the runtime has stopped and the window has really closed.
     closed = Signal()
@@ -92,7 +72,7 @@ class MainWindow(QMainWindow):
         self,
         runtime: EmbeddedRuntime,
         *,
-        settings: QSettings | None = None,
+        settings: Any = None,
         table_capacity: int = 5000,
         parent: Any = None,
     ) -> None:
@@ -102,158 +82,220 @@ class MainWindow(QMainWindow):
         self._shutdown_task: asyncio.Future[None] | None = None
         self._runtime_stopped = False
         self._closed = False
-        # The task stopping the runtime after a close request (kept: the loop only holds
-        # tasks weakly).
         self._closing: asyncio.Future[None] | None = None
-
         self.setWindowTitle(WINDOW_TITLE)
-        self.resize(1280, 820)
+        self.resize(1360, 860)
+        self.setDockNestingEnabled(True)
+        self.setDocumentMode(True)
 
-        self.total_card = StatCard("Total events", "Events seen since the app started")
-        self.rate_card = StatCard("Events / s", "All topics, last complete second")
-        self.dead_letters_card = StatCard(
-            "Dead letters pending", "Dead letters waiting to be replayed or discarded"
-        )
-        self.malformed_card = StatCard("Malformed", "Records that could not be decoded")
+        self.feed = LiveFeed(runtime.pipeline, window_seconds=120, parent=self)
+        self.context = AppContext(runtime=runtime, feed=self.feed, settings=settings)
 
-        self.rate_chart = RateChart()
-        self.table_model = EventTableModel(capacity=table_capacity, parent=self)
-        self.table_view = self._make_table_view(self.table_model)
+        self.overview = OverviewView(self.context)
+        self.stream = LiveTableView(self.context, capacity=table_capacity)
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("overview", "Overview", self.overview)
+        self._add_dock("stream", "Event stream", self.stream)
+        self._tabify_all()
 
-        self.setCentralWidget(self._layout_central())
         self._status_source = QLabel(status_text(runtime))
+        self._status_rate = QLabel("")
+        self._status_kafka = QLabel("")
         self._status_log = QLabel(self._log_text())
         self._status_missed = QLabel("")
         self.statusBar().addWidget(self._status_source)
+        self.statusBar().addWidget(self._status_rate)
         self.statusBar().addPermanentWidget(self._status_missed)
+        self.statusBar().addPermanentWidget(self._status_kafka)
         self.statusBar().addPermanentWidget(self._status_log)
         self.statusBar().setSizeGripEnabled(False)
 
-        self.feed = LiveFeed(
-            runtime.pipeline, window_seconds=self.rate_chart.window_seconds, parent=self
-        )
-        self.feed.events_arrived.connect(self._on_events)
+        self._build_menus()
         self.feed.stats_updated.connect(self._on_stats)
+        self.feed.events_arrived.connect(self._on_events)
+        self.context.kafka.changed.connect(self._show_kafka_state)
+        self._show_kafka_state()
         self._restore_state()
         self.feed.start()
+        problem = getattr(settings, "problem", None)
+        if problem:
+            QTimer.singleShot(0, lambda: self._tell("Settings reset", problem))
 
-    # -- layout -------------------------------------------------------------------------
+    # -- the pieces the tests and the smoke test look at ----------------------------------
 
-    def _layout_central(self) -> QWidget:
-        header = QHBoxLayout()
-        header.setSpacing(10)
-        for card in (self.total_card, self.rate_card, self.dead_letters_card, self.malformed_card):
-            card.setMinimumWidth(170)
-            header.addWidget(card)
-        header.addStretch(1)
-        source = QVBoxLayout()
-        source.setSpacing(2)
-        source.addStretch(1)
-        self._live_badge = QLabel("\u25cf LIVE")
-        self._live_badge.setObjectName("liveBadge")
-        self._live_badge.setAlignment(Qt.AlignmentFlag.AlignRight)
-        source_name = QLabel("embedded bus")
-        source_name.setObjectName("liveSource")
-        source_name.setAlignment(Qt.AlignmentFlag.AlignRight)
-        source.addWidget(self._live_badge)
-        source.addWidget(source_name)
-        source.addStretch(1)
-        header.addLayout(source)
+    @property
+    def table_model(self) -> Any:
+        return self.stream.model
 
-        chart_hint = QLabel(
-            f"up to the last {self.rate_chart.window_seconds} s; now is at the right edge"
+    @property
+    def table_view(self) -> Any:
+        return self.stream.table
+
+    @property
+    def rate_chart(self) -> Any:
+        return self.overview.rate_chart
+
+    @property
+    def total_card(self) -> Any:
+        return self.overview.total_card
+
+    @property
+    def rate_card(self) -> Any:
+        return self.overview.rate_card
+
+    @property
+    def dead_letters_card(self) -> Any:
+        return self.overview.dead_letters_card
+
+    @property
+    def malformed_card(self) -> Any:
+        return self.overview.malformed_card
+
+    # -- docks and menus ----------------------------------------------------------------
+
+    def _add_dock(self, key: str, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{key}")  # saveState() finds docks by object name
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
-        chart_pane = self._titled("Events per second by topic", chart_hint, self.rate_chart)
-        table_hint = QLabel(
-            f"newest first, last {self.table_model.capacity:,} kept; scroll down to pause"
+        self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
+        self.docks[key] = dock
+        return dock
+
+    def _tabify_all(self) -> None:
+        docks = list(self.docks.values())
+        for dock in docks[1:]:
+            self.tabifyDockWidget(docks[0], dock)
+        docks[0].raise_()
+
+    def show_view(self, key: str) -> None:
+        dock = self.docks[key]
+        dock.show()
+        dock.raise_()
+        dock.widget().setFocus()
+
+    def _action(
+        self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Callable[[], Any]
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work whichever dock has the focus
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
+
+        view_menu = bar.addMenu("&View")
+        for number, (key, dock) in enumerate(self.docks.items(), start=1):
+            view_menu.addAction(
+                self._action(
+                    f"{dock.windowTitle()}", f"Ctrl+{number}", lambda k=key: self.show_view(k)
+                )
+            )
+        view_menu.addSeparator()
+        themes = view_menu.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in theme.THEMES:
+            action = QAction(name.title(), self, checkable=True)
+            action.setChecked(name == theme.current)
+            action.triggered.connect(lambda _checked=False, n=name: self.set_theme(n))
+            group.addAction(action)
+            themes.addAction(action)
+            self.theme_actions[name] = action
+        view_menu.addAction(self._action("&Reset layout", None, self.reset_layout))
+
+        actions = bar.addMenu("&Actions")
+        self.pause_action = self._action(
+            "&Pause or resume the stream", "Ctrl+P", self.stream.toggle_pause
         )
-        table_pane = self._titled("Live events", table_hint, self.table_view)
+        self.focus_filter_action = self._action("&Find in the stream", "Ctrl+F", self._focus_filter)
+        for action in (self.pause_action, self.focus_filter_action):
+            actions.addAction(action)
+        actions.addAction(self.overview.pause_action)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(chart_pane)
-        self.splitter.addWidget(table_pane)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([320, 480])
+        help_menu = bar.addMenu("&Help")
+        self.help_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
+        help_menu.addAction(self.help_action)
+        help_menu.addAction(self._action("&About Eventflow Monitor", None, self._about))
 
-        central = QWidget()
-        central.setObjectName("central")
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(12, 12, 12, 6)
-        layout.setSpacing(10)
-        layout.addLayout(header)
-        layout.addWidget(self.splitter, 1)
-        return central
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every action with a shortcut, for the help dialog."""
+        seen = []
+        for action in self.actions():
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if keys:
+                seen.append((keys, action.text().replace("&", "")))
+        return seen
 
-    @staticmethod
-    def _titled(title: str, hint: QLabel, body: QWidget) -> QWidget:
-        """``body`` under a one-line heading: a bold title and a muted hint."""
-        pane = QWidget()
-        layout = QVBoxLayout(pane)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        row = QHBoxLayout()
-        caption = QLabel(title)
-        caption.setObjectName("sectionTitle")
-        hint.setObjectName("sectionHint")
-        row.addWidget(caption)
-        row.addWidget(hint)
-        row.addStretch(1)
-        layout.addLayout(row)
-        layout.addWidget(body, 1)
-        return pane
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.shortcut_list(), self).open()
 
-    @staticmethod
-    def _make_table_view(model: EventTableModel) -> QTableView:
-        view = QTableView()
-        view.setModel(model)
-        view.setAlternatingRowColors(True)
-        view.setShowGrid(False)
-        view.setWordWrap(False)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
-        view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # ids differ at both ends
-        vertical = view.verticalHeader()
-        vertical.setVisible(False)
-        # Fixed row heights: the view never measures thousands of rows.
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(view.fontMetrics().height() + 8)
-        horizontal = view.horizontalHeader()
-        horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        horizontal.setHighlightSections(False)
-        horizontal.setStretchLastSection(True)
-        for column, width in _COLUMN_WIDTHS.items():
-            view.setColumnWidth(column, width)
-        return view
+    def _focus_filter(self) -> None:
+        self.show_view("stream")
+        self.stream.focus_filter()
 
-    def _log_text(self) -> str:
-        if self.runtime.db_path is None:
-            return "Event log: off (live view only)"
-        return f"Event log: {self.runtime.db_path}"
+    def _about(self) -> None:
+        self._tell(
+            "About Eventflow Monitor",
+            "Eventflow Monitor makes event-driven systems visible: live rates, correlation "
+            "chains, dead letters you can replay, on the embedded bus or on Kafka.",
+        )
+
+    def _tell(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
+        box.setObjectName("notice")
+        box.open()  # not exec(): a notice never blocks the event loop
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, name)
+        if name in self.theme_actions:
+            self.theme_actions[name].setChecked(True)
+        if self._settings is not None:
+            self._settings.setValue("theme", theme.current)
+
+    def reset_layout(self) -> None:
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
+            dock.show()
+        self._tabify_all()
 
     # -- feeding ------------------------------------------------------------------------
 
-    def _on_events(self, events: list[Any], missed: int) -> None:
-        scrollbar = self.table_view.verticalScrollBar()
-        position = scrollbar.value()
-        inserted = self.table_model.append_batch(events)
-        # Scrolled down to read something: keep those rows still while new ones arrive.
-        if position > 0:
-            scrollbar.setValue(position + inserted)
+    def _on_stats(self, snapshot: StatsSnapshot) -> None:
+        self._status_rate.setText(
+            f"{events_per_second(snapshot):,.0f} events/s \u00b7 {snapshot.total:,} events"
+        )
+
+    def _on_events(self, _events: list[Any], _missed: int) -> None:
         if self.feed.missed:
             self._status_missed.setText(
                 f"{self.feed.missed:,} events went by too fast for the table"
             )
 
-    def _on_stats(self, snapshot: StatsSnapshot) -> None:
-        self.rate_chart.update(snapshot)
-        self.total_card.set_value(f"{snapshot.total:,}")
-        self.rate_card.set_value(f"{events_per_second(snapshot):,.0f}")
-        pending = snapshot.dead_letters_pending
-        self.dead_letters_card.set_value(f"{pending:,}", alert=pending > 0)
-        self.malformed_card.set_value(f"{snapshot.malformed:,}", alert=snapshot.malformed > 0)
+    def _show_kafka_state(self) -> None:
+        kafka = self.context.kafka
+        self._status_kafka.setText(
+            "Kafka: " + (f"{kafka.profile.name} {kafka.state}" if kafka.profile else kafka.state)
+        )
+        self._status_kafka.setToolTip(kafka.sentence)
+
+    def _log_text(self) -> str:
+        if self.runtime.db_path is None:
+            return "Event log: off (live view only)"
+        return f"Event log: {self.runtime.db_path}"
 
     # -- closing ------------------------------------------------------------------------
 
@@ -289,9 +331,6 @@ class MainWindow(QMainWindow):
             self.close()
             return
         self.statusBar().showMessage("Stopping: writing the event log out...")
-        self._live_badge.setText("\u25cf STOPPING")
-        self._live_badge.setProperty("live", False)
-        self._live_badge.style().polish(self._live_badge)
         self.setEnabled(False)
         self._closing.add_done_callback(self._after_shutdown)
 
@@ -307,21 +346,23 @@ class MainWindow(QMainWindow):
     def _restore_state(self) -> None:
         if self._settings is None:
             return
+        name = self._settings.value("theme", theme.current)
+        if isinstance(name, str) and name in theme.THEMES and name != theme.current:
+            self.set_theme(name)
         geometry = self._settings.value("main_window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        splitter = self._settings.value("main_window/splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
-        columns = self._settings.value("main_window/table_header")
-        if isinstance(columns, QByteArray):
-            self.table_view.horizontalHeader().restoreState(columns)
+        state = self._settings.value("main_window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state, LAYOUT_VERSION)
+        self.stream.restore_state(self._settings)
 
     def _save_state(self) -> None:
         if self._settings is None:
             return
         self._settings.setValue("main_window/geometry", self.saveGeometry())
-        self._settings.setValue("main_window/splitter", self.splitter.saveState())
-        self._settings.setValue(
-            "main_window/table_header", self.table_view.horizontalHeader().saveState()
-        )
+        self._settings.setValue("main_window/state", self.saveState(LAYOUT_VERSION))
+        self.stream.save_state(self._settings)
+        sync = getattr(self._settings, "sync", None)
+        if callable(sync):
+            sync()

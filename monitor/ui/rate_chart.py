@@ -42,6 +42,7 @@ class RateChart(pg.PlotWidget):
     def __init__(self, window_seconds: int = DEFAULT_WINDOW_SECONDS, parent: Any = None) -> None:
         super().__init__(parent=parent, background=theme.SURFACE)
         self.window_seconds = window_seconds
+        self.paused = False
         self._curves: dict[str, pg.PlotDataItem] = {}
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)  # the context menu offers nothing this view needs
@@ -75,6 +76,8 @@ class RateChart(pg.PlotWidget):
 
     def show_snapshot(self, snapshot: StatsSnapshot) -> None:
         """Redraw every topic's curve from ``snapshot`` (one ``setData`` per topic)."""
+        if self.paused:
+            return
         oldest_data = 0  # seconds ago of the oldest non-zero rate on any curve
         peak = 0.0
         for topic, per_second in snapshot.rates.items():
@@ -149,18 +152,32 @@ class RateChart(pg.PlotWidget):
         return curve
 
     def _colour_for(self, topic: str) -> str:
-        """A colour picked from the topic's name, so a topic keeps its colour from one run
-        to the next; the next free one on a clash, so no two curves share a colour.
-        Failure topics (``payments.failed``, ``orders.dlq``) get red."""
         taken = {c.opts["pen"].color().name() for c in self._curves.values()}
-        name = topic.lower()
-        failure = theme.FAILURE_SERIES_COLOUR
-        if failure not in taken and any(word in name for word in _FAILURE_WORDS):
-            return failure
-        palette = theme.SERIES_COLOURS
-        start = zlib.crc32(topic.encode("utf-8")) % len(palette)
-        for step in range(len(palette)):
-            colour = palette[(start + step) % len(palette)]
-            if colour not in taken:
-                return colour
-        return palette[start]  # more topics than colours: reuse
+        return pick_colour(topic, taken)
+
+    # -- pause and zoom -----------------------------------------------------------------
+
+    def set_paused(self, paused: bool) -> None:
+        """Paused: the curves stay as they are and the mouse zooms and pans; resumed:
+        back to the live window."""
+        self.paused = paused
+        self.getPlotItem().getViewBox().setMouseEnabled(x=paused, y=paused)
+        if not paused:
+            self._x_span = self._y_top = -1.0  # force the live ranges back on the next update
+
+
+def pick_colour(name: str, taken: set[str]) -> str:
+    """A colour picked from the series' name, so a topic keeps its colour from one run to
+    the next; the next free one on a clash, so no two curves share a colour. Failure
+    series (``payments.failed``, ``orders.dlq``) get red."""
+    lowered = name.lower()
+    failure = theme.FAILURE_SERIES_COLOUR
+    if failure not in taken and any(word in lowered for word in _FAILURE_WORDS):
+        return failure
+    palette = theme.SERIES_COLOURS
+    start = zlib.crc32(name.encode("utf-8")) % len(palette)
+    for step in range(len(palette)):
+        colour = palette[(start + step) % len(palette)]
+        if colour not in taken:
+            return colour
+    return palette[start]  # more series than colours: reuse

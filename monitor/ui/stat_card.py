@@ -21,9 +21,22 @@ class StatCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 8, 14, 8)
         layout.setSpacing(0)
+        self._note = QLabel("")
+        self._note.setObjectName("statCaption")
         layout.addWidget(self._caption)
         layout.addWidget(self._value)
+        layout.addWidget(self._note)
+        self._note.hide()
         self._alert = False
+
+    def set_note(self, text: str) -> None:
+        """A small line under the value (a trend, a hint); empty hides it."""
+        if text != self._note.text():
+            self._note.setText(text)
+            self._note.setVisible(bool(text))
+
+    def note_text(self) -> str:
+        return self._note.text()
 
     def value_text(self) -> str:
         return self._value.text()

@@ -1,25 +1,72 @@
 """Colours, fonts and the application style, in one place so every widget agrees.
 
-A light theme: the app is read for long stretches next to an editor and a terminal, and
-dark text on a light background stays readable in screenshots and bug reports too.
+Two themes. Light is the default: the app is read for long stretches next to an editor
+and a terminal, and dark text on light stays readable in screenshots and bug reports.
+Dark is for dim rooms and night shifts. :func:`apply_theme` sets the palette and the
+stylesheet and rebinds this module's colour names, so widgets that read them when they
+paint follow the switch; widgets that bake a colour in (plot backgrounds) listen for
+:func:`on_theme_changed`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
-WINDOW_BG = "#f4f5f7"
-SURFACE = "#ffffff"
-BORDER = "#d8dce2"
-TEXT = "#1f2328"
-MUTED_TEXT = "#5f6b7a"
-ACCENT = "#2f6feb"
-DANGER = "#c62828"
-WARNING = "#b35c00"  # malformed rows: noticeable, but not as loud as a dead letter
-ALT_ROW = "#f7f8fa"
-SELECTION = "#dbe7fd"
-LIVE = "#1a7f37"
+THEMES: dict[str, dict[str, str]] = {
+    "light": {
+        "WINDOW_BG": "#f4f5f7",
+        "SURFACE": "#ffffff",
+        "BORDER": "#d8dce2",
+        "TEXT": "#1f2328",
+        "MUTED_TEXT": "#5f6b7a",
+        "ACCENT": "#2f6feb",
+        "DANGER": "#c62828",
+        "DANGER_BG": "#fff5f5",
+        "WARNING": "#b35c00",
+        "ALT_ROW": "#f7f8fa",
+        "SELECTION": "#dbe7fd",
+        "LIVE": "#1a7f37",
+    },
+    "dark": {
+        "WINDOW_BG": "#16191d",
+        "SURFACE": "#1e2227",
+        "BORDER": "#343a42",
+        "TEXT": "#e6e8eb",
+        "MUTED_TEXT": "#9aa4b1",
+        "ACCENT": "#5b9bff",
+        "DANGER": "#ff6b6b",
+        "DANGER_BG": "#3a1f22",
+        "WARNING": "#f0a343",
+        "ALT_ROW": "#23282e",
+        "SELECTION": "#27406b",
+        "LIVE": "#4cc86b",
+    },
+}
+
+current = "light"
+WINDOW_BG = THEMES["light"]["WINDOW_BG"]
+SURFACE = THEMES["light"]["SURFACE"]
+BORDER = THEMES["light"]["BORDER"]
+TEXT = THEMES["light"]["TEXT"]
+MUTED_TEXT = THEMES["light"]["MUTED_TEXT"]
+ACCENT = THEMES["light"]["ACCENT"]
+DANGER = THEMES["light"]["DANGER"]
+DANGER_BG = THEMES["light"]["DANGER_BG"]
+WARNING = THEMES["light"]["WARNING"]  # malformed rows: noticeable, not as loud as a dead letter
+ALT_ROW = THEMES["light"]["ALT_ROW"]
+SELECTION = THEMES["light"]["SELECTION"]
+LIVE = THEMES["light"]["LIVE"]
+
+_listeners: list[Callable[[], None]] = []
+
+
+def on_theme_changed(callback: Callable[[], None]) -> None:
+    """Call ``callback`` after every theme switch (for colours baked into widgets)."""
+    _listeners.append(callback)
+
 
 # Distinct colours for per-topic curves (Tableau 10 without its red, which is kept for
 # topics whose name says they carry failures, so those stand out).
@@ -36,14 +83,16 @@ SERIES_COLOURS = (
 )
 FAILURE_SERIES_COLOUR = "#e15759"
 
-_STYLESHEET = f"""
+
+def _stylesheet() -> str:
+    return f"""
 QMainWindow, QWidget#central {{ background: {WINDOW_BG}; }}
 QFrame#statCard {{
     background: {SURFACE};
     border: 1px solid {BORDER};
     border-radius: 6px;
 }}
-QFrame#statCard[alert="true"] {{ border: 1px solid {DANGER}; background: #fff5f5; }}
+QFrame#statCard[alert="true"] {{ border: 1px solid {DANGER}; background: {DANGER_BG}; }}
 QLabel#statCaption {{ color: {MUTED_TEXT}; font-size: 9pt; }}
 QLabel#statValue {{ color: {TEXT}; font-size: 20pt; font-weight: 600; }}
 QLabel#statValue[alert="true"] {{ color: {DANGER}; }}
@@ -82,24 +131,36 @@ def monospace_font() -> QFont:
     return font
 
 
-def apply_theme(app: QApplication) -> None:
-    """Fusion style (looks the same on every OS), a light palette and the stylesheet."""
+def apply_theme(app: QApplication, name: str = "light") -> None:
+    """Fusion style (the same on every OS), the named palette and the stylesheet.
+    An unknown name falls back to light."""
+    global current
+    colours = THEMES.get(name, THEMES["light"])
+    current = name if name in THEMES else "light"
+    globals().update(colours)
     app.setStyle("Fusion")
     palette = QPalette()
-    palette.setColor(QPalette.ColorRole.Window, QColor(WINDOW_BG))
-    palette.setColor(QPalette.ColorRole.WindowText, QColor(TEXT))
-    palette.setColor(QPalette.ColorRole.Base, QColor(SURFACE))
-    palette.setColor(QPalette.ColorRole.AlternateBase, QColor(ALT_ROW))
-    palette.setColor(QPalette.ColorRole.Text, QColor(TEXT))
-    palette.setColor(QPalette.ColorRole.Button, QColor(SURFACE))
-    palette.setColor(QPalette.ColorRole.ButtonText, QColor(TEXT))
-    palette.setColor(QPalette.ColorRole.Highlight, QColor(SELECTION))
-    palette.setColor(QPalette.ColorRole.HighlightedText, QColor(TEXT))
-    palette.setColor(QPalette.ColorRole.ToolTipBase, QColor(SURFACE))
-    palette.setColor(QPalette.ColorRole.ToolTipText, QColor(TEXT))
-    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(MUTED_TEXT))
+    role = QPalette.ColorRole
+    for r, colour in (
+        (role.Window, WINDOW_BG),
+        (role.WindowText, TEXT),
+        (role.Base, SURFACE),
+        (role.AlternateBase, ALT_ROW),
+        (role.Text, TEXT),
+        (role.Button, SURFACE),
+        (role.ButtonText, TEXT),
+        (role.Highlight, SELECTION),
+        (role.HighlightedText, TEXT),
+        (role.ToolTipBase, SURFACE),
+        (role.ToolTipText, TEXT),
+        (role.PlaceholderText, MUTED_TEXT),
+        (role.Link, ACCENT),
+    ):
+        palette.setColor(r, QColor(colour))
     app.setPalette(palette)
     font = app.font()
     font.setPointSizeF(10.0)
     app.setFont(font)
-    app.setStyleSheet(_STYLESHEET)
+    app.setStyleSheet(_stylesheet())
+    for callback in list(_listeners):
+        callback()

@@ -1,0 +1,241 @@
+"""The overview: big numbers, rates per topic, dead-letter depth, consumer lag, sources.
+
+Colour carries meaning here and nowhere is it decoration: a dead-letter count in red means
+work is waiting; a topic marked *quiet* had traffic in the last minute and none in the
+last ten seconds (a producer or a consumer upstream may have stopped); a rising
+dead-letter depth is flagged with an arrow on its card.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.core.gauges import GaugeHistory
+from monitor.core.stats import StatsSnapshot
+from monitor.ui import theme
+from monitor.ui.context import AppContext
+from monitor.ui.rate_chart import RateChart, complete_seconds
+from monitor.ui.series_chart import SeriesChart
+from monitor.ui.stat_card import StatCard
+
+QUIET_AFTER = 10  # seconds without events, after traffic in the last minute
+DEPTH_TREND_SECONDS = 30  # a dead-letter depth higher than this long ago is "rising"
+
+
+def events_per_second(snapshot: StatsSnapshot) -> float:
+    """All topics together in the last complete second."""
+    return sum((complete_seconds(values) or [0.0])[-1] for values in snapshot.rates.values())
+
+
+def topic_status(per_second: list[float]) -> str:
+    """``live``, ``quiet`` (traffic in the last minute, none in the last QUIET_AFTER s) or
+    ``idle`` (nothing in the last minute)."""
+    done = complete_seconds(per_second)
+    last_minute, recent = done[-60:], done[-QUIET_AFTER:]
+    if any(recent):
+        return "live"
+    return "quiet" if any(last_minute) else "idle"
+
+
+def depth_rising(depth: list[float]) -> bool:
+    return len(depth) > DEPTH_TREND_SECONDS and depth[-1] > depth[-1 - DEPTH_TREND_SECONDS]
+
+
+class OverviewView(QWidget):
+    def __init__(self, context: AppContext, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._lag: GaugeHistory | None = None
+        self._kafka_depth: GaugeHistory | None = None
+
+        self.total_card = StatCard("Total events", "Events seen since the app started")
+        self.rate_card = StatCard("Events / s", "All topics, last complete second")
+        self.dead_letters_card = StatCard(
+            "Dead letters pending", "Dead letters waiting to be replayed or discarded"
+        )
+        self.malformed_card = StatCard("Malformed", "Records that could not be decoded")
+        self.rate_chart = RateChart()
+        self.depth_chart = SeriesChart("dead letters", window_seconds=600)
+        self.lag_chart = SeriesChart("lag (records)", window_seconds=600)
+        self.lag_hint = QLabel("Connect to a Kafka cluster to see consumer lag over time.")
+        self.lag_hint.setObjectName("sectionHint")
+        self.topics_table = self._make_topics_table()
+        self.sources = QLabel()
+        self.sources.setObjectName("sourcesLine")
+        self.sources.setTextFormat(Qt.TextFormat.RichText)
+
+        self.pause_action = QAction("Pause charts", self)
+        self.pause_action.setCheckable(True)
+        self.pause_action.setToolTip("Freeze the charts to zoom and pan with the mouse")
+        self.pause_action.toggled.connect(self.set_paused)
+        pause_button = QToolButton()
+        pause_button.setDefaultAction(self.pause_action)
+
+        cards = QHBoxLayout()
+        cards.setSpacing(10)
+        for card in (self.total_card, self.rate_card, self.dead_letters_card, self.malformed_card):
+            card.setMinimumWidth(160)
+            cards.addWidget(card)
+        cards.addStretch(1)
+        cards.addWidget(self.sources)
+
+        lower = QWidget()
+        grid = QGridLayout(lower)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(_titled("Dead-letter depth", self.depth_chart), 0, 0)
+        lag_box = QWidget()
+        lag_layout = QVBoxLayout(lag_box)
+        lag_layout.setContentsMargins(0, 0, 0, 0)
+        lag_layout.addWidget(self.lag_hint)
+        lag_layout.addWidget(self.lag_chart, 1)
+        grid.addWidget(_titled("Consumer lag by group", lag_box), 0, 1)
+        grid.addWidget(_titled("Topics", self.topics_table), 0, 2)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+
+        rate_header = QHBoxLayout()
+        rate_header.addWidget(_caption("Events per second by topic"))
+        rate_header.addStretch(1)
+        rate_header.addWidget(pause_button)
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.setSpacing(2)
+        upper_layout.addLayout(rate_header)
+        upper_layout.addWidget(self.rate_chart, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(lower)
+        self.splitter.setSizes([420, 300])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 6)
+        layout.setSpacing(10)
+        layout.addLayout(cards)
+        layout.addWidget(self.splitter, 1)
+
+        context.feed.stats_updated.connect(self.show_stats)
+        context.kafka.changed.connect(self._show_sources)
+        self._gauge_timer = QTimer(self)
+        self._gauge_timer.setInterval(2000)  # gauges are sampled every few seconds anyway
+        self._gauge_timer.timeout.connect(self._show_gauges)
+        self._gauge_timer.start()
+        self._show_sources()
+
+    # -- feeding ------------------------------------------------------------------------
+
+    def set_kafka_gauges(self, lag: GaugeHistory, dead_letter_depth: GaugeHistory) -> None:
+        """Draw these (sampled from a Kafka cluster) in the lag and depth charts."""
+        self._lag, self._kafka_depth = lag, dead_letter_depth
+
+    def set_paused(self, paused: bool) -> None:
+        for chart in (self.rate_chart, self.depth_chart, self.lag_chart):
+            chart.set_paused(paused)
+        self.pause_action.setText("Resume charts" if paused else "Pause charts")
+
+    def show_stats(self, snapshot: StatsSnapshot) -> None:
+        self.rate_chart.show_snapshot(snapshot)
+        self.total_card.set_value(f"{snapshot.total:,}")
+        self.rate_card.set_value(f"{events_per_second(snapshot):,.0f}")
+        pending = snapshot.dead_letters_pending
+        rising = depth_rising(snapshot.dead_letter_depth)
+        self.dead_letters_card.set_value(f"{pending:,}", alert=pending > 0)
+        self.dead_letters_card.set_note(
+            f"\u2191 rising over the last {DEPTH_TREND_SECONDS} s" if rising else ""
+        )
+        self.malformed_card.set_value(f"{snapshot.malformed:,}", alert=snapshot.malformed > 0)
+        now = snapshot.now
+        depth = snapshot.dead_letter_depth
+        embedded = [(now - (len(depth) - 1 - i), v) for i, v in enumerate(depth)]
+        samples = {"embedded bus": embedded}
+        if self._kafka_depth is not None:
+            samples.update(self._kafka_depth.snapshot())
+        self.depth_chart.show_samples(samples)
+        self._show_topics(snapshot)
+
+    def _show_gauges(self) -> None:
+        has_lag = self._lag is not None and bool(self._lag.names())
+        self.lag_hint.setVisible(not has_lag)
+        self.lag_chart.setVisible(has_lag)
+        if has_lag and self._lag is not None:
+            self.lag_chart.show_samples(self._lag.snapshot())
+
+    def _show_topics(self, snapshot: StatsSnapshot) -> None:
+        rows = sorted(snapshot.rates.items())
+        table = self.topics_table
+        if table.rowCount() != len(rows):
+            table.setRowCount(len(rows))
+        for row, (topic, per_second) in enumerate(rows):
+            status = topic_status(per_second)
+            rate = (complete_seconds(per_second) or [0.0])[-1]
+            total = snapshot.totals_by_topic.get(topic, 0)
+            values = (topic or "(no topic)", f"{rate:,.0f}/s", f"{total:,}", status)
+            colour = {"quiet": theme.WARNING, "idle": theme.MUTED_TEXT}.get(status, theme.TEXT)
+            for column, text in enumerate(values):
+                item = table.item(row, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    table.setItem(row, column, item)
+                if item.text() != text:
+                    item.setText(text)
+                item.setForeground(QColor(colour))
+            table.item(row, 3).setToolTip(
+                "No events for 10 s after traffic in the last minute" if status == "quiet" else ""
+            )
+
+    def _show_sources(self) -> None:
+        kafka = self.context.kafka
+        colour = {"connected": theme.LIVE, "reconnecting": theme.WARNING}.get(
+            kafka.state, theme.MUTED_TEXT
+        )
+        name = kafka.profile.name if kafka.profile is not None else "Kafka"
+        self.sources.setText(
+            f"<span style='color:{theme.LIVE}'>\u25cf</span> embedded bus &nbsp;&nbsp; "
+            f"<span style='color:{colour}'>\u25cf</span> {name}: {kafka.state}"
+        )
+        self.sources.setToolTip(kafka.sentence)
+
+    @staticmethod
+    def _make_topics_table() -> QTableWidget:
+        table = QTableWidget(0, 4)
+        table.setHorizontalHeaderLabels(["Topic", "Now", "Total", "Status"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        table.setShowGrid(False)
+        table.horizontalHeader().setStretchLastSection(True)
+        table.setColumnWidth(0, 160)
+        return table
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def _titled(title: str, body: QWidget) -> QWidget:
+    pane = QWidget()
+    layout = QVBoxLayout(pane)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(_caption(title))
+    layout.addWidget(body, 1)
+    return pane

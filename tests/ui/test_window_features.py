@@ -1,0 +1,162 @@
+"""The window as a whole: docks, shortcuts, themes, settings that survive (or reset)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QByteArray
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from monitor.core.gauges import GaugeHistory
+from monitor.core.runtime import EmbeddedRuntime
+from monitor.ui import theme
+from monitor.ui.main_window import MainWindow
+from monitor.ui.settings import AppSettings
+from monitor.ui.shortcuts import ShortcutsDialog
+from monitor.ui.views.overview import depth_rising, topic_status
+
+
+@pytest.fixture
+def settings_path(tmp_path: Path) -> Path:
+    return tmp_path / "config" / "settings.json"
+
+
+def open_window(runtime: EmbeddedRuntime, settings: Any, qtbot: Any) -> MainWindow:
+    win = MainWindow(runtime, settings=settings)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def close_window(win: MainWindow, qtbot: Any) -> None:
+    if not win.is_closed():
+        with qtbot.waitSignal(win.closed, timeout=20_000):
+            win.close()
+    win.deleteLater()
+
+
+@pytest.fixture
+def restore_light_theme(qapp: Any) -> Iterator[None]:
+    yield
+    theme.apply_theme(qapp, "light")
+
+
+def test_views_are_docks_and_ctrl_number_raises_them(window: MainWindow, qtbot: Any) -> None:
+    assert {"overview", "stream"} <= set(window.docks)
+    for dock in window.docks.values():
+        assert dock.objectName().startswith("dock-")
+    window.show_view("stream")
+    qtbot.waitUntil(lambda: not window.docks["stream"].visibleRegion().isEmpty(), timeout=5000)
+    keys = dict((text, keys) for keys, text in window.shortcut_list())
+    assert keys["Event stream"] == "Ctrl+2"
+    assert keys["Keyboard shortcuts"] == "F1"
+    assert keys["Find in the stream"] == "Ctrl+F"
+
+
+def test_help_dialog_lists_every_shortcut(window: MainWindow, qtbot: Any) -> None:
+    window.help_action.trigger()
+    dialog = window.findChild(ShortcutsDialog)
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    listed = {dialog.table.item(r, 1).text() for r in range(dialog.table.rowCount())}
+    assert {"Overview", "Event stream", "Pause or resume the stream"} <= listed
+    dialog.reject()
+
+
+def test_ctrl_p_pauses_and_resumes_the_stream(window: MainWindow, qtbot: Any) -> None:
+    qtbot.waitUntil(lambda: window.table_model.rowCount() > 0, timeout=10_000)
+    window.pause_action.trigger()
+    rows = window.table_model.rowCount()
+    pipeline = window.runtime.pipeline
+    seen = pipeline.accepted
+    qtbot.waitUntil(lambda: pipeline.accepted > seen + 200, timeout=10_000)
+    qtbot.wait(300)  # two feed ticks: a paused table takes none of those events
+    assert window.table_model.rowCount() == rows
+    window.pause_action.trigger()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() > rows, timeout=5_000)
+
+
+def test_theme_and_layout_persist_between_runs(
+    runtime: EmbeddedRuntime, qtbot: Any, settings_path: Path, restore_light_theme: None
+) -> None:
+    first = open_window(runtime, AppSettings(settings_path), qtbot)
+    first.set_theme("dark")
+    assert (
+        QApplication.instance().palette().window().color().name()
+        == theme.THEMES["dark"]["WINDOW_BG"]
+    )
+    first.docks["stream"].setFloating(True)
+    close_window(first, qtbot)
+    saved = json.loads(settings_path.read_text())
+    assert saved["theme"] == "dark"
+
+    theme.apply_theme(QApplication.instance(), "light")
+    again = AppSettings(settings_path)
+    assert isinstance(again.value("main_window/state"), QByteArray)
+    second = MainWindow(runtime, settings=again)
+    try:
+        assert theme.current == "dark"
+        assert second.docks["stream"].isFloating()
+    finally:
+        second._runtime_stopped = True  # the runtime is already stopped by the first window
+        second.close()
+        second.deleteLater()
+
+
+def test_a_corrupt_settings_file_resets_with_a_message(
+    runtime: EmbeddedRuntime, qtbot: Any, settings_path: Path
+) -> None:
+    settings_path.parent.mkdir(parents=True)
+    settings_path.write_text('{"theme": "dark", "main_window/geometry": ')
+    settings = AppSettings(settings_path)
+    assert settings.problem and "damaged" in settings.problem
+    assert (settings_path.parent / "settings.json.corrupt").exists()
+    assert settings.value("theme") is None
+    win = open_window(runtime, settings, qtbot)
+    try:
+        qtbot.waitUntil(lambda: win.findChild(QMessageBox, "notice") is not None, timeout=5000)
+        notice = win.findChild(QMessageBox, "notice")
+        assert "default settings" in notice.text()
+        notice.close()
+    finally:
+        close_window(win, qtbot)
+
+
+def test_overview_marks_quiet_topics_and_rising_dead_letter_depth() -> None:
+    assert topic_status([0.0] * 50 + [5.0] + [0.0] * 12) == "quiet"
+    assert topic_status([1.0] * 60 + [0.0]) == "live"
+    assert topic_status([0.0] * 70) == "idle"
+    assert depth_rising([0.0] * 10 + [1.0] * 30 + [4.0])
+    assert not depth_rising([2.0] * 40)
+
+
+def test_overview_draws_consumer_lag_once_kafka_gauges_arrive(
+    window: MainWindow, qtbot: Any
+) -> None:
+    overview = window.overview
+    assert overview.lag_hint.isVisibleTo(overview)
+    lag, depth = GaugeHistory(), GaugeHistory()
+    lag.record("billing", 12)
+    lag.record("billing", 30)
+    depth.record("orders.DLT", 4)
+    overview.set_kafka_gauges(lag, depth)
+    qtbot.waitUntil(lambda: overview.lag_chart.names() == ["billing"], timeout=5000)
+    assert overview.lag_chart.latest("billing") == 30.0
+    qtbot.waitUntil(lambda: "orders.DLT" in overview.depth_chart.names(), timeout=5000)
+    assert not overview.lag_hint.isVisibleTo(overview)
+
+
+def test_pausing_the_charts_freezes_them_and_allows_zoom(window: MainWindow, qtbot: Any) -> None:
+    chart = window.rate_chart
+    qtbot.waitUntil(chart.has_data, timeout=10_000)
+    window.overview.pause_action.trigger()
+    frozen = {t: chart.curve_data(t)[1].copy() for t in chart.topics()}
+    qtbot.wait(1200)
+    assert all((chart.curve_data(t)[1] == y).all() for t, y in frozen.items())
+    assert chart.getPlotItem().getViewBox().state["mouseEnabled"] == [True, True]
+    window.overview.pause_action.trigger()
+    assert chart.getPlotItem().getViewBox().state["mouseEnabled"] == [False, False]
