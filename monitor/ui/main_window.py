@@ -18,7 +18,15 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
 
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.core.stats import StatsSnapshot
@@ -87,6 +95,7 @@ class MainWindow(QMainWindow):
         self.resize(1360, 860)
         self.setDockNestingEnabled(True)
         self.setDocumentMode(True)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
 
         self.feed = LiveFeed(runtime.pipeline, window_seconds=120, parent=self)
         self.context = AppContext(runtime=runtime, feed=self.feed, settings=settings)

@@ -67,7 +67,7 @@ class RateChart(pg.PlotWidget):
         self._legend = plot.addLegend(
             offset=(6, 2),
             labelTextColor=theme.TEXT,
-            brush=pg.mkBrush(255, 255, 255, 200),
+            brush=pg.mkBrush(pg.mkColor(theme.SURFACE).lighter(100)),
             pen=pg.mkPen(theme.BORDER),
             colCount=1,
         )
