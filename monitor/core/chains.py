@@ -6,6 +6,10 @@ parent -> child edges with the latency of each hop, the slowest hop, and what is
 about it (an event whose cause was never seen, a duplicate delivery, a failed step).
 The same function serves the command line (events read from the log) and the window
 (events held in a :class:`ChainIndex`).
+
+:func:`load_chain` reads one chain from the log (blocking: call it from a worker thread
+when a window is drawing); :meth:`ChainIndex.find_event` finds the chain an event belongs
+to among the chains held in memory.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
@@ -38,6 +42,14 @@ class Chain:
     duplicates: dict[str, int] = field(default_factory=dict)  # event id -> extra deliveries
     orphans: list[str] = field(default_factory=list)  # events whose cause was never seen
     dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    def event(self, event_id: str) -> Envelope | None:
+        """The event with that id, or ``None`` when it is not in this chain."""
+        return next((e for e in self.events if e.id == event_id), None)
+
+    def children(self, event_id: str) -> list[str]:
+        """Ids of the events caused by ``event_id``, in causal order."""
+        return [edge.child_id for edge in self.edges if edge.parent_id == event_id]
 
     @property
     def slowest(self) -> ChainEdge | None:
@@ -149,7 +161,10 @@ class ChainIndex:
     def add_dead_letter(self, letter: DeadLetter) -> None:
         key = letter.event.chain_id
         if key in self._events:
-            self._letters.setdefault(key, []).append(letter)
+            # Re-inserted, so the chain that failed last comes last (see failed_ids).
+            letters = self._letters.pop(key, [])
+            letters.append(letter)
+            self._letters[key] = letters
 
     def chain(self, correlation_id: str) -> Chain | None:
         events = self._events.get(correlation_id)
@@ -158,4 +173,96 @@ class ChainIndex:
         return build_chain(correlation_id, events, self._letters.get(correlation_id, []))
 
     def recent_ids(self, n: int = 50) -> list[str]:
-        return list(self._events)[-n:][::-1]
+        """The ``n`` most recently touched correlation ids, newest first."""
+        if n <= 0:
+            return []
+        ids: list[str] = []
+        for key in reversed(self._events):
+            ids.append(key)
+            if len(ids) >= n:
+                break
+        return ids
+
+    def oldest_ids(self, n: int = 50) -> list[str]:
+        """The ``n`` least recently touched correlation ids, oldest first: the chains
+        most likely to be finished, which is what a learner wants to look at."""
+        if n <= 0:
+            return []
+        ids: list[str] = []
+        for key in self._events:
+            ids.append(key)
+            if len(ids) >= n:
+                break
+        return ids
+
+    def failed_ids(self, n: int = 50) -> list[str]:
+        """Correlation ids of chains with a dead letter, the latest failure first."""
+        if n <= 0:
+            return []
+        ids: list[str] = []
+        for key in reversed(self._letters):
+            ids.append(key)
+            if len(ids) >= n:
+                break
+        return ids
+
+    def ids(self) -> list[str]:
+        """Every held correlation id, least recently touched first."""
+        return list(self._events)
+
+    def held(self, correlation_id: str) -> tuple[Sequence[Envelope], Sequence[DeadLetter]] | None:
+        """The chain's events (as received, repeats included) and dead letters, without
+        building the chain: for scans that only need to look. Read-only views: do not
+        modify them. ``None`` when the chain is not held."""
+        events = self._events.get(correlation_id)
+        if events is None:
+            return None
+        return events, self._letters.get(correlation_id, ())
+
+    def revision(self, correlation_id: str) -> tuple[int, int] | None:
+        """A token that changes whenever the chain gains an event or a dead letter, so a
+        view can skip rebuilding and redrawing a chain that did not change; ``None`` when
+        the chain is not held. Cheap: no chain is built."""
+        events = self._events.get(correlation_id)
+        if events is None:
+            return None
+        return len(events), len(self._letters.get(correlation_id, ()))
+
+    def find_event(self, event_id: str, *, max_events: int = 200_000) -> str | None:
+        """The correlation id of the held chain that contains event ``event_id``.
+
+        A correlation id is answered at once; otherwise chains are scanned newest first,
+        looking at no more than ``max_events`` events, so the cost stays bounded however
+        full the index is. ``None`` when no scanned chain holds that event.
+        """
+        if event_id in self._events:
+            return event_id
+        seen = 0
+        for key in reversed(self._events):
+            bucket = self._events[key]
+            for e in bucket:
+                if e.id == event_id:
+                    return key
+            seen += len(bucket)
+            if seen >= max_events:
+                break
+        return None
+
+
+class ChainSource(Protocol):
+    """What :func:`load_chain` needs of a log (:class:`~monitor.core.eventlog.EventLog`)."""
+
+    def chain_events(self, correlation_id: str) -> list[Envelope]: ...
+
+    def chain_dead_letters(self, correlation_id: str) -> list[DeadLetter]: ...
+
+
+def load_chain(log: ChainSource, correlation_id: str) -> Chain | None:
+    """The chain of ``correlation_id`` as logged, or ``None`` when the log has no event of
+    it. Also finds a chain by the id of its first event when the other events carry that
+    id as their correlation id (as the demo's do). Blocking I/O: run it in a worker thread
+    when an event loop that draws a window is running."""
+    events = log.chain_events(correlation_id)
+    if not events:
+        return None
+    return build_chain(correlation_id, events, log.chain_dead_letters(correlation_id))

@@ -1,0 +1,114 @@
+"""Colours and small text helpers shared by the chain view's graph, waterfall and list.
+
+The colours carry meaning and are the same everywhere in the view: red is a failed step
+(a dead letter), amber a chain that stalled (its expected next event never came), violet
+the slowest hop, blue the ordinary flow. Each theme has its own set, read when a widget
+draws (see :func:`chain_colours`), so a theme switch only needs a redraw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from monitor.core.chain_expectations import ChainState
+from monitor.ui import theme
+
+
+@dataclass(frozen=True, slots=True)
+class ChainColours:
+    canvas: str  # behind the graph and the waterfall
+    surface: str  # node cards
+    border: str
+    text: str
+    muted: str
+    grid: str
+    flow: str  # ordinary edges and bars
+    flow_soft: str
+    accent: str  # the selected event
+    slowest: str
+    slowest_soft: str
+    failed: str
+    failed_soft: str
+    stalled: str
+    stalled_soft: str
+    complete: str
+    duplicate: str
+
+
+_LIGHT = ChainColours(
+    canvas="#fbfbfc",
+    surface="#ffffff",
+    border="#cdd3db",
+    text="#1f2328",
+    muted="#5f6b7a",
+    grid="#eceef1",
+    flow="#5b7fb0",
+    flow_soft="#c9d7ec",
+    accent="#2f6feb",
+    slowest="#8a3ffc",
+    slowest_soft="#efe6ff",
+    failed="#c62828",
+    failed_soft="#fdecec",
+    stalled="#c77700",
+    stalled_soft="#fff4df",
+    complete="#1a7f37",
+    duplicate="#8a5a00",
+)
+
+_DARK = ChainColours(
+    canvas="#181b20",
+    surface="#22272e",
+    border="#3d444d",
+    text="#e6e8eb",
+    muted="#9aa4b1",
+    grid="#262b31",
+    flow="#7fa6dd",
+    flow_soft="#2c3d56",
+    accent="#5b9bff",
+    slowest="#b48cff",
+    slowest_soft="#30254a",
+    failed="#ff6b6b",
+    failed_soft="#3a1f22",
+    stalled="#f0a343",
+    stalled_soft="#3a2c17",
+    complete="#4cc86b",
+    duplicate="#e0b45c",
+)
+
+
+def chain_colours() -> ChainColours:
+    """The colours of the theme in use (read them when drawing, not once)."""
+    return _DARK if theme.current == "dark" else _LIGHT
+
+
+def state_colour(state: ChainState | None) -> str:
+    c = chain_colours()
+    return (
+        {
+            ChainState.FAILED: c.failed,
+            ChainState.STALLED: c.stalled,
+            ChainState.IN_PROGRESS: c.accent,
+            ChainState.COMPLETE: c.complete,
+        }.get(state, c.muted)
+        if state is not None
+        else c.muted
+    )
+
+
+STATE_TITLES = {
+    ChainState.FAILED: "Failed",
+    ChainState.STALLED: "Stalled",
+    ChainState.IN_PROGRESS: "In progress",
+    ChainState.COMPLETE: "Complete",
+}
+
+
+def short_id(event_id: str, n: int = 8) -> str:
+    """The first ``n`` characters of an id: enough to tell events of one chain apart."""
+    return event_id if len(event_id) <= n + 1 else event_id[:n] + "\u2026"
+
+
+def service_name(source: str) -> str:
+    """``demo-shop/payments`` -> ``payments``; a source without a path stays as it is."""
+    tail = source.rstrip("/").rsplit("/", 1)[-1]
+    return tail or source
