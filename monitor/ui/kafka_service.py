@@ -1,0 +1,379 @@
+"""The Kafka side of the window, as one QObject: signals out, coroutines in.
+
+:class:`KafkaService` owns the :class:`~adapters.kafka.session.KafkaSession` of the
+cluster the user is connected to (at most one), keeps ``context.kafka`` up to date for
+every view, and feeds tailed records into ``context.runtime.pipeline``: the path the demo's
+events take, so the stream, the chains, the stats and the log see Kafka records the same
+way.
+
+Widgets never touch aiokafka: they await the coroutines here (or hand them to
+:meth:`KafkaService.spawn`, which keeps the task, reports an unexpected error once and
+lets :meth:`KafkaService.shutdown` cancel it) and listen to the signals.
+
+States (``state_changed(state, sentence)``): ``disconnected``, ``connecting``,
+``connected``, ``reconnecting`` (the cluster stopped answering; retried in the background)
+and ``failed`` (a connection attempt did not succeed; ``context.kafka`` reads
+``disconnected`` with the same sentence). Tail states (``tail_state_changed``): ``idle``,
+``starting``, ``tailing``, ``reconnecting``, ``stopped``, ``failed``.
+
+No method raises for a cluster problem except :meth:`publish` and :meth:`burst`, whose
+callers show the sentence next to the Send button.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from adapters.kafka.cluster import GroupInfo, TopicInfo
+from adapters.kafka.connection import KafkaUnavailable
+from adapters.kafka.profiles import ConnectionProfile
+from adapters.kafka.publisher import Mode, Sent
+from adapters.kafka.session import KafkaSession, check_connection
+from adapters.kafka.tail import StartPosition
+from monitor.core.envelope import Envelope
+from monitor.core.gauges import GaugeHistory
+from monitor.ui.context import AppContext
+
+log = logging.getLogger(__name__)
+
+NOT_CONNECTED = "Not connected to Kafka."
+_TAIL_STATES = {"connected": "tailing", "reconnecting": "reconnecting", "stopped": "stopped"}
+
+
+class KafkaService(QObject):
+    state_changed = Signal(str, str)  # (state, sentence)
+    topics_updated = Signal(list)  # list[TopicInfo], sorted by name
+    groups_updated = Signal(list)  # list[GroupInfo], sorted by group id
+    tail_state_changed = Signal(str, str)  # (tail state, sentence)
+
+    def __init__(
+        self, context: AppContext, *, sample_interval: float = 5.0, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.sample_interval = sample_interval
+        # Kept across sessions: the overview charts hold on to these two.
+        self.lag = GaugeHistory()
+        self.dead_letter_depth = GaugeHistory()
+        self.state = "disconnected"
+        self.sentence = NOT_CONNECTED
+        self.tail_state = "idle"
+        self.tail_sentence = "Not tailing."
+        self.topics: list[TopicInfo] = []
+        self.groups: list[GroupInfo] = []
+        self._session: KafkaSession | None = None
+        self._connecting: asyncio.Task[Any] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._groups_shown: list[dict[str, Any]] = []
+
+    # -- what views read ----------------------------------------------------------------
+
+    @property
+    def profile(self) -> ConnectionProfile | None:
+        return self._session.profile if self._session is not None else None
+
+    @property
+    def connected(self) -> bool:
+        return self._session is not None and self.state in ("connected", "reconnecting")
+
+    @property
+    def tailing(self) -> bool:
+        return self._session is not None and self._session.tailing
+
+    @property
+    def tail_patterns(self) -> list[str]:
+        session = self._session
+        if session is None or session.tail is None or not session.tailing:
+            return []
+        return list(session.tail.patterns)
+
+    def is_tailing(self, topic: str) -> bool:
+        return self._session is not None and self._session.is_tailing(topic)
+
+    # -- tasks on behalf of views -------------------------------------------------------
+
+    def spawn(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        *,
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> asyncio.Task[Any]:
+        """Run ``coro`` as a task the service keeps (and cancels on :meth:`shutdown`).
+
+        ``done(result)`` runs when it succeeds. ``failed(exc)`` runs when it raises; without
+        it, the error goes to ``sys.excepthook`` (the app's one error dialog). A cancelled
+        task calls neither.
+        """
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def finished(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            if t.cancelled():
+                return
+            exc = t.exception()
+            if exc is None:
+                if done is not None:
+                    done(t.result())
+            elif failed is not None:
+                failed(exc)
+            else:
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+
+        task.add_done_callback(finished)
+        return task
+
+    def pending_tasks(self) -> list[asyncio.Task[Any]]:
+        """Every task the service runs that has not finished (empty once disconnected)."""
+        tasks = [t for t in self._tasks if not t.done()]
+        if self._session is not None:
+            tasks.extend(self._session.running_tasks())
+        return tasks
+
+    # -- connecting ---------------------------------------------------------------------
+
+    async def connect_profile(
+        self, profile: ConnectionProfile, password: str | None = None
+    ) -> bool:
+        """Connect to ``profile``'s cluster (dropping any current connection).
+
+        Returns whether it worked; on failure the state is ``failed`` and the sentence says
+        why. Never raises for a cluster problem.
+        """
+        await self.disconnect_cluster(quiet=True)
+        self._connecting = asyncio.current_task()
+        session = KafkaSession(
+            profile,
+            password,
+            pipeline=self.context.runtime.pipeline,
+            lag=self.lag,
+            dead_letter_depth=self.dead_letter_depth,
+            interval=self.sample_interval,
+            on_state=self._on_session_state,
+            on_tail_state=self._on_tail_state,
+            on_snapshot=self._on_snapshot,
+        )
+        self._session = session
+        where = f"{profile.name} ({profile.bootstrap_servers})"
+        self._set_state("connecting", f"Connecting to {where}...", profile, password)
+        try:
+            await session.open()
+        except KafkaUnavailable as exc:
+            await self._forget(session)
+            self._set_state("failed", str(exc))
+            return False
+        except BaseException:
+            await self._forget(session)
+            self._set_state("disconnected", NOT_CONNECTED)
+            raise
+        finally:
+            if self._connecting is asyncio.current_task():
+                self._connecting = None
+        if self._session is not session:  # disconnected while connecting
+            await session.close()
+            return False
+        self._set_state("connected", self._connected_sentence(session), profile, password)
+        return True
+
+    def disconnect(self, *, quiet: bool = False) -> Coroutine[Any, Any, None]:  # type: ignore[override]
+        """:meth:`disconnect_cluster`, under the name the views' brief uses.
+
+        It shadows ``QObject.disconnect`` on this class; disconnect signals through the
+        signal (``service.state_changed.disconnect(slot)``), as PySide code does anyway.
+        """
+        return self.disconnect_cluster(quiet=quiet)
+
+    async def disconnect_cluster(self, *, quiet: bool = False) -> None:
+        """Stop the tail and the sampling, close the connection. Safe to call any time."""
+        connecting = self._connecting
+        if connecting is not None and connecting is not asyncio.current_task():
+            connecting.cancel()
+            await asyncio.gather(connecting, return_exceptions=True)
+        session, self._session = self._session, None
+        if session is None:
+            if not quiet and self.state != "disconnected":
+                self._set_state("disconnected", NOT_CONNECTED)
+            return
+        await session.close()
+        self._set_tail_state("idle", "Not tailing.")
+        self._on_snapshot([], [])
+        if not quiet:
+            self._set_state("disconnected", f"Disconnected from {session.profile.name}.")
+
+    async def _forget(self, session: KafkaSession) -> None:
+        if self._session is session:
+            self._session = None
+        await session.close()
+
+    async def test_profile(self, profile: ConnectionProfile, password: str | None = None) -> str:
+        """Try ``profile`` without connecting the window to it; the sentence says how it went."""
+        return (await self.check_profile(profile, password))[1]
+
+    async def check_profile(
+        self, profile: ConnectionProfile, password: str | None = None
+    ) -> tuple[bool, str]:
+        """:meth:`test_profile`, with whether it worked."""
+        return await check_connection(profile, password)
+
+    async def refresh(self) -> bool:
+        """Read the topics and groups now (the session also does so every few seconds)."""
+        session = self._session
+        if session is None or self.state == "connecting":
+            return False
+        try:
+            await session.refresh()
+        except KafkaUnavailable as exc:
+            if self._session is session:
+                self._set_state("reconnecting", str(exc))
+            return False
+        if self._session is session and self.state == "reconnecting":
+            self._set_state("connected", self._connected_sentence(session))
+        return True
+
+    # -- tailing ------------------------------------------------------------------------
+
+    async def start_tail(self, patterns: Sequence[str], start: str | StartPosition = "end") -> bool:
+        """Tail ``patterns`` (names or globs) into the pipeline from ``start`` (``end``,
+        ``beginning``, an offset, a time...). Replaces a running tail. Returns whether it
+        started; the tail state says why not."""
+        session = self._session
+        if session is None or not self.connected:
+            self._set_tail_state("failed", "Connect to a Kafka cluster first.")
+            return False
+        try:
+            position = start if isinstance(start, StartPosition) else StartPosition.parse(start)
+        except ValueError as exc:
+            self._set_tail_state("failed", str(exc))
+            return False
+        names = ", ".join(patterns)
+        where = "the beginning" if position.kind == "beginning" else "the end"
+        if position.kind not in ("beginning", "end"):
+            where = f"{position.kind} {position.value}"
+        self._set_tail_state("starting", f"Starting to tail {names} from {where}...")
+        try:
+            await session.start_tail(list(patterns), position)
+        except KafkaUnavailable as exc:
+            if self._session is session:
+                self._set_tail_state("failed", str(exc))
+            return False
+        return True
+
+    async def stop_tail(self) -> None:
+        session = self._session
+        if session is None:
+            self._set_tail_state("idle", "Not tailing.")
+            return
+        await session.stop_tail()  # the tail says "stopped after N records" itself
+        if self.tail_state not in ("stopped", "idle"):
+            self._set_tail_state("stopped", "Tail stopped.")
+
+    # -- publishing ---------------------------------------------------------------------
+
+    def _require_session(self) -> KafkaSession:
+        if self._session is None or not self.connected:
+            raise KafkaUnavailable(
+                "Not connected to Kafka: connect a profile in Connections first."
+            )
+        return self._session
+
+    async def publish(
+        self, event: Envelope, topic: str, *, mode: Mode = "binary", confirmed: bool = False
+    ) -> Sent:
+        """Send one event to ``topic`` on the connected cluster.
+
+        Raises ``KafkaUnavailable`` or ``WriteRefused`` (read-only profile; production
+        profile without ``confirmed``), each with the sentence to show.
+        """
+        return await self._require_session().publish(event, topic, mode=mode, confirmed=confirmed)
+
+    async def burst(
+        self,
+        make_event: Callable[[int], Envelope],
+        topic: str,
+        *,
+        count: int,
+        rate: float | None,
+        mode: Mode = "binary",
+        confirmed: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Send ``count`` events at up to ``rate``/s; raises like :meth:`publish`."""
+        return await self._require_session().burst(
+            make_event,
+            topic,
+            count=count,
+            rate=rate,
+            mode=mode,
+            confirmed=confirmed,
+            on_progress=on_progress,
+        )
+
+    # -- shutting down ------------------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        """Cancel every task (the views' too) and disconnect; the app can then exit."""
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.disconnect_cluster(quiet=True)
+        if self.state != "disconnected":
+            self._set_state("disconnected", NOT_CONNECTED)
+
+    # -- internals ----------------------------------------------------------------------
+
+    @staticmethod
+    def _connected_sentence(session: KafkaSession) -> str:
+        p = session.profile
+        topics, groups = len(session.topics), len(session.groups)
+        return (
+            f"Connected to {p.name} ({p.bootstrap_servers}): {topics} topic"
+            f"{'s' if topics != 1 else ''}, {groups} consumer group{'s' if groups != 1 else ''}."
+        )
+
+    def _set_state(
+        self,
+        state: str,
+        sentence: str,
+        profile: ConnectionProfile | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.state, self.sentence = state, sentence
+        # The context knows four states; a failed attempt leaves it disconnected.
+        shared = "disconnected" if state == "failed" else state
+        self.context.kafka.set(shared, sentence, profile, password)
+        self.state_changed.emit(state, sentence)
+
+    def _set_tail_state(self, state: str, sentence: str) -> None:
+        if (state, sentence) == (self.tail_state, self.tail_sentence):
+            return
+        self.tail_state, self.tail_sentence = state, sentence
+        self.tail_state_changed.emit(state, sentence)
+
+    def _on_session_state(self, state: str, sentence: str) -> None:
+        if self._session is None or self.state in ("connecting", "disconnected", "failed"):
+            return
+        if state == "connected":
+            self._set_state("connected", self._connected_sentence(self._session))
+        else:
+            self._set_state("reconnecting", sentence)
+
+    def _on_tail_state(self, state: str, sentence: str) -> None:
+        self._set_tail_state(_TAIL_STATES.get(state, state), sentence)
+
+    def _on_snapshot(self, topics: list[TopicInfo], groups: list[GroupInfo]) -> None:
+        if topics != self.topics:
+            self.topics = list(topics)
+            self.topics_updated.emit(self.topics)
+        shown = [g.to_dict() for g in groups]
+        if shown != self._groups_shown:
+            self._groups_shown = shown
+            self.groups = list(groups)
+            self.groups_updated.emit(self.groups)

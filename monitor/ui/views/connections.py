@@ -1,0 +1,670 @@
+"""Connections: Kafka profiles (add, edit, test, connect), and the connected cluster's
+topics and consumer groups, from which a tail is started.
+
+Left: the saved profiles (``profiles.json`` in the config dir, through
+:class:`~adapters.kafka.profiles.ProfileStore`) and the form that edits one. Passwords go
+to the OS keyring; without one the view says so and keeps the password in memory for this
+session only (:mod:`monitor.ui.views.connection_passwords`).
+
+Right: a banner with the connection state in one sentence (every failure is explained
+there, in the view, not in a dialog), then the topics (name, partitions, messages,
+dead-letter flag) and the consumer groups (state, members, lag) of the connected cluster,
+refreshed by the service every few seconds. Select topics and press *Tail selected
+topics* to read them into the stream from their end or their beginning.
+
+All cluster work goes through :class:`~monitor.ui.kafka_service.KafkaService`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from adapters.kafka.cluster import GroupInfo, TopicInfo
+from adapters.kafka.profiles import ConnectionProfile, ProfileError, ProfileStore
+from monitor.ui import theme
+from monitor.ui.context import AppContext
+from monitor.ui.kafka_service import KafkaService
+from monitor.ui.views.connection_form import ProfileForm
+from monitor.ui.views.connection_models import GroupsModel, SortRole, TopicsModel
+from monitor.ui.views.connection_passwords import PasswordKeeper
+
+LAST_PROFILE_KEY = "connections/last_profile"
+
+_TONES = {  # state -> (dot colour, background, border)
+    "connected": (theme.LIVE, "#eaf6ec", "#b7dfc0"),
+    "tailing": (theme.LIVE, "#eaf6ec", "#b7dfc0"),
+    "connecting": (theme.ACCENT, "#eaf1fe", "#bcd0f7"),
+    "starting": (theme.ACCENT, "#eaf1fe", "#bcd0f7"),
+    "reconnecting": (theme.WARNING, "#fff4e5", "#f0cf9f"),
+    "failed": (theme.DANGER, "#fdecec", "#f1b8b8"),
+}
+_QUIET = (theme.MUTED_TEXT, theme.SURFACE, theme.BORDER)
+
+_STYLE = f"""
+QFrame#card {{ background: {theme.SURFACE}; border: 1px solid {theme.BORDER}; border-radius: 6px; }}
+QLabel#cardTitle {{ color: {theme.TEXT}; font-weight: 600; }}
+QLabel#muted {{ color: {theme.MUTED_TEXT}; }}
+QLabel#formMessage[tone="ok"] {{ color: {theme.LIVE}; }}
+QLabel#formMessage[tone="error"] {{ color: {theme.DANGER}; }}
+QLabel#formMessage[tone="warn"] {{ color: {theme.WARNING}; }}
+QLabel#formMessage[tone="muted"] {{ color: {theme.MUTED_TEXT}; }}
+QLabel#emptyHint {{ color: {theme.MUTED_TEXT}; font-size: 11pt; }}
+QListWidget#profiles {{
+    background: {theme.SURFACE}; border: 1px solid {theme.BORDER}; border-radius: 4px;
+}}
+QListWidget#profiles::item {{ padding: 6px 4px; border-bottom: 1px solid {theme.ALT_ROW}; }}
+QListWidget#profiles::item:selected {{ background: {theme.SELECTION}; color: {theme.TEXT}; }}
+QPushButton:disabled, QComboBox:disabled, QLineEdit:disabled, QCheckBox:disabled {{
+    color: #9aa3ad;
+}}
+QPushButton#primary {{
+    background: {theme.ACCENT}; color: white; border: 1px solid {theme.ACCENT};
+    border-radius: 4px; padding: 5px 16px; font-weight: 600;
+}}
+QPushButton#primary:disabled {{ background: #a9c2f2; border-color: #a9c2f2; }}
+"""
+
+
+def _dot(colour: str, *, hollow: bool = False) -> QIcon:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if hollow:
+        painter.setPen(QColor(colour))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+    else:
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(colour))
+    painter.drawEllipse(3, 3, 8, 8)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def _card(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame()
+    frame.setObjectName("card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 10, 12, 10)
+    layout.setSpacing(8)
+    if title:
+        layout.addWidget(_label(title, "cardTitle"))
+    return frame, layout
+
+
+def _label(text: str, name: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    return label
+
+
+def _restyle(widget: QWidget, **props: object) -> None:
+    for name, value in props.items():
+        widget.setProperty(name, value)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def _table(model: Any) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setSortingEnabled(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setStretchLastSection(True)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return view
+
+
+class ConnectionsView(QWidget):
+    def __init__(
+        self,
+        context: AppContext,
+        service: KafkaService,
+        parent: QWidget | None = None,
+        *,
+        store: ProfileStore | None = None,
+        passwords: PasswordKeeper | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.service = service
+        self.store = store if store is not None else ProfileStore()
+        self.passwords = passwords if passwords is not None else PasswordKeeper()
+        self._profiles: dict[str, ConnectionProfile] = {}
+        self._busy: set[str] = set()  # "test", "connect", "tail": one of each at a time
+        self.setStyleSheet(_STYLE)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self._build_profiles_pane())
+        splitter.addWidget(self._build_cluster_pane())
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([400, 800])
+        self.splitter = splitter
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addWidget(splitter)
+
+        service.state_changed.connect(self._state_changed)
+        service.topics_updated.connect(self._topics_updated)
+        service.groups_updated.connect(self._groups_updated)
+        service.tail_state_changed.connect(self._tail_state_changed)
+
+        last = None
+        if context.settings is not None:
+            value = context.settings.value(LAST_PROFILE_KEY)
+            last = str(value) if value else None
+        self.reload_profiles(select=last)
+        self._state_changed(service.state, service.sentence)
+        self._tail_state_changed(service.tail_state, service.tail_sentence)
+        self._topics_updated(service.topics)
+        self._groups_updated(service.groups)
+
+    # -- layout -------------------------------------------------------------------------
+
+    def _build_profiles_pane(self) -> QWidget:
+        frame, outer = _card()
+        title = QHBoxLayout()
+        title.addWidget(_label("Kafka profiles", "cardTitle"))
+        title.addStretch(1)
+        self.new_button = QPushButton("New")
+        self.new_button.setToolTip("Start a new profile in the form below")
+        self.new_button.clicked.connect(self.new_profile)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the selected profile and its stored password")
+        self.remove_button.clicked.connect(self.remove_profile)
+        title.addWidget(self.new_button)
+        title.addWidget(self.remove_button)
+        outer.addLayout(title)
+
+        self.profile_list = QListWidget()
+        self.profile_list.setObjectName("profiles")
+        self.profile_list.setMinimumHeight(110)
+        self.profile_list.currentItemChanged.connect(self._profile_selected)
+        self.profile_list.itemDoubleClicked.connect(lambda _item: self.connect_profile())
+        outer.addWidget(self.profile_list, 1)
+
+        outer.addSpacing(4)
+        outer.addWidget(_label("Profile", "cardTitle"))
+        self.form = ProfileForm()
+        outer.addWidget(self.form)
+        self.form_message = _label("", "formMessage")
+        self.form_message.setWordWrap(True)
+        self.form_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Save")
+        self.save_button.setToolTip("Save the profile (the password goes to the OS keyring)")
+        self.save_button.clicked.connect(self.save_profile)
+        self.test_button = QPushButton("Test")
+        self.test_button.setToolTip("Try to reach the cluster with this profile")
+        self.test_button.clicked.connect(self.test_profile)
+        self.connect_button = QPushButton("Connect")
+        self.connect_button.setObjectName("primary")
+        self.connect_button.setToolTip("Connect the window to this cluster")
+        self.connect_button.clicked.connect(self.connect_profile)
+        self.disconnect_button = QPushButton("Disconnect")
+        self.disconnect_button.clicked.connect(self.disconnect_cluster)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.test_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.disconnect_button)
+        buttons.addWidget(self.connect_button)
+        outer.addLayout(buttons)
+        outer.addWidget(self.form_message)
+        where = _label(
+            f"Profiles are saved in {self.store.path}. Passwords go to the OS keyring, "
+            "never to that file.",
+            "muted",
+        )
+        where.setWordWrap(True)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(where)
+        frame.setMinimumWidth(380)
+        return frame
+
+    def _build_cluster_pane(self) -> QWidget:
+        pane = QWidget()
+        layout = QVBoxLayout(pane)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.banner)
+
+        self.stack = QStackedWidget()
+        empty = QLabel(
+            "Connect a profile to browse its topics and consumer groups.\n"
+            "From here you can tail topics into the event stream."
+        )
+        empty.setObjectName("emptyHint")
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty_frame, empty_layout = _card()
+        empty_layout.addWidget(empty, 1)
+        self.stack.addWidget(empty_frame)
+
+        browse = QSplitter(Qt.Orientation.Vertical)
+        browse.setChildrenCollapsible(False)
+        browse.addWidget(self._build_topics_card())
+        browse.addWidget(self._build_groups_card())
+        browse.setStretchFactor(0, 3)
+        browse.setStretchFactor(1, 2)
+        self.stack.addWidget(browse)
+        layout.addWidget(self.stack, 1)
+        return pane
+
+    def _build_topics_card(self) -> QWidget:
+        frame, outer = _card()
+        title = QHBoxLayout()
+        title.addWidget(_label("Topics", "cardTitle"))
+        self.topics_count = _label("", "muted")
+        title.addWidget(self.topics_count)
+        title.addStretch(1)
+        self.topic_filter = QLineEdit()
+        self.topic_filter.setPlaceholderText("Filter topics")
+        self.topic_filter.setClearButtonEnabled(True)
+        self.topic_filter.setMaximumWidth(240)
+        title.addWidget(self.topic_filter)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Read topics and groups now (they refresh every few s)")
+        self.refresh_button.clicked.connect(self.refresh)
+        title.addWidget(self.refresh_button)
+        outer.addLayout(title)
+
+        self.topics_model = TopicsModel(self)
+        self.topics_proxy = QSortFilterProxyModel(self)
+        self.topics_proxy.setSourceModel(self.topics_model)
+        self.topics_proxy.setSortRole(SortRole)
+        self.topics_proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.topics_proxy.setFilterKeyColumn(TopicsModel.NAME)
+        self.topic_filter.textChanged.connect(self.topics_proxy.setFilterFixedString)
+        self.topics_view = _table(self.topics_proxy)
+        self.topics_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.topics_view.sortByColumn(TopicsModel.NAME, Qt.SortOrder.AscendingOrder)
+        self.topics_view.setColumnWidth(TopicsModel.NAME, 260)
+        self.topics_view.setColumnWidth(TopicsModel.PARTITIONS, 90)
+        self.topics_view.setColumnWidth(TopicsModel.MESSAGES, 110)
+        self.topics_view.selectionModel().selectionChanged.connect(self._update_actions)
+        outer.addWidget(self.topics_view, 1)
+
+        tail = QHBoxLayout()
+        tail.addWidget(QLabel("Tail from"))
+        self.tail_from_combo = QComboBox()
+        self.tail_from_combo.addItem("the end (new records)", "end")
+        self.tail_from_combo.addItem("the beginning", "beginning")
+        tail.addWidget(self.tail_from_combo)
+        self.tail_button = QPushButton("Tail selected topics")
+        self.tail_button.setObjectName("primary")
+        self.tail_button.setToolTip(
+            "Read the selected topics into the event stream, without joining any group"
+        )
+        self.tail_button.clicked.connect(self.tail_selected)
+        self.stop_tail_button = QPushButton("Stop tail")
+        self.stop_tail_button.clicked.connect(self.stop_tail)
+        tail.addWidget(self.tail_button)
+        tail.addWidget(self.stop_tail_button)
+        self.tail_status = _label("", "formMessage")
+        self.tail_status.setWordWrap(True)
+        tail.addWidget(self.tail_status, 1)
+        outer.addLayout(tail)
+        return frame
+
+    def _build_groups_card(self) -> QWidget:
+        frame, outer = _card()
+        title = QHBoxLayout()
+        title.addWidget(_label("Consumer groups", "cardTitle"))
+        self.groups_count = _label("", "muted")
+        title.addWidget(self.groups_count)
+        title.addStretch(1)
+        title.addWidget(
+            _label("lag = end offset - committed offset, summed over partitions", "muted")
+        )
+        outer.addLayout(title)
+        self.groups_model = GroupsModel(self)
+        self.groups_proxy = QSortFilterProxyModel(self)
+        self.groups_proxy.setSourceModel(self.groups_model)
+        self.groups_proxy.setSortRole(SortRole)
+        self.groups_view = _table(self.groups_proxy)
+        self.groups_view.sortByColumn(GroupsModel.GROUP, Qt.SortOrder.AscendingOrder)
+        self.groups_view.setColumnWidth(GroupsModel.GROUP, 240)
+        self.groups_view.setColumnWidth(GroupsModel.STATE, 100)
+        self.groups_view.setColumnWidth(GroupsModel.MEMBERS, 80)
+        self.groups_view.setColumnWidth(GroupsModel.LAG, 90)
+        outer.addWidget(self.groups_view, 1)
+        return frame
+
+    # -- profiles -----------------------------------------------------------------------
+
+    def reload_profiles(self, select: str | None = None) -> None:
+        """Read the profiles file again; a broken file is reported and left untouched."""
+        try:
+            self._profiles = self.store.load()
+        except ProfileError as exc:
+            self._profiles = {}
+            self._message(str(exc), "error")
+        current = select or self.selected_name()
+        self.profile_list.blockSignals(True)
+        self.profile_list.clear()
+        for name, p in sorted(self._profiles.items()):
+            tags = [p.bootstrap_servers, p.environment]
+            if p.read_only:
+                tags.append("read-only")
+            item = QListWidgetItem(name + "\n" + "  \u00b7  ".join(tags))
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            self.profile_list.addItem(item)
+        if not self._profiles:
+            hint = QListWidgetItem("No profiles yet: press New to describe a cluster.")
+            hint.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.profile_list.addItem(hint)
+        self._refresh_icons()
+        self.profile_list.blockSignals(False)
+        row = next(
+            (i for i in range(self.profile_list.count()) if self._item_name(i) == current), None
+        )
+        if row is None and self._profiles:
+            row = 0
+        if row is not None:
+            self.profile_list.setCurrentRow(row)
+        else:
+            self.form.set_profile(None)
+        self._update_actions()
+
+    def _refresh_icons(self) -> None:
+        """A green dot on the connected profile, a red ring on production ones."""
+        service = self.service
+        connected = service.profile.name if service.connected and service.profile else None
+        for row in range(self.profile_list.count()):
+            item = self.profile_list.item(row)
+            name = self._item_name(row)
+            if name is None:  # the "no profiles yet" hint
+                continue
+            profile = self._profiles.get(name)
+            if name == connected:
+                item.setIcon(_dot(theme.LIVE))
+                item.setToolTip(f"Connected. {service.sentence}")
+            elif profile is not None and profile.is_production:
+                item.setIcon(_dot(theme.DANGER, hollow=True))
+                item.setToolTip("Production: publishing and replays ask for confirmation")
+            else:
+                item.setIcon(_dot(theme.MUTED_TEXT, hollow=True))
+                item.setToolTip("")
+
+    def _item_name(self, row: int) -> str | None:
+        item = self.profile_list.item(row)
+        value = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return str(value) if value is not None else None
+
+    def selected_name(self) -> str | None:
+        item = self.profile_list.currentItem()
+        value = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        return str(value) if value is not None else None
+
+    def _profile_selected(self, *_: object) -> None:
+        name = self.selected_name()
+        self.form.set_profile(self._profiles.get(name) if name else None)
+        self._update_actions()
+
+    def new_profile(self) -> None:
+        self.profile_list.setCurrentRow(-1)
+        self.profile_list.clearSelection()
+        self.form.set_profile(None)
+        self.form.name_edit.setFocus()
+        self._message("Fill in the new profile and press Save.", "muted")
+        self._update_actions()
+
+    def save_profile(self) -> None:
+        try:
+            profile = self.form.profile()
+        except ProfileError as exc:
+            self._message(f"Not saved: {exc}.", "error")
+            return
+        original = self.form.loaded.name if self.form.loaded is not None else None
+        try:
+            if original is None and profile.name in self._profiles:
+                raise ProfileError(f"a profile named {profile.name!r} exists already")
+            self.store.add(profile, replace=True)
+            if original is not None and original != profile.name:
+                self.store.remove(original)
+        except ProfileError as exc:
+            self._message(f"Not saved: {exc}.", "error")
+            return
+        password = self.form.password()
+        self.reload_profiles(select=profile.name)
+        self._message(f"Saved profile {profile.name} in {self.store.path}.", "ok")
+        renamed = original is not None and original != profile.name
+        if password or renamed:
+            self.service.spawn(
+                self._store_password(profile, password, original if renamed else None),
+                failed=lambda exc: self._message(f"The password was not stored: {exc}", "error"),
+            )
+
+    async def _store_password(
+        self, profile: ConnectionProfile, password: str, renamed_from: str | None
+    ) -> None:
+        if renamed_from is not None:
+            await asyncio.to_thread(self.passwords.rename, renamed_from, profile.name)
+        if not password:
+            return
+        in_keyring, sentence = await asyncio.to_thread(self.passwords.store, profile.name, password)
+        self._message(f"Saved profile {profile.name}. {sentence}", "ok" if in_keyring else "warn")
+        if not in_keyring:
+            self.form.password_edit.setPlaceholderText(
+                "kept in memory for this session (no keyring)"
+            )
+
+    def remove_profile(self) -> None:
+        name = self.selected_name()
+        if name is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Remove profile?",
+            f"Remove the Kafka profile {name}? Its stored password is removed too.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self.store.remove(name)
+        except ProfileError as exc:
+            self._message(str(exc), "error")
+            return
+        self.service.spawn(asyncio.to_thread(self.passwords.forget, name))
+        self.reload_profiles()
+        self._message(f"Removed profile {name}.", "muted")
+
+    # -- test, connect, disconnect ------------------------------------------------------
+
+    def _form_profile(self) -> ConnectionProfile | None:
+        try:
+            return self.form.profile()
+        except ProfileError as exc:
+            self._message(f"{exc}.", "error")
+            return None
+
+    async def _password_for(self, profile: ConnectionProfile) -> tuple[bool, str | None]:
+        """(found, password): what the form says, else the session memory, env or keyring."""
+        typed = self.form.password()
+        if typed or not profile.uses_sasl:
+            return True, typed or None
+        found = await asyncio.to_thread(self.passwords.lookup, profile.name)
+        if found is None:
+            self._message(
+                f"Profile {profile.name} needs a password: type it in the Password field "
+                "(Save keeps it in the OS keyring).",
+                "error",
+            )
+            return False, None
+        return True, found
+
+    def test_profile(self) -> None:
+        profile = self._form_profile()
+        if profile is None or "test" in self._busy:
+            return
+        self._busy.add("test")
+        self._message(f"Testing {profile.bootstrap_servers}...", "muted")
+        self._update_actions()
+        task = self.service.spawn(self._test(profile))
+        task.add_done_callback(lambda _t: self._done("test"))
+
+    async def _test(self, profile: ConnectionProfile) -> None:
+        found, password = await self._password_for(profile)
+        if not found:
+            return
+        ok, sentence = await self.service.check_profile(profile, password)
+        self._message(sentence, "ok" if ok else "error")
+
+    def connect_profile(self) -> None:
+        profile = self._form_profile()
+        if profile is None or "connect" in self._busy:
+            return
+        self._busy.add("connect")
+        self._message("", "muted")
+        if self.context.settings is not None:
+            self.context.settings.setValue(LAST_PROFILE_KEY, profile.name)
+        self._update_actions()
+        task = self.service.spawn(self._connect(profile))
+        task.add_done_callback(lambda _t: self._done("connect"))
+
+    async def _connect(self, profile: ConnectionProfile) -> None:
+        found, password = await self._password_for(profile)
+        if found:
+            await self.service.connect_profile(profile, password)
+
+    def disconnect_cluster(self) -> None:
+        self.service.spawn(self.service.disconnect_cluster())
+
+    def _done(self, what: str) -> None:
+        self._busy.discard(what)
+        self._update_actions()
+
+    # -- the cluster --------------------------------------------------------------------
+
+    def selected_topics(self) -> list[str]:
+        rows = self.topics_view.selectionModel().selectedRows(TopicsModel.NAME)
+        names = [self.topics_proxy.data(index) for index in rows]
+        return sorted(str(n) for n in names if n)
+
+    def select_topics(self, names: list[str]) -> None:
+        """Select these topics in the table (what a user does with Ctrl+click)."""
+        selection = self.topics_view.selectionModel()
+        selection.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row in range(self.topics_proxy.rowCount()):
+            index = self.topics_proxy.index(row, TopicsModel.NAME)
+            if self.topics_proxy.data(index) in names:
+                selection.select(index, flags)
+
+    def tail_selected(self) -> None:
+        names = self.selected_topics()
+        if not names or "tail" in self._busy:
+            return
+        self._busy.add("tail")
+        self._update_actions()
+        start = str(self.tail_from_combo.currentData())
+        task = self.service.spawn(self.service.start_tail(names, start))
+        task.add_done_callback(lambda _t: self._done("tail"))
+
+    def stop_tail(self) -> None:
+        task = self.service.spawn(self.service.stop_tail())
+        task.add_done_callback(lambda _t: self._update_actions())
+
+    def refresh(self) -> None:
+        self.service.spawn(self.service.refresh())
+
+    # -- service signals ----------------------------------------------------------------
+
+    def _state_changed(self, state: str, sentence: str) -> None:
+        dot, background, border = _TONES.get(state, _QUIET)
+        self.banner.setText(
+            f"<span style='color:{dot}; font-size:13pt'>\u25cf</span>&nbsp; "
+            f"<span style='color:{theme.TEXT}'>{_escape(sentence)}</span>"
+        )
+        self.banner.setStyleSheet(
+            f"QLabel#banner {{ background: {background}; border: 1px solid {border}; "
+            "border-radius: 6px; padding: 8px 12px; }"
+        )
+        connected = state in ("connected", "reconnecting")
+        self.stack.setCurrentIndex(1 if connected else 0)
+        self._refresh_icons()
+        self._update_actions()
+
+    def _topics_updated(self, topics: list[TopicInfo]) -> None:
+        selected = self.selected_topics()
+        self.topics_model.set_topics(topics)
+        self.select_topics(selected)
+        dlt = sum(1 for t in topics if t.is_dead_letter_topic)
+        extra = f", {dlt} holding dead letters" if dlt else ""
+        self.topics_count.setText(f"{len(topics)} on the cluster{extra}" if topics else "")
+        self._update_actions()
+
+    def _groups_updated(self, groups: list[GroupInfo]) -> None:
+        self.groups_model.set_groups(groups)
+        lagging = sum(1 for g in groups if g.lag > 0)
+        extra = f", {lagging} behind" if lagging else ""
+        self.groups_count.setText(f"{len(groups)}{extra}" if groups else "")
+
+    def _tail_state_changed(self, state: str, sentence: str) -> None:
+        tone = {"tailing": "ok", "failed": "error", "reconnecting": "warn"}.get(state, "muted")
+        self.tail_status.setText("" if state == "idle" else sentence)
+        _restyle(self.tail_status, tone=tone)
+        self.topics_model.set_tailed(self.service.tail_patterns)
+        self._update_actions()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _message(self, text: str, tone: str) -> None:
+        self.form_message.setText(text)
+        _restyle(self.form_message, tone=tone)
+
+    def _update_actions(self, *_: object) -> None:
+        state = self.service.state
+        connected = self.service.connected
+        self.remove_button.setEnabled(self.selected_name() is not None)
+        self.test_button.setEnabled("test" not in self._busy)
+        self.connect_button.setEnabled("connect" not in self._busy and state != "connecting")
+        self.disconnect_button.setEnabled(state in ("connecting", "connected", "reconnecting"))
+        self.refresh_button.setEnabled(connected)
+        self.tail_button.setEnabled(
+            connected and "tail" not in self._busy and bool(self.selected_topics())
+        )
+        self.stop_tail_button.setEnabled(self.service.tailing)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
