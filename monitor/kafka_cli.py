@@ -181,7 +181,8 @@ def cmd_tail(args: argparse.Namespace) -> int:
     if not args.json:
         where = f", logged to {db_path}" if db_path else ""
         print(
-            f"{progress.records} records from {len(progress.topics)} topics "
+            f"{progress.records} records from {len(progress.topics)} "
+            f"topic{'' if len(progress.topics) == 1 else 's'} "
             f"({progress.malformed} malformed, {progress.dead_letters} dead letters){where}."
         )
     return 0

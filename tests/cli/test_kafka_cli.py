@@ -68,7 +68,7 @@ def test_publish_then_tail_logs_events_that_events_and_chain_show(
         env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", "cli-*",
         "--from", "beginning", "--max", "22", "--duration", "30", "--db", db,
     )  # fmt: skip
-    assert "22 records from 1 topics" in tail.stdout
+    assert "22 records from 1 topic " in tail.stdout
     events = json.loads(eventflow(env, "events", "--db", db, "--limit", "100", "--json").stdout)
     assert len(events) == 22
     chain = json.loads(eventflow(env, "chain", cid, "--db", db, "--json").stdout)
