@@ -32,16 +32,20 @@ from monitor.core.runtime import EmbeddedRuntime
 from monitor.core.stats import StatsSnapshot
 from monitor.ui import theme
 from monitor.ui.context import AppContext
+from monitor.ui.kafka_service import KafkaService
 from monitor.ui.live_feed import LiveFeed
 from monitor.ui.shortcuts import ShortcutsDialog
+from monitor.ui.views.chain_view import ChainView
+from monitor.ui.views.connections import ConnectionsView
 from monitor.ui.views.live_table import LiveTableView
 from monitor.ui.views.overview import OverviewView, events_per_second
+from monitor.ui.views.publish import PublishView
 
 log = logging.getLogger(__name__)
 
 WINDOW_TITLE = "Eventflow Monitor"
 SETTLE_SECONDS = 3.0  # how long closing waits for demo orders already placed
-LAYOUT_VERSION = 2  # bump when the set of docks changes: an old saved layout is ignored
+LAYOUT_VERSION = 3  # bump when the set of docks changes: an old saved layout is ignored
 
 
 def status_text(runtime: EmbeddedRuntime) -> str:
@@ -100,12 +104,23 @@ class MainWindow(QMainWindow):
         self.feed = LiveFeed(runtime.pipeline, window_seconds=120, parent=self)
         self.context = AppContext(runtime=runtime, feed=self.feed, settings=settings)
 
+        self.kafka = KafkaService(self.context)
         self.overview = OverviewView(self.context)
+        self.overview.set_kafka_gauges(self.kafka.lag, self.kafka.dead_letter_depth)
         self.stream = LiveTableView(self.context, capacity=table_capacity)
+        self.chains = ChainView(self.context)
+        self.publish = PublishView(self.context, self.kafka)
+        self.connections = ConnectionsView(self.context, self.kafka)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("overview", "Overview", self.overview)
         self._add_dock("stream", "Event stream", self.stream)
+        self._add_dock("chains", "Correlation chain", self.chains)
+        self._add_dock("publish", "Publish", self.publish)
+        self._add_dock("connections", "Connections", self.connections)
         self._tabify_all()
+        self.publish.chain_requested.connect(self.open_chain)
+        # Shortcuts that belong to one view; listed in the help dialog with the window's.
+        self._view_actions = [self.publish.send_action]
 
         self._status_source = QLabel(status_text(runtime))
         self._status_rate = QLabel("")
@@ -181,6 +196,11 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(docks[0], dock)
         docks[0].raise_()
 
+    def open_chain(self, chain_id: str) -> None:
+        """Show the chain of ``chain_id`` (a correlation id or an event id)."""
+        self.show_view("chains")
+        self.chains.show_chain(chain_id)
+
     def show_view(self, key: str) -> None:
         dock = self.docks[key]
         dock.show()
@@ -240,7 +260,7 @@ class MainWindow(QMainWindow):
     def shortcut_list(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action with a shortcut, for the help dialog."""
         seen = []
-        for action in self.actions():
+        for action in [*self.actions(), *self._view_actions]:
             keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             if keys:
                 seen.append((keys, action.text().replace("&", "")))
@@ -312,9 +332,19 @@ class MainWindow(QMainWindow):
         """Stop polling and stop the runtime (safe to await more than once)."""
         self.feed.stop()
         if self._shutdown_task is None:
-            self._shutdown_task = asyncio.ensure_future(stop_runtime(self.runtime))
+            self._shutdown_task = asyncio.ensure_future(self._stop_everything())
         await asyncio.shield(self._shutdown_task)
         self._runtime_stopped = True
+
+    async def _stop_everything(self) -> None:
+        # Sources first (sends in progress, the Kafka tail feeding the pipeline), then the
+        # runtime, so nothing publishes into a closed bus or an unflushed log.
+        for stop in (self.publish.shutdown, self.kafka.shutdown):
+            try:
+                await stop()
+            except Exception:
+                log.exception("a view did not stop cleanly")
+        await stop_runtime(self.runtime)
 
     def is_closed(self) -> bool:
         """True once the runtime has stopped and the window has closed."""
@@ -365,6 +395,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state, LAYOUT_VERSION)
         self.stream.restore_state(self._settings)
+        self.chains.restore_state(self._settings)
 
     def _save_state(self) -> None:
         if self._settings is None:
@@ -372,6 +403,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/state", self.saveState(LAYOUT_VERSION))
         self.stream.save_state(self._settings)
+        self.chains.save_state(self._settings)
         sync = getattr(self._settings, "sync", None)
         if callable(sync):
             sync()
