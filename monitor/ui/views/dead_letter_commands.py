@@ -1,0 +1,476 @@
+"""What the dead-letter view can do to letters: replay, discard, edit -- and when it may.
+
+:class:`DeadLetterCommands` owns the view's actions (the ``QAction`` objects the window
+binds shortcuts to), keeps them enabled only when they make sense (with a tooltip that
+says why not), and carries each one out: confirmations first (discards always; replays
+into a production Kafka profile), then one operation at a time on the
+:class:`~monitor.ui.operations.OperationRunner`. It reports every letter that stops being
+pending to the pipeline (``dead_letter_resolved``) so the overview's count stays right.
+
+It reads what is selected from the view and asks the view to refresh afterwards; it
+never lays out a widget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMessageBox
+
+from monitor.core.dead_letter_groups import (
+    current_letters,
+    discard_pending,
+    original_event,
+    pending_in_group,
+)
+from monitor.core.deadletters import DeadLetter
+from monitor.core.envelope import Envelope
+from monitor.core.replay import ReplayOutcome, ReplayRun
+from monitor.ui.operations import OperationRunner, OperationState
+from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
+from monitor.ui.views.dead_letter_replay import (
+    BUS,
+    ReplayTarget,
+    needs_confirmation,
+    replay,
+    write_refusal,
+)
+
+if TYPE_CHECKING:
+    from monitor.ui.views.dead_letters import DeadLettersView
+
+GROUP_LIMIT = 20_000  # letters one group replay or discard takes on at most
+DISCARD_CHUNK = 100  # letters discarded per worker-thread call (a stop lands between)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+class DeadLetterCommands(QObject):
+    """The actions of one :class:`DeadLettersView`; see the module docstring."""
+
+    # The note about the Kafka target (read-only, production); "" hides it.
+    # Arguments: text, level ("warning" | "info").
+    kafka_note_changed = Signal(str, str)
+
+    def __init__(self, view: DeadLettersView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.runtime = view.runtime
+        self.log = view.runtime.log
+        self.kafka = view.context.kafka
+        self.runner = OperationRunner(self)
+        self.edit_dialog: DeadLetterEditDialog | None = None
+        self._make_actions()
+        self.runner.busy_changed.connect(self.update)
+        self.kafka.changed.connect(self.follow_kafka)
+
+    def _make_actions(self) -> None:
+        view = self.view
+
+        def action(text: str, tip: str, slot: Callable[[], None]) -> QAction:
+            a = QAction(text, view)
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+            a.triggered.connect(slot)
+            view.addAction(a)
+            return a
+
+        self.replay_action = action(
+            "Replay", "Replay the selected pending dead letters", self.replay_selected
+        )
+        self.replay_group_action = action(
+            "Replay group",
+            "Replay every pending dead letter of the selected reason group",
+            self.replay_group,
+        )
+        self.edit_action = action(
+            "Edit\u2026",
+            "Edit the payload or headers of the selected dead letter before replaying it",
+            self.edit_selected,
+        )
+        self.discard_action = action(
+            "Discard", "Discard the selected pending dead letters", self.discard_selected
+        )
+        self.discard_group_action = action(
+            "Discard group",
+            "Discard every pending dead letter of the selected reason group",
+            self.discard_group,
+        )
+        self.replay_to_bus_action = QAction("Embedded bus", view)
+        self.replay_to_bus_action.setCheckable(True)
+        self.replay_to_bus_action.setChecked(True)
+        self.replay_to_bus_action.setToolTip(
+            "Replays go to the embedded bus, on each letter's original topic"
+        )
+        self.replay_to_kafka_action = QAction("Kafka", view)
+        self.replay_to_kafka_action.setCheckable(True)
+        self.target_group = QActionGroup(view)
+        self.target_group.setExclusive(True)
+        self.target_group.addAction(self.replay_to_bus_action)
+        self.target_group.addAction(self.replay_to_kafka_action)
+        self.target_group.triggered.connect(lambda _a: self.update())
+
+    # -- where replays go ---------------------------------------------------------------
+
+    def replay_target(self) -> ReplayTarget:
+        """Where a replay goes now: Kafka when chosen and connected, else the bus."""
+        kafka = self.kafka
+        if self.replay_to_kafka_action.isChecked() and kafka.connected and kafka.profile:
+            return ReplayTarget("kafka", kafka.profile, kafka.password)
+        return BUS
+
+    def target_refusal(self) -> str | None:
+        """Why the chosen target refuses replays (a read-only profile), or None."""
+        target = self.replay_target()
+        if target.kind == "kafka" and target.profile is not None:
+            return write_refusal(target.profile)
+        return None
+
+    def follow_kafka(self) -> None:
+        """Match the Kafka target to the connection: enabled only when connected with a
+        profile that allows writes; the note says why not, or that it will ask first."""
+        profile = self.kafka.profile if self.kafka.connected else None
+        action = self.replay_to_kafka_action
+        note, level = "", "info"
+        if profile is None:
+            action.setText("Kafka")
+            action.setEnabled(False)
+            action.setToolTip(
+                "Not connected to Kafka: connect a profile in Connections to replay there"
+            )
+        else:
+            action.setText(f"Kafka \u00b7 {profile.name}")
+            refusal = write_refusal(profile)
+            if refusal:
+                action.setEnabled(False)
+                action.setToolTip(refusal)
+                note, level = (
+                    f"\u26d4  Kafka profile \u201c{profile.name}\u201d is read-only: replay to "
+                    "Kafka is disabled. Replays can still go to the embedded bus; to replay "
+                    "into this cluster, connect with a profile that is not read-only.",
+                    "warning",
+                )
+            elif needs_confirmation(profile):
+                action.setEnabled(True)
+                action.setToolTip(
+                    f"Replays go to the Kafka cluster of profile {profile.name} "
+                    f"({profile.environment}); each one asks for confirmation"
+                )
+                note, level = (
+                    f"\u26a0  Kafka profile \u201c{profile.name}\u201d is "
+                    f"{profile.environment}: every replay to it asks for confirmation.",
+                    "warning",
+                )
+            else:
+                action.setEnabled(True)
+                action.setToolTip(
+                    f"Replays go to the Kafka cluster of profile {profile.name}, "
+                    "on each letter's original topic"
+                )
+        if not action.isEnabled() and action.isChecked():
+            self.replay_to_bus_action.setChecked(True)
+        self.kafka_note_changed.emit(note, level)
+        self.update()
+
+    # -- enabling -----------------------------------------------------------------------
+
+    def update(self, *_args: Any) -> None:
+        """Enable each action when it applies to the selection, with a tooltip saying
+        what it will do, or why it cannot."""
+        view = self.view
+        if not view.alive():
+            return
+        ready = self.log is not None and not self.runner.busy
+        selected = view.selected_letters() if ready else []
+        pending = [d for d in selected if d.status == "pending"]
+        group = view.selected_group_info()
+        group_pending = group.pending if group is not None else 0
+        where = self.replay_target().label
+        refusal = self.target_refusal()
+
+        def set_(action: QAction, enabled: bool, tip: str) -> None:
+            action.setEnabled(enabled)
+            action.setToolTip(tip)
+
+        if refusal:
+            replay_tip = refusal
+        elif self.runner.busy:
+            replay_tip = "Wait for the running operation to finish (or cancel it)"
+        elif selected and not pending:
+            replay_tip = "The selected letters are not pending: they were replayed or discarded"
+        elif pending:
+            replay_tip = f"Replay {plural(len(pending), 'selected letter')} to {where}"
+        else:
+            replay_tip = "Select pending dead letters to replay them"
+        set_(self.replay_action, ready and bool(pending) and not refusal, replay_tip)
+        self.replay_action.setText(f"Replay {len(pending):,}" if len(pending) > 1 else "Replay")
+
+        if refusal:
+            group_tip = refusal
+        elif group is None:
+            group_tip = "Choose a failure reason on the left to act on its whole group"
+        elif not group_pending:
+            group_tip = "No pending letters in this group"
+        else:
+            group_tip = f"Replay the group's {plural(group_pending, 'pending letter')} to {where}"
+        set_(self.replay_group_action, ready and group_pending > 0 and not refusal, group_tip)
+
+        set_(
+            self.discard_action,
+            ready and bool(pending),
+            f"Discard {plural(len(pending), 'selected letter')}"
+            if pending
+            else "Select pending dead letters to discard them",
+        )
+        set_(
+            self.discard_group_action,
+            ready and group_pending > 0,
+            f"Discard the group's {plural(group_pending, 'pending letter')}"
+            if group_pending
+            else "Choose a failure reason with pending letters on the left",
+        )
+        single = len(selected) == 1 and selected[0].status == "pending"
+        set_(
+            self.edit_action,
+            ready and single,
+            "Edit the payload or headers of the selected letter before replaying it"
+            if single
+            else "Select one pending dead letter to edit it",
+        )
+
+    # -- replay -------------------------------------------------------------------------
+
+    def replay_selected(self) -> None:
+        """Replay the selected pending letters (oldest first) to the chosen target."""
+        pending = [d for d in self.view.selected_letters() if d.status == "pending"]
+        if not pending or self.runner.busy or self.log is None:
+            return
+        ids, log = [d.id for d in pending], self.log
+
+        async def load() -> list[DeadLetter]:
+            # As stored now: a letter replayed meanwhile (elsewhere) is skipped, not resent.
+            return await asyncio.to_thread(current_letters, log, ids)
+
+        self._start_replay(len(ids), load, what=plural(len(ids), "dead letter"))
+
+    def replay_group(self) -> None:
+        """Replay every pending letter of the selected reason group (oldest first)."""
+        group = self.view.selected_group_info()
+        if group is None or not group.pending or self.runner.busy or self.log is None:
+            return
+        key, log = group.key, self.log
+
+        async def load() -> list[DeadLetter]:
+            return await asyncio.to_thread(pending_in_group, log, key, limit=GROUP_LIMIT)
+
+        what = f"{plural(group.pending, 'pending letter')} of {group.exception or 'this reason'}"
+        self._start_replay(group.pending, load, what=what)
+
+    def _confirm(self, target: ReplayTarget, count: int) -> bool | None:
+        """True: the user confirmed; False: no need to ask; None: the user declined."""
+        profile = target.profile
+        if target.kind != "kafka" or profile is None or not needs_confirmation(profile):
+            return False
+        answer = QMessageBox.question(
+            self.view,
+            "Replay into production?",
+            f"Replay {plural(count, 'dead letter')} into the Kafka cluster of profile "
+            f"\u201c{profile.name}\u201d ({profile.environment}, "
+            f"{profile.bootstrap_servers})?\n\n"
+            "Each event is sent again to its original topic, and the consumers there will "
+            "process it again.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return True if answer == QMessageBox.StandardButton.Yes else None
+
+    def _start_replay(
+        self,
+        count: int,
+        load: Callable[[], Coroutine[Any, Any, list[DeadLetter]]],
+        *,
+        what: str,
+    ) -> None:
+        target = self.replay_target()
+        refusal = self.target_refusal()
+        if refusal:
+            self.view.say(refusal)
+            return
+        confirmed = self._confirm(target, count)
+        if confirmed is None:
+            self.view.say(f"Replay to {target.label} cancelled: nothing was sent.")
+            return
+        rate = float(self.view.rate_spin.value())
+        runtime = self.runtime
+
+        async def work(state: OperationState) -> ReplayRun:
+            state.interruptible = True  # reading the letters, connecting: nothing sent yet
+            letters = await load()
+            state.check_cancelled()
+            state.progress(0, len(letters), f"Replaying {what} to {target.label}")
+
+            def ready() -> None:
+                state.interruptible = False  # from here on, stop between windows only
+
+            return await replay(
+                target,
+                runtime,
+                letters,
+                rate=rate,
+                confirmed=bool(confirmed),
+                should_stop=lambda: state.cancel_requested,
+                on_progress=state.progress,
+                on_window=self._after_replay_window,
+                on_ready=ready,
+            )
+
+        self.runner.start(
+            f"Replaying {what} to {target.label}",
+            work,
+            on_success=lambda _run: self.view.after_action(),
+            on_failure=lambda _exc: self.view.after_action(),
+            on_cancelled=self.view.after_action,
+            summary=lambda run: f"Replay to {target.label}: {run.summary()}",
+        )
+
+    def _after_replay_window(self, outcomes: list[ReplayOutcome]) -> None:
+        # Replays only take pending letters (never forced), so each replayed one was pending.
+        for outcome in outcomes:
+            if outcome.status == "replayed":
+                self.runtime.pipeline.dead_letter_resolved()
+        if self.view.alive():
+            self.view.refresh()
+
+    # -- discard ------------------------------------------------------------------------
+
+    def discard_selected(self) -> None:
+        """Discard the selected pending letters, after a confirmation."""
+        pending = [d for d in self.view.selected_letters() if d.status == "pending"]
+        if not pending or self.runner.busy or self.log is None:
+            return
+        ids = [d.id for d in pending]
+
+        async def load() -> list[str]:
+            return ids
+
+        self._start_discard(load, what=plural(len(ids), "dead letter"))
+
+    def discard_group(self) -> None:
+        """Discard every pending letter of the selected reason group, after a confirmation."""
+        group = self.view.selected_group_info()
+        if group is None or not group.pending or self.runner.busy or self.log is None:
+            return
+        key, log = group.key, self.log
+
+        async def load() -> list[str]:
+            letters = await asyncio.to_thread(pending_in_group, log, key, limit=GROUP_LIMIT)
+            return [d.id for d in letters]
+
+        what = f"{plural(group.pending, 'pending letter')} of {group.exception or 'this reason'}"
+        self._start_discard(load, what=what)
+
+    def _start_discard(
+        self, load: Callable[[], Coroutine[Any, Any, list[str]]], *, what: str
+    ) -> None:
+        answer = QMessageBox.question(
+            self.view,
+            "Discard dead letters?",
+            f"Discard {what}?\n\nThey will not be replayed. Each discard is kept in the "
+            "letter's history.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        log, pipeline = self.log, self.runtime.pipeline
+        assert log is not None
+
+        async def work(state: OperationState) -> int:
+            ids = await load()
+            done = 0
+            state.progress(0, len(ids), f"Discarding {what}")
+            for start in range(0, len(ids), DISCARD_CHUNK):
+                if state.cancel_requested:
+                    break
+                chunk = ids[start : start + DISCARD_CHUNK]
+                discarded = await asyncio.to_thread(discard_pending, log, chunk)
+                for _ in discarded:
+                    pipeline.dead_letter_resolved()
+                done += len(discarded)
+                state.progress(start + len(chunk), len(ids))
+            return done
+
+        self.runner.start(
+            f"Discarding {what}",
+            work,
+            on_success=lambda _n: self.view.after_action(),
+            on_failure=lambda _exc: self.view.after_action(),
+            on_cancelled=self.view.after_action,
+            summary=lambda n: f"Discarded {plural(n, 'dead letter')}",
+        )
+
+    # -- edit ---------------------------------------------------------------------------
+
+    def edit_selected(self) -> None:
+        """Open the editor on the selected pending letter, as stored now, diffed against
+        the event as it failed (from the log, when it still has it)."""
+        selected = self.view.selected_letters()
+        if len(selected) != 1 or self.runner.busy or self.log is None:
+            return
+        if self.edit_dialog is not None and shiboken6.isValid(self.edit_dialog):
+            self.edit_dialog.raise_()
+            return
+        letter_id, log, view = selected[0].id, self.log, self.view
+
+        async def open_editor() -> None:
+            def read() -> tuple[DeadLetter, Envelope | None]:
+                letter = log.dead_letter(letter_id)
+                return letter, original_event(log, letter)
+
+            try:
+                letter, original = await asyncio.to_thread(read)
+            except Exception as exc:
+                if view.alive():
+                    view.say(f"Could not read the dead letter: {exc}")
+                return
+            if not view.alive():
+                return
+            dialog = DeadLetterEditDialog(letter, original=original, parent=view)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.accepted.connect(lambda: self._save_edit(letter.id, dialog.edited_event()))
+            dialog.finished.connect(lambda _r: setattr(self, "edit_dialog", None))
+            self.edit_dialog = dialog
+            dialog.open()  # window-modal, without a nested event loop
+
+        with contextlib.suppress(RuntimeError):  # no event loop
+            view.spawn(open_editor())
+
+    def _save_edit(self, letter_id: str, event: Envelope | None) -> None:
+        if event is None or self.log is None:
+            return
+        log, view = self.log, self.view
+
+        async def save() -> None:
+            try:
+                await asyncio.to_thread(log.update_dead_letter_event, letter_id, event)
+            except Exception as exc:
+                if view.alive():
+                    view.say(f"The edit was not saved: {exc}")
+                return
+            if view.alive():
+                view.say("Edit saved. Nothing was sent: replay the letter to send the new event.")
+                view.after_action()
+
+        view.spawn(save())
+
+    def close_editor(self) -> None:
+        if self.edit_dialog is not None and shiboken6.isValid(self.edit_dialog):
+            self.edit_dialog.reject()

@@ -1,0 +1,204 @@
+"""The inspector of the dead-letter view: everything about one letter.
+
+A summary on top (what failed, where, why, how often), then tabs: the payload as pretty
+JSON, the headers, the whole envelope, the traceback, and the history of what was done
+with the letter (replays and discards, from the log's audit trail).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QStackedWidget,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.core.deadletters import DeadLetter, DeadLetterAction
+from monitor.core.envelope import format_time
+from monitor.core.json_diff import pretty_json
+from monitor.ui import theme
+from monitor.ui.event_table_model import format_local_time
+from monitor.ui.views.dead_letter_editor import json_editor
+from monitor.ui.views.dead_letter_model import format_age, status_colour
+
+
+def _value_label() -> QLabel:
+    label = QLabel()
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setWordWrap(True)
+    return label
+
+
+class DeadLetterDetails(QWidget):
+    """Shows one :class:`DeadLetter` (or a hint when none is selected)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.letter: DeadLetter | None = None
+        self.history_actions: list[DeadLetterAction] = []
+
+        self.empty = QLabel("Select a dead letter to see why it failed and what it carried.")
+        self.empty.setObjectName("sectionHint")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+
+        self.title = QLabel()
+        self.title.setObjectName("detailsTitle")
+        self.status_chip = QLabel()
+        self.status_chip.setObjectName("statusChip")
+        self.reason = _value_label()
+        self.reason.setObjectName("detailsReason")
+
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(3)
+        mono = theme.monospace_font()
+        for name in (
+            "Handler",
+            "Original topic",
+            "Attempts",
+            "Failed at",
+            "Replays",
+            "Correlation id",
+            "Event id",
+            "Dead letter id",
+        ):
+            value = _value_label()
+            if name.endswith("id"):
+                value.setFont(mono)
+            self.fields[name] = value
+            caption = QLabel(name)
+            caption.setObjectName("fieldCaption")
+            form.addRow(caption, value)
+
+        self.payload = json_editor(read_only=True)
+        self.headers = json_editor(read_only=True)
+        self.envelope = json_editor(read_only=True)
+        self.traceback = QPlainTextEdit()
+        self.traceback.setReadOnly(True)
+        self.traceback.setFont(mono)
+        self.traceback.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.history = QTreeWidget()
+        self.history.setColumnCount(4)
+        self.history.setHeaderLabels(["When", "Action", "Target", "Result"])
+        self.history.setRootIsDecorated(False)
+        self.history.setAlternatingRowColors(True)
+        self.history.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = self.history.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.payload, "Payload")
+        self.tabs.addTab(self.headers, "Headers")
+        self.tabs.addTab(self.envelope, "Envelope")
+        self.tabs.addTab(self.traceback, "Traceback")
+        self.tabs.addTab(self.history, "History")
+
+        summary = QWidget()
+        summary.setObjectName("detailsSummary")
+        summary.setMinimumWidth(300)
+        summary.setMaximumWidth(460)
+        left = QVBoxLayout(summary)
+        left.setContentsMargins(12, 10, 12, 10)
+        left.setSpacing(6)
+        left.addWidget(self.status_chip, 0, Qt.AlignmentFlag.AlignLeft)
+        left.addWidget(self.title)
+        left.addWidget(self.reason)
+        left.addSpacing(4)
+        left.addLayout(form)
+        left.addStretch(1)
+
+        body = QWidget()
+        row = QHBoxLayout(body)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(summary, 2)
+        row.addWidget(self.tabs, 3)
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+    def show_letter(self, letter: DeadLetter | None) -> None:
+        """Show ``letter``; None shows the hint. The history is shown by
+        :meth:`show_history` (it is read from the log separately)."""
+        if letter == self.letter:
+            return
+        same = letter is not None and self.letter is not None and letter.id == self.letter.id
+        self.letter = letter
+        if letter is None:
+            self.stack.setCurrentIndex(0)
+            self.history_actions = []
+            return
+        self.stack.setCurrentIndex(1)
+        event = letter.event
+        colour = status_colour(letter.status)
+        self.status_chip.setText(letter.status.upper())
+        self.status_chip.setStyleSheet(
+            f"color: {colour}; border: 1px solid {colour}; border-radius: 8px;"
+            " padding: 0 8px; font-weight: 600; font-size: 8pt;"
+        )
+        self.title.setText(f"{event.type or '(no type)'}")
+        self.reason.setText(letter.reason or "(no reason recorded)")
+        self.fields["Handler"].setText(letter.handler or "unknown")
+        self.fields["Original topic"].setText(letter.original_topic or "unknown")
+        self.fields["Attempts"].setText(str(letter.attempts))
+        failed = format_local_time(letter.created_at)
+        age = format_age(time.time() - letter.created_at)
+        ago = age if age == "just now" else f"{age} ago"
+        self.fields["Failed at"].setText(f"{failed}  ({ago})")
+        self.fields["Failed at"].setToolTip(format_time(letter.created_at) or "")
+        self.fields["Replays"].setText(str(letter.replay_count))
+        self.fields["Correlation id"].setText(event.correlation_id or "(none)")
+        self.fields["Event id"].setText(event.id)
+        self.fields["Dead letter id"].setText(letter.id)
+        self.payload.setPlainText(pretty_json(event.data))
+        self.headers.setPlainText(pretty_json(dict(event.headers)) if event.headers else "{}")
+        self.envelope.setPlainText(pretty_json(event.to_dict()))
+        self.traceback.setPlainText(letter.traceback or "No traceback was recorded.")
+        if not same:
+            self.show_history([])
+
+    def show_history(self, actions: Sequence[DeadLetterAction]) -> None:
+        self.history_actions = list(actions)
+        self.history.clear()
+        for action in actions:
+            item = QTreeWidgetItem(
+                [
+                    format_local_time(action.at),
+                    action.action,
+                    action.target or "",
+                    action.result,
+                ]
+            )
+            item.setToolTip(0, format_time(action.at) or "")
+            item.setToolTip(3, action.result)
+            self.history.addTopLevelItem(item)
+        n = len(actions)
+        self.tabs.setTabText(self.tabs.indexOf(self.history), f"History ({n})" if n else "History")
+
+    def history_rows(self) -> list[tuple[str, str, str]]:
+        """(action, target, result) of each row shown, for tests and copy-paste."""
+        return [(a.action, a.target or "", a.result) for a in self.history_actions]

@@ -1,0 +1,771 @@
+"""View 4, Dead letters: triage what failed, fix it, send it again.
+
+Left, the reason groups (exception class + message shape) with a count each; right, the
+letters of the chosen status and group, and under them the inspector of the selected
+letter (summary, payload, headers, envelope, traceback, history). Above them, the
+actions: replay (the selection, or the whole group) to the embedded bus or to the
+connected Kafka cluster at a chosen rate, edit the payload and headers before a replay,
+discard. What the actions do, and when they are allowed, lives in
+:mod:`~monitor.ui.views.dead_letter_commands`; this module lays the view out, keeps it
+filled and follows the selection.
+
+The table is reloaded from the event log in a worker thread every two seconds while the
+view is visible, and after every action; rows are updated in place, so the selection and
+the scroll position survive. Replays and discards run as one cancellable operation at a
+time, shown in the bar at the bottom; a stop lands between two windows of a replay, so
+the store records exactly what the target accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QGuiApplication, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.core.dead_letter_groups import (
+    DeadLetterSnapshot,
+    ReasonGroup,
+    group_by_reason,
+    load_snapshot,
+)
+from monitor.core.deadletters import DeadLetter, Status
+from monitor.ui.context import AppContext
+from monitor.ui.operations import OperationBar
+from monitor.ui.views.dead_letter_commands import DeadLetterCommands
+from monitor.ui.views.dead_letter_details import DeadLetterDetails
+from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
+from monitor.ui.views.dead_letter_group_list import ReasonGroupList
+from monitor.ui.views.dead_letter_model import (
+    Column,
+    DeadLetterFilterProxy,
+    DeadLetterTableModel,
+    GroupKeyRole,
+    ReasonGroupModel,
+)
+from monitor.ui.views.dead_letter_replay import ReplayTarget
+from monitor.ui.views.dead_letter_style import view_stylesheet
+
+log = logging.getLogger(__name__)
+
+REFRESH_MS = 2000
+DEFAULT_RATE = 100  # letters per second: gentle on whatever consumes the replays
+MAX_RATE = 10_000
+MESSAGE_MS = 12_000
+SETTINGS_PREFIX = "dead_letters"
+
+_COLUMN_WIDTHS = {
+    Column.STATUS: 100,
+    Column.AGE: 72,
+    Column.REASON: 360,
+    Column.EVENT_TYPE: 160,
+    Column.TOPIC: 160,
+    Column.HANDLER: 110,
+    Column.ATTEMPTS: 84,
+    Column.REPLAYS: 68,
+}
+
+STATUS_FILTERS: tuple[tuple[Status | None, str], ...] = (
+    ("pending", "Pending"),
+    ("replayed", "Replayed"),
+    ("discarded", "Discarded"),
+    (None, "All"),
+)
+
+
+class _LetterTable(QTableView):
+    """A table that says what an empty result means instead of showing blank space."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.placeholder = ""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if self.placeholder and model is not None and model.rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(
+                self.viewport().rect().adjusted(24, 24, -24, -24),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.placeholder,
+            )
+            painter.end()
+
+
+class DeadLettersView(QWidget):
+    """The dead-letter view. Takes an :class:`AppContext` and nothing else.
+
+    Actions for the window's shortcuts and menus: :attr:`replay_action` (the selection,
+    to the chosen target), :attr:`replay_group_action`, :attr:`edit_action`,
+    :attr:`discard_action`, :attr:`discard_group_action`, :attr:`refresh_action`,
+    :attr:`show_chain_action`; the target is chosen with :attr:`replay_to_bus_action` /
+    :attr:`replay_to_kafka_action`. Call :meth:`aclose` before the runtime stops.
+    """
+
+    # A letter was double-clicked (or "Show chain" chosen): the chain id of its event.
+    chain_requested = Signal(str)
+    # A reload from the log has been applied to the table (tests and the status bar).
+    refreshed = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("deadLettersView")
+        self.context = context
+        self.runtime = context.runtime
+        self.log = context.runtime.log
+        self.snapshot: DeadLetterSnapshot | None = None
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._reload_task: asyncio.Future[None] | None = None
+        self._reload_again = False
+        self._history_token = 0
+        self._styling = False
+        self._closed = False
+
+        self.model = DeadLetterTableModel(self)
+        self.proxy = DeadLetterFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.group_model = ReasonGroupModel(self)
+        self._make_actions()
+        self._build()
+        self._apply_style()
+
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.table.selectionModel().currentRowChanged.connect(self._on_selection)
+        self.group_list.selectionModel().selectionChanged.connect(self._on_group_selected)
+        self.proxy.rowsInserted.connect(self._update_empty_text)
+        self.proxy.rowsRemoved.connect(self._update_empty_text)
+        self.proxy.modelReset.connect(self._update_empty_text)
+        self.commands.kafka_note_changed.connect(self._show_kafka_note)
+
+        # Deleted without aclose() (a window torn down in a hurry): end the background
+        # tasks rather than let them touch a widget that is gone.
+        tasks = self._tasks
+        self.destroyed.connect(lambda *_: [t.cancel() for t in list(tasks)])
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self._on_timer)
+        self._timer.start()
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.setInterval(MESSAGE_MS)
+        self._message_timer.timeout.connect(lambda: self.say(""))
+
+        self.commands.follow_kafka()
+        self._select_group(None)
+        self._update_empty_text()
+        self._update_actions()
+        self.message_label.hide()
+        if self.log is None:
+            self.message_label.setText(
+                "No event log: dead letters are kept in the log. Start with a log file "
+                "(the default) to inspect and replay them."
+            )
+            self.message_label.show()
+        self._restore_state()
+        # The first reload happens when the view is shown (showEvent).
+
+    # -- construction -------------------------------------------------------------------
+
+    def _make_actions(self) -> None:
+        self.commands = DeadLetterCommands(self)
+        c = self.commands
+        self.runner = c.runner
+        self.replay_action = c.replay_action
+        self.replay_group_action = c.replay_group_action
+        self.edit_action = c.edit_action
+        self.discard_action = c.discard_action
+        self.discard_group_action = c.discard_group_action
+        self.replay_to_bus_action = c.replay_to_bus_action
+        self.replay_to_kafka_action = c.replay_to_kafka_action
+
+        def action(text: str, tip: str, slot: Callable[[], None]) -> QAction:
+            a = QAction(text, self)
+            a.setToolTip(tip)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.refresh_action = action(
+            "Refresh", "Reload the dead letters from the log", self.refresh
+        )
+        self.show_chain_action = action(
+            "Show chain",
+            "Open the correlation chain of the selected letter's event",
+            self._request_chain,
+        )
+        self.copy_id_action = action(
+            "Copy dead-letter id", "Copy the selected letter's id", self._copy_id
+        )
+        self.runner.busy_changed.connect(self._update_actions)
+
+    def _update_actions(self, *_args: Any) -> None:
+        if not self.alive():
+            return
+        self.commands.update()
+        one = bool(self.table.selectionModel().selectedRows())
+        self.show_chain_action.setEnabled(one)
+        self.copy_id_action.setEnabled(one)
+        self.rate_spin.setEnabled(not self.runner.busy)
+
+    def _tool_button(self, action: QAction, name: str = "actionButton") -> QToolButton:
+        button = QToolButton()
+        button.setObjectName(name)
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        return button
+
+    def _build(self) -> None:
+        # header: title, counts, status filter, search
+        title = QLabel("Dead letters")
+        title.setObjectName("viewTitle")
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("viewSummary")
+        self.status_buttons: dict[Status | None, QPushButton] = {}
+        self._status_group = QButtonGroup(self)
+        self._status_group.setExclusive(True)
+        segments = QHBoxLayout()
+        segments.setSpacing(0)
+        for i, (status, text) in enumerate(STATUS_FILTERS):
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setObjectName("segment")
+            button.setProperty(
+                "position", "first" if i == 0 else "last" if i == len(STATUS_FILTERS) - 1 else ""
+            )
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(lambda _c=False, s=status: self.set_status_filter(s))
+            self._status_group.addButton(button)
+            self.status_buttons[status] = button
+            segments.addWidget(button)
+        self.status_buttons["pending"].setChecked(True)
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Filter by reason, event, topic, handler or id")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(300)
+        self.search.textChanged.connect(self.proxy.set_text)
+
+        header = QHBoxLayout()
+        header.setSpacing(12)
+        header.addWidget(title)
+        header.addWidget(self.summary_label)
+        header.addStretch(1)
+        header.addLayout(segments)
+        header.addWidget(self.search)
+
+        # toolbar: actions, target, rate
+        self.replay_button = self._tool_button(self.replay_action, "primaryButton")
+        self.replay_group_button = self._tool_button(self.replay_group_action)
+        self.edit_button = self._tool_button(self.edit_action)
+        self.discard_button = self._tool_button(self.discard_action, "dangerButton")
+        self.discard_group_button = self._tool_button(self.discard_group_action, "dangerButton")
+        target_caption = QLabel("Replay to")
+        target_caption.setObjectName("fieldCaption")
+        self.bus_target_button = self._tool_button(self.replay_to_bus_action, "targetButton")
+        self.bus_target_button.setProperty("position", "first")
+        self.kafka_target_button = self._tool_button(self.replay_to_kafka_action, "targetButton")
+        self.kafka_target_button.setProperty("position", "last")
+        rate_caption = QLabel("at most")
+        rate_caption.setObjectName("fieldCaption")
+        self.rate_spin = QSpinBox()
+        self.rate_spin.setRange(1, MAX_RATE)
+        self.rate_spin.setValue(DEFAULT_RATE)
+        self.rate_spin.setSuffix(" / s")
+        self.rate_spin.setToolTip(
+            "Replays are paced to this many letters per second, so the consumers that "
+            "failed on them are not flooded"
+        )
+        self.rate_spin.setKeyboardTracking(False)
+
+        toolbar = QHBoxLayout()
+        toolbar.setSpacing(6)
+        for widget in (
+            self.replay_button,
+            self.replay_group_button,
+            self.edit_button,
+        ):
+            toolbar.addWidget(widget)
+        toolbar.addSpacing(10)
+        toolbar.addWidget(self.discard_button)
+        toolbar.addWidget(self.discard_group_button)
+        toolbar.addStretch(1)
+        toolbar.addWidget(target_caption)
+        targets = QHBoxLayout()
+        targets.setSpacing(0)
+        targets.addWidget(self.bus_target_button)
+        targets.addWidget(self.kafka_target_button)
+        toolbar.addLayout(targets)
+        toolbar.addSpacing(6)
+        toolbar.addWidget(rate_caption)
+        toolbar.addWidget(self.rate_spin)
+
+        self.kafka_note = QLabel()
+        self.kafka_note.setObjectName("kafkaNote")
+        self.kafka_note.setWordWrap(True)
+        self.kafka_note.hide()
+        self.message_label = QLabel()
+        self.message_label.setObjectName("messageLabel")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        # groups | table / details
+        self.group_list = ReasonGroupList()
+        self.group_list.setModel(self.group_model)
+        groups_title = QLabel("Failure reasons")
+        groups_title.setObjectName("sectionTitle")
+        groups_pane = QWidget()
+        groups_layout = QVBoxLayout(groups_pane)
+        groups_layout.setContentsMargins(0, 0, 0, 0)
+        groups_layout.setSpacing(2)
+        groups_layout.addWidget(groups_title)
+        groups_layout.addWidget(self.group_list, 1)
+
+        self.table = self._make_table()
+        self.details = DeadLetterDetails()
+        details_frame = QFrame()
+        details_frame.setObjectName("detailsPane")
+        frame_layout = QVBoxLayout(details_frame)
+        frame_layout.setContentsMargins(0, 0, 0, 0)
+        frame_layout.addWidget(self.details)
+
+        self.content_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.content_splitter.setChildrenCollapsible(False)
+        self.content_splitter.addWidget(self.table)
+        self.content_splitter.addWidget(details_frame)
+        self.content_splitter.setStretchFactor(0, 1)
+        self.content_splitter.setStretchFactor(1, 1)
+        self.content_splitter.setSizes([360, 340])
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(groups_pane)
+        self.splitter.addWidget(self.content_splitter)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([270, 1160])
+
+        self.operation_bar = OperationBar(self.runner)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 8)
+        layout.setSpacing(8)
+        layout.addLayout(header)
+        layout.addLayout(toolbar)
+        layout.addWidget(self.kafka_note)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.operation_bar)
+
+    def _make_table(self) -> _LetterTable:
+        view = _LetterTable()
+        view.setObjectName("deadLetterTable")
+        view.setModel(self.proxy)
+        view.setAlternatingRowColors(True)
+        view.setShowGrid(False)
+        view.setWordWrap(False)
+        view.setSortingEnabled(True)
+        view.sortByColumn(Column.AGE, Qt.SortOrder.DescendingOrder)  # newest first
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._context_menu)
+        view.doubleClicked.connect(self._on_double_click)
+        vertical = view.verticalHeader()
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(view.fontMetrics().height() + 10)
+        horizontal = view.horizontalHeader()
+        horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        horizontal.setHighlightSections(False)
+        horizontal.setStretchLastSection(False)
+        for column, width in _COLUMN_WIDTHS.items():
+            view.setColumnWidth(column, width)
+        horizontal.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.Stretch)
+        return view
+
+    def _apply_style(self) -> None:
+        self._styling = True
+        try:
+            self.setStyleSheet(view_stylesheet())
+        finally:
+            self._styling = False
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The app switched themes (a new palette): rebuild the stylesheet from its colours.
+        if event.type() == QEvent.Type.PaletteChange and not self._styling:
+            self._apply_style()
+            self.table.viewport().update()
+            self.group_list.viewport().update()
+        super().changeEvent(event)
+
+    # -- public API ---------------------------------------------------------------------
+
+    @property
+    def status_filter(self) -> Status | None:
+        return self.proxy.status
+
+    def set_status_filter(self, status: Status | None) -> None:
+        """Show letters of one status (``None``: all) and regroup the reasons for it."""
+        self.status_buttons[status].setChecked(True)
+        self.proxy.set_status(status)
+        self._regroup()
+        self._update_empty_text()
+        self._update_actions()
+
+    @property
+    def selected_group(self) -> str | None:
+        return self.proxy.group
+
+    def selected_letters(self) -> list[DeadLetter]:
+        """The letters of the selected rows, oldest first (the order they are replayed)."""
+        letters = []
+        for index in self.table.selectionModel().selectedRows():
+            letter = self.proxy.letter_at(index.row())
+            if letter is not None:
+                letters.append(letter)
+        return sorted(letters, key=lambda d: (d.created_at, d.id))
+
+    def current_letter(self) -> DeadLetter | None:
+        """The letter shown in the inspector: the current row when it is selected."""
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.table.selectionModel().isRowSelected(index.row()):
+            rows = self.table.selectionModel().selectedRows()
+            if not rows:
+                return None
+            index = rows[0]
+        return self.proxy.letter_at(index.row())
+
+    def replay_target(self) -> ReplayTarget:
+        """Where :attr:`replay_action` sends letters now."""
+        return self.commands.replay_target()
+
+    @property
+    def edit_dialog(self) -> DeadLetterEditDialog | None:
+        """The payload/headers editor while it is open."""
+        return self.commands.edit_dialog
+
+    @property
+    def refresh_interval(self) -> int:
+        """Milliseconds between two reloads while the view is visible."""
+        return self._timer.interval()
+
+    def set_refresh_interval(self, ms: int) -> None:
+        self._timer.setInterval(max(50, ms))
+
+    def refresh(self) -> None:
+        """Reload from the log in a worker thread. Calls while a reload runs are folded
+        into one more reload after it."""
+        if self.log is None or self._closed:
+            return
+        if self._reload_task is not None and not self._reload_task.done():
+            self._reload_again = True
+            return
+        try:
+            self._reload_task = self.spawn(self._reload())
+        except RuntimeError:  # no event loop (a test without one): nothing to do
+            log.debug("no event loop; dead letters not refreshed")
+
+    async def aclose(self) -> None:
+        """Stop refreshing, stop a running operation (politely first), end background
+        tasks. Await it before the runtime stops; the view can then be deleted."""
+        if not shiboken6.isValid(self):
+            return
+        self._save_state()
+        self._closed = True
+        self._timer.stop()
+        await self.runner.shutdown()
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self.commands.close_editor()
+
+    # -- preferences --------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        """Layout, columns, rate and status filter from ``context.settings``. A value of
+        the wrong kind (an old or damaged file) is ignored: the default stays."""
+        settings = self.context.settings
+        if settings is None:
+            return
+        for key, widget in self._layout_parts().items():
+            value = settings.value(f"{SETTINGS_PREFIX}/{key}")
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                widget.restoreState(value)
+        try:
+            rate = int(settings.value(f"{SETTINGS_PREFIX}/rate") or DEFAULT_RATE)
+        except (TypeError, ValueError):
+            rate = DEFAULT_RATE
+        self.rate_spin.setValue(rate)
+        status = settings.value(f"{SETTINGS_PREFIX}/status")
+        for known, _text in STATUS_FILTERS:
+            if status == (known or "all"):
+                self.set_status_filter(known)
+
+    def _save_state(self) -> None:
+        settings = self.context.settings
+        if settings is None:
+            return
+        for key, widget in self._layout_parts().items():
+            settings.setValue(f"{SETTINGS_PREFIX}/{key}", widget.saveState())
+        settings.setValue(f"{SETTINGS_PREFIX}/rate", self.rate_spin.value())
+        settings.setValue(f"{SETTINGS_PREFIX}/status", self.proxy.status or "all")
+
+    def _layout_parts(self) -> dict[str, Any]:
+        return {
+            "splitter": self.splitter,
+            "content_splitter": self.content_splitter,
+            "table_header": self.table.horizontalHeader(),
+        }
+
+    # -- refreshing ---------------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
+        """Run ``coro`` as a task the view keeps (the loop only holds tasks weakly) and
+        cancels in :meth:`aclose`."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _on_timer(self) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    async def _reload(self) -> None:
+        log_ = self.log
+        assert log_ is not None
+        while True:
+            self._reload_again = False
+            try:
+                snapshot = await asyncio.to_thread(load_snapshot, log_)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not self._closed:
+                    log.warning("could not read dead letters: %s", exc)
+                    self.say(f"Could not read the dead letters from the log: {exc}")
+                return
+            if not self.alive():
+                return
+            self._apply(snapshot)
+            if not self._reload_again:
+                return
+
+    def _apply(self, snapshot: DeadLetterSnapshot) -> None:
+        self.snapshot = snapshot
+        shown = self.details.letter
+        self.model.set_letters(snapshot.letters)
+        for status, text in STATUS_FILTERS:
+            self.status_buttons[status].setText(f"{text}  {snapshot.count_text(status)}")
+        self.summary_label.setText(self._summary_text(snapshot))
+        self._regroup()
+        current = self.current_letter()
+        if current is not None and shown is not None and current.id == shown.id:
+            if current != shown:
+                self.details.show_letter(current)
+                if (current.status, current.replay_count) != (shown.status, shown.replay_count):
+                    self._load_history(current.id)
+        elif current is None and shown is not None:
+            self.details.show_letter(None)
+        self._update_actions()
+        self.refreshed.emit()
+
+    @staticmethod
+    def _summary_text(snapshot: DeadLetterSnapshot) -> str:
+        pending = snapshot.count_text("pending")
+        if snapshot.counts.get("pending", 0) == 0:
+            return "nothing waiting"
+        return f"{pending} waiting for a replay or a discard"
+
+    def _regroup(self) -> None:
+        if self.snapshot is None:
+            return
+        status = self.proxy.status
+        letters = [d for d in self.snapshot.letters if status is None or d.status == status]
+        groups = group_by_reason(letters)
+        keep = self.proxy.group
+        self.group_model.set_groups(groups)
+        if keep is not None and self.group_model.row_of(keep) is None:
+            keep = None  # the group has none of this status (any more)
+        self._select_group(keep)
+
+    def _select_group(self, key: str | None) -> None:
+        row = self.group_model.row_of(key)
+        if row is None:
+            row, key = 0, None
+        index = self.group_model.index(row, 0)
+        selection = self.group_list.selectionModel()
+        if not selection.isSelected(index):
+            selection.blockSignals(True)
+            selection.select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+            selection.blockSignals(False)
+            self.group_list.viewport().update()
+        self.proxy.set_group(key)
+
+    def _on_group_selected(self, *_args: Any) -> None:
+        rows = self.group_list.selectionModel().selectedRows()
+        key = rows[0].data(GroupKeyRole) if rows else None
+        if not rows:
+            self._select_group(None)
+        self.proxy.set_group(key)
+        self._update_empty_text()
+        self._update_actions()
+
+    def _update_empty_text(self, *_args: Any) -> None:
+        if self.log is None:
+            text = "No event log, so no dead letters to show."
+        elif self.snapshot is None:
+            text = "Reading dead letters from the log\u2026"
+        elif self.search.text().strip():
+            text = "No dead letter matches the filter."
+        elif self.proxy.status == "pending":
+            text = "No pending dead letters. Every event was handled, replayed or discarded."
+        elif self.proxy.status is None:
+            text = "No dead letters yet."
+        else:
+            text = f"No {self.proxy.status} dead letters."
+        self.table.placeholder = text
+        self.table.viewport().update()
+
+    # -- selection and inspection -------------------------------------------------------
+
+    def _on_selection(self, *_args: Any) -> None:
+        letter = self.current_letter()
+        previous = self.details.letter
+        self.details.show_letter(letter)
+        if letter is not None and (previous is None or previous.id != letter.id):
+            self._load_history(letter.id)
+        self._update_actions()
+
+    def _load_history(self, letter_id: str) -> None:
+        if self.log is None or self._closed:
+            return
+        self._history_token += 1
+        token = self._history_token
+        log_ = self.log
+
+        async def load() -> None:
+            try:
+                actions = await asyncio.to_thread(log_.actions, letter_id)
+            except Exception as exc:
+                log.warning("could not read the history of %s: %s", letter_id, exc)
+                return
+            if not self.alive():
+                return
+            shown = self.details.letter
+            if token == self._history_token and shown is not None and shown.id == letter_id:
+                self.details.show_history(actions)
+
+        with contextlib.suppress(RuntimeError):
+            self.spawn(load())
+
+    def _on_double_click(self, index: QModelIndex) -> None:
+        letter = self.proxy.letter_at(index.row())
+        if letter is not None:
+            self.chain_requested.emit(letter.event.chain_id)
+
+    def _request_chain(self) -> None:
+        letter = self.current_letter()
+        if letter is not None:
+            self.chain_requested.emit(letter.event.chain_id)
+
+    def _copy_id(self) -> None:
+        letter = self.current_letter()
+        if letter is not None:
+            QGuiApplication.clipboard().setText(letter.id)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        if not self.table.indexAt(pos).isValid():
+            return
+        menu = QMenu(self)
+        for a in (self.replay_action, self.edit_action, self.discard_action):
+            menu.addAction(a)
+        menu.addSeparator()
+        menu.addAction(self.show_chain_action)
+        menu.addAction(self.copy_id_action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    # -- enabling -----------------------------------------------------------------------
+
+    def selected_group_info(self) -> ReasonGroup | None:
+        """The selected reason group, or None for "All reasons"."""
+        key = self.proxy.group
+        if key is None:
+            return None
+        for group in self.group_model.groups():
+            if group.key == key:
+                return group
+        return None
+
+    def _show_kafka_note(self, text: str, level: str) -> None:
+        self.kafka_note.setText(text)
+        self.kafka_note.setProperty("level", level)
+        self.kafka_note.style().unpolish(self.kafka_note)
+        self.kafka_note.style().polish(self.kafka_note)
+        self.kafka_note.setVisible(bool(text))
+
+    def say(self, text: str) -> None:
+        """A one-line message under the toolbar, cleared after a while."""
+        self.message_label.setText(text)
+        self.message_label.setVisible(bool(text))
+        self._message_timer.start()
+
+    def alive(self) -> bool:
+        """False once :meth:`aclose` ran or the widget was deleted: late task results
+        are then dropped."""
+        return not self._closed and shiboken6.isValid(self)
+
+    def after_action(self) -> None:
+        """Reload the table and the selected letter's history (after a replay, a
+        discard or an edit)."""
+        if not self.alive():
+            return
+        self.refresh()
+        letter = self.details.letter
+        if letter is not None:
+            self._load_history(letter.id)
+        self._update_actions()
