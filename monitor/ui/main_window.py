@@ -37,6 +37,7 @@ from monitor.ui.live_feed import LiveFeed
 from monitor.ui.shortcuts import ShortcutsDialog
 from monitor.ui.views.chain_view import ChainView
 from monitor.ui.views.connections import ConnectionsView
+from monitor.ui.views.dead_letters import DeadLettersView
 from monitor.ui.views.live_table import LiveTableView
 from monitor.ui.views.overview import OverviewView, events_per_second
 from monitor.ui.views.publish import PublishView
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 
 WINDOW_TITLE = "Eventflow Monitor"
 SETTLE_SECONDS = 3.0  # how long closing waits for demo orders already placed
-LAYOUT_VERSION = 3  # bump when the set of docks changes: an old saved layout is ignored
+LAYOUT_VERSION = 4  # bump when the set of docks changes: an old saved layout is ignored
 
 
 def status_text(runtime: EmbeddedRuntime) -> str:
@@ -109,16 +110,20 @@ class MainWindow(QMainWindow):
         self.overview.set_kafka_gauges(self.kafka.lag, self.kafka.dead_letter_depth)
         self.stream = LiveTableView(self.context, capacity=table_capacity)
         self.chains = ChainView(self.context)
+        self.dead_letters = DeadLettersView(self.context)
         self.publish = PublishView(self.context, self.kafka)
         self.connections = ConnectionsView(self.context, self.kafka)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("overview", "Overview", self.overview)
         self._add_dock("stream", "Event stream", self.stream)
         self._add_dock("chains", "Correlation chain", self.chains)
+        self._add_dock("dead_letters", "Dead letters", self.dead_letters)
         self._add_dock("publish", "Publish", self.publish)
         self._add_dock("connections", "Connections", self.connections)
         self._tabify_all()
         self.publish.chain_requested.connect(self.open_chain)
+        self.dead_letters.chain_requested.connect(self.open_chain)
+        self.chains.dead_letter_selected.connect(lambda _id: self.show_view("dead_letters"))
         # Shortcuts that belong to one view; listed in the help dialog with the window's.
         self._view_actions = [self.publish.send_action]
 
@@ -248,7 +253,18 @@ class MainWindow(QMainWindow):
             "&Pause or resume the stream", "Ctrl+P", self.stream.toggle_pause
         )
         self.focus_filter_action = self._action("&Find in the stream", "Ctrl+F", self._focus_filter)
-        for action in (self.pause_action, self.focus_filter_action):
+        self.replay_action = self._action(
+            "&Replay selected dead letters", "Ctrl+R", self._replay_selected
+        )
+        self.publish_action = self._action(
+            "Compose and &publish an event", "Ctrl+Shift+P", lambda: self.show_view("publish")
+        )
+        for action in (
+            self.pause_action,
+            self.focus_filter_action,
+            self.replay_action,
+            self.publish_action,
+        ):
             actions.addAction(action)
         actions.addAction(self.overview.pause_action)
 
@@ -268,6 +284,11 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.shortcut_list(), self).open()
+
+    def _replay_selected(self) -> None:
+        self.show_view("dead_letters")
+        if self.dead_letters.replay_action.isEnabled():
+            self.dead_letters.replay_action.trigger()
 
     def _focus_filter(self) -> None:
         self.show_view("stream")
@@ -339,7 +360,7 @@ class MainWindow(QMainWindow):
     async def _stop_everything(self) -> None:
         # Sources first (sends in progress, the Kafka tail feeding the pipeline), then the
         # runtime, so nothing publishes into a closed bus or an unflushed log.
-        for stop in (self.publish.shutdown, self.kafka.shutdown):
+        for stop in (self.dead_letters.aclose, self.publish.shutdown, self.kafka.shutdown):
             try:
                 await stop()
             except Exception:

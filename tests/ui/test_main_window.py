@@ -41,6 +41,7 @@ def test_dead_letters_pending_turns_red(window: MainWindow, qtbot: Any) -> None:
 
 
 def test_table_keeps_a_scrolled_view_still(window: MainWindow, qtbot: Any) -> None:
+    window.show_view("stream")  # the user is looking at the table while scrolling it
     view = window.table_view
     qtbot.waitUntil(lambda: window.table_model.rowCount() > 200, timeout=10_000)
     scrollbar = view.verticalScrollBar()

@@ -54,6 +54,8 @@ class LiveTableView(QWidget):
         position = scrollbar.value()
         inserted = self.model.append_batch(events)
         if position > 0:
+            # The view grows its scroll range lazily; grow it now, or the value is clamped.
+            self.table.updateGeometries()
             scrollbar.setValue(position + inserted)
 
     def toggle_pause(self) -> None:
