@@ -20,6 +20,8 @@ from typing import Any
 
 from monitor.core.deadletters import STATUSES, DeadLetter, DeadLetterAction, Status
 from monitor.core.envelope import JSON_CONTENT_TYPE, SPECVERSION, Envelope, now
+from monitor.core.event_filter import EventFilter
+from monitor.core.event_search import SearchPage, search_events
 from monitor.core.logschema import LogError, connect, corr_key, migrate
 
 EVENT_COLUMNS = (
@@ -38,6 +40,8 @@ INSERT_DEAD_LETTER = (
     " ON CONFLICT(id) DO NOTHING"
 )
 INSERT_PROCESSED = "INSERT OR IGNORE INTO processed (handler, event_id, at) VALUES (?,?,?)"
+
+_SEARCH_MMAP_BYTES = 1 << 30  # address space only: pages are read in as they are touched
 
 _lenient_json = json.JSONEncoder(default=repr).encode
 
@@ -104,7 +108,8 @@ def dead_letter_row(d: DeadLetter) -> tuple[Any, ...]:
     )
 
 
-def _envelope_from_row(row: sqlite3.Row) -> Envelope:
+def envelope_from_row(row: sqlite3.Row) -> Envelope:
+    """An ``events`` row (read with ``row_factory = sqlite3.Row``) as an envelope."""
     data, extra = row["data"], row["extra"]
     rare = json.loads(extra) if extra else {}
     return Envelope(
@@ -186,6 +191,11 @@ class EventLog:
         self._conn = connect(self.path)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
+        # Searches read through a connection of their own (WAL lets it read while others
+        # write), so a long scan never holds up the calls that share ``_conn``.
+        self._reader: sqlite3.Connection | None = None
+        self._read_lock = threading.Lock()
+        self._closed = False
         try:
             migrate(self._conn, self.path)
         except BaseException:
@@ -193,6 +203,11 @@ class EventLog:
             raise
 
     def close(self) -> None:
+        with self._read_lock:
+            self._closed = True
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         with self._lock:
             self._conn.close()
 
@@ -252,7 +267,51 @@ class EventLog:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY seq DESC LIMIT ?"
         params.append(max(0, limit))
-        return [_envelope_from_row(r) for r in self._query(sql, params)]
+        return [envelope_from_row(r) for r in self._query(sql, params)]
+
+    def search(
+        self,
+        flt: EventFilter,
+        *,
+        before: int | None = None,
+        limit: int = 500,
+        max_seconds: float | None = None,
+        cancel: threading.Event | None = None,
+    ) -> SearchPage:
+        """Logged events matching ``flt``, newest first: see
+        :func:`monitor.core.event_search.search_events` for the paths, the limits and how
+        to go on with an older page. Bounded by ``max_seconds`` per call when given."""
+        with self._reading() as conn:
+            return search_events(
+                conn,
+                flt,
+                envelope_from_row,
+                before=before,
+                limit=limit,
+                max_seconds=max_seconds,
+                cancel=cancel,
+            )
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The search connection, opened on first use (an in-memory log has only one)."""
+        if self.path == ":memory:":
+            with self._lock:
+                yield self._conn
+            return
+        with self._read_lock:
+            if self._closed:
+                raise LogError(f"The event log {self.path} is closed.")
+            if self._reader is None:
+                reader = connect(self.path)
+                reader.row_factory = sqlite3.Row
+                reader.execute("PRAGMA query_only=ON")
+                # Scans read pages straight from the mapped file instead of copying them
+                # through the page cache: about twice as fast on a big log.
+                reader.execute(f"PRAGMA mmap_size={_SEARCH_MMAP_BYTES}")
+                reader.execute("PRAGMA cache_size=-8192")
+                self._reader = reader
+            yield self._reader
 
     def chain_events(self, correlation_id: str) -> list[Envelope]:
         """Every logged event of one correlation id (or the event with that id and its
@@ -262,7 +321,7 @@ class EventLog:
             " ORDER BY seq",
             (corr_key(correlation_id), correlation_id),
         )
-        return [_envelope_from_row(r) for r in rows]
+        return [envelope_from_row(r) for r in rows]
 
     def chain_dead_letters(self, correlation_id: str) -> list[DeadLetter]:
         rows = self._query(
@@ -448,4 +507,4 @@ class EventLog:
         return deleted
 
 
-__all__ = ["INSERT_EVENT", "EventLog", "LogError", "LogStats", "event_row"]
+__all__ = ["INSERT_EVENT", "EventLog", "LogError", "LogStats", "envelope_from_row", "event_row"]

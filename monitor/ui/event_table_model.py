@@ -33,6 +33,13 @@ EnvelopeRole = Qt.ItemDataRole.UserRole + 1
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ENVELOPE = int(EnvelopeRole)
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
 
 class Column(IntEnum):
     TIME = 0
@@ -55,7 +62,8 @@ HEADERS = {
 }
 
 # Timestamps and ids are compared by eye across rows: fixed-pitch digits line up.
-_MONOSPACE_COLUMNS = frozenset({Column.TIME, Column.CORRELATION})
+_MONOSPACE_COLUMNS = frozenset({int(Column.TIME), int(Column.CORRELATION)})
+_COLUMN_COUNT = len(Column)
 
 
 def format_local_time(ts: float | None) -> str:
@@ -128,13 +136,42 @@ class EventTableModel(QAbstractTableModel):
         self.endInsertRows()
         return len(fresh)
 
+    def extend_older(self, events: Sequence[Envelope]) -> int:
+        """Add ``events`` (newest first, as a log search returns them) at the bottom.
+
+        Returns how many rows were inserted: only as many as fit under ``capacity``; the
+        rows already shown are never dropped for older ones.
+        """
+        fresh = list(events[: self._capacity - len(self._rows)])
+        if not fresh:
+            return 0
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+        self._rows.extend(fresh)
+        self.endInsertRows()
+        return len(fresh)
+
+    def replace_all(self, events: Sequence[Envelope]) -> None:
+        """Show exactly ``events`` (newest first), at most ``capacity`` of them."""
+        self.beginResetModel()
+        self._rows = deque(events[: self._capacity])
+        self.endResetModel()
+
     def clear(self) -> None:
         self.beginResetModel()
         self._rows.clear()
         self.endResetModel()
 
+    @property
+    def is_full(self) -> bool:
+        return len(self._rows) >= self._capacity
+
     def envelope(self, row: int) -> Envelope:
         return self._rows[row]
+
+    def envelopes(self) -> list[Envelope]:
+        """Every row's envelope, newest first."""
+        return list(self._rows)
 
     # -- QAbstractTableModel ------------------------------------------------------------
 
@@ -142,7 +179,7 @@ class EventTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else _COLUMN_COUNT
 
     def headerData(
         self,
@@ -162,26 +199,32 @@ class EventTableModel(QAbstractTableModel):
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # Called for every visible cell and role on each repaint: roles are compared as
+        # plain ints (comparing with Qt enum members costs ~20x more in PySide6).
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
-        if not (0 <= row < len(self._rows)) or not (0 <= column < len(Column)):
+        rows = self._rows
+        if not (0 <= row < len(rows)) or not (0 <= column < _COLUMN_COUNT):
             return None
-        event = self._rows[row]
-        if role == Qt.ItemDataRole.DisplayRole:
+        role = int(role)
+        event = rows[row]
+        if role == _DISPLAY:
             return _cell_text(event, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(event, column)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FOREGROUND:
             return self._warning_brush if event.malformed else None
-        if role == Qt.ItemDataRole.FontRole and column in _MONOSPACE_COLUMNS:
+        if role == _FONT:
+            if column not in _MONOSPACE_COLUMNS:
+                return None
             if self._mono is None:
                 self._mono = theme.monospace_font()
             return self._mono
-        if role == EnvelopeRole:
+        if role == _TOOLTIP:
+            return self._tooltip(event, column)
+        if role == _ENVELOPE:
             return event
         return None
 

@@ -1,0 +1,284 @@
+"""What the event stream's filter bar asks for, with one meaning for live events and the log.
+
+An :class:`EventFilter` is matched against envelopes in memory (:meth:`EventFilter.matcher`)
+and turned into an SQL condition over the ``events`` table (:meth:`EventFilter.sql`). The
+two agree, so a filter shows the same events live as a log search finds later:
+
+- ``type``, ``topic``, ``source``: the field *contains* the text, ignoring case
+  ("pay" finds ``PaymentAuthorized`` and ``PaymentFailed``).
+- ``correlation_id``: the event's chain id (its correlation id, or its own id when it has
+  none) *starts with* the text, case-sensitively: ids are opaque, and the table shows only
+  their first characters, which is what people copy.
+- ``text``: the text appears, ignoring case, in the payload or in the headers (names and
+  values), as the log stores them: JSON text. So ``"qty": 2`` finds a payload with that
+  field, and a non-ASCII word is also looked for in its JSON-escaped form (the log keeps
+  JSON ASCII-only). For a malformed record, its reason and its raw bytes (read as UTF-8)
+  are searched too.
+- ``malformed_only``: only records that could not be decoded.
+
+Empty fields match everything; all the given fields must match. Case is ignored the way
+SQLite's ``LIKE`` ignores it: for ASCII letters (other letters match as typed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from monitor.core.envelope import Envelope
+
+_LIKE_ESCAPE = "\\"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+Matcher = Callable[[Envelope], bool]
+
+
+def _fold(text: str) -> str:
+    """Lower-case ASCII letters only, as SQLite's LIKE compares."""
+    return text.translate(_ASCII_LOWER) if not text.isascii() else text.lower()
+
+
+def _make_fast_encoder() -> Callable[[Any], str] | None:
+    """``json.dumps(value, default=repr)`` without its per-call setup: the C encoder,
+    built once (about twice as fast on small payloads). ``None`` where the interpreter
+    has no C encoder or a different one."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        iterencode = make(
+            None, repr, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True
+        )
+    except TypeError:
+        return None
+
+    def encode(value: Any) -> str:
+        return "".join(iterencode(value, 0))
+
+    return encode if encode({"a": [1.5, None, True, "é"]}) == _SAMPLE_JSON else None
+
+
+_SAMPLE_JSON = '{"a": [1.5, null, true, "\\u00e9"]}'
+_fast_json = _make_fast_encoder()
+
+
+def _json_text(value: Any) -> str:
+    """The JSON text the log stores for ``value`` (see ``eventlog.to_json``): plain JSON,
+    and ``repr`` for values JSON cannot hold."""
+    try:
+        if _fast_json is not None:
+            return _fast_json(value)
+        return json.dumps(value, default=repr)
+    except (ValueError, RecursionError):  # a circular structure
+        return repr(value)
+
+
+def like_contains(text: str) -> str:
+    """A ``LIKE`` pattern (with ``ESCAPE '\\'``) that matches strings containing ``text``."""
+    escaped = (
+        text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
+    )
+    return f"%{escaped}%"
+
+
+def _needles(text: str) -> tuple[str, ...]:
+    """The forms of ``text`` to look for in JSON text: as typed and JSON-escaped."""
+    escaped = json.dumps(text)[1:-1]  # "café" -> caf\u00e9, a quote -> \"
+    return (text,) if escaped == text else (text, escaped)
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """The filter bar's fields; see the module docstring for what each one matches."""
+
+    type: str = ""
+    topic: str = ""
+    source: str = ""
+    correlation_id: str = ""
+    text: str = ""
+    malformed_only: bool = False
+
+    def __post_init__(self) -> None:
+        # Surrounding spaces are never meant (pasted ids, a trailing space typed).
+        for name in ("type", "topic", "source", "correlation_id", "text"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+            object.__setattr__(self, name, value.strip())
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the filter lets every event through."""
+        return not (
+            self.type
+            or self.topic
+            or self.source
+            or self.correlation_id
+            or self.text
+            or self.malformed_only
+        )
+
+    # -- in memory ----------------------------------------------------------------------
+
+    def matcher(self, cache: SearchTextCache | None = None) -> Matcher:
+        """A fast predicate over envelopes. Build it once per filter, call it per event;
+        give it a :class:`SearchTextCache` when the same events are filtered again."""
+        checks: list[Matcher] = []
+        if self.malformed_only:
+            checks.append(lambda e: e.malformed)
+        for name in ("type", "topic", "source"):
+            wanted = _fold(getattr(self, name))
+            if wanted:
+                checks.append(_contains_check(name, wanted))
+        if self.correlation_id:
+            prefix = self.correlation_id
+            checks.append(lambda e: (e.correlation_id or e.id).startswith(prefix))
+        if self.text:
+            checks.append(_text_check(tuple(_fold(n) for n in _needles(self.text)), cache))
+        if not checks:
+            return lambda e: True
+        if len(checks) == 1:
+            return checks[0]
+        return lambda e: all(check(e) for check in checks)
+
+    def matches(self, event: Envelope) -> bool:
+        """One-off check; use :meth:`matcher` for many events."""
+        return self.matcher()(event)
+
+    # -- in SQL -------------------------------------------------------------------------
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """An SQL condition over ``events`` and its parameters; ``("1", [])`` when empty.
+
+        The caller adds it to a ``WHERE`` clause; no column is interpolated from input.
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        if self.malformed_only:
+            where.append("error IS NOT NULL")
+        for column in ("type", "topic", "source"):
+            value = getattr(self, column)
+            if value:
+                where.append(f"{column} LIKE ? ESCAPE '\\'")
+                params.append(like_contains(value))
+        if self.correlation_id:
+            where.append("substr(coalesce(correlation_id, id), 1, ?) = ?")
+            params += [len(self.correlation_id), self.correlation_id]
+        if self.text:
+            patterns = [like_contains(n) for n in _needles(self.text)]
+            like = "{} LIKE ? ESCAPE '\\'"
+            fields_ = [like.format(c) for _ in patterns for c in ("data", "headers")]
+            # error and raw are NULL for well-formed records: test that first, it is cheap.
+            # A blob never matches LIKE: raw is compared as text (up to its first NUL).
+            malformed = [like.format(c) for _ in patterns for c in ("error", "CAST(raw AS TEXT)")]
+            fields_.append(f"(error IS NOT NULL AND ({' OR '.join(malformed)}))")
+            where.append("(" + " OR ".join(fields_) + ")")
+            params += [p for p in patterns for _ in range(2)] * 2
+        return (" AND ".join(where) or "1"), params
+
+    # -- for people and settings --------------------------------------------------------
+
+    def describe(self) -> str:
+        """A short sentence for status lines: ``type contains "Order", text "ord-1"``."""
+        parts: list[str] = []
+        for name in ("type", "topic", "source"):
+            value = getattr(self, name)
+            if value:
+                parts.append(f'{name} contains "{value}"')
+        if self.correlation_id:
+            parts.append(f'correlation starts with "{self.correlation_id}"')
+        if self.text:
+            parts.append(f'text "{self.text}"')
+        if self.malformed_only:
+            parts.append("malformed only")
+        return ", ".join(parts) or "no filter"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> EventFilter:
+        """Inverse of :meth:`to_dict`; unknown keys and values of the wrong type are
+        ignored (settings files get edited and go stale), never an error."""
+        if not isinstance(data, dict):
+            return cls()
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            value = data.get(f.name)
+            if f.name == "malformed_only":
+                if isinstance(value, bool):
+                    kwargs[f.name] = value
+            elif isinstance(value, str):
+                kwargs[f.name] = value
+        return cls(**kwargs)
+
+
+def _contains_check(name: str, wanted: str) -> Matcher:
+    def check(event: Envelope) -> bool:
+        value = getattr(event, name)
+        return bool(value) and wanted in _fold(value)
+
+    return check
+
+
+def search_texts(event: Envelope) -> tuple[str, ...]:
+    """What a free-text filter searches in ``event``, case-folded (see the module
+    docstring): payload and headers as JSON text; reason and raw bytes when malformed."""
+    texts: list[str] = []
+    if event.data is not None:
+        texts.append(_fold(_json_text(event.data)))
+    if event.headers:
+        texts.append(_fold(_json_text(event.headers)))
+    if event.malformed:
+        texts.append(_fold(event.error or "malformed record"))
+        if event.raw is not None:
+            # SQLite's LIKE reads a blob as text up to its first NUL byte.
+            texts.append(_fold(event.raw.split(b"\0", 1)[0].decode("utf-8", "replace")))
+    return tuple(texts)
+
+
+class SearchTextCache:
+    """:func:`search_texts` per envelope, computed once and kept for the newest
+    ``capacity`` envelopes asked about.
+
+    A view that applies one filter after another to the same recent events (someone
+    typing) encodes each payload once instead of once per keystroke. Entries hold their
+    envelope, so an id can never be taken for another envelope's.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = max(1, capacity)
+        self._entries: dict[int, tuple[Envelope, tuple[str, ...]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def texts(self, event: Envelope) -> tuple[str, ...]:
+        key = id(event)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is event:
+            return entry[1]
+        texts = search_texts(event)
+        self._entries[key] = (event, texts)
+        if len(self._entries) > self.capacity:
+            del self._entries[next(iter(self._entries))]  # the oldest entry
+        return texts
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _text_check(needles: tuple[str, ...], cache: SearchTextCache | None) -> Matcher:
+    texts_of = cache.texts if cache is not None else search_texts
+
+    def check(event: Envelope) -> bool:
+        return any(n in text for text in texts_of(event) for n in needles)
+
+    return check
+
+
+__all__ = ["EventFilter", "Matcher", "SearchTextCache", "like_contains", "search_texts"]

@@ -1,0 +1,307 @@
+"""The details pane of the event stream: one envelope, every field, readable and copyable.
+
+:func:`details_html` renders an envelope as a small HTML document (Qt's rich-text subset):
+a warning banner with the reason for a malformed record, the envelope attributes, where
+the record came from (topic, partition, offset, key), the payload as indented JSON with
+quiet syntax colours, the headers, and the raw bytes as a hex dump and as text. It is a
+pure function of the envelope, so it is tested without a window.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from monitor.core.envelope import JSON_CONTENT_TYPE, Envelope, format_time
+from monitor.ui import theme
+from monitor.ui.event_table_model import format_local_time
+
+RAW_PREVIEW_BYTES = 4096  # a hex dump longer than this is read in an export, not here
+_WARNING_BG = "#fff4e5"
+_CODE_BG = "#f6f8fa"
+_KEY_COLOUR = "#0550ae"
+_STRING_COLOUR = "#0a3069"
+_NUMBER_COLOUR = "#953800"
+_LITERAL_COLOUR = "#8250df"
+
+_JSON_TOKEN = re.compile(
+    r'(?P<key>"(?:[^"\\]|\\.)*")(?=\s*:)'
+    r'|(?P<string>"(?:[^"\\]|\\.)*")'
+    r"|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
+    r"|(?P<literal>\btrue\b|\bfalse\b|\bnull\b)"
+)
+_TOKEN_COLOURS = {
+    "key": _KEY_COLOUR,
+    "string": _STRING_COLOUR,
+    "number": _NUMBER_COLOUR,
+    "literal": _LITERAL_COLOUR,
+}
+
+
+def pretty_json(value: Any) -> str:
+    """Indented JSON text (non-ASCII kept as is; values JSON cannot hold as ``repr``)."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=repr)
+
+
+def highlight_json(text: str) -> str:
+    """``text`` (JSON) as escaped HTML with keys, strings, numbers and literals coloured."""
+    out: list[str] = []
+    last = 0
+    for match in _JSON_TOKEN.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        kind = match.lastgroup or "string"
+        out.append(
+            f'<span style="color:{_TOKEN_COLOURS[kind]}">{html.escape(match.group())}</span>'
+        )
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def hex_dump(data: bytes, limit: int = RAW_PREVIEW_BYTES) -> str:
+    """Classic 16-bytes-a-line dump: offset, hex in two groups of 8, printable ASCII."""
+    lines = []
+    shown = data[:limit]
+    for offset in range(0, len(shown), 16):
+        chunk = shown[offset : offset + 16]
+        hex_part = " ".join(f"{b:02x}" for b in chunk[:8])
+        if len(chunk) > 8:
+            hex_part += "  " + " ".join(f"{b:02x}" for b in chunk[8:])
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{offset:08x}  {hex_part:<49}  |{text}|")
+    if len(data) > limit:
+        lines.append(f"... {len(data) - limit:,} more bytes")
+    return "\n".join(lines)
+
+
+def raw_text(data: bytes, limit: int = RAW_PREVIEW_BYTES) -> str:
+    """The bytes read as UTF-8 (bad sequences replaced), control characters as dots."""
+    text = data[:limit].decode("utf-8", "replace")
+    return "".join(ch if ch in "\n\t" or ch.isprintable() else "\u00b7" for ch in text)
+
+
+def _mono(text: str) -> str:
+    return f'<span style="font-family:{_mono_family()}">{html.escape(text)}</span>'
+
+
+def _mono_family() -> str:
+    family = theme.monospace_font().family() if QGuiApplication.instance() else ""
+    fallbacks = "'DejaVu Sans Mono', 'Menlo', 'Consolas', monospace"
+    return f"'{family}', {fallbacks}" if family else fallbacks
+
+
+def _section(title: str) -> str:
+    return (
+        f'<p style="margin-top:14px; margin-bottom:4px; color:{theme.MUTED_TEXT};'
+        f' font-size:8.5pt; font-weight:600; letter-spacing:1px">{html.escape(title.upper())}</p>'
+    )
+
+
+def _fields(rows: list[tuple[str, str | None, bool]]) -> str:
+    """A two-column table of ``(label, value, monospace)``; missing values as a dash."""
+    cells = []
+    for label, value, mono in rows:
+        if value is None or value == "":
+            shown = f'<span style="color:{theme.MUTED_TEXT}">\u2014</span>'
+        else:
+            shown = _mono(value) if mono else html.escape(value)
+        cells.append(
+            f'<tr><td style="color:{theme.MUTED_TEXT}; padding:2px 14px 2px 0">'
+            f'{html.escape(label)}</td><td style="padding:2px 0">{shown}</td></tr>'
+        )
+    return '<table cellspacing="0" cellpadding="0">' + "".join(cells) + "</table>"
+
+
+def _code(body_html: str, *, wrap: bool = True) -> str:
+    """A shaded block of monospace text; ``wrap=False`` for columns that must line up."""
+    white_space = "pre-wrap" if wrap else "pre"
+    return (
+        f'<table width="100%" cellspacing="0" cellpadding="8" bgcolor="{_CODE_BG}">'
+        f'<tr><td><pre style="font-family:{_mono_family()}; margin:0;'
+        f' white-space:{white_space}">{body_html}</pre></td></tr></table>'
+    )
+
+
+def _time_text(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    utc = format_time(ts)
+    local = format_local_time(ts)
+    return f"{utc}  (local {local})" if utc else None
+
+
+def _payload_parts(event: Envelope) -> list[str]:
+    parts = [_section("Payload")]
+    if event.data is None:
+        parts.append(f'<p style="color:{theme.MUTED_TEXT}">No payload.</p>')
+    elif isinstance(event.data, str) and event.datacontenttype not in (None, JSON_CONTENT_TYPE):
+        parts.append(_code(html.escape(event.data)))  # text that is not JSON: as it came
+    else:
+        parts.append(_code(highlight_json(pretty_json(event.data))))
+    return parts
+
+
+def _raw_parts(raw: bytes | None) -> list[str]:
+    if raw is None:
+        return []
+    return [
+        _section(f"Raw bytes ({len(raw):,})"),
+        _code(html.escape(hex_dump(raw)), wrap=False),
+        _section("Raw bytes as text (UTF-8)"),
+        _code(html.escape(raw_text(raw))),
+    ]
+
+
+def details_html(event: Envelope) -> str:
+    """The whole details document for one envelope."""
+    parts: list[str] = []
+    if event.malformed:
+        reason = event.error or "the record could not be decoded"
+        parts.append(
+            f'<table width="100%" cellspacing="0" cellpadding="8" bgcolor="{_WARNING_BG}"'
+            f' style="border:1px solid {theme.WARNING}"><tr><td>'
+            f'<b style="color:{theme.WARNING}">\u26a0 Malformed record</b><br>'
+            f'<span style="color:{theme.TEXT}">{html.escape(reason)}</span>'
+            "</td></tr></table>"
+        )
+    title = event.type or ("(malformed record)" if event.malformed else "(no type)")
+    parts.append(
+        f'<p style="margin-top:6px; margin-bottom:0; font-size:13pt; font-weight:600;'
+        f' color:{theme.TEXT}">{html.escape(title)}</p>'
+    )
+    subtitle = " \u00b7 ".join(x for x in (event.source, format_time(event.time)) if x)
+    if subtitle:
+        parts.append(
+            f'<p style="margin-top:2px; color:{theme.MUTED_TEXT}">{html.escape(subtitle)}</p>'
+        )
+
+    # What people look for first: for a malformed record the bytes that arrived, else
+    # the payload; the envelope attributes (mostly in the table already) come last.
+    if event.malformed:
+        parts += _raw_parts(event.raw)
+        if event.data is not None:
+            parts += _payload_parts(event)
+    else:
+        parts += _payload_parts(event)
+
+    parts.append(_section(f"Headers ({len(event.headers)})" if event.headers else "Headers"))
+    if event.headers:
+        parts.append(_fields([(name, value, True) for name, value in event.headers.items()]))
+    else:
+        parts.append(f'<p style="color:{theme.MUTED_TEXT}">No headers.</p>')
+
+    parts.append(_section("Origin"))
+    parts.append(
+        _fields(
+            [
+                ("topic", event.topic, False),
+                ("partition", None if event.partition is None else str(event.partition), True),
+                ("offset", None if event.offset is None else f"{event.offset}", True),
+                ("key", event.key, True),
+            ]
+        )
+    )
+
+    parts.append(_section("Envelope"))
+    envelope_rows: list[tuple[str, str | None, bool]] = [
+        ("id", event.id, True),
+        ("type", event.type, False),
+        ("source", event.source, False),
+        ("subject", event.subject, False),
+        ("time", _time_text(event.time), True),
+        ("correlation id", event.correlation_id, True),
+        ("causation id", event.causation_id, True),
+        ("specversion", event.specversion, False),
+        ("content type", event.datacontenttype, False),
+    ]
+    for name, value in sorted(event.extensions.items()):
+        text = value if isinstance(value, str) else json.dumps(value, default=repr)
+        envelope_rows.append((name, text, True))
+    parts.append(_fields(envelope_rows))
+
+    if not event.malformed:
+        parts += _raw_parts(event.raw)
+    return f'<div style="color:{theme.TEXT}">' + "".join(parts) + "</div>"
+
+
+class EventDetailsPane(QWidget):
+    """Shows one envelope (:meth:`show_event`); offers its chain and a JSON copy."""
+
+    chain_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._event: Envelope | None = None
+        self.title = QLabel("Details")
+        self.title.setObjectName("sectionTitle")
+        self.chain_button = QPushButton("Show chain")
+        self.chain_button.setToolTip("Open this event's correlation chain (double-click a row)")
+        self.chain_button.clicked.connect(self._request_chain)
+        self.copy_button = QPushButton("Copy JSON")
+        self.copy_button.setToolTip("Copy the whole envelope as JSON to the clipboard")
+        self.copy_button.clicked.connect(self.copy_json)
+        self.browser = QTextBrowser()
+        self.browser.setObjectName("eventDetails")
+        self.browser.setOpenLinks(False)
+        self.browser.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # keyboard: scroll, select
+        self.browser.setTabChangesFocus(True)  # and Tab moves on, it never types here
+        self.browser.document().setDocumentMargin(10)
+
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.chain_button)
+        header.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self.browser, 1)
+        self.show_event(None)
+
+    @property
+    def current_event(self) -> Envelope | None:
+        return self._event
+
+    def show_event(self, event: Envelope | None) -> None:
+        if event is self._event and event is not None:
+            return  # the same row re-selected while rows arrived: keep the scroll position
+        self._event = event
+        self.chain_button.setEnabled(event is not None)
+        self.copy_button.setEnabled(event is not None)
+        if event is None:
+            self.browser.setHtml(
+                f'<p style="color:{theme.MUTED_TEXT}; margin-top:24px" align="center">'
+                "Select an event to see its envelope, payload, headers and raw bytes.</p>"
+            )
+            return
+        self.browser.setHtml(details_html(event))
+
+    def text(self) -> str:
+        """What the pane shows, as plain text (for tests and the clipboard)."""
+        return self.browser.toPlainText()
+
+    def copy_json(self) -> None:
+        if self._event is not None:
+            QGuiApplication.clipboard().setText(pretty_json(self._event.to_dict()))
+
+    def _request_chain(self) -> None:
+        if self._event is not None:
+            self.chain_requested.emit(self._event.chain_id)
+
+
+__all__ = ["EventDetailsPane", "details_html", "hex_dump", "highlight_json", "pretty_json"]
