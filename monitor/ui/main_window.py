@@ -38,7 +38,7 @@ from monitor.ui.shortcuts import ShortcutsDialog
 from monitor.ui.views.chain_view import ChainView
 from monitor.ui.views.connections import ConnectionsView
 from monitor.ui.views.dead_letters import DeadLettersView
-from monitor.ui.views.live_table import LiveTableView
+from monitor.ui.views.event_stream import EventStreamView
 from monitor.ui.views.overview import OverviewView, events_per_second
 from monitor.ui.views.publish import PublishView
 
@@ -86,7 +86,6 @@ class MainWindow(QMainWindow):
         runtime: EmbeddedRuntime,
         *,
         settings: Any = None,
-        table_capacity: int = 5000,
         parent: Any = None,
     ) -> None:
         super().__init__(parent)
@@ -108,7 +107,9 @@ class MainWindow(QMainWindow):
         self.kafka = KafkaService(self.context)
         self.overview = OverviewView(self.context)
         self.overview.set_kafka_gauges(self.kafka.lag, self.kafka.dead_letter_depth)
-        self.stream = LiveTableView(self.context, capacity=table_capacity)
+        self.stream = EventStreamView(self.context)
+        # One Ctrl+F for the whole window (below); the view's own would be ambiguous.
+        self.stream.focus_filter_action.setShortcut(QKeySequence())
         self.chains = ChainView(self.context)
         self.dead_letters = DeadLettersView(self.context)
         self.publish = PublishView(self.context, self.kafka)
@@ -123,9 +124,16 @@ class MainWindow(QMainWindow):
         self._tabify_all()
         self.publish.chain_requested.connect(self.open_chain)
         self.dead_letters.chain_requested.connect(self.open_chain)
+        self.stream.chain_requested.connect(self.open_chain)
         self.chains.dead_letter_selected.connect(lambda _id: self.show_view("dead_letters"))
         # Shortcuts that belong to one view; listed in the help dialog with the window's.
-        self._view_actions = [self.publish.send_action]
+        self._view_actions = [
+            self.publish.send_action,
+            self.stream.pause_action,
+            self.stream.export_action,
+            self.stream.search_action,
+            self.stream.clear_action,
+        ]
 
         self._status_source = QLabel(status_text(runtime))
         self._status_rate = QLabel("")
@@ -154,11 +162,11 @@ class MainWindow(QMainWindow):
 
     @property
     def table_model(self) -> Any:
-        return self.stream.model
+        return self.stream.live_model
 
     @property
     def table_view(self) -> Any:
-        return self.stream.table
+        return self.stream.live_table
 
     @property
     def rate_chart(self) -> Any:
@@ -250,7 +258,7 @@ class MainWindow(QMainWindow):
 
         actions = bar.addMenu("&Actions")
         self.pause_action = self._action(
-            "&Pause or resume the stream", "Ctrl+P", self.stream.toggle_pause
+            "&Pause or resume the stream", "Ctrl+P", self.stream.pause_action.toggle
         )
         self.focus_filter_action = self._action("&Find in the stream", "Ctrl+F", self._focus_filter)
         self.replay_action = self._action(
@@ -292,7 +300,7 @@ class MainWindow(QMainWindow):
 
     def _focus_filter(self) -> None:
         self.show_view("stream")
-        self.stream.focus_filter()
+        self.stream.filter_bar.focus_text()
 
     def _about(self) -> None:
         self._tell(
@@ -360,12 +368,21 @@ class MainWindow(QMainWindow):
     async def _stop_everything(self) -> None:
         # Sources first (sends in progress, the Kafka tail feeding the pipeline), then the
         # runtime, so nothing publishes into a closed bus or an unflushed log.
-        for stop in (self.dead_letters.aclose, self.publish.shutdown, self.kafka.shutdown):
+        for stop in (
+            self._stop_search,
+            self.dead_letters.aclose,
+            self.publish.shutdown,
+            self.kafka.shutdown,
+        ):
             try:
                 await stop()
             except Exception:
                 log.exception("a view did not stop cleanly")
         await stop_runtime(self.runtime)
+
+    async def _stop_search(self) -> None:
+        self.stream.cancel_search()
+        await self.stream.wait_search()
 
     def is_closed(self) -> bool:
         """True once the runtime has stopped and the window has closed."""
@@ -415,7 +432,6 @@ class MainWindow(QMainWindow):
         state = self._settings.value("main_window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state, LAYOUT_VERSION)
-        self.stream.restore_state(self._settings)
         self.chains.restore_state(self._settings)
 
     def _save_state(self) -> None:
@@ -423,7 +439,7 @@ class MainWindow(QMainWindow):
             return
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/state", self.saveState(LAYOUT_VERSION))
-        self.stream.save_state(self._settings)
+        self.stream.save_state()
         self.chains.save_state(self._settings)
         sync = getattr(self._settings, "sync", None)
         if callable(sync):

@@ -114,7 +114,7 @@ async def main() -> int:
     frames: list[float] = []
 
     def probe() -> None:
-        window.stream.table.viewport().repaint()  # synchronous: a real paint
+        window.stream.live_table.viewport().repaint()  # synchronous: a real paint
         frames.append(time.perf_counter())
 
     timer = QTimer()

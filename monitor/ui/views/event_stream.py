@@ -520,6 +520,8 @@ class EventStreamView(QWidget):
         inserted = self.live_model.append_batch(found[::-1])
         # Scrolled down to read something: keep those rows still while new ones arrive.
         if position > 0:
+            # The view grows its scroll range lazily; grow it now, or the value is clamped.
+            self.live_table.updateGeometries()
             scrollbar.setValue(position + inserted)
 
     def _refill_live(self) -> None:
