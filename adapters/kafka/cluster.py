@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ from adapters.kafka.connection import (
 )
 from adapters.kafka.dead_letter_topics import DeadLetterTopicRules
 from adapters.kafka.profiles import ConnectionProfile
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +196,36 @@ class KafkaCluster:
         """Messages waiting in each dead-letter topic."""
         return {t.name: t.messages for t in await self.topics() if t.is_dead_letter_topic}
 
+    async def _describe(self, group_ids: list[str]) -> dict[str, tuple[str, int]]:
+        """State and member count per group. One group whose description the broker
+        garbles (seen with Kafka-compatible brokers) must not hide all the others, so a
+        failed batch is retried group by group and the unreadable ones say so."""
+        state: dict[str, tuple[str, int]] = {}
+        try:
+            batches = [
+                await asyncio.wait_for(
+                    self._admin.describe_consumer_groups(group_ids), CONNECT_TIMEOUT
+                )
+            ]
+        except Exception:
+            batches = []
+            for gid in group_ids:
+                try:
+                    batches.append(
+                        await asyncio.wait_for(
+                            self._admin.describe_consumer_groups([gid]), CONNECT_TIMEOUT
+                        )
+                    )
+                except Exception as exc:
+                    log.info("describing group %s failed: %s", gid, exc)
+                    state[gid] = ("Unknown (unreadable answer)", 0)
+        for described in batches:
+            for response in described:
+                for g in response.groups:
+                    # (error_code, group, state, protocol_type, protocol, members)
+                    state[g[1]] = (g[2] or "Unknown", len(g[5] or ()))
+        return state
+
     async def groups(self) -> list[GroupInfo]:
         """Consumer groups with state, member count, committed offsets and lag."""
         from aiokafka import TopicPartition
@@ -201,14 +234,7 @@ class KafkaCluster:
         group_ids = sorted(g[0] for g in listed)
         if not group_ids:
             return []
-        described = await self._call(
-            self._admin.describe_consumer_groups(group_ids), "Describing groups failed"
-        )
-        state: dict[str, tuple[str, int]] = {}
-        for response in described:
-            for g in response.groups:
-                # (error_code, group, state, protocol_type, protocol, members)
-                state[g[1]] = (g[2] or "Unknown", len(g[5] or ()))
+        state = await self._describe(group_ids)
         names = await self.topic_names()
         tps = [
             TopicPartition(n, p)
@@ -220,10 +246,15 @@ class KafkaCluster:
         for gid in group_ids:
             # Partitions are passed explicitly: asking for "all" is not supported by
             # every Kafka-compatible broker.
-            committed = await self._call(
-                self._admin.list_consumer_group_offsets(gid, partitions=tps),
-                f"Reading offsets of group {gid} failed",
-            )
+            st, members = state.get(gid, ("Unknown", 0))
+            try:
+                committed = await asyncio.wait_for(
+                    self._admin.list_consumer_group_offsets(gid, partitions=tps), CONNECT_TIMEOUT
+                )
+            except Exception as exc:
+                log.info("reading the offsets of group %s failed: %s", gid, exc)
+                out.append(GroupInfo(gid, f"{st}; offsets unreadable", members, []))
+                continue
             lags = []
             for tp, meta in sorted(
                 committed.items(), key=lambda kv: (kv[0].topic, kv[0].partition)
@@ -233,6 +264,5 @@ class KafkaCluster:
                 end = ends.get(tp, 0)
                 lag, clamped = lag_of(meta.offset, end)
                 lags.append(PartitionLag(tp.topic, tp.partition, meta.offset, end, lag, clamped))
-            st, members = state.get(gid, ("Unknown", 0))
             out.append(GroupInfo(gid, st, members, lags))
         return out
