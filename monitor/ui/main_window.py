@@ -113,6 +113,8 @@ class MainWindow(QMainWindow):
         self.chains = ChainView(self.context)
         self.dead_letters = DeadLettersView(self.context)
         self.publish = PublishView(self.context, self.kafka)
+        if self.publish.template_combo.count():
+            self.publish.template_bar.load_selected()  # a composer ready to send at once
         self.connections = ConnectionsView(self.context, self.kafka)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("overview", "Overview", self.overview)

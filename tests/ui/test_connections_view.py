@@ -194,7 +194,8 @@ def test_connect_shows_topics_and_group_lag(
     view.topic_filter.setText("DLT")
     assert view.topics_proxy.rowCount() >= 1
     assert all(
-        "DLT" in view.topics_proxy.index(r, 0).data() for r in range(view.topics_proxy.rowCount())
+        "dlt" in view.topics_proxy.index(r, 0).data().lower()  # the broker is shared
+        for r in range(view.topics_proxy.rowCount())
     )
 
 
@@ -220,7 +221,7 @@ def test_tail_selected_topics_feeds_the_stream_and_disconnect_cleans_up(
     view.tail_from_combo.setCurrentIndex(view.tail_from_combo.findData("beginning"))
     qtbot.mouseClick(view.tail_button, LEFT)
     qtbot.waitUntil(lambda: service.tail_state == "tailing", timeout=20_000)
-    assert "Tailing 1 topics" in view.tail_status.text()
+    assert "Tailing 1 topic " in view.tail_status.text()
 
     def tailed() -> list[Envelope]:
         live = quiet_runtime.pipeline.live
