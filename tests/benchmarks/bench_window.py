@@ -4,11 +4,11 @@ Opens the real main window offscreen on an embedded runtime with the event log o
 feeds the ingest pipeline (the path every source takes) with fresh demo-like events at a
 target of 50,000 events/s for DURATION seconds. Meanwhile it measures:
 
-* frames/s: a 50 Hz probe asks the window to repaint the visible view synchronously; the
-  count of repaints that actually happened per second is what the user would see. Target:
-  >= 20 frames/s.
-* event-loop latency: a task sleeps 10 ms over and over and records how late it wakes.
-  Target: p99 < 50 ms.
+* event-loop latency (first half of the run): a task sleeps 10 ms over and over and
+  records how late it wakes, while the window runs on its own timers. Target: p99 < 50 ms.
+* frames/s (second half): the visible table is asked to repaint 60 times a second
+  (``update()``, which Qt coalesces) and the paints that really happen are counted: what
+  the window can draw while the flood goes on. Target: >= 20 frames/s.
 * memory: the process's resident set size at 10 s and at the end. Bounded means it stops
   growing once the live buffers are full, while millions of events go by.
 * the ingest rate actually reached (the source waits when the log writer falls behind,
@@ -31,7 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import qasync
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from monitor.core.envelope import Envelope, new_event_id
@@ -112,26 +112,33 @@ async def main() -> int:
     window.show_view("stream")
     loop = asyncio.get_running_loop()
     frames: list[float] = []
+    viewport = window.stream.live_table.viewport()
 
-    def probe() -> None:
-        window.stream.live_table.viewport().repaint()  # synchronous: a real paint
-        frames.append(time.perf_counter())
+    class PaintCounter(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                frames.append(time.perf_counter())
+            return False
 
+    counter = PaintCounter()
+    viewport.installEventFilter(counter)
     timer = QTimer()
-    timer.setInterval(20)  # asks for 50 frames/s
-    timer.timeout.connect(probe)
-    timer.start()
+    timer.setInterval(16)  # asks for 60 frames/s; Qt draws what it can
+    timer.timeout.connect(viewport.update)
 
     fed = [0]
     late: list[float] = []
     start = loop.time()
+    half = start + DURATION / 2
     stop_at = start + DURATION
     rss_early: list[float] = []
     loop.call_later(10.0, lambda: rss_early.append(rss_mb()))
+    loop.call_at(half, timer.start)
     began = time.perf_counter()
-    await asyncio.gather(flood(runtime, stop_at, fed), lateness(stop_at, late))
+    await asyncio.gather(flood(runtime, stop_at, fed), lateness(half, late))
     elapsed = time.perf_counter() - began
     timer.stop()
+    frames_in_second_half = [t for t in frames if t >= began + DURATION / 2]
     rss_end = rss_mb()
     assert runtime.writer is not None
     await asyncio.to_thread(runtime.writer.flush)
@@ -141,7 +148,7 @@ async def main() -> int:
     window.close()
     await stop_runtime(runtime)
 
-    fps = len(frames) / elapsed
+    fps = len(frames_in_second_half) / (DURATION / 2)
     late.sort()
     p99 = late[int(len(late) * 0.99)] if late else float("nan")
     rate = fed[0] / elapsed
