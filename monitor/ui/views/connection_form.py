@@ -14,13 +14,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QWidget,
 )
 
 from adapters.kafka.profiles import SASL_MECHANISMS, SECURITY_PROTOCOLS, ConnectionProfile
+from monitor.ui.views.form_widgets import with_button
 
 ENVIRONMENTS = ("development", "staging", "production")
 
@@ -98,13 +98,7 @@ class ProfileForm(QWidget):
         browse = QPushButton("Browse...")
         browse.setToolTip(f"Choose the {what} file")
         browse.clicked.connect(lambda: self._browse(edit, what))
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        row.addWidget(edit, 1)
-        row.addWidget(browse)
-        return edit, box
+        return edit, with_button(edit, browse)
 
     def _browse(self, edit: QLineEdit, what: str) -> None:
         path, _ = QFileDialog.getOpenFileName(

@@ -25,7 +25,6 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -49,6 +48,7 @@ from monitor.ui.kafka_service import KafkaService
 from monitor.ui.views.connection_form import ProfileForm
 from monitor.ui.views.connection_models import GroupsModel, SortRole, TopicsModel
 from monitor.ui.views.connection_passwords import PasswordKeeper
+from monitor.ui.views.form_widgets import CARD_STYLE, PRIMARY_BUTTON_STYLE, card, label, restyle
 
 LAST_PROFILE_KEY = "connections/last_profile"
 
@@ -62,11 +62,9 @@ _TONES = {  # state -> (dot colour, background, border)
 }
 _QUIET = (theme.MUTED_TEXT, theme.SURFACE, theme.BORDER)
 
-_STYLE = f"""
-QFrame#card {{ background: {theme.SURFACE}; border: 1px solid {theme.BORDER}; border-radius: 6px; }}
-QLabel#cardTitle {{ color: {theme.TEXT}; font-weight: 600; }}
-QLabel#muted {{ color: {theme.MUTED_TEXT}; }}
-QLabel#formMessage[tone="ok"] {{ color: {theme.LIVE}; }}
+_STYLE = (
+    CARD_STYLE
+    + f"""QLabel#formMessage[tone="ok"] {{ color: {theme.LIVE}; }}
 QLabel#formMessage[tone="error"] {{ color: {theme.DANGER}; }}
 QLabel#formMessage[tone="warn"] {{ color: {theme.WARNING}; }}
 QLabel#formMessage[tone="muted"] {{ color: {theme.MUTED_TEXT}; }}
@@ -79,12 +77,9 @@ QListWidget#profiles::item:selected {{ background: {theme.SELECTION}; color: {th
 QPushButton:disabled, QComboBox:disabled, QLineEdit:disabled, QCheckBox:disabled {{
     color: #9aa3ad;
 }}
-QPushButton#primary {{
-    background: {theme.ACCENT}; color: white; border: 1px solid {theme.ACCENT};
-    border-radius: 4px; padding: 5px 16px; font-weight: 600;
-}}
-QPushButton#primary:disabled {{ background: #a9c2f2; border-color: #a9c2f2; }}
 """
+    + PRIMARY_BUTTON_STYLE
+)
 
 
 def _dot(colour: str, *, hollow: bool = False) -> QIcon:
@@ -101,30 +96,6 @@ def _dot(colour: str, *, hollow: bool = False) -> QIcon:
     painter.drawEllipse(3, 3, 8, 8)
     painter.end()
     return QIcon(pixmap)
-
-
-def _card(title: str | None = None) -> tuple[QFrame, QVBoxLayout]:
-    frame = QFrame()
-    frame.setObjectName("card")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(12, 10, 12, 10)
-    layout.setSpacing(8)
-    if title:
-        layout.addWidget(_label(title, "cardTitle"))
-    return frame, layout
-
-
-def _label(text: str, name: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    return label
-
-
-def _restyle(widget: QWidget, **props: object) -> None:
-    for name, value in props.items():
-        widget.setProperty(name, value)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
 
 
 def _table(model: Any) -> QTableView:
@@ -195,9 +166,9 @@ class ConnectionsView(QWidget):
     # -- layout -------------------------------------------------------------------------
 
     def _build_profiles_pane(self) -> QWidget:
-        frame, outer = _card()
+        frame, outer = card()
         title = QHBoxLayout()
-        title.addWidget(_label("Kafka profiles", "cardTitle"))
+        title.addWidget(label("Kafka profiles", "cardTitle"))
         title.addStretch(1)
         self.new_button = QPushButton("New")
         self.new_button.setToolTip("Start a new profile in the form below")
@@ -217,10 +188,10 @@ class ConnectionsView(QWidget):
         outer.addWidget(self.profile_list, 1)
 
         outer.addSpacing(4)
-        outer.addWidget(_label("Profile", "cardTitle"))
+        outer.addWidget(label("Profile", "cardTitle"))
         self.form = ProfileForm()
         outer.addWidget(self.form)
-        self.form_message = _label("", "formMessage")
+        self.form_message = label("", "formMessage")
         self.form_message.setWordWrap(True)
         self.form_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -244,7 +215,7 @@ class ConnectionsView(QWidget):
         buttons.addWidget(self.connect_button)
         outer.addLayout(buttons)
         outer.addWidget(self.form_message)
-        where = _label(
+        where = label(
             f"Profiles are saved in {self.store.path}. Passwords go to the OS keyring, "
             "never to that file.",
             "muted",
@@ -273,7 +244,7 @@ class ConnectionsView(QWidget):
         )
         empty.setObjectName("emptyHint")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        empty_frame, empty_layout = _card()
+        empty_frame, empty_layout = card()
         empty_layout.addWidget(empty, 1)
         self.stack.addWidget(empty_frame)
 
@@ -288,10 +259,10 @@ class ConnectionsView(QWidget):
         return pane
 
     def _build_topics_card(self) -> QWidget:
-        frame, outer = _card()
+        frame, outer = card()
         title = QHBoxLayout()
-        title.addWidget(_label("Topics", "cardTitle"))
-        self.topics_count = _label("", "muted")
+        title.addWidget(label("Topics", "cardTitle"))
+        self.topics_count = label("", "muted")
         title.addWidget(self.topics_count)
         title.addStretch(1)
         self.topic_filter = QLineEdit()
@@ -337,21 +308,21 @@ class ConnectionsView(QWidget):
         self.stop_tail_button.clicked.connect(self.stop_tail)
         tail.addWidget(self.tail_button)
         tail.addWidget(self.stop_tail_button)
-        self.tail_status = _label("", "formMessage")
+        self.tail_status = label("", "formMessage")
         self.tail_status.setWordWrap(True)
         tail.addWidget(self.tail_status, 1)
         outer.addLayout(tail)
         return frame
 
     def _build_groups_card(self) -> QWidget:
-        frame, outer = _card()
+        frame, outer = card()
         title = QHBoxLayout()
-        title.addWidget(_label("Consumer groups", "cardTitle"))
-        self.groups_count = _label("", "muted")
+        title.addWidget(label("Consumer groups", "cardTitle"))
+        self.groups_count = label("", "muted")
         title.addWidget(self.groups_count)
         title.addStretch(1)
         title.addWidget(
-            _label("lag = end offset - committed offset, summed over partitions", "muted")
+            label("lag = end offset - committed offset, summed over partitions", "muted")
         )
         outer.addLayout(title)
         self.groups_model = GroupsModel(self)
@@ -642,7 +613,7 @@ class ConnectionsView(QWidget):
     def _tail_state_changed(self, state: str, sentence: str) -> None:
         tone = {"tailing": "ok", "failed": "error", "reconnecting": "warn"}.get(state, "muted")
         self.tail_status.setText("" if state == "idle" else sentence)
-        _restyle(self.tail_status, tone=tone)
+        restyle(self.tail_status, tone=tone)
         self.topics_model.set_tailed(self.service.tail_patterns)
         self._update_actions()
 
@@ -650,7 +621,7 @@ class ConnectionsView(QWidget):
 
     def _message(self, text: str, tone: str) -> None:
         self.form_message.setText(text)
-        _restyle(self.form_message, tone=tone)
+        restyle(self.form_message, tone=tone)
 
     def _update_actions(self, *_: object) -> None:
         state = self.service.state

@@ -47,6 +47,14 @@ from monitor.core.templates import DEFAULT_SOURCE, EventTemplate, TemplateError,
 from monitor.ui import theme
 from monitor.ui.context import AppContext
 from monitor.ui.kafka_service import KafkaService
+from monitor.ui.views.form_widgets import (
+    CARD_STYLE,
+    PRIMARY_BUTTON_STYLE,
+    card,
+    label,
+    restyle,
+    with_button,
+)
 from monitor.ui.views.json_editor import JsonEditor
 from monitor.ui.views.publish_headers import HeadersEditor
 from monitor.ui.views.publish_sender import EventSender, Outcome
@@ -56,11 +64,9 @@ _COMPOSER_NAME = "composed event"
 FIRST_TEMPLATE = "OrderPlaced"  # where the demo's chains start
 DEFAULT_TOPIC = "test.events"  # on the bus: seen by no demo service, so nothing reacts
 
-_STYLE = f"""
-QFrame#card {{ background: {theme.SURFACE}; border: 1px solid {theme.BORDER}; border-radius: 6px; }}
-QLabel#cardTitle {{ color: {theme.TEXT}; font-weight: 600; }}
-QLabel#muted {{ color: {theme.MUTED_TEXT}; }}
-QLabel#payloadStatus[valid="true"] {{ color: {theme.LIVE}; }}
+_STYLE = (
+    CARD_STYLE
+    + f"""QLabel#payloadStatus[valid="true"] {{ color: {theme.LIVE}; }}
 QLabel#payloadStatus[valid="false"] {{ color: {theme.DANGER}; font-weight: 600; }}
 QLabel#sendHint {{ color: {theme.MUTED_TEXT}; }}
 QLabel#sendHint[problem="true"] {{ color: {theme.DANGER}; }}
@@ -69,12 +75,9 @@ QLabel#targetNote[tone="muted"] {{ color: {theme.MUTED_TEXT}; }}
 QLabel#status[tone="ok"] {{ color: {theme.LIVE}; }}
 QLabel#status[tone="error"] {{ color: {theme.DANGER}; }}
 QLabel#status[tone="muted"] {{ color: {theme.MUTED_TEXT}; }}
-QPushButton#primary {{
-    background: {theme.ACCENT}; color: white; border: 1px solid {theme.ACCENT};
-    border-radius: 4px; padding: 5px 16px; font-weight: 600;
-}}
-QPushButton#primary:disabled {{ background: #a9c2f2; border-color: #a9c2f2; }}
-QPushButton:disabled, QRadioButton:disabled, QComboBox:disabled, QSpinBox:disabled,
+"""
+    + PRIMARY_BUTTON_STYLE
+    + f"""QPushButton:disabled, QRadioButton:disabled, QComboBox:disabled, QSpinBox:disabled,
 QLineEdit:disabled {{ color: #9aa3ad; }}
 QProgressBar {{
     border: 1px solid {theme.BORDER}; border-radius: 4px; background: {theme.WINDOW_BG};
@@ -82,28 +85,7 @@ QProgressBar {{
 }}
 QProgressBar::chunk {{ background: {theme.ACCENT}; border-radius: 3px; }}
 """
-
-
-def _card() -> tuple[QFrame, QVBoxLayout]:
-    frame = QFrame()
-    frame.setObjectName("card")
-    layout = QVBoxLayout(frame)
-    layout.setContentsMargins(12, 10, 12, 10)
-    layout.setSpacing(8)
-    return frame, layout
-
-
-def _label(text: str, name: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    return label
-
-
-def _restyle(widget: QWidget, **props: object) -> None:
-    for name, value in props.items():
-        widget.setProperty(name, value)
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+)
 
 
 class PublishView(QWidget):
@@ -167,7 +149,7 @@ class PublishView(QWidget):
     # -- layout -------------------------------------------------------------------------
 
     def _build_templates_bar(self) -> QWidget:
-        frame, outer = _card()
+        frame, outer = card()
         self.template_bar = TemplateBar(self.templates, self.composed)
         self.template_bar.chosen.connect(self.load_template)
         self.template_bar.message.connect(self._show_status)
@@ -179,8 +161,8 @@ class PublishView(QWidget):
         return frame
 
     def _build_event_card(self) -> QWidget:
-        frame, outer = _card()
-        outer.addWidget(_label("Event", "cardTitle"))
+        frame, outer = card()
+        outer.addWidget(label("Event", "cardTitle"))
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setHorizontalSpacing(10)
@@ -217,23 +199,23 @@ class PublishView(QWidget):
         form.addRow("Subject", self.subject_edit)
         form.addRow("Key", self.key_edit)
         form.addRow(
-            "Correlation id", _with_button(self.correlation_edit, self.new_correlation_button)
+            "Correlation id", with_button(self.correlation_edit, self.new_correlation_button)
         )
-        form.addRow("Causation id", _with_button(self.causation_edit, self.new_causation_button))
+        form.addRow("Causation id", with_button(self.causation_edit, self.new_causation_button))
         outer.addLayout(form)
         outer.addSpacing(4)
-        outer.addWidget(_label("Headers", "cardTitle"))
+        outer.addWidget(label("Headers", "cardTitle"))
         self.headers = HeadersEditor()
         outer.addWidget(self.headers, 1)
         self.type_edit.textChanged.connect(self._update_actions)
         return frame
 
     def _build_payload_card(self) -> QWidget:
-        frame, outer = _card()
+        frame, outer = card()
         title = QHBoxLayout()
-        title.addWidget(_label("Payload (JSON)", "cardTitle"))
+        title.addWidget(label("Payload (JSON)", "cardTitle"))
         title.addStretch(1)
-        self.payload_status = _label("", "payloadStatus")
+        self.payload_status = label("", "payloadStatus")
         title.addWidget(self.payload_status)
         self.format_button = QPushButton("Format")
         self.format_button.setToolTip("Re-indent the payload")
@@ -243,7 +225,7 @@ class PublishView(QWidget):
         self.payload = JsonEditor()
         self.payload.validity_changed.connect(self._payload_validity)
         outer.addWidget(self.payload, 1)
-        hint = _label(
+        hint = label(
             "Placeholders {{seq}} {{uuid}} {{short_id}} {{now}} are filled in for each event "
             "sent, so a burst carries distinct ids.",
             "muted",
@@ -253,10 +235,10 @@ class PublishView(QWidget):
         return frame
 
     def _build_send_card(self) -> QWidget:
-        frame, outer = _card()
+        frame, outer = card()
         target = QHBoxLayout()
         target.setSpacing(8)
-        target.addWidget(_label("Publish to", "cardTitle"))
+        target.addWidget(label("Publish to", "cardTitle"))
         self.bus_radio = QRadioButton("Embedded bus")
         self.bus_radio.setToolTip("In-process: the demo services react, the chain shows at once")
         self.kafka_radio = QRadioButton("Kafka")
@@ -290,7 +272,7 @@ class PublishView(QWidget):
         target.addWidget(self.mode_combo)
         target.addStretch(1)
         outer.addLayout(target)
-        self.target_note = _label("", "targetNote")
+        self.target_note = label("", "targetNote")
         self.target_note.setWordWrap(True)
         outer.addWidget(self.target_note)
 
@@ -342,13 +324,13 @@ class PublishView(QWidget):
         actions.addWidget(self.progress, 1)
         outer.addLayout(actions)
 
-        self.send_hint = _label("", "sendHint")
-        self.status = _label("Nothing sent yet.", "status")
+        self.send_hint = label("", "sendHint")
+        self.status = label("Nothing sent yet.", "status")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.status.setOpenExternalLinks(False)
         self.status.linkActivated.connect(self._link_activated)
-        _restyle(self.status, tone="muted")
+        restyle(self.status, tone="muted")
         outer.addWidget(self.send_hint)
         outer.addWidget(self.status)
         return frame
@@ -394,11 +376,11 @@ class PublishView(QWidget):
         else:
             text = "Ready to send."
         self.send_hint.setText(text)
-        _restyle(self.send_hint, problem=problem is not None and not self.sending)
+        restyle(self.send_hint, problem=problem is not None and not self.sending)
 
     def _payload_validity(self, valid: bool, message: str) -> None:
         self.payload_status.setText(("\u2713 " if valid else "\u2717 ") + message)
-        _restyle(self.payload_status, valid=valid)
+        restyle(self.payload_status, valid=valid)
         self.format_button.setEnabled(valid)
         self._update_actions()
 
@@ -463,7 +445,7 @@ class PublishView(QWidget):
                 "(Connections, Tail selected topics)."
             )
         self.target_note.setText(text)
-        _restyle(self.target_note, tone=tone)
+        restyle(self.target_note, tone=tone)
 
     def _kafka_topics_updated(self, topics: list[Any]) -> None:
         self._kafka_topics = [t.name for t in topics]
@@ -611,7 +593,7 @@ class PublishView(QWidget):
     def _show_status(self, text: str, tone: str, rich: bool = False) -> None:
         self.status.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
         self.status.setText(text)
-        _restyle(self.status, tone=tone)
+        restyle(self.status, tone=tone)
 
     def _link_activated(self, link: str) -> None:
         if link.startswith("chain:"):
@@ -620,16 +602,6 @@ class PublishView(QWidget):
     async def shutdown(self) -> None:
         """Cancel a send or burst still running and wait for it to end."""
         await self.event_sender.shutdown()
-
-
-def _with_button(edit: QLineEdit, button: QPushButton) -> QWidget:
-    box = QWidget()
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.setSpacing(6)
-    row.addWidget(edit, 1)
-    row.addWidget(button)
-    return box
 
 
 def _short(text: str) -> str:
