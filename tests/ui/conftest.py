@@ -20,6 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports
 import asyncio
 import gc
 from collections.abc import Callable, Coroutine, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,6 +78,14 @@ def run(loop: qasync.QEventLoop, qtbot: Any) -> RunCoroutine:
         return task.result()
 
     return run_coroutine
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh config dir for the test (profiles, templates): nothing of the user's."""
+    path = tmp_path / "config"
+    monkeypatch.setenv("EVENTFLOW_CONFIG_DIR", str(path))
+    return path
 
 
 @pytest.fixture

@@ -27,16 +27,10 @@ from monitor.ui.views.connections import ConnectionsView
 from tests.adapters.broker import TansuBroker, free_port
 from tests.adapters.conftest import commit_offsets, create_topic, produce
 from tests.adapters.test_profiles import MemoryKeyring
+from tests.ui.helpers import kafka_service, show_view, type_into
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "config"
-    monkeypatch.setenv("EVENTFLOW_CONFIG_DIR", str(path))
-    return path
 
 
 @pytest.fixture
@@ -54,10 +48,8 @@ def context(quiet_runtime: EmbeddedRuntime) -> AppContext:
 
 @pytest.fixture
 def service(context: AppContext, run: Any) -> Iterator[KafkaService]:
-    svc = KafkaService(context, sample_interval=0.5)
-    yield svc
-    run(svc.shutdown())
-    assert svc.pending_tasks() == []
+    with kafka_service(context, run, sample_interval=0.5) as svc:
+        yield svc
 
 
 @pytest.fixture
@@ -77,17 +69,7 @@ def view(
     memory_keyring: MemoryKeyring,
     qtbot: Any,
 ) -> ConnectionsView:
-    v = ConnectionsView(context, service)
-    qtbot.addWidget(v)
-    v.resize(1280, 820)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
-
-
-def type_into(qtbot: Any, widget: Any, text: str) -> None:
-    widget.clear()
-    qtbot.keyClicks(widget, text)
+    return show_view(qtbot, ConnectionsView(context, service))
 
 
 def add_profile(qtbot: Any, view: ConnectionsView, name: str, bootstrap: str) -> None:

@@ -27,16 +27,10 @@ from monitor.ui.main_window import stop_runtime
 from monitor.ui.views.publish import PublishView
 from tests.adapters.broker import TansuBroker
 from tests.adapters.conftest import create_topic
+from tests.ui.helpers import kafka_service, show_view, type_into
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "config"
-    monkeypatch.setenv("EVENTFLOW_CONFIG_DIR", str(path))
-    return path
 
 
 @pytest.fixture
@@ -54,20 +48,13 @@ def context(quiet_runtime: EmbeddedRuntime) -> AppContext:
 
 @pytest.fixture
 def service(context: AppContext, run: Any) -> Iterator[KafkaService]:
-    svc = KafkaService(context, sample_interval=1.0)
-    yield svc
-    run(svc.shutdown())
-    assert svc.pending_tasks() == []
+    with kafka_service(context, run, sample_interval=1.0) as svc:
+        yield svc
 
 
 @pytest.fixture
 def view(context: AppContext, service: KafkaService, config_dir: Path, qtbot: Any) -> PublishView:
-    v = PublishView(context, service)
-    qtbot.addWidget(v)
-    v.resize(1280, 820)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
+    return show_view(qtbot, PublishView(context, service))
 
 
 def live(runtime: EmbeddedRuntime) -> list[Envelope]:
@@ -75,15 +62,8 @@ def live(runtime: EmbeddedRuntime) -> list[Envelope]:
     return pipeline.live.latest(pipeline.live.capacity)
 
 
-def type_into(qtbot: Any, widget: Any, text: str) -> None:
-    widget.clear()
-    qtbot.keyClicks(widget, text)
-
-
 def set_topic(qtbot: Any, view: PublishView, topic: str) -> None:
-    edit = view.topic_combo.lineEdit()
-    edit.clear()
-    qtbot.keyClicks(edit, topic)
+    type_into(qtbot, view.topic_combo.lineEdit(), topic)
 
 
 def test_publish_to_the_bus_puts_the_event_in_the_pipeline(

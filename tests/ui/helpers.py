@@ -1,0 +1,43 @@
+"""Helpers the Qt view tests share: showing a view as a user sees it, typing into a field,
+and a Kafka service that must leave no task behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from PySide6.QtWidgets import QWidget
+
+from monitor.ui.context import AppContext
+from monitor.ui.kafka_service import KafkaService
+
+W = TypeVar("W", bound=QWidget)
+
+
+def show_view(qtbot: Any, view: W) -> W:
+    """Show ``view`` at a typical docked size and wait until it is on screen; pytest-qt
+    closes it after the test."""
+    qtbot.addWidget(view)
+    view.resize(1280, 820)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def type_into(qtbot: Any, widget: Any, text: str) -> None:
+    """Replace the field's text by typing, as a user would (so edit signals fire)."""
+    widget.clear()
+    qtbot.keyClicks(widget, text)
+
+
+@contextmanager
+def kafka_service(
+    context: AppContext, run: Any, *, sample_interval: float
+) -> Iterator[KafkaService]:
+    """A service for a fixture to yield; shut down afterwards, and then it must hold no
+    pending task (a leaked task would run into the next test)."""
+    service = KafkaService(context, sample_interval=sample_interval)
+    yield service
+    run(service.shutdown())
+    assert service.pending_tasks() == []
