@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import keyring
 import pytest
 
 from tests.adapters.broker import TansuBroker
+from tests.memory_keyring import MemoryKeyring
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +16,13 @@ def broker() -> Iterator[TansuBroker]:
     b = TansuBroker().start()
     yield b
     b.stop()
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An in-memory keyring for the test, in place of the OS one; restored afterwards."""
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)

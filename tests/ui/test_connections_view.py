@@ -26,7 +26,7 @@ from monitor.ui.views.connection_models import GroupsModel, TopicsModel
 from monitor.ui.views.connections import ConnectionsView
 from tests.adapters.broker import TansuBroker, free_port
 from tests.adapters.conftest import commit_offsets, create_topic, produce
-from tests.adapters.test_profiles import MemoryKeyring
+from tests.memory_keyring import MemoryKeyring
 from tests.ui.helpers import kafka_service, show_view, type_into
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -50,15 +50,6 @@ def context(quiet_runtime: EmbeddedRuntime) -> AppContext:
 def service(context: AppContext, run: Any) -> Iterator[KafkaService]:
     with kafka_service(context, run, sample_interval=0.5) as svc:
         yield svc
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
