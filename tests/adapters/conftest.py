@@ -6,6 +6,8 @@ import itertools
 import pytest
 
 from adapters.kafka.profiles import ConnectionProfile
+from adapters.kafka.tail import KafkaTail, StartPosition
+from monitor.core.envelope import Envelope
 from tests.adapters.broker import TansuBroker
 
 _names = itertools.count()
@@ -56,6 +58,14 @@ async def produce(
         await producer.flush()
     finally:
         await producer.stop()
+
+
+async def read_topic(profile: ConnectionProfile, topic: str, n: int) -> list[Envelope]:
+    """The first ``n`` events of ``topic``, read from its beginning by the app's own tail."""
+    out: list[Envelope] = []
+    tail = KafkaTail(profile, [topic], sink=out.extend, start=StartPosition("beginning"))
+    await tail.run(max_records=n, duration=20)
+    return out
 
 
 def run(coro):  # type: ignore[no-untyped-def]

@@ -13,16 +13,8 @@ from adapters.kafka.publisher import (
     WriteRefused,
     check_write_allowed,
 )
-from adapters.kafka.tail import KafkaTail, StartPosition
 from monitor.core.envelope import Envelope
-from tests.adapters.conftest import create_topic
-
-
-async def read_back(profile: ConnectionProfile, topic: str, n: int) -> list[Envelope]:
-    events: list[Envelope] = []
-    tail = KafkaTail(profile, [topic], sink=events.extend, start=StartPosition("beginning"))
-    await tail.run(max_records=n, duration=20)
-    return events
+from tests.adapters.conftest import create_topic, read_topic
 
 
 @pytest.mark.parametrize("mode", ["binary", "structured"])
@@ -44,7 +36,7 @@ def test_published_events_come_back_identical_in_both_cloudevents_modes(
         async with KafkaPublisher(profile, mode=mode) as pub:  # type: ignore[arg-type]
             sent = await pub.send(event, topic_name)
         assert sent.topic == topic_name and sent.offset == 0
-        [back] = await read_back(profile, topic_name, 1)
+        [back] = await read_topic(profile, topic_name, 1)
         assert (back.id, back.type, back.source, back.subject) == (
             event.id, "OrderPlaced", "eventflow-test", "ord-1",
         )  # fmt: skip
@@ -77,7 +69,7 @@ def test_a_burst_sends_every_event_and_reports_progress(
                 on_progress=lambda done, total: progress.append((done, total)),
             )
         assert acked == 250
-        events = await read_back(profile, topic_name, 250)
+        events = await read_topic(profile, topic_name, 250)
         assert sorted(e.data["i"] for e in events) == list(range(250))
 
     asyncio.run(run())

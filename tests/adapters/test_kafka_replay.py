@@ -11,11 +11,10 @@ import pytest
 from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import KafkaPublisher
 from adapters.kafka.replay import replay_to_kafka
-from adapters.kafka.tail import KafkaTail, StartPosition
 from monitor.core.deadletters import REPLAY_COUNT_HEADER, REPLAY_HEADER, DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
-from tests.adapters.conftest import create_topic
+from tests.adapters.conftest import create_topic, read_topic
 
 
 def letters(n: int, topic: str) -> list[DeadLetter]:
@@ -29,13 +28,6 @@ def letters(n: int, topic: str) -> list[DeadLetter]:
         )
         for i in range(n)
     ]
-
-
-async def records(profile: ConnectionProfile, topic: str, n: int) -> list[Envelope]:
-    out: list[Envelope] = []
-    tail = KafkaTail(profile, [topic], sink=out.extend, start=StartPosition("beginning"))
-    await tail.run(max_records=n, duration=20)
-    return out
 
 
 def test_replay_sends_with_marker_headers_then_marks_replayed_and_skips_a_second_time(
@@ -52,7 +44,7 @@ def test_replay_sends_with_marker_headers_then_marks_replayed_and_skips_a_second
                 assert [o.status for o in first] == ["replayed"] * 5
                 again = await replay_to_kafka(pub, log, [log.dead_letter(d.id) for d in dead])
                 assert [o.status for o in again] == ["skipped"] * 5
-            sent = await records(profile, topic_name, 5)
+            sent = await read_topic(profile, topic_name, 5)
             assert [e.headers[REPLAY_HEADER] for e in sent] == [d.id for d in dead]
             assert {e.headers[REPLAY_COUNT_HEADER] for e in sent} == {"1"}
             assert [e.id for e in sent] == [d.event.id for d in dead]
@@ -90,7 +82,7 @@ def test_a_crash_between_ack_and_store_update_leaves_letters_pending_not_lost(
                 outcomes = await replay_to_kafka(pub, log, [log.dead_letter(d.id) for d in dead])
                 assert [o.status for o in outcomes] == ["replayed"] * 3
                 assert {log.dead_letter(d.id).status for d in dead} == {"replayed"}
-        sent = await records(profile, topic_name, 6)
+        sent = await read_topic(profile, topic_name, 6)
         # Each was sent twice, both times with the marker a consumer can deduplicate on.
         assert sorted(e.headers[REPLAY_HEADER] for e in sent) == sorted([d.id for d in dead] * 2)
 

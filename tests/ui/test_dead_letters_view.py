@@ -15,7 +15,6 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from adapters.kafka.profiles import ConnectionProfile
-from adapters.kafka.tail import KafkaTail, StartPosition
 from monitor.core.dead_letter_groups import group_by_reason
 from monitor.core.deadletters import REPLAY_HEADER, DeadLetter
 from monitor.core.envelope import Envelope
@@ -33,7 +32,7 @@ from monitor.ui.views.dead_letter_model import (
     format_age,
 )
 from monitor.ui.views.dead_letters import DeadLettersView
-from tests.adapters.conftest import create_topic
+from tests.adapters.conftest import create_topic, read_topic
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 _topics = itertools.count()
@@ -147,13 +146,6 @@ def answer(monkeypatch: pytest.MonkeyPatch, button: QMessageBox.StandardButton) 
 
 def wait_idle(qtbot: Any, view: DeadLettersView, timeout: int = 20_000) -> None:
     qtbot.waitUntil(lambda: not view.runner.busy, timeout=timeout)
-
-
-async def read_topic(profile: ConnectionProfile, topic: str, n: int) -> list[Envelope]:
-    out: list[Envelope] = []
-    tail = KafkaTail(profile, [topic], sink=out.extend, start=StartPosition("beginning"))
-    await tail.run(max_records=n, duration=20)
-    return out
 
 
 # -- seeing and inspecting -----------------------------------------------------------------
