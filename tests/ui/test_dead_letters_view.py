@@ -119,6 +119,17 @@ def focus_on(qtbot: Any, view: DeadLettersView, letter_id: str) -> None:
     assert [d.id for d in view.selected_letters()] == [letter_id]
 
 
+def focus_on_a_demo_letter(
+    qtbot: Any, view: DeadLettersView, runtime: EmbeddedRuntime
+) -> DeadLetter:
+    """Wait for the demo's letters, then focus on the one in the first row."""
+    wait_for_demo_letters(qtbot, view, runtime)
+    letter = view.proxy.letter_at(0)
+    assert letter is not None
+    focus_on(qtbot, view, letter.id)
+    return letter
+
+
 def click_group(qtbot: Any, view: DeadLettersView, key: str | None) -> None:
     row = view.group_model.row_of(key)
     assert row is not None, f"no group {key!r}"
@@ -196,10 +207,7 @@ def test_choosing_a_reason_group_shows_only_its_letters(
 def test_inspector_shows_reason_traceback_payload_headers_and_history(
     qtbot: Any, view: DeadLettersView, runtime: EmbeddedRuntime
 ) -> None:
-    wait_for_demo_letters(qtbot, view, runtime)
-    letter = view.proxy.letter_at(0)
-    assert letter is not None
-    focus_on(qtbot, view, letter.id)
+    letter = focus_on_a_demo_letter(qtbot, view, runtime)
     details = view.details
     assert details.letter is not None and details.letter.id == letter.id
     assert details.reason.text() == letter.reason
@@ -215,10 +223,7 @@ def test_inspector_shows_reason_traceback_payload_headers_and_history(
 def test_double_click_asks_for_the_chain_of_the_letters_event(
     qtbot: Any, view: DeadLettersView, runtime: EmbeddedRuntime
 ) -> None:
-    wait_for_demo_letters(qtbot, view, runtime)
-    letter = view.proxy.letter_at(0)
-    assert letter is not None
-    focus_on(qtbot, view, letter.id)
+    letter = focus_on_a_demo_letter(qtbot, view, runtime)
     index = view.proxy.index(0, Column.REASON)
     where = view.table.visualRect(index).center()
     with qtbot.waitSignal(view.chain_requested) as signal:
@@ -247,10 +252,7 @@ def test_replay_one_to_the_bus_marks_it_replayed_and_the_event_comes_back(
     monkeypatch.setattr(
         runtime.pipeline, "dead_letter_resolved", lambda: (resolved.append(1), original())
     )
-    wait_for_demo_letters(qtbot, view, runtime)
-    letter = view.proxy.letter_at(0)
-    assert letter is not None
-    focus_on(qtbot, view, letter.id)
+    letter = focus_on_a_demo_letter(qtbot, view, runtime)
     assert view.replay_action.isEnabled()
     qtbot.mouseClick(view.replay_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, view)
@@ -289,10 +291,7 @@ def test_discard_asks_first_and_declining_changes_nothing(
     runtime: EmbeddedRuntime,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    wait_for_demo_letters(qtbot, view, runtime)
-    letter = view.proxy.letter_at(0)
-    assert letter is not None
-    focus_on(qtbot, view, letter.id)
+    letter = focus_on_a_demo_letter(qtbot, view, runtime)
 
     asked = answer(monkeypatch, QMessageBox.StandardButton.No)
     qtbot.mouseClick(view.discard_button, Qt.MouseButton.LeftButton)
@@ -315,10 +314,7 @@ def test_discard_asks_first_and_declining_changes_nothing(
 def test_edit_payload_shows_the_diff_and_stores_the_edit_only(
     qtbot: Any, view: DeadLettersView, runtime: EmbeddedRuntime
 ) -> None:
-    wait_for_demo_letters(qtbot, view, runtime)
-    letter = view.proxy.letter_at(0)
-    assert letter is not None
-    focus_on(qtbot, view, letter.id)
+    letter = focus_on_a_demo_letter(qtbot, view, runtime)
     view.edit_action.trigger()
     qtbot.waitUntil(lambda: view.edit_dialog is not None and view.edit_dialog.isVisible())
     dialog = view.edit_dialog
@@ -352,10 +348,7 @@ def test_edit_payload_shows_the_diff_and_stores_the_edit_only(
 def test_invalid_json_is_refused_with_a_clear_message(
     qtbot: Any, view: DeadLettersView, runtime: EmbeddedRuntime
 ) -> None:
-    wait_for_demo_letters(qtbot, view, runtime)
-    letter = view.proxy.letter_at(0)
-    assert letter is not None
-    focus_on(qtbot, view, letter.id)
+    letter = focus_on_a_demo_letter(qtbot, view, runtime)
     qtbot.mouseClick(view.edit_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.edit_dialog is not None and view.edit_dialog.isVisible())
     dialog = view.edit_dialog
