@@ -24,6 +24,7 @@ from adapters.kafka.connection import (
     explain_async,
 )
 from adapters.kafka.profiles import ConnectionProfile
+from monitor.core.burst import sleep_until_due
 from monitor.core.decoding import encode_binary, encode_structured
 from monitor.core.envelope import Envelope
 
@@ -146,9 +147,7 @@ class KafkaPublisher:
         acked = 0
         for i in range(count):
             if rate:
-                delay = start + i / rate - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                await sleep_until_due(start, i, rate)
             pending.append(await self.enqueue(make_event(i), topic, partition=partition))
             if len(pending) >= window or i == count - 1:
                 results = await asyncio.gather(*pending, return_exceptions=True)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from adapters.kafka.connection import explain
 from adapters.kafka.publisher import KafkaPublisher
+from monitor.core.burst import sleep_until_due
 from monitor.core.deadletters import DeadLetter
 from monitor.core.eventlog import EventLog
 from monitor.core.replay import ReplayOutcome, replay_event, skip_reason
@@ -70,9 +71,7 @@ async def replay_to_kafka(
             outcomes.append(ReplayOutcome(letter.id, target, "would replay", f"to {target}"))
         else:
             if rate:
-                delay = started + sent / rate - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                await sleep_until_due(started, sent, rate)
             fut = await publisher.enqueue(replay_event(letter), target)
             batch.append((letter, target, fut))
             sent += 1

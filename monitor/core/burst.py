@@ -3,7 +3,8 @@
 :func:`paced` is the loop behind "send a burst of N at R per second" for any sender: the
 embedded bus, or anything else with an async send. Events are spread evenly over time
 (event ``i`` goes out ``i / rate`` seconds after the first), so a burst that fell behind
-catches up without going over the rate for long.
+catches up without going over the rate for long. :func:`sleep_until_due` is that pacing
+alone, for loops that send in their own way (Kafka bursts, replays).
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from collections.abc import Awaitable, Callable
 
 # A burst with no rate limit still lets the event loop (and with it the window) breathe.
 _YIELD_EVERY = 200
+
+
+async def sleep_until_due(start: float, i: int, rate: float) -> None:
+    """Sleep until send ``i`` is due: ``i / rate`` seconds after ``start`` (the running
+    loop's time). A send that is already late goes at once."""
+    delay = start + i / rate - asyncio.get_running_loop().time()
+    if delay > 0:
+        await asyncio.sleep(delay)
 
 
 async def paced(
@@ -38,9 +47,7 @@ async def paced(
     start = last_report = loop.time()
     for i in range(count):
         if rate:
-            delay = start + i / rate - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            await sleep_until_due(start, i, rate)
         elif i and i % _YIELD_EVERY == 0:
             await asyncio.sleep(0)
         await send(i)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from monitor.core.burst import sleep_until_due
 from monitor.core.bus import EventBus
 from monitor.core.deadletters import REPLAY_COUNT_HEADER, REPLAY_HEADER, DeadLetter
 from monitor.core.envelope import Envelope
@@ -95,9 +96,7 @@ async def replay_on_bus(
             outcomes.append(ReplayOutcome(letter.id, target, "would replay", f"to {target}"))
         else:
             if rate:
-                delay = started + sent / rate - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+                await sleep_until_due(started, sent, rate)
             sent += 1
             try:
                 await bus.publish(replay_event(letter), target_topic)
@@ -236,9 +235,7 @@ async def replay_in_windows(
     for offset in range(0, total, window):
         if rate and offset:
             # The window paces itself from its own start; keep the pace across windows.
-            delay = started + offset / rate - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            await sleep_until_due(started, offset, rate)
         if should_stop is not None and should_stop():
             run.stopped = True
             break
