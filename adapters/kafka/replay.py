@@ -19,7 +19,7 @@ from adapters.kafka.publisher import KafkaPublisher
 from monitor.core.burst import sleep_until_due
 from monitor.core.deadletters import DeadLetter
 from monitor.core.eventlog import EventLog
-from monitor.core.replay import ReplayOutcome, replay_event, skip_reason
+from monitor.core.replay import ReplayOutcome, replay_event, unsent_outcome
 
 
 async def replay_to_kafka(
@@ -60,16 +60,11 @@ async def replay_to_kafka(
 
     for done, letter in enumerate(letters, start=1):
         target = topic or letter.original_topic
-        reason = skip_reason(letter, force)
-        if reason is not None:
-            outcomes.append(ReplayOutcome(letter.id, target, "skipped", reason))
-        elif not target:
-            outcomes.append(
-                ReplayOutcome(letter.id, None, "failed", "no original topic known; name one")
-            )
-        elif dry_run:
-            outcomes.append(ReplayOutcome(letter.id, target, "would replay", f"to {target}"))
+        unsent = unsent_outcome(letter, topic=target, target=target, force=force, dry_run=dry_run)
+        if unsent is not None:
+            outcomes.append(unsent)
         else:
+            assert target  # unsent_outcome fails a letter with no topic to send it to
             if rate:
                 await sleep_until_due(started, sent, rate)
             fut = await publisher.enqueue(replay_event(letter), target)

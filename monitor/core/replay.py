@@ -62,6 +62,28 @@ def skip_reason(letter: DeadLetter, force: bool) -> str | None:
     return None
 
 
+def unsent_outcome(
+    letter: DeadLetter,
+    *,
+    topic: str | None,
+    target: str | None,
+    force: bool,
+    dry_run: bool,
+) -> ReplayOutcome | None:
+    """The outcome of ``letter`` when it is not to be sent: skipped (see
+    :func:`skip_reason`), failed for want of a topic, or a dry run's "would replay".
+    None when it is to be sent to ``topic``; ``target`` names that place in outcomes
+    (``bus:orders``, or the Kafka topic)."""
+    reason = skip_reason(letter, force)
+    if reason is not None:
+        return ReplayOutcome(letter.id, target, "skipped", reason)
+    if not topic:
+        return ReplayOutcome(letter.id, None, "failed", "no original topic known; name one")
+    if dry_run:
+        return ReplayOutcome(letter.id, target, "would replay", f"to {target}")
+    return None
+
+
 async def replay_on_bus(
     bus: EventBus,
     log: EventLog,
@@ -85,15 +107,11 @@ async def replay_on_bus(
     for done, letter in enumerate(letters, start=1):
         target_topic = topic or letter.original_topic
         target = f"bus:{target_topic}" if target_topic else None
-        reason = skip_reason(letter, force)
-        if reason is not None:
-            outcomes.append(ReplayOutcome(letter.id, target, "skipped", reason))
-        elif not target_topic:
-            outcomes.append(
-                ReplayOutcome(letter.id, None, "failed", "no original topic known; name one")
-            )
-        elif dry_run:
-            outcomes.append(ReplayOutcome(letter.id, target, "would replay", f"to {target}"))
+        unsent = unsent_outcome(
+            letter, topic=target_topic, target=target, force=force, dry_run=dry_run
+        )
+        if unsent is not None:
+            outcomes.append(unsent)
         else:
             if rate:
                 await sleep_until_due(started, sent, rate)
