@@ -11,21 +11,13 @@ from pathlib import Path
 import pytest
 
 from monitor.core.eventlog import EventLog
+from tests.cli import entry_point
 
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
 def eventflow(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=ENV,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"eventflow {args} exited {proc.returncode}:\n{proc.stderr}")
-    return proc
+    return entry_point.eventflow(ENV, *args, check=check)
 
 
 @pytest.fixture(scope="module")

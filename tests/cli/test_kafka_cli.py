@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,28 +13,13 @@ import pytest
 from monitor.core.eventlog import EventLog
 from tests.adapters.broker import TansuBroker, free_port
 from tests.adapters.conftest import create_topic, produce
+from tests.cli.entry_point import eventflow
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     """An isolated config dir, so profiles written here touch nothing of the user's."""
     return {**os.environ, "EVENTFLOW_CONFIG_DIR": str(tmp_path / "config")}
-
-
-def eventflow(
-    env: dict[str, str], *args: str, check: bool = True, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        input=stdin,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"eventflow {args} exited {proc.returncode}:\n{proc.stderr}")
-    return proc
 
 
 def test_publish_then_tail_logs_events_that_events_and_chain_show(
