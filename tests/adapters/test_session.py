@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
@@ -18,12 +18,9 @@ from monitor.core.envelope import Envelope
 from monitor.core.pipeline import IngestPipeline
 from tests.adapters.broker import TansuBroker, free_port
 from tests.adapters.conftest import commit_offsets, create_topic, produce
+from tests.polling import poll_until
 
-
-async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
-    async with asyncio.timeout(within):
-        while not condition():
-            await asyncio.sleep(0.02)
+until = partial(poll_until, every=0.02)
 
 
 def in_live(pipeline: IngestPipeline, topic: str) -> list[Envelope]:

@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import random
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from monitor.core.bus import EventBus, RetryPolicy, current_event
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
+from tests.polling import poll_until
 
 TIMEOUT = 10.0
 
@@ -28,13 +30,7 @@ def run(coro: Coroutine[Any, Any, None]) -> None:
     asyncio.run(bounded())
 
 
-async def wait_until(condition: Callable[[], bool], within: float = TIMEOUT) -> None:
-    """Await a condition by yielding to the loop; fail the test if it never holds."""
-    async with asyncio.timeout(within):
-        while True:  # polled: the conditions are plain attributes, not events
-            if condition():
-                return
-            await asyncio.sleep(0.001)
+wait_until = partial(poll_until, within=TIMEOUT, every=0.001)
 
 
 def other_tasks() -> set[asyncio.Task[Any]]:

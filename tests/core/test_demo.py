@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import statistics
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,18 +17,13 @@ from monitor.core.chains import build_chain
 from monitor.core.demo import DemoShop, Scenario
 from monitor.core.eventlog import EventLog
 from monitor.core.runtime import EmbeddedRuntime
+from tests.polling import poll_until
 
 FLOW = ["OrderPlaced", "PaymentAuthorized", "InventoryReserved", "OrderShipped"]
 ALL_TYPES = {*FLOW, "PaymentFailed"}
 
 
-async def wait_until(condition: Callable[[], bool], within: float) -> None:
-    """Await a condition by yielding to the loop; time out if it never holds."""
-    async with asyncio.timeout(within):
-        while True:  # polled: the conditions are plain attributes, not events
-            if condition():
-                return
-            await asyncio.sleep(0.01)
+wait_until = partial(poll_until, every=0.01)
 
 
 def test_scenario_file_is_read_and_a_broken_one_falls_back_to_defaults(tmp_path: Path) -> None:

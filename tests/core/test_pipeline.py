@@ -4,7 +4,7 @@ a partial batch is flushed by the timer; dead letters reach the writer and the s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from monitor.core.bus import EventBus, RetryPolicy
@@ -13,19 +13,14 @@ from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
 from monitor.core.logwriter import LogWriter
 from monitor.core.pipeline import IngestPipeline
+from tests.polling import poll_until
 
 
 def ev(corr: str, type_: str = "OrderPlaced", topic: str = "orders.placed") -> Envelope:
     return Envelope(type=type_, source="test", topic=topic, correlation_id=corr)
 
 
-async def wait_until(condition: Callable[[], bool], within: float = 10.0) -> None:
-    """Await a condition by yielding to the loop; time out if it never holds."""
-    async with asyncio.timeout(within):
-        while True:  # polled: the conditions are plain attributes, not events
-            if condition():
-                return
-            await asyncio.sleep(0.002)
+wait_until = partial(poll_until, every=0.002)
 
 
 def test_a_full_batch_goes_to_stats_chains_live_buffer_and_writer(tmp_path: Path) -> None:
