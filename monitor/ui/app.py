@@ -85,6 +85,18 @@ def run_app(*, db_path: str | None, demo_rate: float, smoke_test: bool = False) 
 
 async def _run(*, db_path: str | None, demo_rate: float, smoke_test: bool) -> int:
     log.info("%s starting (log: %s, demo rate %s/s)", APP_NAME, db_path, demo_rate)
+    ctrl_c = _CtrlC()
+    try:
+        return await _run_window(
+            db_path=db_path, demo_rate=demo_rate, smoke_test=smoke_test, ctrl_c=ctrl_c
+        )
+    finally:
+        ctrl_c.remove()
+
+
+async def _run_window(
+    *, db_path: str | None, demo_rate: float, smoke_test: bool, ctrl_c: _CtrlC
+) -> int:
     runtime: EmbeddedRuntime | None = None
     try:
         runtime = EmbeddedRuntime(db_path, demo_rate=demo_rate)
@@ -106,15 +118,14 @@ async def _run(*, db_path: str | None, demo_rate: float, smoke_test: bool) -> in
     window = MainWindow(runtime, settings=settings)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
-    interrupt = _close_on_ctrl_c(window)
     window.show()
+    ctrl_c.watch(window)
     try:
         if smoke_test:
             return await _smoke_test(window, closed)
         await closed.wait()
         return 0
     finally:
-        interrupt()
         try:
             await window.shutdown()  # already done after a normal close; this covers errors
         except Exception:
@@ -157,17 +168,37 @@ async def _smoke_test(window: MainWindow, closed: asyncio.Event) -> int:
     return 0
 
 
-def _close_on_ctrl_c(window: MainWindow) -> Any:
+class _CtrlC:
     """Ctrl+C in the terminal closes the window (cleanly) instead of being swallowed by Qt.
 
-    Returns a function that removes the handler.
+    Installed before anything starts: a Ctrl+C that arrives while the runtime starts or the
+    window is being built is remembered and closes the window as soon as there is one.
     """
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGINT, window.close)
-    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not main thread
-        return lambda: None
-    return lambda: loop.remove_signal_handler(signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.window: MainWindow | None = None
+        self.pressed = False
+        self._loop = asyncio.get_running_loop()
+        try:
+            self._loop.add_signal_handler(signal.SIGINT, self._on_signal)
+            self.installed = True
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not main thread
+            self.installed = False
+
+    def _on_signal(self) -> None:
+        self.pressed = True
+        if self.window is not None:
+            self.window.close()
+
+    def watch(self, window: MainWindow) -> None:
+        self.window = window
+        if self.pressed:
+            window.close()
+
+    def remove(self) -> None:
+        if self.installed:
+            self._loop.remove_signal_handler(signal.SIGINT)
+            self.installed = False
 
 
 def _log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
