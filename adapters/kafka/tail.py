@@ -274,7 +274,8 @@ class KafkaTail:
             raise KafkaUnavailable(await explain_async(exc, self.profile, topic=topics)) from exc
         self._set_state(
             "connected",
-            f"Tailing {len(self.progress.topics)} topics ({self.progress.partitions} partitions) "
+            f"Tailing {_count(len(self.progress.topics), 'topic')} "
+            f"({_count(self.progress.partitions, 'partition')}) "
             f"on {self.profile.bootstrap_servers}.",
         )
         backoff = 0.5
@@ -345,40 +346,73 @@ class KafkaTail:
             await self._disconnect()  # the reconnect assigns the new topics too
 
     def _handle(self, batches: dict[Any, list[Any]]) -> None:
+        import gc  # here rather than at the top: this method is the part of the file we own
+
         events: list[Envelope] = []
         letters: list[DeadLetter] = []
+        append = events.append
+        decode = decode_record
         config = self.decoder
         next_offsets = self.progress.next_offsets
-        for tp, records in batches.items():
-            if not records:
-                continue
-            topic, partition = tp.topic, tp.partition
-            is_dlt = self._dlt_topics.get(topic)
-            if is_dlt is None:
-                is_dlt = self._dlt_topics[topic] = self.rules.is_dead_letter_topic(topic)
-            for r in records:
-                headers = r.headers or ()
-                env = decode_record(
-                    r.value,
-                    headers,
-                    key=r.key,
-                    topic=topic,
-                    partition=partition,
-                    offset=r.offset,
-                    timestamp_ms=r.timestamp,
-                    config=config,
-                )
-                events.append(env)
-                if env.malformed:
-                    self.progress.malformed += 1
-                if is_dlt or (headers and has_dead_letter_headers(headers)):
+        malformed = 0
+        # Names seen on records of this batch that had no dead-letter header: records carry
+        # the same few names, so one set test replaces a prefix scan of every header.
+        plain_names: set[str] = set()
+        # A batch creates tens of thousands of objects and frees none: with the cyclic GC
+        # running, each batch triggered several scans of the whole, growing heap (a third
+        # of the tail's time in tests/benchmarks/bench_kafka.py). Decoding makes no cycles,
+        # so the collector waits until the batch is handed on.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for tp, records in batches.items():
+                if not records:
+                    continue
+                topic, partition = tp.topic, tp.partition
+                is_dlt = self._dlt_topics.get(topic)
+                if is_dlt is None:
+                    is_dlt = self._dlt_topics[topic] = self.rules.is_dead_letter_topic(topic)
+                for r in records:
+                    headers = r.headers or ()
+                    env = decode(
+                        r.value,
+                        headers,
+                        key=r.key,
+                        topic=topic,
+                        partition=partition,
+                        offset=r.offset,
+                        timestamp_ms=r.timestamp,
+                        config=config,
+                    )
+                    append(env)
+                    if env.malformed:
+                        malformed += 1
+                    if not is_dlt:
+                        if not headers:
+                            continue
+                        # env.headers holds every header name (empty only if decoding failed
+                        # outright, and then the full check runs).
+                        names = env.headers
+                        if names and plain_names.issuperset(names):
+                            continue
+                        if not has_dead_letter_headers(headers):
+                            plain_names.update(names)
+                            continue
                     letter = dead_letter_from_record(env, headers, self.rules)
                     if letter is not None:
                         letters.append(letter)
-            next_offsets[(topic, partition)] = records[-1].offset + 1
-        self.progress.records += len(events)
-        self.sink(events)
+                next_offsets[(topic, partition)] = records[-1].offset + 1
+            self.progress.records += len(events)
+            self.progress.malformed += malformed
+            self.sink(events)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         if self.dead_letter_sink is not None:
             for letter in letters:
                 self.dead_letter_sink(letter)
         self.progress.dead_letters += len(letters)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -1,0 +1,253 @@
+"""Benchmark: the Kafka tail, against a real Kafka-protocol broker (Tansu, in memory).
+
+Starts a broker on a free loopback port, creates a 4-partition topic and produces
+~200,000 JSON records of about 250 bytes (chains of four events sharing a ``correlationId``,
+each with an ``id``, a ``type``, an RFC 3339 ``time`` and two headers), then prints,
+measured in the same run:
+
+(a) the rate of a bare aiokafka consumer reading them all (``assign``,
+    ``seek_to_beginning``, ``getmany(max_records=10000)``): the ceiling for what follows;
+(b) :class:`KafkaTail` -> :class:`IngestPipeline` with the event log off (stats, chains
+    and live buffer in memory). Target: >= 50 % of (a);
+(c) the same with the event log on (a :class:`LogWriter` on a temporary database, the
+    tail waiting for room), until the writer has committed everything.
+    Target: >= 50,000 records/s.
+
+Each figure is the median of a few rounds, interleaved so that a noisy moment of the
+machine hits all three alike. Timing starts once the consumer is connected and positioned,
+for the bare consumer and the tail alike, so connection set-up is not measured.
+
+Run it as a script: ``.venv/bin/python tests/benchmarks/bench_kafka.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script (./dev bench): make the repo importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from adapters.kafka.profiles import ConnectionProfile
+from adapters.kafka.tail import KafkaTail, StartPosition
+from monitor.core.envelope import format_time
+from monitor.core.logwriter import LogWriter
+from monitor.core.pipeline import IngestPipeline
+from tests.adapters.broker import TansuBroker
+from tests.adapters.conftest import create_topic
+
+N = 200_000
+PARTITIONS = 4
+ROUNDS = 3
+TOPIC = "bench.orders"
+LOGGED_TARGET = 50_000.0
+LIVE_TARGET_SHARE = 0.50
+STEPS = (
+    ("OrderPlaced", "storefront"),
+    ("PaymentAuthorized", "payments"),
+    ("InventoryReserved", "warehouse"),
+    ("OrderShipped", "shipping"),
+)
+
+
+Header = tuple[str, str | bytes | None]
+
+
+def records(n: int, rng: random.Random) -> list[tuple[bytes, bytes, list[Header]]]:
+    """``(key, value, headers)`` for ``n`` records: chains of four linked by causation."""
+    out: list[tuple[bytes, bytes, list[Header]]] = []
+    t0 = time.time() - 3600
+    order = 0
+    while len(out) < n:
+        order += 1
+        order_id = f"ord-{order:07d}"
+        correlation = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        cause = None
+        for step, (etype, source) in enumerate(STEPS):
+            eid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            t0 += rng.random() * 0.01
+            value: dict[str, object] = {
+                "id": eid,
+                "type": etype,
+                "time": format_time(t0 + step * 0.05),
+                "correlationId": correlation,
+                "data": {"orderId": order_id, "amount": round(rng.uniform(5, 500), 2), "items": 3},
+            }
+            if cause is not None:
+                value["causationId"] = cause
+            headers: list[Header] = [
+                ("content-type", b"application/json"),
+                ("x-producer", source.encode()),
+            ]
+            out.append(
+                (order_id.encode(), json.dumps(value, separators=(",", ":")).encode(), headers)
+            )
+            cause = eid
+            if len(out) == n:
+                break
+    return out
+
+
+def produce_all(bootstrap: str, topic: str, n: int) -> float:
+    """Produce ``n`` records with librdkafka (fast, batched); returns the mean value size."""
+    from confluent_kafka import Producer
+
+    rows = records(n, random.Random(7))
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "linger.ms": 20,
+            "batch.num.messages": 10_000,
+            "queue.buffering.max.messages": 1_000_000,
+            "acks": "1",
+        }
+    )
+    for key, value, headers in rows:
+        while True:
+            try:
+                producer.produce(topic, value, key, headers=headers)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        producer.poll(0)
+    left = producer.flush(60)
+    if left:
+        raise RuntimeError(f"{left} records were not delivered to the broker")
+    return sum(len(v) for _, v, _ in rows) / len(rows)
+
+
+async def bare_rate(bootstrap: str, n: int) -> tuple[float, float]:
+    """Records/s, and CPU microseconds per record of this thread (the consumer's all)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+        fetch_max_bytes=64 * 1024 * 1024,
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(TOPIC, p) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        got = 0
+        start, cpu = time.perf_counter(), time.thread_time()
+        while got < n:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            got += sum(len(rs) for rs in batches.values())
+        elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu
+    finally:
+        await consumer.stop()
+    return n / elapsed, cpu / n * 1e6
+
+
+async def tail_rate(bootstrap: str, n: int, db: str | None) -> tuple[float, float]:
+    """Tail -> pipeline rate; with ``db``, until the log writer committed everything. And
+    CPU microseconds per record of this thread (all the work but the log writer's)."""
+    writer = LogWriter(db) if db is not None else None
+    pipeline = IngestPipeline(writer=writer)
+    started: list[float] = []
+
+    def on_state(state: str, _sentence: str) -> None:
+        if state == "connected" and not started:
+            started.extend((time.perf_counter(), time.thread_time()))
+
+    tail = KafkaTail(
+        ConnectionProfile(name="bench", bootstrap_servers=bootstrap),
+        [TOPIC],
+        sink=pipeline.accept_many,
+        wait_for_room=pipeline.wait_for_room if writer is not None else None,
+        start=StartPosition("beginning"),
+        on_state=on_state,
+    )
+    try:
+        pipeline.start()
+        progress = await tail.run(max_records=n, duration=120)
+        await pipeline.stop()
+        if writer is not None:
+            writer.flush()
+        elapsed, cpu = time.perf_counter() - started[0], time.thread_time() - started[1]
+    finally:
+        if writer is not None:
+            writer.close()
+    if progress.records != n or pipeline.accepted != n or pipeline.stats.total != n:
+        raise RuntimeError(f"read {progress.records} / accepted {pipeline.accepted} of {n}")
+    if progress.malformed:
+        raise RuntimeError(f"{progress.malformed} records decoded as malformed")
+    if writer is not None and writer.written != n:
+        raise RuntimeError(f"logged {writer.written} of {n}")
+    return n / elapsed, cpu / n * 1e6
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def main() -> int:
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
+    broker = TansuBroker().start()
+    try:
+        asyncio.run(create_topic(broker.bootstrap, TOPIC, PARTITIONS))
+        t = time.perf_counter()
+        size = produce_all(broker.bootstrap, TOPIC, N)
+        print(
+            f"produced {N:,} records (mean value {size:.0f} bytes) to {PARTITIONS} partitions "
+            f"in {time.perf_counter() - t:.1f} s"
+        )
+        bare: list[float] = []
+        live: list[float] = []
+        logged: list[float] = []
+        shares: list[float] = []
+        bare_cpu: list[float] = []
+        live_cpu: list[float] = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(ROUNDS):
+                rate, cpu = asyncio.run(bare_rate(broker.bootstrap, N))
+                bare.append(rate)
+                bare_cpu.append(cpu)
+                rate, cpu = asyncio.run(tail_rate(broker.bootstrap, N, None))
+                live.append(rate)
+                live_cpu.append(cpu)
+                logged.append(asyncio.run(tail_rate(broker.bootstrap, N, f"{tmp}/log{i}.db"))[0])
+                # Rounds interleave the three, so a ratio within a round cancels most of
+                # what a busy machine does to both.
+                shares.append(live[-1] / bare[-1])
+                print(
+                    f"  round {i + 1}: bare {bare[-1]:,.0f}  live {live[-1]:,.0f}  "
+                    f"logged {logged[-1]:,.0f} records/s;  main-thread CPU per record: "
+                    f"bare {bare_cpu[-1]:.1f} us, live {live_cpu[-1]:.1f} us"
+                )
+    finally:
+        broker.stop()
+    b, lv, lg = statistics.median(bare), statistics.median(live), statistics.median(logged)
+    share = statistics.median(shares)
+    live_ok = share >= LIVE_TARGET_SHARE
+    logged_ok = lg >= LOGGED_TARGET
+    print(f"(a) bare aiokafka consumer         : {b:>9,.0f} records/s  (median of {ROUNDS})")
+    print(
+        f"(b) tail -> pipeline, log off      : {lv:>9,.0f} records/s = {share:.0%} of bare "
+        f"(median of the rounds' ratios); target >= {LIVE_TARGET_SHARE:.0%}: {verdict(live_ok)}"
+    )
+    print(
+        f"    CPU per record, main thread     : bare {statistics.median(bare_cpu):.1f} us, "
+        f"live {statistics.median(live_cpu):.1f} us (what the rates come from, less noisy)"
+    )
+    print(
+        f"(c) tail -> pipeline -> event log  : {lg:>9,.0f} records/s; "
+        f"target >= {LOGGED_TARGET:,.0f}: {verdict(logged_ok)}"
+    )
+    return 0 if live_ok and logged_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
