@@ -145,17 +145,20 @@ class ChainIndex:
         return len(self._events)
 
     def add(self, events: Iterable[Envelope]) -> None:
+        # Runs for every event: locals bound once, the chain id read without the property.
+        chains, letters = self._events, self._letters
+        max_chains, max_events = self.max_chains, self.max_events
         for e in events:
-            key = e.chain_id
-            bucket = self._events.get(key)
+            key = e.correlation_id or e.id
+            bucket = chains.get(key)
             if bucket is None:
-                bucket = self._events[key] = []
-                if len(self._events) > self.max_chains:
-                    old, _ = self._events.popitem(last=False)
-                    self._letters.pop(old, None)
+                bucket = chains[key] = []
+                if len(chains) > max_chains:
+                    old, _ = chains.popitem(last=False)
+                    letters.pop(old, None)
             else:
-                self._events.move_to_end(key)
-            if len(bucket) < self.max_events:
+                chains.move_to_end(key)
+            if len(bucket) < max_events:
                 bucket.append(e)
 
     def add_dead_letter(self, letter: DeadLetter) -> None:
