@@ -22,6 +22,7 @@ from monitor.core.deadletters import STATUSES, DeadLetter, DeadLetterAction, Sta
 from monitor.core.envelope import JSON_CONTENT_TYPE, SPECVERSION, Envelope, now
 from monitor.core.event_filter import EventFilter
 from monitor.core.event_search import SearchPage, search_events
+from monitor.core.json_text import to_json
 from monitor.core.logschema import LogError, connect, corr_key, migrate
 
 EVENT_COLUMNS = (
@@ -42,18 +43,6 @@ INSERT_DEAD_LETTER = (
 INSERT_PROCESSED = "INSERT OR IGNORE INTO processed (handler, event_id, at) VALUES (?,?,?)"
 
 _SEARCH_MMAP_BYTES = 1 << 30  # address space only: pages are read in as they are touched
-
-_lenient_json = json.JSONEncoder(default=repr).encode
-
-
-def to_json(value: Any) -> str:
-    """JSON text for the log. Plain ``json.dumps`` first: with default options it uses a
-    shared C encoder, the fastest path, and this runs once per logged event. Values JSON
-    cannot represent are logged with their ``repr`` rather than failing the batch."""
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
-        return _lenient_json(value)
 
 
 def event_row(e: Envelope, logged_at: float) -> tuple[Any, ...]:
