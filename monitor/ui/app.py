@@ -18,8 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import qasync
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from monitor.core.resources import resource
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.app_logging import configure_logging
 from monitor.ui.crash_reporter import CrashReporter
@@ -62,6 +64,10 @@ def run_app(*, db_path: str | None, demo_rate: float, smoke_test: bool = False) 
     app = QApplication.instance() or QApplication(sys.argv[:1])  # the CLI owns the args
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
+    app.setDesktopFileName("eventflow-monitor")  # matches the installed desktop entry
+    icon = resource("icons", "eventflow-256.png")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
     app.setOrganizationName(ORGANIZATION)
     # The coroutine below decides when the app ends (after the runtime stopped), not Qt.
     app.setQuitOnLastWindowClosed(False)
