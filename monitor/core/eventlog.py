@@ -438,12 +438,17 @@ class EventLog:
         """Replace the event a dead letter will replay (after the user edited it)."""
         letter = self.dead_letter(letter_id)
         letter.event = event
-        row = dead_letter_row(letter)
         with self._transaction() as conn:
             conn.execute(
                 "UPDATE dead_letters SET event_id = ?, correlation_id = ?, corr_key = ?,"
                 " event = ? WHERE id = ?",
-                (*row[10:14], letter.id),
+                (
+                    event.id,
+                    event.correlation_id,
+                    corr_key(event.chain_id),
+                    to_json(event.to_dict()),
+                    letter.id,
+                ),
             )
         return letter
 
