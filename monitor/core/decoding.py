@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
+import orjson
+
 from monitor.core.envelope import (
     JSON_CONTENT_TYPE,
     SPECVERSION,
@@ -240,13 +242,15 @@ def _decode(
         # _too_deep's first test, counted with memchr-based replace: twice as fast as count.
         and len(value) - len(value.replace(b"{", b"").replace(b"[", b"")) <= config.max_depth
     ):
+        # orjson parses UTF-8 bytes in one C call (half the time of the json module's
+        # decode-then-scan here). It is stricter (NaN, integers past 64 bits, bad UTF-8):
+        # what it refuses goes to the general path, which parses it with the json module.
         try:
-            text = value.decode("utf-8")
-            obj, end = _scan_once(text, 0)
+            obj = _fast_loads(value)
         except Exception:  # not for the fast path: the general path says what is wrong
             pass
         else:
-            if end == len(text):
+            if type(obj) is dict:
                 data, kind = obj, _JSON
 
     if kind is _JSON and media_kind is _PLAIN:
@@ -458,9 +462,7 @@ if Envelope.__match_args__ != _ENVELOPE_FIELDS:
 # Header names known to be lower case already; bounded, as names are producer-controlled.
 _LOWER_NAMES: set[str] = set()
 _LOWER_NAMES_MAX = 4096
-# What raw_decode calls, minus its whitespace regex: the fast path only takes values that
-# start with "{". Same parser, same results.
-_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_fast_loads: Callable[[bytes], Any] = orjson.loads
 
 
 def _lower_headers(
