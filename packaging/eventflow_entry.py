@@ -1,8 +1,12 @@
 """Entry point of the frozen bundle: the same as the ``eventflow`` console script."""
 
+import multiprocessing
 import sys
 
 from monitor.cli import main
 
 if __name__ == "__main__":
+    # The event log's writer runs in a child process; in a frozen bundle the child is
+    # this executable again, and freeze_support turns that run into the child.
+    multiprocessing.freeze_support()
     sys.exit(main())

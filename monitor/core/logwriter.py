@@ -1,9 +1,16 @@
-"""Batched, off-thread appends to the event log.
+"""Batched appends to the event log, off the event-loop thread and out of its process.
 
-:class:`LogWriter` owns one SQLite connection on its own thread. Producers (the ingest
-pipeline, on the event-loop thread) hand it whole batches with :meth:`submit_events` and
-friends, which never block. The thread writes each wakeup's worth of batches in one
-transaction with ``executemany``, the fastest way SQLite appends from Python.
+Producers (the ingest pipeline, on the event-loop thread) hand :class:`LogWriter` whole
+batches with :meth:`submit_events` and friends, which never block. A worker thread turns
+each wakeup's worth of batches into rows and sends them to a writer process, which
+commits them in one transaction with ``executemany``, the fastest way SQLite appends from
+Python.
+
+Why a process: SQLite's Python binding takes the interpreter lock back after every row,
+so a writer thread competes with the event loop for one core; measured, a busy event loop
+cut a writer thread to a fifth of its rate and the writer slowed the loop in turn. The
+process has its own interpreter and core. Where a process cannot be started, the thread
+writes itself, as it always could.
 
 Nothing is dropped: if a write fails (disk full, database locked for too long), the batch
 stays queued, the error is kept in :attr:`last_error`, and the write is retried. Producers
@@ -15,11 +22,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import marshal
+import multiprocessing
+import pickle
 import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Any
 
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope, now
@@ -38,10 +50,118 @@ log = logging.getLogger(__name__)
 _RETRY_AFTER_ERROR = 0.5
 _RETENTION_EVERY = 30.0  # seconds between retention passes
 _GIVE_UP_ON_CLOSE = 10.0  # seconds of failed writes after close() before the thread gives up
+_BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's lock on the file
+
+Rows = list[tuple[Any, ...]]
+
+
+def _transaction(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Rows) -> None:
+    """Append the rows in one transaction: all of them or none."""
+    conn.execute("BEGIN")
+    try:
+        if events:
+            conn.executemany(INSERT_EVENT, events)
+        if letters:
+            conn.executemany(INSERT_DEAD_LETTER, letters)
+        if processed:
+            conn.executemany(INSERT_PROCESSED, processed)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _encode(message: tuple[Rows, Rows, Rows] | None) -> bytes:
+    # marshal is several times faster than pickle for tuples of plain values; a value of
+    # a type it refuses (a str subclass, say) sends that message as pickle instead.
+    try:
+        return b"m" + marshal.dumps(message)
+    except ValueError:
+        return b"p" + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(blob: bytes) -> Any:
+    return marshal.loads(blob[1:]) if blob[:1] == b"m" else pickle.loads(blob[1:])
+
+
+def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
+    """The writer process: commit each message of rows, answer b"" or the error's text.
+
+    Ends when told to (``None``) or when the parent's end of the pipe closes, so a parent
+    that died does not leave it behind."""
+    conn: sqlite3.Connection | None = None
+    try:
+        while True:
+            try:
+                message = _decode(channel.recv_bytes())
+            except (EOFError, OSError):
+                return
+            if message is None:
+                channel.send_bytes(b"")
+                return
+            try:
+                if conn is None:  # here, so that a file it cannot open is reported
+                    conn = connect(path)
+                    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+                _transaction(conn, *message)
+            except Exception as exc:
+                channel.send_bytes(f"{exc}".encode("utf-8", "replace") or b"error")
+            else:
+                channel.send_bytes(b"")
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+class _WriterProcess:
+    """The parent's handle on a :func:`_serve` process."""
+
+    def __init__(self, path: str) -> None:
+        context = multiprocessing.get_context("spawn")  # fork is unsafe with threads
+        self._channel, child_end = context.Pipe()
+        self._process = context.Process(
+            target=_serve,
+            args=(path, _BUSY_TIMEOUT_MS, child_end),
+            name="eventflow-log-writer",
+            daemon=True,
+        )
+        self._process.start()
+        child_end.close()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def write(self, events: Rows, letters: Rows, processed: Rows) -> None:
+        """Commit the rows in the writer process; raises what went wrong."""
+        try:
+            self._channel.send_bytes(_encode((events, letters, processed)))
+            reply = self._channel.recv_bytes()
+        except (EOFError, OSError) as exc:
+            raise sqlite3.OperationalError(
+                "the log writer process stopped; starting a new one"
+            ) from exc
+        if reply:
+            raise sqlite3.OperationalError(reply.decode("utf-8", "replace"))
+
+    def stop(self) -> None:
+        try:
+            self._channel.send_bytes(_encode(None))
+            self._channel.recv_bytes()
+        except (EOFError, OSError):
+            pass
+        self._process.join(5.0)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(1.0)
+        self._channel.close()
 
 
 class LogWriter:
-    """Appends events, dead letters and processed marks to the log on a worker thread."""
+    """Appends events, dead letters and processed marks to the log, off the event loop.
+
+    With ``separate_process`` false, the worker thread writes itself.
+    """
 
     def __init__(
         self,
@@ -49,9 +169,11 @@ class LogWriter:
         *,
         max_events: int | None = None,
         max_age_seconds: float | None = None,
+        separate_process: bool = True,
     ) -> None:
         EventLog(path).close()  # creates and migrates the file before the thread starts
         self.path = path
+        self.separate_process = separate_process
         self.max_events = max_events
         self.max_age_seconds = max_age_seconds
         self.written = 0
@@ -63,6 +185,8 @@ class LogWriter:
         self._cond = threading.Condition()
         self._stopping = False
         self._idle = True
+        self._process: _WriterProcess | None = None  # both used by the worker thread only
+        self._conn: sqlite3.Connection | None = None
         self._thread = threading.Thread(target=self._run, name="eventflow-log-writer", daemon=True)
         self._thread.start()
 
@@ -122,7 +246,6 @@ class LogWriter:
     # -- the writer thread ------------------------------------------------------------
 
     def _run(self) -> None:
-        conn = connect(self.path)
         last_retention = time.monotonic()
         failing_since: float | None = None
         try:
@@ -138,7 +261,7 @@ class LogWriter:
                     letters = list(self._letters)
                     processed = list(self._processed)
                 try:
-                    self._write(conn, batches, letters, processed)
+                    self._write(batches, letters, processed)
                 except Exception as exc:  # keep the data, say why, try again
                     self.last_error = f"writing to the event log failed: {exc}"
                     log.error("%s (will retry)", self.last_error)
@@ -164,31 +287,43 @@ class LogWriter:
                     last_retention = time.monotonic()
                     self._retain()
         finally:
-            conn.close()
+            if self._process is not None:
+                self._process.stop()
+            if self._conn is not None:
+                self._conn.close()
             with self._cond:
                 self._idle = True
                 self._cond.notify_all()
 
     def _write(
         self,
-        conn: sqlite3.Connection,
         batches: list[Sequence[Envelope]],
         letters: list[DeadLetter],
         processed: list[tuple[str, str, float]],
     ) -> None:
         at = now()
-        conn.execute("BEGIN")
+        rows = [event_row(e, at) for batch in batches for e in batch]
+        letter_rows = [dead_letter_row(d) for d in letters]
+        if self.separate_process:
+            if self._process is None or not self._process.alive:
+                self._process = self._start_process()
+            if self._process is not None:
+                self._process.write(rows, letter_rows, list(processed))
+                return
+        if self._conn is None:
+            self._conn = connect(self.path)
+            self._conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        _transaction(self._conn, rows, letter_rows, list(processed))
+
+    def _start_process(self) -> _WriterProcess | None:
+        if self._process is not None:
+            self._process.stop()
         try:
-            for batch in batches:
-                conn.executemany(INSERT_EVENT, [event_row(e, at) for e in batch])
-            if letters:
-                conn.executemany(INSERT_DEAD_LETTER, [dead_letter_row(d) for d in letters])
-            if processed:
-                conn.executemany(INSERT_PROCESSED, processed)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            return _WriterProcess(self.path)
+        except Exception as exc:  # e.g. no way to start processes here: write ourselves
+            log.warning("no log writer process (%s); writing on a thread instead", exc)
+            self.separate_process = False
+            return None
 
     def _retain(self) -> None:
         if self.max_events is None and self.max_age_seconds is None:

@@ -38,9 +38,12 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.005)
 
 
-def test_every_submitted_batch_is_committed_after_flush(tmp_path: Path) -> None:
+@pytest.mark.parametrize("separate_process", [True, False], ids=["process", "thread"])
+def test_every_submitted_batch_is_committed_after_flush(
+    tmp_path: Path, separate_process: bool
+) -> None:
     db = tmp_path / "log.db"
-    writer = LogWriter(str(db))
+    writer = LogWriter(str(db), separate_process=separate_process)
     try:
         sent = [batch(500, f"b{b}-") for b in range(20)]
         for b in sent:
@@ -106,22 +109,16 @@ def test_wait_for_room_returns_once_the_backlog_has_shrunk(tmp_path: Path) -> No
     assert count(db) == 20_000
 
 
+@pytest.mark.parametrize("separate_process", [True, False], ids=["process", "thread"])
 def test_a_failed_write_sets_last_error_and_nothing_is_lost(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, separate_process: bool
 ) -> None:
-    real_connect = logwriter.connect
-
-    def impatient_connect(path: str) -> sqlite3.Connection:
-        # The writer's own connection gives up on a lock after 50 ms instead of 10 s,
-        # so the failure shows quickly; everything else is the real writer.
-        conn = real_connect(path)
-        conn.execute("PRAGMA busy_timeout=50")
-        return conn
-
-    monkeypatch.setattr(logwriter, "connect", impatient_connect)
+    # The writer gives up on a lock after 50 ms instead of 10 s, so the failure shows
+    # quickly; everything else is the real writer.
+    monkeypatch.setattr(logwriter, "_BUSY_TIMEOUT_MS", 50)
     monkeypatch.setattr(logwriter, "_RETRY_AFTER_ERROR", 0.02)
     db = tmp_path / "log.db"
-    writer = LogWriter(str(db))
+    writer = LogWriter(str(db), separate_process=separate_process)
     try:
         writer.submit_events(batch(10, "before-"))
         assert writer.flush(timeout=10)
@@ -172,3 +169,25 @@ def test_the_writer_applies_retention_as_it_goes(
     with EventLog(db) as log:
         kept = [e.subject for e in log.events(limit=1000)]
     assert kept == [f"4-{i}" for i in range(99, -1, -1)]
+
+
+def test_a_writer_process_that_dies_is_replaced_and_nothing_is_lost(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    try:
+        writer.submit_events(batch(100, "first-"))
+        assert writer.flush(timeout=30)
+        process = writer._process
+        assert process is not None and process.alive  # the rows went through a process
+        process._process.kill()
+        process._process.join(5)
+        writer.submit_events(batch(100, "second-"))
+        assert writer.flush(timeout=30)
+        assert writer._process is not process and writer._process is not None
+        assert writer.written == 200
+        assert writer.last_error is None
+    finally:
+        writer.close()
+    with EventLog(db) as log:
+        subjects = {e.subject for e in log.events(limit=1000)}
+    assert subjects == {f"first-{i}" for i in range(100)} | {f"second-{i}" for i in range(100)}
