@@ -51,27 +51,35 @@ _RETRY_AFTER_ERROR = 0.5
 _RETENTION_EVERY = 30.0  # seconds between retention passes
 _GIVE_UP_ON_CLOSE = 10.0  # seconds of failed writes after close() before the thread gives up
 _BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's lock on the file
+_CHUNK_ROWS = 2_000  # rows per message to the writer process
 
 Rows = list[tuple[Any, ...]]
 
 
+def _append(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Rows) -> None:
+    """Insert rows, in the transaction it opens if none is open yet."""
+    if not conn.in_transaction:
+        conn.execute("BEGIN")
+    if events:
+        conn.executemany(INSERT_EVENT, events)
+    if letters:
+        conn.executemany(INSERT_DEAD_LETTER, letters)
+    if processed:
+        conn.executemany(INSERT_PROCESSED, processed)
+
+
 def _transaction(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Rows) -> None:
     """Append the rows in one transaction: all of them or none."""
-    conn.execute("BEGIN")
     try:
-        if events:
-            conn.executemany(INSERT_EVENT, events)
-        if letters:
-            conn.executemany(INSERT_DEAD_LETTER, letters)
-        if processed:
-            conn.executemany(INSERT_PROCESSED, processed)
+        _append(conn, events, letters, processed)
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
 
-def _encode(message: tuple[Rows, Rows, Rows] | None) -> bytes:
+def _encode(message: tuple[Rows, Rows, Rows, bool] | None) -> bytes:
     # marshal is several times faster than pickle for tuples of plain values; a value of
     # a type it refuses (a str subclass, say) sends that message as pickle instead.
     try:
@@ -85,11 +93,13 @@ def _decode(blob: bytes) -> Any:
 
 
 def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
-    """The writer process: commit each message of rows, answer b"" or the error's text.
+    """The writer process: commit each transaction's rows, answer b"" or the error's text.
 
-    Ends when told to (``None``) or when the parent's end of the pipe closes, so a parent
-    that died does not leave it behind."""
+    A transaction arrives as one or more chunks ``(events, letters, processed, last)``;
+    the answer comes after the last one. Ends when told to (``None``) or when the parent's
+    end of the pipe closes, so a parent that died does not leave it behind."""
     conn: sqlite3.Connection | None = None
+    failure: str | None = None
     try:
         while True:
             try:
@@ -99,15 +109,22 @@ def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
             if message is None:
                 channel.send_bytes(b"")
                 return
+            events, letters, processed, last = message
             try:
                 if conn is None:  # here, so that a file it cannot open is reported
                     conn = connect(path)
                     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-                _transaction(conn, *message)
+                if failure is None:
+                    _append(conn, events, letters, processed)
+                    if last:
+                        conn.execute("COMMIT")
             except Exception as exc:
-                channel.send_bytes(f"{exc}".encode("utf-8", "replace") or b"error")
-            else:
-                channel.send_bytes(b"")
+                failure = f"{exc}" or type(exc).__name__
+                if conn is not None and conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            if last:
+                channel.send_bytes((failure or "").encode("utf-8", "replace"))
+                failure = None
     finally:
         if conn is not None:
             conn.close()
@@ -135,7 +152,15 @@ class _WriterProcess:
     def write(self, events: Rows, letters: Rows, processed: Rows) -> None:
         """Commit the rows in the writer process; raises what went wrong."""
         try:
-            self._channel.send_bytes(_encode((events, letters, processed)))
+            # In chunks: encoding is one C call that holds the interpreter lock, and a
+            # backlog of 100,000 rows in one call would stall the event loop.
+            last = max(0, len(events) - 1) // _CHUNK_ROWS * _CHUNK_ROWS
+            for start in range(0, last + 1, _CHUNK_ROWS):
+                chunk = events[start : start + _CHUNK_ROWS]
+                if start < last:
+                    self._channel.send_bytes(_encode((chunk, [], [], False)))
+                else:
+                    self._channel.send_bytes(_encode((chunk, letters, processed, True)))
             reply = self._channel.recv_bytes()
         except (EOFError, OSError) as exc:
             raise sqlite3.OperationalError(

@@ -35,12 +35,13 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from monitor.core.envelope import Envelope, new_event_id
+from monitor.cli import tune_garbage_collector
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.main_window import MainWindow, stop_runtime
 from monitor.ui.theme import apply_theme
 
 TARGET_RATE = 50_000
-BATCH = 1_000
+BATCH = int(os.environ.get("BENCH_BATCH", "1000"))
 DURATION = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
 STEPS = (
     ("OrderPlaced", "orders.placed"),
@@ -171,6 +172,7 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
+    tune_garbage_collector()  # as the eventflow command does at start-up
     app = QApplication(sys.argv[:1])
     apply_theme(app)
     qloop = qasync.QEventLoop(app)
