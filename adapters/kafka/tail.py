@@ -319,6 +319,9 @@ class KafkaTail:
                     quiet_since = loop.time()
                     if self.wait_for_room is not None:
                         await self.wait_for_room()
+                    # getmany returns at once while records are buffered: let the rest of
+                    # the loop (a window's timers) run between batches.
+                    await asyncio.sleep(0)
                 elif loop.time() - quiet_since > _HEALTH_CHECK_AFTER:
                     quiet_since = loop.time()
                     if not await self._broker_alive():
