@@ -24,14 +24,13 @@ import asyncio
 import logging
 import marshal
 import multiprocessing
-import pickle
 import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, cast
 
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope, now
@@ -41,7 +40,9 @@ from monitor.core.eventlog import (
     INSERT_PROCESSED,
     EventLog,
     dead_letter_row,
+    envelope_fields,
     event_row,
+    row_from_fields,
 )
 from monitor.core.logschema import connect
 
@@ -79,17 +80,52 @@ def _transaction(conn: sqlite3.Connection, events: Rows, letters: Rows, processe
     conn.execute("COMMIT")
 
 
-def _encode(message: tuple[Rows, Rows, Rows, bool] | None) -> bytes:
-    # marshal is several times faster than pickle for tuples of plain values; a value of
-    # a type it refuses (a str subclass, say) sends that message as pickle instead.
+def _encode(fields: Rows, at: float, letters: Rows, processed: Rows, last: bool) -> bytes:
+    """One chunk of a transaction for the writer process.
+
+    Envelope fields go as they are (``f``), and the process makes the rows: that work,
+    JSON encoding the payloads most of all, is then off this process's interpreter lock.
+    marshal is several times faster than pickle for plain values; a payload it refuses
+    (a datetime, a str subclass) sends that chunk as finished rows instead (``m``), and
+    column values of other types go as the plain type SQLite would store.
+    """
+    try:
+        return b"f" + marshal.dumps((fields, at, letters, processed, last))
+    except ValueError:
+        pass
+    rows = [row_from_fields(f, at) for f in fields]
+    message = (rows, letters, processed, last)
     try:
         return b"m" + marshal.dumps(message)
     except ValueError:
-        return b"p" + pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        plain = ([tuple(map(_plain, r)) for r in part] for part in (rows, letters, processed))
+        return b"m" + marshal.dumps((*plain, last))
 
 
-def _decode(blob: bytes) -> Any:
-    return marshal.loads(blob[1:]) if blob[:1] == b"m" else pickle.loads(blob[1:])
+_PLAIN_TYPES = frozenset({str, int, float, bytes, type(None)})
+
+
+def _plain(value: Any) -> Any:
+    """A column value as the plain type SQLite stores for it (a str subclass as str...)."""
+    if type(value) in _PLAIN_TYPES:
+        return value
+    for kind in (str, float, int):  # bool is an int, as SQLite stores it
+        if isinstance(value, kind):
+            return kind(value) if kind is not str else str.__str__(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value)
+
+
+_STOP = b"s"
+
+
+def _decode(blob: bytes) -> tuple[Rows, Rows, Rows, bool]:
+    kind, body = blob[:1], blob[1:]
+    if kind == b"f":
+        fields, at, letters, processed, last = marshal.loads(body)
+        return [row_from_fields(f, at) for f in fields], letters, processed, last
+    return cast(tuple[Rows, Rows, Rows, bool], marshal.loads(body))
 
 
 def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
@@ -103,14 +139,15 @@ def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
     try:
         while True:
             try:
-                message = _decode(channel.recv_bytes())
+                blob = channel.recv_bytes()
             except (EOFError, OSError):
                 return
-            if message is None:
+            if blob == _STOP:
                 channel.send_bytes(b"")
                 return
-            events, letters, processed, last = message
+            last = True
             try:
+                events, letters, processed, last = _decode(blob)
                 if conn is None:  # here, so that a file it cannot open is reported
                     conn = connect(path)
                     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
@@ -149,18 +186,19 @@ class _WriterProcess:
     def alive(self) -> bool:
         return self._process.is_alive()
 
-    def write(self, events: Rows, letters: Rows, processed: Rows) -> None:
-        """Commit the rows in the writer process; raises what went wrong."""
+    def write(self, fields: Rows, at: float, letters: Rows, processed: Rows) -> None:
+        """Commit the events (as :data:`envelope_fields` tuples), dead-letter rows and
+        processed marks in the writer process; raises what went wrong."""
         try:
             # In chunks: encoding is one C call that holds the interpreter lock, and a
             # backlog of 100,000 rows in one call would stall the event loop.
-            last = max(0, len(events) - 1) // _CHUNK_ROWS * _CHUNK_ROWS
+            last = max(0, len(fields) - 1) // _CHUNK_ROWS * _CHUNK_ROWS
             for start in range(0, last + 1, _CHUNK_ROWS):
-                chunk = events[start : start + _CHUNK_ROWS]
+                chunk = fields[start : start + _CHUNK_ROWS]
                 if start < last:
-                    self._channel.send_bytes(_encode((chunk, [], [], False)))
+                    self._channel.send_bytes(_encode(chunk, at, [], [], False))
                 else:
-                    self._channel.send_bytes(_encode((chunk, letters, processed, True)))
+                    self._channel.send_bytes(_encode(chunk, at, letters, processed, True))
             reply = self._channel.recv_bytes()
         except (EOFError, OSError) as exc:
             raise sqlite3.OperationalError(
@@ -171,7 +209,7 @@ class _WriterProcess:
 
     def stop(self) -> None:
         try:
-            self._channel.send_bytes(_encode(None))
+            self._channel.send_bytes(_STOP)
             self._channel.recv_bytes()
         except (EOFError, OSError):
             pass
@@ -327,14 +365,15 @@ class LogWriter:
         processed: list[tuple[str, str, float]],
     ) -> None:
         at = now()
-        rows = [event_row(e, at) for batch in batches for e in batch]
         letter_rows = [dead_letter_row(d) for d in letters]
         if self.separate_process:
             if self._process is None or not self._process.alive:
                 self._process = self._start_process()
             if self._process is not None:
-                self._process.write(rows, letter_rows, list(processed))
+                fields = [envelope_fields(e) for batch in batches for e in batch]
+                self._process.write(fields, at, letter_rows, list(processed))
                 return
+        rows = [event_row(e, at) for batch in batches for e in batch]
         if self._conn is None:
             self._conn = connect(self.path)
             self._conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")

@@ -191,3 +191,38 @@ def test_a_writer_process_that_dies_is_replaced_and_nothing_is_lost(tmp_path: Pa
     with EventLog(db) as log:
         subjects = {e.subject for e in log.events(limit=1000)}
     assert subjects == {f"first-{i}" for i in range(100)} | {f"second-{i}" for i in range(100)}
+
+
+def test_payloads_the_process_channel_cannot_carry_as_is_are_logged_all_the_same(
+    tmp_path: Path,
+) -> None:
+    import enum
+    from datetime import UTC, datetime
+
+    from monitor.core.json_text import to_json
+
+    class Kind(enum.StrEnum):
+        PLACED = "OrderPlaced"
+
+    when = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    events = [
+        Envelope(type=Kind.PLACED, source="test", data={"at": when}),  # no marshal for these
+        Envelope(type="OrderPlaced", source="test", data={"n": 2**70, "nested": [[1.5]]}),
+    ]
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    try:
+        writer.submit_events(events)
+        assert writer.flush(timeout=30)
+        assert writer.last_error is None
+    finally:
+        writer.close()
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT type, data FROM events ORDER BY seq").fetchall()
+    finally:
+        conn.close()
+    assert rows == [
+        ("OrderPlaced", to_json({"at": when})),
+        ("OrderPlaced", to_json({"n": 2**70, "nested": [[1.5]]})),
+    ]
