@@ -38,6 +38,7 @@ if __package__ in (None, ""):  # run as a script (./dev bench): make the repo im
 
 from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.tail import KafkaTail, StartPosition
+from monitor.cli import tune_garbage_collector
 from monitor.core.envelope import format_time
 from monitor.core.logwriter import LogWriter
 from monitor.core.pipeline import IngestPipeline
@@ -194,6 +195,7 @@ def verdict(ok: bool) -> str:
 
 
 def main() -> int:
+    tune_garbage_collector()  # as the eventflow command does at start-up
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     broker = TansuBroker().start()
     try:
