@@ -10,10 +10,15 @@ two agree, so a filter shows the same events live as a log search finds later:
   none) *starts with* the text, case-sensitively: ids are opaque, and the table shows only
   their first characters, which is what people copy.
 - ``text``: the text appears, ignoring case, in the payload or in the headers (names and
-  values), as the log stores them: JSON text. So ``"qty": 2`` finds a payload with that
-  field, and a non-ASCII word is also looked for in its JSON-escaped form (the log keeps
-  JSON ASCII-only). For a malformed record, its reason and its raw bytes (read as UTF-8)
-  are searched too.
+  values), as the log stores them: JSON text (:mod:`monitor.core.json_text`). The log
+  holds it in two forms: compact UTF-8 (``{"qty":2,"note":"café"}``, rows written now)
+  and spaced ASCII-only (``{"qty": 2, "note": "caf\\u00e9"}``, logs written before, and a
+  few rare payloads). So the text is looked for as typed and in its other spelling:
+  ``"qty": 2`` and ``"qty":2`` both find that field in either form (the space after a
+  ``:`` or ``,`` that separates JSON values is added or dropped), a non-ASCII word is
+  also looked for ``\\u``-escaped, and text inside a JSON string with its quotes and
+  backslashes escaped (``"quoted"`` finds ``\\"quoted\\"``). For a malformed record,
+  its reason and its raw bytes (read as UTF-8) are searched too.
 - ``malformed_only``: only records that could not be decoded.
 
 Empty fields match everything; all the given fields must match. Case is ignored the way
@@ -23,6 +28,7 @@ SQLite's ``LIKE`` ignores it: for ASCII letters (other letters match as typed).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -56,10 +62,35 @@ def like_contains(text: str) -> str:
     return f"%{escaped}%"
 
 
+# The separators of JSON text, where the two stored forms differ: ``": "`` after a key
+# (a key always ends with a quote) and ``", "`` between values (after the end of one:
+# quote, digit, ``]``, ``}``, true/false/null/NaN/Infinity; before the start of the
+# next). At the start of the text a separator is taken as one too (": 2" -> ":2").
+_AFTER_KEY = r'(?:(?<=")|^)'
+_AFTER_VALUE = r'(?:(?<=[\]}"\delNy])|^)'
+_BEFORE_VALUE = r'(?=[\[{"\d\-tfnNI])'
+_SPACED_SEPARATOR = re.compile(_AFTER_KEY + "(:) |" + _AFTER_VALUE + "(,) " + _BEFORE_VALUE)
+_COMPACT_SEPARATOR = re.compile(_AFTER_KEY + r"(:)(?=\S)|" + _AFTER_VALUE + "(,)" + _BEFORE_VALUE)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _ascii_escaped(text: str) -> str:
+    """Non-ASCII characters as JSON's ``\\uXXXX`` escapes (the old form), nothing else."""
+    return _NON_ASCII.sub(lambda m: json.dumps(m.group())[1:-1], text)
+
+
 def _needles(text: str) -> tuple[str, ...]:
-    """The forms of ``text`` to look for in JSON text: as typed and JSON-escaped."""
-    escaped = json.dumps(text)[1:-1]  # "café" -> caf\u00e9, a quote -> \"
-    return (text,) if escaped == text else (text, escaped)
+    """The forms of ``text`` to look for in the log's JSON text, both stored forms (see
+    the module docstring): compact, as typed, spaced and ASCII-only, and escaped as the
+    inside of a JSON string (compact form keeps non-ASCII, the old form escapes it)."""
+    forms = [
+        _SPACED_SEPARATOR.sub(r"\1\2", text),  # '"qty": 2' -> '"qty":2'
+        text,
+        _ascii_escaped(_COMPACT_SEPARATOR.sub(r"\1\2 ", text)),  # '"qty":2' -> '"qty": 2'
+        json.dumps(text, ensure_ascii=False)[1:-1],  # a quote -> \", a backslash -> \\
+        json.dumps(text)[1:-1],  # "café" -> caf\u00e9
+    ]
+    return tuple(dict.fromkeys(forms))
 
 
 @dataclass(frozen=True, slots=True)

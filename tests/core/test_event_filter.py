@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sqlite3
 import string
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from monitor.core.envelope import Envelope
 from monitor.core.event_filter import EventFilter, SearchTextCache, like_contains, search_texts
-from monitor.core.eventlog import EventLog
+from monitor.core.eventlog import EVENT_COLUMNS, INSERT_EVENT, EventLog, event_row
+from monitor.core.json_text import to_json
 
 
 def ev(type_: str = "OrderPlaced", **kw: object) -> Envelope:
@@ -96,6 +102,8 @@ def test_correlation_matches_the_start_of_the_chain_id_case_sensitively() -> Non
 def test_text_searches_payload_json_and_header_names_and_values() -> None:
     assert ids(SAMPLE, EventFilter(text="ord-1")) == ["e1", "e2"]
     assert ids(SAMPLE, EventFilter(text='"qty": 2')) == ["e1"]
+    assert ids(SAMPLE, EventFilter(text='"qty":2')) == ["e1"]
+    assert ids(SAMPLE, EventFilter(text='"qty": 3')) == []
     assert ids(SAMPLE, EventFilter(text="x-tenant")) == ["e2"]
     assert ids(SAMPLE, EventFilter(text="acme")) == ["e2"]
     assert ids(SAMPLE, EventFilter(text="DECLINED")) == ["e3"]
@@ -104,6 +112,8 @@ def test_text_searches_payload_json_and_header_names_and_values() -> None:
 def test_text_finds_non_ascii_and_quotes_as_the_log_stores_them() -> None:
     assert ids(SAMPLE, EventFilter(text="café")) == ["e4"]
     assert ids(SAMPLE, EventFilter(text="«ok»")) == ["e4"]
+    assert ids(SAMPLE, EventFilter(text='"note": "café')) == ["e4"]
+    assert ids(SAMPLE, EventFilter(text='"note":"CAFÉ')) == []  # É is not é: as in SQLite
     assert ids(SAMPLE, EventFilter(text='"quoted"')) == ["e6"]
 
 
@@ -156,6 +166,9 @@ def test_describe_names_every_field_that_is_set() -> None:
         EventFilter(text="ord-1"),
         EventFilter(text="ORD-9"),
         EventFilter(text="café"),
+        EventFilter(text='"note": "café'),
+        EventFilter(text='"qty":2'),
+        EventFilter(text='"qty": 2'),
         EventFilter(text="100%"),
         EventFilter(text='"quoted"'),
         EventFilter(text="C:\\tmp"),
@@ -213,4 +226,136 @@ def test_the_text_cache_gives_the_same_answers_and_stays_bounded() -> None:
 def test_payloads_json_cannot_hold_are_searched_as_the_log_stores_them() -> None:
     event = ev(data={"when": object, "nan": float("nan")})
     assert EventFilter(text="<class 'object'>").matches(event)
-    assert EventFilter(text='"nan": NaN').matches(event)
+    assert EventFilter(text='"nan": NaN').matches(event)  # NaN kept (json module's text)
+    assert EventFilter(text='"nan":NaN').matches(event)
+
+
+# -- logs written before the compact format --------------------------------------------
+# Rows logged before orjson wrote the log's JSON hold the json module's text: spaced
+# separators, non-ASCII as \uXXXX. Searches must find an event in either form.
+
+_COLUMNS = [c.strip().strip('"') for c in EVENT_COLUMNS.split(",")]
+
+
+def write_old_format_rows(db: Path, events: list[Envelope]) -> None:
+    """``events`` stored as the log stored them before (``json.dumps`` text)."""
+    rows = []
+    for e in events:
+        row = list(event_row(e, 1_700_000_000.0))
+        row[_COLUMNS.index("data")] = json.dumps(e.data) if e.data is not None else None
+        row[_COLUMNS.index("headers")] = json.dumps(e.headers) if e.headers else None
+        rows.append(tuple(row))
+    conn = sqlite3.connect(db)
+    try:
+        with conn:
+            conn.executemany(INSERT_EVENT, rows)
+    finally:
+        conn.close()
+
+
+def old_and_new_log(db: Path, old: list[Envelope], new: list[Envelope]) -> EventLog:
+    with EventLog(db) as event_log:
+        event_log.append(new)
+    write_old_format_rows(db, old)
+    return EventLog(db)
+
+
+def stored(event_log: EventLog, event_id: str) -> tuple[str, str]:
+    row = event_log._query("SELECT data, headers FROM events WHERE id = ?", (event_id,))[0]
+    return row[0], row[1]
+
+
+PAYLOAD: dict[str, Any] = {
+    "orderId": "ord-1",
+    "qty": 2,
+    "note": "café «ok»",
+    "tags": ["a", "b"],
+    "when": {"at": None, "ok": True},
+}
+HEADERS = {"X-Tenant": "Zürich"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"qty": 2',
+        '"qty":2',
+        '"qty": 2, "note"',
+        '"qty":2,"note":"café',
+        "café",
+        "«ok»",
+        '"note": "café «ok»"',
+        '["a", "b"]',
+        '["a","b"]',
+        '{"at": null, "ok": true}',
+        '"at":null,"ok":true}',
+        ": 2",
+        "zürich",
+        '"x-tenant":"zürich"',
+        '"X-Tenant": "Zürich"',
+    ],
+)
+def test_the_log_search_finds_old_and_new_rows_alike(tmp_path: Path, text: str) -> None:
+    def event(event_id: str) -> Envelope:
+        return ev(data=dict(PAYLOAD), headers=dict(HEADERS), id=event_id)
+
+    with old_and_new_log(tmp_path / "log.db", [event("old")], [event("new")]) as event_log:
+        # the two forms really are in the file
+        assert stored(event_log, "old") == (json.dumps(PAYLOAD), json.dumps(HEADERS))
+        assert stored(event_log, "new")[0].startswith('{"orderId":"ord-1","qty":2,"note":"café')
+        assert searched(event_log, EventFilter(text=text)) == ["new", "old"]
+        assert EventFilter(text=text).matches(event("live"))
+
+
+@pytest.mark.parametrize(
+    "text", ['"qty": 3', '"qty":3', "cafe", '["a", "c"]', '"at":false', "zurich", '"qty" :2']
+)
+def test_what_is_in_neither_form_finds_neither_row(tmp_path: Path, text: str) -> None:
+    old = ev(data=dict(PAYLOAD), headers=dict(HEADERS), id="old")
+    new = ev(data=dict(PAYLOAD), headers=dict(HEADERS), id="new")
+    with old_and_new_log(tmp_path / "log.db", [old], [new]) as event_log:
+        assert searched(event_log, EventFilter(text=text)) == []
+    assert not EventFilter(text=text).matches(new)
+
+
+def test_the_log_search_finds_escaped_text_in_old_and_new_rows(tmp_path: Path) -> None:
+    data = {"path": "C:\\tmp", "quote": 'say "hi"', "body": '{"n": 1}'}
+    old, new = ev(data=data, id="old"), ev(data=data, id="new")
+    with old_and_new_log(tmp_path / "log.db", [old], [new]) as event_log:
+        for text in ("C:\\tmp", 'say "hi"', '{"n": 1}', '"body": "{'):
+            assert searched(event_log, EventFilter(text=text)) == ["new", "old"], text
+        # text inside a JSON string is found as written there, not in the other spacing
+        assert searched(event_log, EventFilter(text='{"n":1}')) == []
+
+
+_KEYS = st.text("abcXY", min_size=1, max_size=3)
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-50, 500) | st.text("abXé «ok» ", max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(payload=st.dictionaries(_KEYS, _VALUES, min_size=1, max_size=4), data=st.data())
+def test_any_part_of_either_form_finds_both_rows(
+    tmp_path_factory: pytest.TempPathFactory, payload: dict[str, Any], data: st.DataObject
+) -> None:
+    # A piece of the payload's text, as the old or the new log holds it.
+    text = data.draw(st.sampled_from([json.dumps(payload), to_json(payload)]))
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    piece = text[start:end]
+    # Not a piece of a \uXXXX escape: the new form holds the character itself.
+    escapes = [m.span() for m in re.finditer(r"\\u[0-9a-f]{4}", text)]
+    assume(piece.strip() and all(b <= start or a >= end for a, b in escapes))
+    flt = EventFilter(text=piece)
+    db = tmp_path_factory.mktemp("log") / "log.db"
+    old, new = ev(data=payload, id="old"), ev(data=payload, id="new")
+    with old_and_new_log(db, [old], [new]) as event_log:
+        assert searched(event_log, flt) == ["new", "old"], (piece, stored(event_log, "old"))
+    assert flt.matches(new)
