@@ -53,6 +53,8 @@ _RETENTION_EVERY = 30.0  # seconds between retention passes
 _GIVE_UP_ON_CLOSE = 10.0  # seconds of failed writes after close() before the thread gives up
 _BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's lock on the file
 _CHUNK_ROWS = 2_000  # rows per message to the writer process
+# A transaction waits at most the busy timeout for a lock; far longer means it hangs.
+_REPLY_TIMEOUT = 120.0
 
 Rows = list[tuple[Any, ...]]
 
@@ -199,19 +201,39 @@ class _WriterProcess:
                     self._channel.send_bytes(_encode(chunk, at, [], [], False))
                 else:
                     self._channel.send_bytes(_encode(chunk, at, letters, processed, True))
-            reply = self._channel.recv_bytes()
-        except (EOFError, OSError) as exc:
-            raise sqlite3.OperationalError(
-                "the log writer process stopped; starting a new one"
-            ) from exc
+            reply = self._reply(_REPLY_TIMEOUT)
+        except BaseException as exc:
+            # The process may hold half a transaction: ending it rolls that back, and
+            # the caller's retry starts a new one from the first row.
+            self.kill()
+            if isinstance(exc, EOFError | OSError | TimeoutError):
+                raise sqlite3.OperationalError(
+                    "the log writer process stopped answering; starting a new one"
+                ) from exc
+            raise
         if reply:
             raise sqlite3.OperationalError(reply.decode("utf-8", "replace"))
+
+    def _reply(self, timeout: float) -> bytes:
+        """The process's answer; EOFError if it died, TimeoutError if it hangs."""
+        deadline = time.monotonic() + timeout
+        while not self._channel.poll(0.5):
+            if not self._process.is_alive():
+                raise EOFError("the log writer process ended")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no answer from the log writer process in {timeout:g} s")
+        return self._channel.recv_bytes()
+
+    def kill(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(5.0)
 
     def stop(self) -> None:
         try:
             self._channel.send_bytes(_STOP)
-            self._channel.recv_bytes()
-        except (EOFError, OSError):
+            self._reply(10.0)
+        except (EOFError, OSError, TimeoutError):
             pass
         self._process.join(5.0)
         if self._process.is_alive():

@@ -34,8 +34,8 @@ import qasync
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from monitor.core.envelope import Envelope, new_event_id
 from monitor.cli import tune_garbage_collector
+from monitor.core.envelope import Envelope, new_event_id
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.main_window import MainWindow, stop_runtime
 from monitor.ui.theme import apply_theme

@@ -226,3 +226,32 @@ def test_payloads_the_process_channel_cannot_carry_as_is_are_logged_all_the_same
         ("OrderPlaced", to_json({"at": when})),
         ("OrderPlaced", to_json({"n": 2**70, "nested": [[1.5]]})),
     ]
+
+
+def test_a_writer_process_that_hangs_is_replaced_and_nothing_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    monkeypatch.setattr(logwriter, "_REPLY_TIMEOUT", 1.0)
+    monkeypatch.setattr(logwriter, "_RETRY_AFTER_ERROR", 0.02)
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    try:
+        writer.submit_events(batch(10, "first-"))
+        assert writer.flush(timeout=30)
+        hung = writer._process
+        assert hung is not None and hung._process.pid is not None
+        os.kill(hung._process.pid, signal.SIGSTOP)  # alive, and answers nothing
+        writer.submit_events(batch(10, "second-"))
+        assert writer.flush(timeout=30)
+        assert not hung.alive
+        assert writer.written == 20
+    finally:
+        writer.close()
+    with EventLog(db) as log:
+        subjects = sorted(e.subject or "" for e in log.events(limit=100))
+    assert subjects == sorted(
+        [f"first-{i}" for i in range(10)] + [f"second-{i}" for i in range(10)]
+    )
