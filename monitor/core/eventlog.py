@@ -2,8 +2,9 @@
 
 :class:`EventLog` opens (and migrates) the file and answers queries; it also records what
 happens to dead letters. Bulk appends go through :class:`~monitor.core.logwriter.LogWriter`,
-which batches them on its own thread. Every method here does blocking I/O: call it from a
-worker thread (``asyncio.to_thread``) when an event loop that draws a window is running.
+which batches them off the event loop, in a writer process. Every method here does
+blocking I/O: call it from a worker thread (``asyncio.to_thread``) when an event loop
+that draws a window is running.
 """
 
 from __future__ import annotations
@@ -278,7 +279,7 @@ class EventLog:
     # -- events -----------------------------------------------------------------------
 
     def append(self, events: Iterable[Envelope]) -> int:
-        """Append events in one transaction (the writer thread's path is faster)."""
+        """Append events in one transaction (the log writer's path is faster)."""
         at = now()
         rows = [event_row(e, at) for e in events]
         with self._transaction() as conn:
