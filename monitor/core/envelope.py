@@ -15,8 +15,9 @@ do arithmetic on it on the hot path; it is rendered as RFC 3339 only for output.
 from __future__ import annotations
 
 import base64
+import os
+import threading
 import time as _time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,8 +27,36 @@ JSON_CONTENT_TYPE = "application/json"
 
 
 def new_event_id() -> str:
-    """A fresh, globally unique event id."""
-    return str(uuid.uuid4())
+    """A fresh, globally unique event id: a random (version 4) UUID as text.
+
+    The same as ``str(uuid.uuid4())`` at a quarter of the cost (every envelope the bus,
+    the demo and the composer make needs one): the random bytes come from the OS in
+    blocks of 4,096 ids instead of one system call each.
+    """
+    global _id_pool, _id_pos
+    with _id_lock:
+        if _id_pos >= len(_id_pool):
+            _id_pool, _id_pos = os.urandom(16 * 4096).hex(), 0
+        h = _id_pool[_id_pos : _id_pos + 32]
+        _id_pos += 32
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_id_lock = threading.Lock()
+_id_pool = ""
+_id_pos = 0
+# The RFC 4122 variant: the top two bits of the 17th hex digit are 10.
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
+
+
+def _forget_id_pool() -> None:
+    # A forked child must not hand out the ids its parent will also hand out.
+    global _id_pool, _id_pos
+    _id_pool, _id_pos = "", 0
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork either
+    os.register_at_fork(after_in_child=_forget_id_pool)
 
 
 def now() -> float:
