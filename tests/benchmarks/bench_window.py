@@ -51,12 +51,15 @@ STEPS = (
 )
 
 
-def rss_mb() -> float:
+def rss_mb() -> tuple[float, float]:
+    """Resident set size and its anonymous part (heap: what the app allocated; the rest
+    is mapped files, such as pages of the log file a query read), in MB."""
+    values = {}
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+            if line.startswith(("VmRSS:", "RssAnon:")):
+                values[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return values.get("VmRSS", 0.0), values.get("RssAnon", 0.0)
 
 
 def batch(n: int, first_order: int) -> list[Envelope]:
@@ -132,15 +135,21 @@ async def main() -> int:
     start = loop.time()
     half = start + DURATION / 2
     stop_at = start + DURATION
-    rss_early: list[float] = []
-    loop.call_later(10.0, lambda: rss_early.append(rss_mb()))
+    memory: list[tuple[float, int, float, float]] = []  # (seconds, events fed, RSS, anon)
+
+    def sample_memory() -> None:
+        memory.append((loop.time() - start, fed[0], *rss_mb()))
+        if loop.time() < stop_at:
+            loop.call_later(10.0, sample_memory)
+
+    loop.call_later(10.0, sample_memory)
     loop.call_at(half, timer.start)
     began = time.perf_counter()
     await asyncio.gather(flood(runtime, stop_at, fed), lateness(half, late))
     elapsed = time.perf_counter() - began
     timer.stop()
     frames_in_second_half = [t for t in frames if t >= began + DURATION / 2]
-    rss_end = rss_mb()
+    rss_end = rss_mb()[0]
     assert runtime.writer is not None
     await asyncio.to_thread(runtime.writer.flush)
     written_at = time.perf_counter() - began
@@ -166,8 +175,10 @@ async def main() -> int:
         f"  event-loop latency p99  : {p99:>9.1f} ms      target < 50: "
         f"{'met' if p99 < 50 else 'NOT met'}  (median {statistics.median(late):.1f} ms)"
     )
-    early = rss_early[0] if rss_early else float("nan")
+    early = memory[0][2] if memory else float("nan")
     print(f"  memory (RSS)            : {early:>9.0f} MB at 10 s, {rss_end:.0f} MB at the end")
+    for seconds, events, rss, anon in memory:
+        print(f"    {seconds:5.0f} s {events:>11,} events  RSS {rss:5.0f} MB, heap {anon:5.0f} MB")
     return 0
 
 
