@@ -4,4 +4,5 @@ import sys
 
 from monitor.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # the log writer's process imports the main module again
+    sys.exit(main())
