@@ -116,7 +116,12 @@ def _load_chain(log: EventLog, correlation_id: str) -> Chain:
     events = log.chain_events(correlation_id)
     letters = log.chain_dead_letters(correlation_id)
     if not events and not letters:
-        raise CliError(f"No events with correlation id {correlation_id} in {log.path}.")
+        chain_id = log.chain_id_of_event(correlation_id)  # the id of an event in a chain?
+        if chain_id is None or chain_id == correlation_id:
+            raise CliError(
+                f"No events with correlation id or event id {correlation_id} in {log.path}."
+            )
+        return _load_chain(log, chain_id)
     return build_chain(correlation_id, events, letters)
 
 
@@ -437,8 +442,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50, help="at most N events (50)")
     p.set_defaults(func=cmd_events)
 
-    p = sub.add_parser("chain", parents=[db, out], help="the causal chain of one correlation id")
-    p.add_argument("correlation_id", metavar="CORRELATION_ID")
+    p = sub.add_parser(
+        "chain", parents=[db, out], help="the causal chain of a correlation id or an event id"
+    )
+    p.add_argument("correlation_id", metavar="ID", help="a correlation id, or any event's id")
     p.set_defaults(func=cmd_chain)
 
     p = sub.add_parser("stats", parents=[db, out], help="counts per topic and type, dead letters")

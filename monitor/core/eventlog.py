@@ -365,6 +365,20 @@ class EventLog:
         )
         return [envelope_from_row(r) for r in rows]
 
+    def chain_id_of_event(self, event_id: str) -> str | None:
+        """The correlation id (chain id) of the logged event with ``event_id``.
+
+        Reads the whole log in the worst case (about a second per million events): an
+        index on event ids would cost every append a random B-tree insert, for a lookup
+        the user makes now and then, and only for events no longer in memory. It runs on
+        the search connection, so it holds up no other reader of this log."""
+        with self._reading() as conn:  # the search connection: the scan blocks no writer
+            row = conn.execute(
+                "SELECT coalesce(correlation_id, id) FROM events WHERE id = ? LIMIT 1",
+                (event_id,),
+            ).fetchone()
+        return str(row[0]) if row is not None else None
+
     def chain_dead_letters(self, correlation_id: str) -> list[DeadLetter]:
         rows = self._query(
             "SELECT * FROM dead_letters WHERE corr_key = ?"

@@ -10,7 +10,8 @@ Why a process: SQLite's Python binding takes the interpreter lock back after eve
 so a writer thread competes with the event loop for one core; measured, a busy event loop
 cut a writer thread to a fifth of its rate and the writer slowed the loop in turn. The
 process has its own interpreter and core. Where a process cannot be started, the thread
-writes itself, as it always could.
+writes itself, as it always could. (A script that makes a LogWriter needs the usual
+``if __name__ == "__main__":`` guard: the process starts by importing the main module.)
 
 Nothing is dropped: if a write fails (disk full, database locked for too long), the batch
 stays queued, the error is kept in :attr:`last_error`, and the write is retried. Producers

@@ -105,10 +105,20 @@ def test_chain_text_output_marks_the_slowest_hop(demo_db: Path) -> None:
     assert "slowest hop" in out
 
 
+def test_chain_by_the_id_of_an_event_in_the_middle_of_it(demo_db: Path) -> None:
+    shipped = json.loads(
+        eventflow("events", "--db", str(demo_db), "--type", "OrderShipped", "--json").stdout
+    )[0]
+    chain = json.loads(eventflow("chain", shipped["id"], "--db", str(demo_db), "--json").stdout)
+    assert chain["correlation_id"] == shipped["correlation_id"]
+    assert shipped["id"] in [e["id"] for e in chain["events"]]
+    assert len(chain["events"]) >= 4
+
+
 def test_chain_of_unknown_id_is_a_clear_error(demo_db: Path) -> None:
     proc = eventflow("chain", "no-such-id", "--db", str(demo_db), check=False)
     assert proc.returncode == 1
-    assert "No events with correlation id no-such-id" in proc.stderr
+    assert "No events with correlation id or event id no-such-id" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

@@ -101,3 +101,19 @@ def test_held_gives_the_raw_events_and_letters_without_building_a_chain() -> Non
     assert [d.event.id for d in letters] == ["a"]
     assert index.held("nope") is None
     assert index.ids() == ["c", "other"]
+
+
+def test_load_chain_finds_a_chain_by_the_id_of_any_logged_event(tmp_path: Path) -> None:
+    with EventLog(tmp_path / "log.db") as log:
+        log.append([ev("m1", None, "corr-m"), ev("m2", "m1", "corr-m"), ev("m3", "m2", "corr-m")])
+        log.append([ev("other", None, "corr-o")])
+        log.append([Envelope(type="Lonely", source="t", id="solo")])  # no correlation id
+        chain = load_chain(log, "m2")  # neither a correlation id nor a first event's id
+        assert chain is not None
+        assert chain.correlation_id == "corr-m"
+        assert [e.id for e in chain.events] == ["m1", "m2", "m3"]
+        solo = load_chain(log, "solo")
+        assert solo is not None and [e.id for e in solo.events] == ["solo"]
+        assert load_chain(log, "never-logged") is None
+        assert log.chain_id_of_event("m3") == "corr-m"
+        assert log.chain_id_of_event("never-logged") is None

@@ -268,6 +268,14 @@ def test_a_chain_only_in_the_log_is_loaded_in_a_worker_thread(
         assert view.waterfall.bar_count() == 4
         assert "loaded from the event log" in view.summary.text()
 
+        # The id of an event in the middle of the chain, which is only in the log.
+        payment = chain.events[2]
+        open_by_typing(view, qtbot, payment.id)
+        qtbot.waitUntil(lambda: view.status == "shown", timeout=10_000)
+        assert view.current_chain_id == chain.correlation_id
+        assert view.graph.node_count() == 4
+        assert payment.id in view.details.toPlainText()  # that event is the one selected
+
         # An id nobody knows: loading, then a clear "not found".
         open_by_typing(view, qtbot, "no-such-id")
         qtbot.waitUntil(lambda: view.status == "not_found", timeout=10_000)

@@ -414,11 +414,11 @@ class ChainView(QWidget):
             self._say(
                 "not_found",
                 f"No chain or event {wanted}: not among the {len(self.index):,} chains in "
-                "memory, and the event log has no chain with that correlation id (the log "
-                "finds a chain by its correlation id or by the id of its first event).",
+                "memory, and the event log has no event or chain with that id.",
             )
-        else:
-            self._open(chain.correlation_id, chain, select=None)
+        else:  # found by one of its events' ids: select that event
+            select = wanted if wanted != chain.correlation_id else None
+            self._open(chain.correlation_id, chain, select=select)
 
     # -- live --------------------------------------------------------------------------
 
