@@ -10,6 +10,7 @@ Prints, measured in the same run on the same machine:
     ceiling to judge (a) against.
 (c) the time of :meth:`EventLog.chain_events` with 1,000,000 events logged, median of 100
     lookups of random chains. Target: < 20 ms.
+(d) the time to find the chain of an event by its own id in the same log (a scan).
 
 Run it as a script: ``.venv/bin/python tests/benchmarks/bench_eventlog.py``.
 """
@@ -120,9 +121,10 @@ def raw_executemany_rate(folder: Path, events: list[Envelope]) -> float:
     return len(rows) / elapsed
 
 
-def build_big_log(path: Path, n: int, rng: random.Random) -> list[str]:
+def build_big_log(path: Path, n: int, rng: random.Random, event_ids: list[str]) -> list[str]:
     """Log ``n`` demo-like events with the writer, a chunk at a time (bounded memory);
-    returns a sample of correlation ids to look up."""
+    returns a sample of correlation ids to look up, and adds a few event ids to
+    ``event_ids``."""
     sample: list[str] = []
     writer = LogWriter(str(path))
     try:
@@ -130,6 +132,7 @@ def build_big_log(path: Path, n: int, rng: random.Random) -> list[str]:
         for start in range(0, n, chunk):
             events = demo_like(min(chunk, n - start), rng, start)
             sample.extend(e.correlation_id or "" for e in rng.sample(events, 50))
+            event_ids.extend(e.id for e in rng.sample(events, 2))
             submit_in_batches(writer, events)
             while writer.backlog > chunk:  # keep at most two chunks in memory
                 time.sleep(0.01)
@@ -139,6 +142,18 @@ def build_big_log(path: Path, n: int, rng: random.Random) -> list[str]:
     finally:
         writer.close()
     return sample
+
+
+def chain_by_event_id_ms(path: Path, event_ids: list[str], rng: random.Random) -> float:
+    """A chain found by the id of one of its events: a scan of the log (no index)."""
+    timings: list[float] = []
+    with EventLog(path) as log:
+        for event_id in rng.sample(event_ids, 10):
+            start = time.perf_counter()
+            found = log.chain_id_of_event(event_id)
+            timings.append((time.perf_counter() - start) * 1000.0)
+            assert found is not None, event_id
+    return statistics.median(timings)
 
 
 def chain_lookup_ms(path: Path, sample: list[str], rng: random.Random) -> tuple[float, int]:
@@ -181,12 +196,15 @@ def main() -> int:
             f"(b) bare executemany, no index, same rows: {raw:>10,.0f} events/s"
             f"  (median of {ROUNDS}; the writer reaches {w / raw:.0%} of it)"
         )
-        sample = build_big_log(folder / "big.db", N_LOOKUP_DB, rng)
+        event_ids: list[str] = []
+        sample = build_big_log(folder / "big.db", N_LOOKUP_DB, rng, event_ids)
         ms, total = chain_lookup_ms(folder / "big.db", sample, rng)
         print(
             f"(c) chain lookup, {total:,} events logged: {ms:>10.3f} ms"
             f"  (median of {LOOKUPS})  target < 20 ms: {verdict(ms < 20)}"
         )
+        by_id = chain_by_event_id_ms(folder / "big.db", event_ids, rng)
+        print(f"(d) chain by any event's id (a scan)     : {by_id:>10.1f} ms  (median of 10)")
     return 0
 
 
