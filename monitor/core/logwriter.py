@@ -41,9 +41,7 @@ from monitor.core.eventlog import (
     INSERT_PROCESSED,
     EventLog,
     dead_letter_row,
-    envelope_fields,
     event_row,
-    row_from_fields,
 )
 from monitor.core.logschema import connect
 
@@ -83,26 +81,18 @@ def _transaction(conn: sqlite3.Connection, events: Rows, letters: Rows, processe
     conn.execute("COMMIT")
 
 
-def _encode(fields: Rows, at: float, letters: Rows, processed: Rows, last: bool) -> bytes:
+def _encode(rows: Rows, letters: Rows, processed: Rows, last: bool) -> bytes:
     """One chunk of a transaction for the writer process.
 
-    Envelope fields go as they are (``f``), and the process makes the rows: that work,
-    JSON encoding the payloads most of all, is then off this process's interpreter lock.
-    marshal is several times faster than pickle for plain values; a payload it refuses
-    (a datetime, a str subclass) sends that chunk as finished rows instead (``m``), and
-    column values of other types go as the plain type SQLite would store.
+    marshal is several times faster than pickle for tuples of plain values; a row with a
+    value of another type (a str subclass, say) goes as the plain type SQLite would
+    store for it.
     """
     try:
-        return b"f" + marshal.dumps((fields, at, letters, processed, last))
-    except ValueError:
-        pass
-    rows = [row_from_fields(f, at) for f in fields]
-    message = (rows, letters, processed, last)
-    try:
-        return b"m" + marshal.dumps(message)
+        return marshal.dumps((rows, letters, processed, last))
     except ValueError:
         plain = ([tuple(map(_plain, r)) for r in part] for part in (rows, letters, processed))
-        return b"m" + marshal.dumps((*plain, last))
+        return marshal.dumps((*plain, last))
 
 
 _PLAIN_TYPES = frozenset({str, int, float, bytes, type(None)})
@@ -120,15 +110,11 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-_STOP = b"s"
+_STOP = b"s"  # never the whole of a marshal dump
 
 
 def _decode(blob: bytes) -> tuple[Rows, Rows, Rows, bool]:
-    kind, body = blob[:1], blob[1:]
-    if kind == b"f":
-        fields, at, letters, processed, last = marshal.loads(body)
-        return [row_from_fields(f, at) for f in fields], letters, processed, last
-    return cast(tuple[Rows, Rows, Rows, bool], marshal.loads(body))
+    return cast(tuple[Rows, Rows, Rows, bool], marshal.loads(blob))
 
 
 def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
@@ -189,19 +175,20 @@ class _WriterProcess:
     def alive(self) -> bool:
         return self._process.is_alive()
 
-    def write(self, fields: Rows, at: float, letters: Rows, processed: Rows) -> None:
-        """Commit the events (as :data:`envelope_fields` tuples), dead-letter rows and
-        processed marks in the writer process; raises what went wrong."""
+    def write(self, events: Sequence[Envelope], at: float, letters: Rows, processed: Rows) -> None:
+        """Commit the events, dead-letter rows and processed marks in one transaction in
+        the writer process; raises what went wrong."""
         try:
-            # In chunks: encoding is one C call that holds the interpreter lock, and a
-            # backlog of 100,000 rows in one call would stall the event loop.
-            last = max(0, len(fields) - 1) // _CHUNK_ROWS * _CHUNK_ROWS
+            # In chunks, each made into rows just before it is sent: the process inserts
+            # one chunk while this thread prepares the next, and no single encode call
+            # holds the interpreter lock for a whole backlog.
+            last = max(0, len(events) - 1) // _CHUNK_ROWS * _CHUNK_ROWS
             for start in range(0, last + 1, _CHUNK_ROWS):
-                chunk = fields[start : start + _CHUNK_ROWS]
+                rows = [event_row(e, at) for e in events[start : start + _CHUNK_ROWS]]
                 if start < last:
-                    self._channel.send_bytes(_encode(chunk, at, [], [], False))
+                    self._channel.send_bytes(_encode(rows, [], [], False))
                 else:
-                    self._channel.send_bytes(_encode(chunk, at, letters, processed, True))
+                    self._channel.send_bytes(_encode(rows, letters, processed, True))
             reply = self._reply(_REPLY_TIMEOUT)
         except BaseException as exc:
             # The process may hold half a transaction: ending it rolls that back, and
@@ -332,6 +319,8 @@ class LogWriter:
     # -- the writer thread ------------------------------------------------------------
 
     def _run(self) -> None:
+        if self.separate_process:  # started now, so the first events do not wait for it
+            self._process = self._start_process()
         last_retention = time.monotonic()
         failing_since: float | None = None
         try:
@@ -393,8 +382,8 @@ class LogWriter:
             if self._process is None or not self._process.alive:
                 self._process = self._start_process()
             if self._process is not None:
-                fields = [envelope_fields(e) for batch in batches for e in batch]
-                self._process.write(fields, at, letter_rows, list(processed))
+                events = [e for batch in batches for e in batch]
+                self._process.write(events, at, letter_rows, list(processed))
                 return
         rows = [event_row(e, at) for batch in batches for e in batch]
         if self._conn is None:
