@@ -22,16 +22,18 @@ their limit: that is how a fast source slows down instead of losing events.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import marshal
 import multiprocessing
+import signal
 import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-from typing import Any, cast
+from typing import Any
 
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope, now
@@ -54,6 +56,7 @@ _BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's lock o
 _CHUNK_ROWS = 2_000  # rows per message to the writer process
 # A transaction waits at most the busy timeout for a lock; far longer means it hangs.
 _REPLY_TIMEOUT = 120.0
+_FAILED_STARTS = 3  # processes in a row that died before answering: then write on the thread
 
 Rows = list[tuple[Any, ...]]
 
@@ -72,27 +75,31 @@ def _append(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Ro
 
 def _transaction(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Rows) -> None:
     """Append the rows in one transaction: all of them or none."""
+    if conn.in_transaction:  # left open by a COMMIT that failed: its rows are retried now
+        conn.execute("ROLLBACK")
     try:
         _append(conn, events, letters, processed)
+        conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
 
 
-def _encode(rows: Rows, letters: Rows, processed: Rows, last: bool) -> bytes:
-    """One chunk of a transaction for the writer process.
+# A chunk is one byte saying whether it ends its transaction, then its rows (marshal).
+_MORE, _LAST, _STOP = b"C", b"L", b"S"
 
-    marshal is several times faster than pickle for tuples of plain values; a row with a
-    value of another type (a str subclass, say) goes as the plain type SQLite would
-    store for it.
-    """
+
+def _encode(rows: Rows, letters: Rows, processed: Rows) -> bytes:
+    """Rows for the writer process. marshal is several times faster than pickle for
+    tuples of plain values; a row with a value of another type (a str subclass, say)
+    goes as the plain type SQLite would store for it."""
     try:
-        return marshal.dumps((rows, letters, processed, last))
+        return marshal.dumps((rows, letters, processed))
     except ValueError:
-        plain = ([tuple(map(_plain, r)) for r in part] for part in (rows, letters, processed))
-        return marshal.dumps((*plain, last))
+        return marshal.dumps(
+            tuple([tuple(map(_plain, r)) for r in part] for part in (rows, letters, processed))
+        )
 
 
 _PLAIN_TYPES = frozenset({str, int, float, bytes, type(None)})
@@ -110,19 +117,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-_STOP = b"s"  # never the whole of a marshal dump
-
-
-def _decode(blob: bytes) -> tuple[Rows, Rows, Rows, bool]:
-    return cast(tuple[Rows, Rows, Rows, bool], marshal.loads(blob))
-
-
 def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
     """The writer process: commit each transaction's rows, answer b"" or the error's text.
 
-    A transaction arrives as one or more chunks ``(events, letters, processed, last)``;
-    the answer comes after the last one. Ends when told to (``None``) or when the parent's
-    end of the pipe closes, so a parent that died does not leave it behind."""
+    A transaction arrives as one or more chunks; the answer comes after the last one.
+    Ends when told to or when the parent's end of the pipe closes, so a parent that died
+    does not leave it behind."""
+    # Ctrl-C in a terminal reaches the whole process group: the app decides when the
+    # writer stops (it finishes what is queued first), not the keyboard.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn: sqlite3.Connection | None = None
     failure: str | None = None
     try:
@@ -131,35 +134,49 @@ def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
                 blob = channel.recv_bytes()
             except (EOFError, OSError):
                 return
-            if blob == _STOP:
-                channel.send_bytes(b"")
+            kind = blob[:1]
+            if kind == _STOP:
+                with contextlib.suppress(OSError):
+                    channel.send_bytes(b"")
                 return
-            last = True
             try:
-                events, letters, processed, last = _decode(blob)
+                events, letters, processed = marshal.loads(blob[1:])
                 if conn is None:  # here, so that a file it cannot open is reported
                     conn = connect(path)
                     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
                 if failure is None:
                     _append(conn, events, letters, processed)
-                    if last:
+                    if kind == _LAST:
                         conn.execute("COMMIT")
             except Exception as exc:
                 failure = f"{exc}" or type(exc).__name__
                 if conn is not None and conn.in_transaction:
                     conn.execute("ROLLBACK")
-            if last:
-                channel.send_bytes((failure or "").encode("utf-8", "replace"))
+            if kind == _LAST:
+                try:
+                    channel.send_bytes((failure or "").encode("utf-8", "replace"))
+                except OSError:  # the parent is gone
+                    return
                 failure = None
     finally:
         if conn is not None:
             conn.close()
 
 
+class ProcessGone(sqlite3.OperationalError):
+    """The writer process died or hung; ``replied`` says whether it ever answered."""
+
+    def __init__(self, message: str, replied: bool) -> None:
+        super().__init__(message)
+        self.replied = replied
+
+
 class _WriterProcess:
     """The parent's handle on a :func:`_serve` process."""
 
     def __init__(self, path: str) -> None:
+        self.path = path
+        self.replied = False  # answered at least once: it started and works
         context = multiprocessing.get_context("spawn")  # fork is unsafe with threads
         self._channel, child_end = context.Pipe()
         self._process = context.Process(
@@ -170,14 +187,22 @@ class _WriterProcess:
         )
         self._process.start()
         child_end.close()
+        self._dead = False
 
     @property
     def alive(self) -> bool:
-        return self._process.is_alive()
+        return not self._dead and self._process.is_alive()
 
     def write(self, events: Sequence[Envelope], at: float, letters: Rows, processed: Rows) -> None:
         """Commit the events, dead-letter rows and processed marks in one transaction in
         the writer process; raises what went wrong."""
+        # A process that hangs (stopped, stuck in I/O) would block a send or the wait for
+        # its answer for ever: past the deadline it is killed, which ends either.
+        watchdog = threading.Timer(_REPLY_TIMEOUT, self.kill)
+        watchdog.daemon = True
+        watchdog.start()
+        sent_any = sent_last = False
+        probe: tuple[Any, ...] | None = None
         try:
             # In chunks, each made into rows just before it is sent: the process inserts
             # one chunk while this thread prepares the next, and no single encode call
@@ -186,48 +211,82 @@ class _WriterProcess:
             for start in range(0, last + 1, _CHUNK_ROWS):
                 rows = [event_row(e, at) for e in events[start : start + _CHUNK_ROWS]]
                 if start < last:
-                    self._channel.send_bytes(_encode(rows, [], [], False))
+                    self._channel.send_bytes(_MORE + _encode(rows, [], []))
                 else:
-                    self._channel.send_bytes(_encode(rows, letters, processed, True))
-            reply = self._reply(_REPLY_TIMEOUT)
+                    if rows:
+                        probe = rows[-1]
+                    self._channel.send_bytes(_LAST + _encode(rows, letters, processed))
+                    sent_last = True
+                sent_any = True
+            reply = self._reply()
         except BaseException as exc:
+            if not sent_any:  # nothing reached the process: it is fine as it is
+                raise
             # The process may hold half a transaction: ending it rolls that back, and
             # the caller's retry starts a new one from the first row.
             self.kill()
+            if sent_last and probe is not None and _committed(self.path, probe):
+                return  # it died after its COMMIT, before it could say so
             if isinstance(exc, EOFError | OSError | TimeoutError):
-                raise sqlite3.OperationalError(
-                    "the log writer process stopped answering; starting a new one"
+                raise ProcessGone(
+                    "the log writer process stopped answering; starting a new one",
+                    self.replied,
                 ) from exc
             raise
+        finally:
+            watchdog.cancel()
+        self.replied = True
         if reply:
             raise sqlite3.OperationalError(reply.decode("utf-8", "replace"))
 
-    def _reply(self, timeout: float) -> bytes:
-        """The process's answer; EOFError if it died, TimeoutError if it hangs."""
-        deadline = time.monotonic() + timeout
+    def _reply(self) -> bytes:
+        """The process's answer; EOFError if it died."""
         while not self._channel.poll(0.5):
-            if not self._process.is_alive():
+            if not self._process.is_alive() and not self._channel.poll(0):
                 raise EOFError("the log writer process ended")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no answer from the log writer process in {timeout:g} s")
         return self._channel.recv_bytes()
 
     def kill(self) -> None:
+        self._dead = True
         if self._process.is_alive():
             self._process.kill()
         self._process.join(5.0)
 
     def stop(self) -> None:
-        try:
-            self._channel.send_bytes(_STOP)
-            self._reply(10.0)
-        except (EOFError, OSError, TimeoutError):
-            pass
+        if not self._dead:
+            watchdog = threading.Timer(10.0, self.kill)
+            watchdog.daemon = True
+            watchdog.start()
+            try:
+                self._channel.send_bytes(_STOP)
+                self._reply()
+            except (EOFError, OSError):
+                pass
+            finally:
+                watchdog.cancel()
         self._process.join(5.0)
         if self._process.is_alive():
-            self._process.kill()
-            self._process.join(1.0)
+            self.kill()
         self._channel.close()
+
+
+def _committed(path: str, row: tuple[Any, ...]) -> bool:
+    """Whether the events row ``row`` is in the log (``logged_at`` is unique to one write
+    attempt, and the lookup uses the correlation index)."""
+    try:
+        conn = connect(path)
+    except Exception:
+        return False
+    try:
+        found = conn.execute(
+            "SELECT 1 FROM events WHERE corr_key = ? AND id = ? AND logged_at = ? LIMIT 1",
+            (row[7], row[0], row[17]),
+        ).fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return found is not None
 
 
 class LogWriter:
@@ -244,6 +303,11 @@ class LogWriter:
         max_age_seconds: float | None = None,
         separate_process: bool = True,
     ) -> None:
+        if separate_process and getattr(multiprocessing.current_process(), "_inheriting", False):
+            raise RuntimeError(
+                "A LogWriter was created while a process was starting up: the script that "
+                'creates it needs an `if __name__ == "__main__":` guard.'
+            )
         EventLog(path).close()  # creates and migrates the file before the thread starts
         self.path = path
         self.separate_process = separate_process
@@ -258,7 +322,8 @@ class LogWriter:
         self._cond = threading.Condition()
         self._stopping = False
         self._idle = True
-        self._process: _WriterProcess | None = None  # both used by the worker thread only
+        self._process: _WriterProcess | None = None  # these three: the worker thread's only
+        self._failed_starts = 0
         self._conn: sqlite3.Connection | None = None
         self._thread = threading.Thread(target=self._run, name="eventflow-log-writer", daemon=True)
         self._thread.start()
@@ -309,12 +374,20 @@ class LogWriter:
                 self._cond.wait(remaining if remaining is not None else 0.5)
         return True
 
-    def close(self, timeout: float | None = 30.0) -> None:
-        """Write what is queued, then stop the thread."""
+    def close(self, timeout: float | None = 30.0) -> bool:
+        """Write what is queued, then stop the thread. False (and :attr:`last_error`
+        says why) when events were left unwritten."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
         self._thread.join(timeout)
+        if self._thread.is_alive() or self._backlog:
+            self.last_error = f"{self._backlog} events were not written to the event log" + (
+                f" ({self.last_error})" if self.last_error else ""
+            )
+            log.error("%s", self.last_error)
+            return False
+        return True
 
     # -- the writer thread ------------------------------------------------------------
 
@@ -340,6 +413,13 @@ class LogWriter:
                 except Exception as exc:  # keep the data, say why, try again
                     self.last_error = f"writing to the event log failed: {exc}"
                     log.error("%s (will retry)", self.last_error)
+                    if isinstance(exc, ProcessGone) and not exc.replied:
+                        self._failed_starts += 1
+                        if self._failed_starts >= _FAILED_STARTS:
+                            # It dies before it ever answers (a damaged installation,
+                            # say): write here rather than start it again and again.
+                            log.error("the log writer process does not start; writing here")
+                            self.separate_process = False
                     failing_since = failing_since or time.monotonic()
                     if self._stopping and time.monotonic() - failing_since > _GIVE_UP_ON_CLOSE:
                         log.error("closing with %d events not written", self._backlog)
@@ -348,6 +428,7 @@ class LogWriter:
                     continue
                 self.last_error = None
                 failing_since = None
+                self._failed_starts = 0
                 written = sum(len(b) for b in batches)
                 with self._cond:
                     for _ in batches:

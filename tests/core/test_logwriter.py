@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
@@ -255,3 +256,149 @@ def test_a_writer_process_that_hangs_is_replaced_and_nothing_is_lost(
     assert subjects == sorted(
         [f"first-{i}" for i in range(10)] + [f"second-{i}" for i in range(10)]
     )
+
+
+def test_killing_the_writer_process_mid_stream_loses_nothing_and_doubles_nothing(
+    tmp_path: Path,
+) -> None:
+    import os
+    import random
+    import signal
+
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    rng = random.Random(3)
+    kills = submitted = 0
+    try:
+        for b in range(400):
+            writer.submit_events(batch(500, f"{b}-"))
+            submitted += 500
+            time.sleep(0.01)
+            if b % 4 == 3:  # now and then, at a moment the writer is busy or not
+                time.sleep(rng.random() * 0.05)
+                process = writer._process
+                pid = process._process.pid if process is not None else None
+                if process is not None and process.alive and process.replied and pid:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                        kills += 1
+            if kills >= 5:
+                break
+        assert writer.flush(timeout=120)
+        assert writer.written == submitted
+    finally:
+        assert writer.close()
+    assert kills >= 4
+    conn = sqlite3.connect(db)
+    try:
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT subject) FROM events"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert (total, distinct) == (submitted, submitted)
+
+
+def test_ctrl_c_in_the_terminal_does_not_stop_the_writer_process(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    try:
+        writer.submit_events(batch(10, "a-"))
+        assert writer.flush(timeout=30)
+        process = writer._process
+        assert process is not None and process._process.pid is not None
+        os.kill(process._process.pid, signal.SIGINT)
+        time.sleep(0.3)
+        writer.submit_events(batch(10, "b-"))
+        assert writer.flush(timeout=30)
+        assert writer._process is process and process.alive
+    finally:
+        assert writer.close()
+    assert count(db) == 20
+
+
+def test_a_hung_process_with_a_transaction_bigger_than_the_pipe_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    monkeypatch.setattr(logwriter, "_REPLY_TIMEOUT", 1.0)
+    monkeypatch.setattr(logwriter, "_RETRY_AFTER_ERROR", 0.02)
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    try:
+        writer.submit_events(batch(10, "first-"))
+        assert writer.flush(timeout=30)
+        hung = writer._process
+        assert hung is not None and hung._process.pid is not None
+        os.kill(hung._process.pid, signal.SIGSTOP)
+        writer.submit_events(batch(8_000, "big-"))  # several chunks: a send would block
+        assert writer.flush(timeout=60)
+        assert not hung.alive
+    finally:
+        assert writer.close()
+    assert count(db) == 8_010
+
+
+def test_a_process_that_dies_before_it_answers_makes_the_thread_write_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    monkeypatch.setattr(logwriter, "_serve", os._exit)  # the child ends at once
+    monkeypatch.setattr(logwriter, "_RETRY_AFTER_ERROR", 0.02)
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    try:
+        writer.submit_events(batch(100))
+        assert writer.flush(timeout=60)
+        assert not writer.separate_process
+        assert writer.last_error is None
+    finally:
+        assert writer.close()
+    assert count(db) == 100
+
+
+def test_a_writer_made_while_a_process_starts_up_asks_for_a_main_guard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing.current_process(), "_inheriting", True, raising=False)
+    with pytest.raises(RuntimeError, match="__main__"):
+        LogWriter(str(tmp_path / "log.db"))
+
+
+def test_a_process_that_dies_after_its_commit_but_before_its_answer_is_not_written_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_reply = logwriter._WriterProcess._reply
+    calls = [0]
+
+    def answer_lost(self: logwriter._WriterProcess) -> bytes:
+        calls[0] += 1
+        if calls[0] > 1:
+            return real_reply(self)
+        # The first transaction: wait until the process has committed and answered, then
+        # let it die with the answer unread, as a kill right after COMMIT would.
+        assert self._channel.poll(30)
+        self.kill()
+        raise EOFError("the log writer process ended")
+
+    monkeypatch.setattr(logwriter._WriterProcess, "_reply", answer_lost)
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    try:
+        writer.submit_events(batch(100, "once-"))
+        assert writer.flush(timeout=30)
+        assert writer.last_error is None
+        writer.submit_events(batch(10, "next-"))
+        assert writer.flush(timeout=30)
+    finally:
+        assert writer.close()
+    assert calls[0] >= 2  # the first answer was lost, the next write went through
+    assert count(db) == 110
