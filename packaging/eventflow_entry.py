@@ -3,10 +3,12 @@
 import multiprocessing
 import sys
 
-from monitor.cli import main
-
 if __name__ == "__main__":
     # The event log's writer runs in a child process; in a frozen bundle the child is
-    # this executable again, and freeze_support turns that run into the child.
+    # this executable again, and freeze_support turns that run into the child (before
+    # the app's own imports, which the child does not need).
     multiprocessing.freeze_support()
+
+    from monitor.cli import main
+
     sys.exit(main())

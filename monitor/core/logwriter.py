@@ -49,7 +49,8 @@ from monitor.core.logschema import connect
 
 log = logging.getLogger(__name__)
 
-_RETRY_AFTER_ERROR = 0.5
+_RETRY_AFTER_ERROR = 0.25  # doubled per failure in a row, up to _MAX_RETRY_DELAY
+_MAX_RETRY_DELAY = 5.0
 _RETENTION_EVERY = 30.0  # seconds between retention passes
 _GIVE_UP_ON_CLOSE = 10.0  # seconds of failed writes after close() before the thread gives up
 _BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's lock on the file
@@ -372,7 +373,7 @@ class LogWriter:
                 if remaining is not None and remaining <= 0:
                     return False
                 self._cond.wait(remaining if remaining is not None else 0.5)
-        return True
+        return self._backlog == 0  # not so when the thread gave up on a failing log
 
     def close(self, timeout: float | None = 30.0) -> bool:
         """Write what is queued, then stop the thread. False (and :attr:`last_error`
@@ -396,6 +397,7 @@ class LogWriter:
             self._process = self._start_process()
         last_retention = time.monotonic()
         failing_since: float | None = None
+        failures = 0  # in a row
         try:
             while True:
                 with self._cond:
@@ -424,10 +426,14 @@ class LogWriter:
                     if self._stopping and time.monotonic() - failing_since > _GIVE_UP_ON_CLOSE:
                         log.error("closing with %d events not written", self._backlog)
                         return
-                    time.sleep(_RETRY_AFTER_ERROR)
+                    # Each retry encodes and sends the whole backlog again: back off while
+                    # the failure lasts (a full disk does not clear in half a second).
+                    failures += 1
+                    time.sleep(min(_MAX_RETRY_DELAY, _RETRY_AFTER_ERROR * 2 ** min(failures, 8)))
                     continue
                 self.last_error = None
                 failing_since = None
+                failures = 0
                 self._failed_starts = 0
                 written = sum(len(b) for b in batches)
                 with self._cond:
