@@ -16,7 +16,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -47,85 +46,34 @@ INSERT_PROCESSED = "INSERT OR IGNORE INTO processed (handler, event_id, at) VALU
 _SEARCH_MMAP_BYTES = 1 << 30  # address space only: pages are read in as they are touched
 
 
-# What the log keeps of an envelope, read in one C-level call. The log writer sends these
-# tuples to its process, which turns them into rows there (see row_from_fields).
-envelope_fields = attrgetter(
-    "id",
-    "type",
-    "source",
-    "time",
-    "subject",
-    "correlation_id",
-    "causation_id",
-    "topic",
-    "partition",
-    "offset",
-    "key",
-    "headers",
-    "data",
-    "malformed",
-    "error",
-    "raw",
-    "extensions",
-    "specversion",
-    "datacontenttype",
-)
-
-
 def event_row(e: Envelope, logged_at: float) -> tuple[Any, ...]:
     """An envelope as a row of ``events`` (column order of :data:`EVENT_COLUMNS`)."""
-    return row_from_fields(envelope_fields(e), logged_at)
-
-
-def row_from_fields(fields: tuple[Any, ...], logged_at: float) -> tuple[Any, ...]:
-    """:func:`event_row` from :data:`envelope_fields` of the envelope."""
-    (
-        eid,
-        etype,
-        source,
-        etime,
-        subject,
-        correlation_id,
-        causation_id,
-        topic,
-        partition,
-        offset,
-        key,
-        headers,
-        data,
-        malformed,
-        error,
-        raw,
-        extensions,
-        specversion,
-        datacontenttype,
-    ) = fields
     extra = None
-    if extensions or specversion != SPECVERSION or datacontenttype != JSON_CONTENT_TYPE:
+    if e.extensions or e.specversion != SPECVERSION or e.datacontenttype != JSON_CONTENT_TYPE:
         extra = to_json(
             {
-                "specversion": specversion,
-                "datacontenttype": datacontenttype,
-                "extensions": extensions,
+                "specversion": e.specversion,
+                "datacontenttype": e.datacontenttype,
+                "extensions": e.extensions,
             }
         )
     return (
-        eid,
-        etype,
-        source,
-        etime,
-        subject,
-        correlation_id,
-        causation_id,
-        corr_key(correlation_id or eid),
-        topic,
-        partition,
-        offset,
-        key,
-        to_json(headers) if headers else None,
-        to_json(data) if data is not None else None,
-        (error or "malformed record") if malformed else None,
-        raw,
+        e.id,
+        e.type,
+        e.source,
+        e.time,
+        e.subject,
+        e.correlation_id,
+        e.causation_id,
+        corr_key(e.correlation_id or e.id),
+        e.topic,
+        e.partition,
+        e.offset,
+        e.key,
+        to_json(e.headers) if e.headers else None,
+        to_json(e.data) if e.data is not None else None,
+        (e.error or "malformed record") if e.malformed else None,
+        e.raw,
         extra,
         logged_at,
     )

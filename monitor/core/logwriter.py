@@ -45,7 +45,7 @@ from monitor.core.eventlog import (
     dead_letter_row,
     event_row,
 )
-from monitor.core.logschema import connect
+from monitor.core.logschema import connect, corr_key
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
             kind = blob[:1]
             if kind == _STOP:
                 with contextlib.suppress(OSError):
-                    channel.send_bytes(b"")
+                    channel.send_bytes(b"+")
                 return
             try:
                 events, letters, processed = marshal.loads(blob[1:])
@@ -154,8 +154,9 @@ def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
                 if conn is not None and conn.in_transaction:
                     conn.execute("ROLLBACK")
             if kind == _LAST:
+                answer = b"+" if failure is None else b"-" + failure.encode("utf-8", "replace")
                 try:
-                    channel.send_bytes((failure or "").encode("utf-8", "replace"))
+                    channel.send_bytes(answer)
                 except OSError:  # the parent is gone
                     return
                 failure = None
@@ -203,7 +204,6 @@ class _WriterProcess:
         watchdog.daemon = True
         watchdog.start()
         sent_any = sent_last = False
-        probe: tuple[Any, ...] | None = None
         try:
             # In chunks, each made into rows just before it is sent: the process inserts
             # one chunk while this thread prepares the next, and no single encode call
@@ -214,11 +214,9 @@ class _WriterProcess:
                 if start < last:
                     self._channel.send_bytes(_MORE + _encode(rows, [], []))
                 else:
-                    if rows:
-                        probe = rows[-1]
                     self._channel.send_bytes(_LAST + _encode(rows, letters, processed))
-                    sent_last = True
                 sent_any = True
+                sent_last = start == last
             reply = self._reply()
         except BaseException as exc:
             if not sent_any:  # nothing reached the process: it is fine as it is
@@ -226,7 +224,7 @@ class _WriterProcess:
             # The process may hold half a transaction: ending it rolls that back, and
             # the caller's retry starts a new one from the first row.
             self.kill()
-            if sent_last and probe is not None and _committed(self.path, probe):
+            if sent_last and events and _committed(self.path, events[-1], at):
                 return  # it died after its COMMIT, before it could say so
             if isinstance(exc, EOFError | OSError | TimeoutError):
                 raise ProcessGone(
@@ -237,8 +235,8 @@ class _WriterProcess:
         finally:
             watchdog.cancel()
         self.replied = True
-        if reply:
-            raise sqlite3.OperationalError(reply.decode("utf-8", "replace"))
+        if reply[:1] != b"+":
+            raise sqlite3.OperationalError(reply[1:].decode("utf-8", "replace") or "write failed")
 
     def _reply(self) -> bytes:
         """The process's answer; EOFError if it died."""
@@ -271,9 +269,9 @@ class _WriterProcess:
         self._channel.close()
 
 
-def _committed(path: str, row: tuple[Any, ...]) -> bool:
-    """Whether the events row ``row`` is in the log (``logged_at`` is unique to one write
-    attempt, and the lookup uses the correlation index)."""
+def _committed(path: str, event: Envelope, at: float) -> bool:
+    """Whether ``event`` was logged by the write attempt of time ``at`` (``logged_at`` is
+    unique to one attempt, and the lookup uses the correlation index)."""
     try:
         conn = connect(path)
     except Exception:
@@ -281,7 +279,7 @@ def _committed(path: str, row: tuple[Any, ...]) -> bool:
     try:
         found = conn.execute(
             "SELECT 1 FROM events WHERE corr_key = ? AND id = ? AND logged_at = ? LIMIT 1",
-            (row[7], row[0], row[17]),
+            (corr_key(event.correlation_id or event.id), event.id, at),
         ).fetchone()
     except sqlite3.Error:
         return False

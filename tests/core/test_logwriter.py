@@ -207,7 +207,7 @@ def test_payloads_the_process_channel_cannot_carry_as_is_are_logged_all_the_same
 
     when = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
     events = [
-        Envelope(type=Kind.PLACED, source="test", data={"at": when}),  # no marshal for these
+        Envelope(type=Kind.PLACED, source="test", data={"at": when}),  # a str subclass column
         Envelope(type="OrderPlaced", source="test", data={"n": 2**70, "nested": [[1.5]]}),
     ]
     db = tmp_path / "log.db"
