@@ -27,6 +27,8 @@ class LogError(Exception):
 
 def corr_key(chain_id: str) -> int:
     """The integer the correlation index is keyed on."""
+    if type(chain_id) is not str:  # an id given by code as a number, say: logged all the same
+        chain_id = str(chain_id)
     return zlib.crc32(chain_id.encode("utf-8", "surrogatepass"))
 
 

@@ -402,3 +402,21 @@ def test_a_process_that_dies_after_its_commit_but_before_its_answer_is_not_writt
         assert writer.close()
     assert calls[0] >= 2  # the first answer was lost, the next write went through
     assert count(db) == 110
+
+
+@pytest.mark.parametrize("separate_process", [True, False], ids=["process", "thread"])
+def test_ids_given_as_numbers_are_logged_and_block_nothing(
+    tmp_path: Path, separate_process: bool
+) -> None:
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db), separate_process=separate_process)
+    try:
+        odd = Envelope(type="OrderPlaced", source="test", subject="odd")
+        odd.id = 12345  # type: ignore[assignment]  # what careless code may hand over
+        odd.correlation_id = 678  # type: ignore[assignment]
+        writer.submit_events([odd, *batch(5, "after-")])
+        assert writer.flush(timeout=30)
+        assert writer.last_error is None
+    finally:
+        assert writer.close()
+    assert count(db) == 6
