@@ -39,6 +39,16 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.005)
 
 
+def signal_writer_process(writer: LogWriter, sig: int) -> logwriter._WriterProcess:
+    """Send ``sig`` to the writer's current process; returns that process's handle."""
+    import os
+
+    process = writer._process
+    assert process is not None and process._process.pid is not None
+    os.kill(process._process.pid, sig)
+    return process
+
+
 @pytest.mark.parametrize("separate_process", [True, False], ids=["process", "thread"])
 def test_every_submitted_batch_is_committed_after_flush(
     tmp_path: Path, separate_process: bool
@@ -229,10 +239,10 @@ def test_payloads_the_process_channel_cannot_carry_as_is_are_logged_all_the_same
     ]
 
 
+@pytest.mark.parametrize("second", [10, 8_000], ids=["small", "bigger-than-the-pipe"])
 def test_a_writer_process_that_hangs_is_replaced_and_nothing_is_lost(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, second: int
 ) -> None:
-    import os
     import signal
 
     monkeypatch.setattr(logwriter, "_REPLY_TIMEOUT", 1.0)
@@ -242,19 +252,18 @@ def test_a_writer_process_that_hangs_is_replaced_and_nothing_is_lost(
     try:
         writer.submit_events(batch(10, "first-"))
         assert writer.flush(timeout=30)
-        hung = writer._process
-        assert hung is not None and hung._process.pid is not None
-        os.kill(hung._process.pid, signal.SIGSTOP)  # alive, and answers nothing
-        writer.submit_events(batch(10, "second-"))
-        assert writer.flush(timeout=30)
+        hung = signal_writer_process(writer, signal.SIGSTOP)  # alive, and answers nothing
+        # 8,000 events make several chunks: a send to the stopped process would block.
+        writer.submit_events(batch(second, "second-"))
+        assert writer.flush(timeout=60)
         assert not hung.alive
-        assert writer.written == 20
+        assert writer.written == 10 + second
     finally:
         writer.close()
     with EventLog(db) as log:
-        subjects = sorted(e.subject or "" for e in log.events(limit=100))
+        subjects = sorted(e.subject or "" for e in log.events(limit=10_000))
     assert subjects == sorted(
-        [f"first-{i}" for i in range(10)] + [f"second-{i}" for i in range(10)]
+        [f"first-{i}" for i in range(10)] + [f"second-{i}" for i in range(second)]
     )
 
 
@@ -300,7 +309,6 @@ def test_killing_the_writer_process_mid_stream_loses_nothing_and_doubles_nothing
 
 
 def test_ctrl_c_in_the_terminal_does_not_stop_the_writer_process(tmp_path: Path) -> None:
-    import os
     import signal
 
     db = tmp_path / "log.db"
@@ -308,9 +316,7 @@ def test_ctrl_c_in_the_terminal_does_not_stop_the_writer_process(tmp_path: Path)
     try:
         writer.submit_events(batch(10, "a-"))
         assert writer.flush(timeout=30)
-        process = writer._process
-        assert process is not None and process._process.pid is not None
-        os.kill(process._process.pid, signal.SIGINT)
+        process = signal_writer_process(writer, signal.SIGINT)
         time.sleep(0.3)
         writer.submit_events(batch(10, "b-"))
         assert writer.flush(timeout=30)
@@ -318,30 +324,6 @@ def test_ctrl_c_in_the_terminal_does_not_stop_the_writer_process(tmp_path: Path)
     finally:
         assert writer.close()
     assert count(db) == 20
-
-
-def test_a_hung_process_with_a_transaction_bigger_than_the_pipe_is_replaced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import os
-    import signal
-
-    monkeypatch.setattr(logwriter, "_REPLY_TIMEOUT", 1.0)
-    monkeypatch.setattr(logwriter, "_RETRY_AFTER_ERROR", 0.02)
-    db = tmp_path / "log.db"
-    writer = LogWriter(str(db))
-    try:
-        writer.submit_events(batch(10, "first-"))
-        assert writer.flush(timeout=30)
-        hung = writer._process
-        assert hung is not None and hung._process.pid is not None
-        os.kill(hung._process.pid, signal.SIGSTOP)
-        writer.submit_events(batch(8_000, "big-"))  # several chunks: a send would block
-        assert writer.flush(timeout=60)
-        assert not hung.alive
-    finally:
-        assert writer.close()
-    assert count(db) == 8_010
 
 
 def test_a_process_that_dies_before_it_answers_makes_the_thread_write_instead(
