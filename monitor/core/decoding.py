@@ -279,13 +279,9 @@ def _decode(
             if type(t) is not str or (t := parse_time(t)) is None:
                 t = _first_time(obj, config.time_fields)
             if type(corr) is not str or not corr:
-                corr = _find_field(obj, config.correlation_fields, config.nested_fields)
-                if corr is None:
-                    corr = _header_correlation(lower, config)
+                corr = _correlation_of(obj, lower, config)
             if type(caus) is not str or not caus:
-                caus = _find_field(obj, config.causation_fields, config.nested_fields)
-                if caus is None:
-                    caus = _find_header(lower, config._caus_headers)
+                caus = _causation_of(obj, lower, config)
             return Envelope(
                 etype or config.default_type,
                 source or config.default_source,
@@ -327,13 +323,9 @@ def _decode(
                     corr = _pop_ext(ext, config.correlation_extensions)
                     caus = _pop_ext(ext, config.causation_extensions)
                 if corr is None:
-                    corr = _find_field(obj, config.correlation_fields, config.nested_fields)
-                    if corr is None:
-                        corr = _header_correlation(lower, config)
+                    corr = _correlation_of(obj, lower, config)
                 if caus is None:
-                    caus = _find_field(obj, config.causation_fields, config.nested_fields)
-                    if caus is None:
-                        caus = _find_header(lower, config._caus_headers)
+                    caus = _causation_of(obj, lower, config)
                 ce_time = get("ce_time")
                 t = parse_time(ce_time) if ce_time else None
                 return Envelope(
@@ -507,6 +499,22 @@ def _media_kind(ctype: str) -> str:
         kind = _PLAIN
     _MEDIA_KINDS[ctype] = kind
     return kind
+
+
+def _correlation_of(
+    obj: Mapping[str, Any], lower: Mapping[str, str], config: DecoderConfig
+) -> str | None:
+    """The correlation id from a payload field, else from a header."""
+    corr = _find_field(obj, config.correlation_fields, config.nested_fields)
+    return corr if corr is not None else _header_correlation(lower, config)
+
+
+def _causation_of(
+    obj: Mapping[str, Any], lower: Mapping[str, str], config: DecoderConfig
+) -> str | None:
+    """The causation id from a payload field, else from a header."""
+    caus = _find_field(obj, config.causation_fields, config.nested_fields)
+    return caus if caus is not None else _find_header(lower, config._caus_headers)
 
 
 def _header_correlation(lower: Mapping[str, str], config: DecoderConfig) -> str | None:
