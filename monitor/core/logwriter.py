@@ -198,11 +198,7 @@ class _WriterProcess:
     def write(self, events: Sequence[Envelope], at: float, letters: Rows, processed: Rows) -> None:
         """Commit the events, dead-letter rows and processed marks in one transaction in
         the writer process; raises what went wrong."""
-        # A process that hangs (stopped, stuck in I/O) would block a send or the wait for
-        # its answer for ever: past the deadline it is killed, which ends either.
-        watchdog = threading.Timer(_REPLY_TIMEOUT, self.kill)
-        watchdog.daemon = True
-        watchdog.start()
+        watchdog = self._watchdog(_REPLY_TIMEOUT)
         sent_any = sent_last = False
         try:
             # In chunks, each made into rows just before it is sent: the process inserts
@@ -238,6 +234,15 @@ class _WriterProcess:
         if reply[:1] != b"+":
             raise sqlite3.OperationalError(reply[1:].decode("utf-8", "replace") or "write failed")
 
+    def _watchdog(self, seconds: float) -> threading.Timer:
+        """A timer that kills the process after ``seconds`` unless cancelled: a process
+        that hangs (stopped, stuck in I/O) would block a send or the wait for its answer
+        for ever, and killing it ends either."""
+        timer = threading.Timer(seconds, self.kill)
+        timer.daemon = True
+        timer.start()
+        return timer
+
     def _reply(self) -> bytes:
         """The process's answer; EOFError if it died."""
         while not self._channel.poll(0.5):
@@ -253,9 +258,7 @@ class _WriterProcess:
 
     def stop(self) -> None:
         if not self._dead:
-            watchdog = threading.Timer(10.0, self.kill)
-            watchdog.daemon = True
-            watchdog.start()
+            watchdog = self._watchdog(10.0)
             try:
                 self._channel.send_bytes(_STOP)
                 self._reply()
