@@ -24,6 +24,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMessageBox
 
 from monitor.core.dead_letter_groups import (
+    ReasonGroup,
     current_letters,
     discard_pending,
     original_event,
@@ -31,6 +32,7 @@ from monitor.core.dead_letter_groups import (
 )
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
+from monitor.core.eventlog import EventLog
 from monitor.core.replay import ReplayOutcome, ReplayRun
 from monitor.ui.operations import OperationRunner, OperationState
 from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
@@ -45,12 +47,17 @@ from monitor.ui.views.dead_letter_replay import (
 if TYPE_CHECKING:
     from monitor.ui.views.dead_letters import DeadLettersView
 
+
 GROUP_LIMIT = 20_000  # letters one group replay or discard takes on at most
 DISCARD_CHUNK = 100  # letters discarded per worker-thread call (a stop lands between)
 
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def _pending_of(group: ReasonGroup) -> str:
+    return f"{plural(group.pending, 'pending letter')} of {group.exception or 'this reason'}"
 
 
 class DeadLetterCommands(QObject):
@@ -261,17 +268,26 @@ class DeadLetterCommands(QObject):
 
         self._start_replay(len(ids), load, what=plural(len(ids), "dead letter"))
 
-    def replay_group(self) -> None:
-        """Replay every pending letter of the selected reason group (oldest first)."""
+    def _pending_group(self) -> tuple[ReasonGroup, EventLog] | None:
+        """The selected reason group and the log, when the group has pending letters and
+        no other action runs."""
         group = self.view.selected_group_info()
         if group is None or not group.pending or self.runner.busy or self.log is None:
+            return None
+        return group, self.log
+
+    def replay_group(self) -> None:
+        """Replay every pending letter of the selected reason group (oldest first)."""
+        chosen = self._pending_group()
+        if chosen is None:
             return
-        key, log = group.key, self.log
+        group, log = chosen
+        key = group.key
 
         async def load() -> list[DeadLetter]:
             return await asyncio.to_thread(pending_in_group, log, key, limit=GROUP_LIMIT)
 
-        what = f"{plural(group.pending, 'pending letter')} of {group.exception or 'this reason'}"
+        what = _pending_of(group)
         self._start_replay(group.pending, load, what=what)
 
     def _confirm(self, target: ReplayTarget, count: int) -> bool | None:
@@ -365,16 +381,17 @@ class DeadLetterCommands(QObject):
 
     def discard_group(self) -> None:
         """Discard every pending letter of the selected reason group, after a confirmation."""
-        group = self.view.selected_group_info()
-        if group is None or not group.pending or self.runner.busy or self.log is None:
+        chosen = self._pending_group()
+        if chosen is None:
             return
-        key, log = group.key, self.log
+        group, log = chosen
+        key = group.key
 
         async def load() -> list[str]:
             letters = await asyncio.to_thread(pending_in_group, log, key, limit=GROUP_LIMIT)
             return [d.id for d in letters]
 
-        what = f"{plural(group.pending, 'pending letter')} of {group.exception or 'this reason'}"
+        what = _pending_of(group)
         self._start_discard(load, what=what)
 
     def _start_discard(
