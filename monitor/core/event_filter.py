@@ -47,11 +47,6 @@ def _fold(text: str) -> str:
     return text.translate(_ASCII_LOWER) if not text.isascii() else text.lower()
 
 
-def _json_text(value: Any) -> str:
-    """The JSON text the log stores for ``value``."""
-    return to_json(value)
-
-
 def like_contains(text: str) -> str:
     """A ``LIKE`` pattern (with ``ESCAPE '\\'``) that matches strings containing ``text``."""
     escaped = (
@@ -232,9 +227,9 @@ def search_texts(event: Envelope) -> tuple[str, ...]:
     docstring): payload and headers as JSON text; reason and raw bytes when malformed."""
     texts: list[str] = []
     if event.data is not None:
-        texts.append(_fold(_json_text(event.data)))
+        texts.append(_fold(to_json(event.data)))
     if event.headers:
-        texts.append(_fold(_json_text(event.headers)))
+        texts.append(_fold(to_json(event.headers)))
     if event.malformed:
         texts.append(_fold(event.error or "malformed record"))
         if event.raw is not None:
