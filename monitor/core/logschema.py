@@ -139,11 +139,38 @@ def schema_version(conn: sqlite3.Connection) -> int:
 
 
 def migrate(conn: sqlite3.Connection, path: str) -> None:
-    """Bring the database at ``conn`` up to :data:`SCHEMA_VERSION`."""
+    """Bring the database at ``conn`` up to :data:`SCHEMA_VERSION`.
+
+    Safe when several connections open a new file at once (the window and a command line
+    tail, say): each step re-reads the version under the write lock, so a step another
+    connection has just committed is not run twice."""
     try:
         version = schema_version(conn)
     except sqlite3.DatabaseError as exc:
         raise LogError(f"{path} is not an event log ({exc}).") from exc
+    _check_version(conn, path, version)
+    # Only now that the file is known to be ours: WAL is persistent, it changes the file.
+    conn.execute("PRAGMA journal_mode=WAL")
+    if version == SCHEMA_VERSION:
+        return
+    db = sqlite_utils.Database(conn)
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = schema_version(conn)
+            _check_version(conn, path, version)
+            if version == SCHEMA_VERSION:
+                conn.execute("ROLLBACK")
+                return
+            MIGRATIONS[version + 1](db)
+            conn.execute(f"PRAGMA user_version={version + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+def _check_version(conn: sqlite3.Connection, path: str, version: int) -> None:
     if version > SCHEMA_VERSION:
         raise LogError(
             f"{path} was written by a newer Eventflow Monitor (schema {version}, this one "
@@ -154,18 +181,6 @@ def migrate(conn: sqlite3.Connection, path: str) -> None:
             f"{path} is an SQLite database but not an Eventflow Monitor log. "
             "Pass another file with --db."
         )
-    # Only now that the file is known to be ours: WAL is persistent, it changes the file.
-    conn.execute("PRAGMA journal_mode=WAL")
-    db = sqlite_utils.Database(conn)
-    for target in range(version + 1, SCHEMA_VERSION + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            MIGRATIONS[target](db)
-            conn.execute(f"PRAGMA user_version={target}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
 
 def _has_foreign_tables(conn: sqlite3.Connection) -> bool:

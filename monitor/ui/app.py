@@ -19,7 +19,7 @@ from typing import Any
 
 import qasync
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from monitor.core.resources import resource
 from monitor.core.runtime import EmbeddedRuntime
@@ -114,10 +114,12 @@ async def _run_window(
                 await runtime.stop()
         message = f"Eventflow Monitor could not start: {exc}"
         print(message, file=sys.stderr)
-        if not smoke_test:
+        if not smoke_test and not ctrl_c.pressed:
+            box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, message)
+            ctrl_c.watch(box)  # Ctrl+C in the terminal closes it: nobody may be at the screen
             # Outside the task step: a modal dialog's nested loop would run other tasks
             # while this one is still executing.
-            await qasync.asyncWrap(lambda: QMessageBox.critical(None, APP_NAME, message))
+            await qasync.asyncWrap(box.exec)
         return 1
 
     settings = None if smoke_test else AppSettings()  # the window applies its theme
@@ -179,10 +181,11 @@ class _CtrlC:
 
     Installed before anything starts: a Ctrl+C that arrives while the runtime starts or the
     window is being built is remembered and closes the window as soon as there is one.
+    The widget watched is the main window, or the error dialog when the app cannot start.
     """
 
     def __init__(self) -> None:
-        self.window: MainWindow | None = None
+        self.widget: QWidget | None = None
         self.pressed = False
         self._loop = asyncio.get_running_loop()
         try:
@@ -193,13 +196,13 @@ class _CtrlC:
 
     def _on_signal(self) -> None:
         self.pressed = True
-        if self.window is not None:
-            self.window.close()
+        if self.widget is not None:
+            self.widget.close()
 
-    def watch(self, window: MainWindow) -> None:
-        self.window = window
+    def watch(self, widget: QWidget) -> None:
+        self.widget = widget
         if self.pressed:
-            window.close()
+            widget.close()
 
     def remove(self) -> None:
         if self.installed:

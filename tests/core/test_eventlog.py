@@ -6,16 +6,18 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
+import threading
 import time
 import zlib
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog, LogError
-from monitor.core.logschema import SCHEMA_VERSION
+from monitor.core.logschema import MIGRATIONS, SCHEMA_VERSION, connect
 
 
 def ev(type_: str = "OrderPlaced", **kw: object) -> Envelope:
@@ -119,6 +121,37 @@ def test_a_missing_log_without_create_gives_a_readable_log_error(tmp_path: Path)
     with pytest.raises(LogError, match="There is no event log"):
         EventLog(tmp_path / "missing.db", create=False)
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_two_openers_of_a_new_file_at_once_both_succeed_and_migrate_it_once(
+    tmp_path: Path,
+) -> None:
+    # The window and a poller (or a command-line tail) opening the same new file: the one
+    # that read version 0 before the other's migration committed must not run it again
+    # (it used to fail with "table events already exists").
+    db = tmp_path / "log.db"
+    first = connect(str(db))
+    first.execute("PRAGMA journal_mode=WAL")
+    first.execute("BEGIN IMMEDIATE")
+    MIGRATIONS[1](sqlite_utils.Database(first))
+    first.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    outcome: list[object] = []
+
+    def open_second() -> None:
+        try:
+            with EventLog(db) as log:
+                outcome.append(log.count_events())
+        except Exception as exc:
+            outcome.append(exc)
+
+    second = threading.Thread(target=open_second)
+    second.start()
+    time.sleep(0.5)  # it reads version 0 and waits for the write lock
+    first.execute("COMMIT")
+    first.close()
+    second.join(timeout=30)
+    assert outcome == [0]
+    assert user_version(db) == SCHEMA_VERSION
 
 
 def test_reopening_an_existing_log_keeps_its_data(tmp_path: Path) -> None:

@@ -163,3 +163,36 @@ def test_a_log_that_cannot_be_opened_fails_with_a_message(tmp_path: Path) -> Non
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Eventflow Monitor could not start" in result.stderr
+
+
+def test_ctrl_c_closes_the_could_not_start_dialog(tmp_path: Path) -> None:
+    # Started from a terminal with nobody at the screen: the error dialog must not keep the
+    # process alive after Ctrl+C.
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a directory should be")
+    code = (
+        "import sys\n"
+        "from monitor.ui.app import run_app\n"
+        f"sys.exit(run_app(db_path={str(blocker / 'log.db')!r}, demo_rate=100))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=isolated_env(tmp_path, QT_QPA_PLATFORM="offscreen"),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # the message is printed just before the dialog opens
+            if "Eventflow Monitor could not start" in line:
+                break
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1
