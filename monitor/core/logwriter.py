@@ -98,9 +98,11 @@ def _encode(rows: Rows, letters: Rows, processed: Rows) -> bytes:
     try:
         return marshal.dumps((rows, letters, processed))
     except ValueError:
-        return marshal.dumps(
-            tuple([tuple(map(_plain, r)) for r in part] for part in (rows, letters, processed))
-        )
+        return marshal.dumps((_plain_rows(rows), _plain_rows(letters), _plain_rows(processed)))
+
+
+def _plain_rows(rows: Rows) -> Rows:
+    return [tuple(map(_plain, r)) for r in rows]
 
 
 _PLAIN_TYPES = frozenset({str, int, float, bytes, type(None)})
@@ -477,7 +479,15 @@ class LogWriter:
         if self._conn is None:
             self._conn = connect(self.path)
             self._conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-        _transaction(self._conn, rows, letter_rows, list(processed))
+        try:
+            _transaction(self._conn, rows, letter_rows, list(processed))
+        except (sqlite3.InterfaceError, sqlite3.ProgrammingError):
+            # A value SQLite cannot bind (a dict as subject, say, from careless code):
+            # stored as text, as the writer process stores it, rather than blocking the
+            # queue behind it for ever.
+            _transaction(
+                self._conn, _plain_rows(rows), _plain_rows(letter_rows), _plain_rows(processed)
+            )
 
     def _start_process(self) -> _WriterProcess | None:
         if self._process is not None:

@@ -204,8 +204,9 @@ def test_a_writer_process_that_dies_is_replaced_and_nothing_is_lost(tmp_path: Pa
     assert subjects == {f"first-{i}" for i in range(100)} | {f"second-{i}" for i in range(100)}
 
 
-def test_payloads_the_process_channel_cannot_carry_as_is_are_logged_all_the_same(
-    tmp_path: Path,
+@pytest.mark.parametrize("separate_process", [True, False], ids=["process", "thread"])
+def test_values_sqlite_or_the_process_channel_cannot_carry_as_is_are_logged_all_the_same(
+    tmp_path: Path, separate_process: bool
 ) -> None:
     import enum
     from datetime import UTC, datetime
@@ -219,9 +220,12 @@ def test_payloads_the_process_channel_cannot_carry_as_is_are_logged_all_the_same
     events = [
         Envelope(type=Kind.PLACED, source="test", data={"at": when}),  # a str subclass column
         Envelope(type="OrderPlaced", source="test", data={"n": 2**70, "nested": [[1.5]]}),
+        # A column value SQLite cannot bind at all, from careless code.
+        Envelope(type="OrderPlaced", source="test", subject={"sku": 7}),  # type: ignore[arg-type]
+        *batch(3, "after-"),
     ]
     db = tmp_path / "log.db"
-    writer = LogWriter(str(db))
+    writer = LogWriter(str(db), separate_process=separate_process)
     try:
         writer.submit_events(events)
         assert writer.flush(timeout=30)
@@ -230,13 +234,15 @@ def test_payloads_the_process_channel_cannot_carry_as_is_are_logged_all_the_same
         writer.close()
     conn = sqlite3.connect(db)
     try:
-        rows = conn.execute("SELECT type, data FROM events ORDER BY seq").fetchall()
+        rows = conn.execute("SELECT type, subject, data FROM events ORDER BY seq").fetchall()
     finally:
         conn.close()
-    assert rows == [
-        ("OrderPlaced", to_json({"at": when})),
-        ("OrderPlaced", to_json({"n": 2**70, "nested": [[1.5]]})),
+    assert rows[:3] == [
+        ("OrderPlaced", None, to_json({"at": when})),
+        ("OrderPlaced", None, to_json({"n": 2**70, "nested": [[1.5]]})),
+        ("OrderPlaced", "{'sku': 7}", None),
     ]
+    assert [r[1] for r in rows[3:]] == ["after-0", "after-1", "after-2"]
 
 
 @pytest.mark.parametrize("second", [10, 8_000], ids=["small", "bigger-than-the-pipe"])
