@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from monitor.core.chains import Chain, build_chain
+from monitor.core.chains import Chain, load_chain
 from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.eventlog import EventLog, LogError
@@ -113,16 +113,10 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def _load_chain(log: EventLog, correlation_id: str) -> Chain:
-    events = log.chain_events(correlation_id)
-    letters = log.chain_dead_letters(correlation_id)
-    if not events and not letters:
-        chain_id = log.chain_id_of_event(correlation_id)  # the id of an event in a chain?
-        if chain_id is None or chain_id == correlation_id:
-            raise CliError(
-                f"No events with correlation id or event id {correlation_id} in {log.path}."
-            )
-        return _load_chain(log, chain_id)
-    return build_chain(correlation_id, events, letters)
+    chain = load_chain(log, correlation_id)
+    if chain is None:
+        raise CliError(f"No events with correlation id or event id {correlation_id} in {log.path}.")
+    return chain
 
 
 def _print_chain(chain: Chain) -> None:

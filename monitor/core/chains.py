@@ -263,19 +263,23 @@ class ChainSource(Protocol):
 
 
 def load_chain(log: ChainSource, correlation_id: str) -> Chain | None:
-    """The chain of ``correlation_id`` as logged, or ``None`` when the log has no event of
-    it. Also finds a chain by the id of its first event when the other events carry that
-    id as their correlation id (as the demo's do), and by the id of any logged event (a
-    slower read: event ids are not indexed). Blocking I/O: run it in a worker thread
-    when an event loop that draws a window is running."""
+    """The chain of ``correlation_id`` as logged, or ``None`` when the log has neither an
+    event nor a dead letter of it. A chain whose events are gone (retention keeps pending
+    dead letters) is its dead letters alone. Also finds a chain by the id of its first
+    event when the other events carry that id as their correlation id (as the demo's do),
+    and by the id of any logged event (a slower read: event ids are not indexed).
+    Blocking I/O: run it in a worker thread when an event loop that draws a window is
+    running."""
     events = log.chain_events(correlation_id)
-    if not events:
+    letters = log.chain_dead_letters(correlation_id)
+    if not events and not letters:
         # Perhaps the id of an event further down a chain: find the chain it belongs to.
         chain_id = log.chain_id_of_event(correlation_id)
         if chain_id is None or chain_id == correlation_id:
             return None
         correlation_id = chain_id
         events = log.chain_events(correlation_id)
-        if not events:
+        letters = log.chain_dead_letters(correlation_id)
+        if not events and not letters:
             return None
-    return build_chain(correlation_id, events, log.chain_dead_letters(correlation_id))
+    return build_chain(correlation_id, events, letters)

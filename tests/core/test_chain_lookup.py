@@ -117,3 +117,18 @@ def test_load_chain_finds_a_chain_by_the_id_of_any_logged_event(tmp_path: Path) 
         assert load_chain(log, "never-logged") is None
         assert log.chain_id_of_event("m3") == "corr-m"
         assert log.chain_id_of_event("never-logged") is None
+
+
+def test_load_chain_shows_a_chain_whose_events_are_gone_as_its_dead_letters(
+    tmp_path: Path,
+) -> None:
+    # Retention deletes old events but keeps pending dead letters: the chain of such a
+    # letter is still there to open, as the failed node alone.
+    with EventLog(tmp_path / "log.db") as log:
+        failed = ev("pay-1", "order-1", "corr-gone")
+        log.add_dead_letters([DeadLetter(event=failed, reason="Boom", original_topic="t")])
+        chain = load_chain(log, "corr-gone")
+        assert chain is not None
+        assert chain.correlation_id == "corr-gone"
+        assert chain.events == []
+        assert [d.event.id for d in chain.dead_letters] == ["pay-1"]

@@ -14,7 +14,9 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 
 from monitor.core.chain_expectations import ChainState
 from monitor.core.chains import Chain
+from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
+from monitor.core.eventlog import EventLog
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui import theme
 from monitor.ui.context import AppContext
@@ -289,6 +291,38 @@ def test_a_chain_only_in_the_log_is_loaded_in_a_worker_thread(
         view.show_chain("no-such-id-either")
         qtbot.waitUntil(lambda: view.status == "not_found", timeout=10_000)
         assert "no-such-id-either" in view.message.text()
+    finally:
+        run(fresh.stop())
+
+
+def test_a_chain_left_with_only_its_dead_letter_opens_as_the_failed_node(
+    tmp_path: Path, run: Any, qtbot: Any, make_view: ViewFactory
+) -> None:
+    # Retention removed the chain's events but kept its pending dead letter: the chain
+    # still opens, showing what failed and why.
+    db = tmp_path / "log.db"
+    with EventLog(db) as log:
+        failed = Envelope(
+            type="PaymentAuthorized",
+            source="payments",
+            id="pay-77",
+            correlation_id="corr-77",
+            causation_id="order-77",
+        )
+        log.add_dead_letters(
+            [DeadLetter(event=failed, reason="CardDeclined: limit", original_topic="payments")]
+        )
+    fresh = EmbeddedRuntime(db, demo_rate=None)
+    try:
+        view = make_view(fresh)
+        open_by_typing(view, qtbot, "corr-77")
+        qtbot.waitUntil(lambda: view.status == "shown", timeout=10_000)
+        assert view.current_chain_id == "corr-77"
+        nodes = view.graph.failed_nodes()
+        assert [n.event_id for n in nodes] == ["pay-77"]
+        assert view.health is not None and view.health.state is ChainState.FAILED
+        assert "CardDeclined" in view.details.toPlainText()
+        save(view, "chain_view_dead_letter_only.png")
     finally:
         run(fresh.stop())
 

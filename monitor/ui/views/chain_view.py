@@ -565,13 +565,18 @@ class ChainView(QWidget):
         the dead letter (reason and traceback) of a failed chain, the event a stalled
         chain is stuck after, or else the chain's latest event."""
         chain, health = self.chain, self.health
-        if chain is None or not chain.events or health is None:
+        if chain is None or health is None:
             return
         pending = [d for d in chain.dead_letters if d.status == "pending"]
-        if pending and chain.event(pending[0].event.id) is not None:
-            self._select(pending[0].event.id, emit=False)
-            self._details_of = ("letter", pending[0].id)
+        # A chain whose events are gone (retention keeps dead letters) is its letters.
+        letters = pending or (chain.dead_letters if not chain.events else [])
+        if letters:
+            if chain.event(letters[0].event.id) is not None:
+                self._select(letters[0].event.id, emit=False)
+            self._details_of = ("letter", letters[0].id)
             self._refresh_details()
+        elif not chain.events:
+            return
         elif health.stalls:
             self._select(health.stalls[0].event_id, emit=False)
         else:
