@@ -291,13 +291,15 @@ class ChainWaterfall(QWidget):
         bold.setBold(True)
         small = QFont(base)
         small.setPointSizeF(max(7.5, base.pointSizeF() - 1.0))
-        _, x1 = self._bar_area()
+        x0, x1 = self._bar_area()
         width = self.width()
 
-        # time axis and grid
-        step = nice_step(self._span)
+        # time axis and grid: as many ticks as their labels have room for, up to six
         p.setFont(small)
         fm_small = QFontMetricsF(small)
+        widest = max(tick_text(self._span), "8.88 ms", key=fm_small.horizontalAdvance)
+        label_w = fm_small.horizontalAdvance(widest) + 16
+        step = nice_step(self._span, target=max(1, min(6, int((x1 - x0) / label_w))))
         n_ticks = int(self._span / step + 1e-9)
         bottom = HEADER_H + len(self.rows) * ROW_H
         for i in range(n_ticks + 1):
