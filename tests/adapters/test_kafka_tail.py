@@ -20,6 +20,7 @@ from monitor.core.logwriter import LogWriter
 from monitor.core.pipeline import IngestPipeline
 from tests.adapters.broker import TansuBroker
 from tests.adapters.conftest import commit_offsets, create_topic, produce
+from tests.polling import poll_until
 
 
 def order(i: int, correlation: str = "c-1") -> bytes:
@@ -91,8 +92,7 @@ def test_tail_from_end_reads_only_records_produced_after_it_started(
         events: list[Envelope] = []
         tail = KafkaTail(profile, [topic_name], sink=events.extend, start=StartPosition("end"))
         task = asyncio.create_task(tail.run(max_records=2, duration=20))
-        while tail.state != "connected":
-            await asyncio.sleep(0.02)
+        await poll_until(lambda: tail.state == "connected" or task.done(), 30, every=0.02)
         await produce(profile.bootstrap_servers, topic_name, [order(10), order(11)])
         await task
         assert [e.id for e in events] == ["ev-10", "ev-11"]
@@ -319,11 +319,9 @@ def test_tail_survives_a_broker_restart_and_skips_or_repeats_nothing() -> None:
             on_state=lambda state, _sentence: states.append(state),
         )
         task = asyncio.create_task(tail.run(max_records=8, duration=90))
-        while len(events) < 5:
-            await asyncio.sleep(0.05)
+        await poll_until(lambda: len(events) >= 5 or task.done(), 30, every=0.05)
         broker.stop()
-        while "reconnecting" not in states:
-            await asyncio.sleep(0.1)
+        await poll_until(lambda: "reconnecting" in states or task.done(), 30, every=0.1)
         broker.start()
         await create_topic(bs, "restarts")  # in-memory storage: the restarted broker is empty
         await produce(bs, "restarts", [order(i) for i in range(5, 8)])

@@ -9,6 +9,7 @@ from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.sampler import ClusterSampler
 from tests.adapters.broker import free_port
 from tests.adapters.conftest import commit_offsets, create_topic, produce
+from tests.polling import poll_until
 
 
 def test_sampler_records_group_lag_and_dead_letter_depth_over_time(
@@ -43,8 +44,7 @@ def test_sampler_reports_an_unreachable_cluster_and_keeps_trying() -> None:
 
     async def run() -> None:
         task = asyncio.create_task(sampler.run())
-        while len(states) < 2:
-            await asyncio.sleep(0.02)
+        await poll_until(lambda: len(states) >= 2 or task.done(), 30, every=0.02)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
 

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from monitor.core.burst import paced
+from tests.polling import poll_until
 
 
 def test_burst_keeps_to_the_rate_and_reports_progress_up_to_the_end() -> None:
@@ -37,8 +38,7 @@ def test_cancelling_a_burst_stops_it_between_sends() -> None:
 
     async def run() -> None:
         task = asyncio.create_task(paced(1000, 100.0, send))
-        while len(sent) < 3:
-            await asyncio.sleep(0.005)
+        await poll_until(lambda: len(sent) >= 3 or task.done(), 30, every=0.005)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

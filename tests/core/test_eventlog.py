@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from monitor.core import logschema
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog, LogError
@@ -124,7 +125,7 @@ def test_a_missing_log_without_create_gives_a_readable_log_error(tmp_path: Path)
 
 
 def test_two_openers_of_a_new_file_at_once_both_succeed_and_migrate_it_once(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The window and a poller (or a command-line tail) opening the same new file: the one
     # that read version 0 before the other's migration committed must not run it again
@@ -135,6 +136,16 @@ def test_two_openers_of_a_new_file_at_once_both_succeed_and_migrate_it_once(
     first.execute("BEGIN IMMEDIATE")
     MIGRATIONS[1](sqlite_utils.Database(first))
     first.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    read_version = threading.Event()
+    real_schema_version = logschema.schema_version
+
+    def schema_version(conn: sqlite3.Connection) -> int:
+        version = real_schema_version(conn)
+        if threading.current_thread().name == "second-opener":
+            read_version.set()
+        return version
+
+    monkeypatch.setattr(logschema, "schema_version", schema_version)
     outcome: list[object] = []
 
     def open_second() -> None:
@@ -144,9 +155,9 @@ def test_two_openers_of_a_new_file_at_once_both_succeed_and_migrate_it_once(
         except Exception as exc:
             outcome.append(exc)
 
-    second = threading.Thread(target=open_second)
+    second = threading.Thread(target=open_second, name="second-opener")
     second.start()
-    time.sleep(0.5)  # it reads version 0 and waits for the write lock
+    assert read_version.wait(timeout=30)  # it has seen version 0: the migration is not committed
     first.execute("COMMIT")
     first.close()
     second.join(timeout=30)

@@ -697,7 +697,7 @@ def test_runner_runs_one_operation_at_a_time_and_reports_how_it_ended(
         state.interruptible = True  # waiting on something safe to abandon
         await asyncio.Event().wait()  # never set: only a hard cancel ends this
 
-    with qtbot.waitSignal(runner.finished, timeout=2000) as done:
+    with qtbot.waitSignal(runner.finished, timeout=10_000) as done:
         runner.start("Connecting", connecting)
         qtbot.waitUntil(lambda: runner.busy)
         loop.call_soon(runner.cancel)

@@ -45,7 +45,10 @@ def test_table_keeps_a_scrolled_view_still(window: MainWindow, qtbot: Any) -> No
     view = window.table_view
     qtbot.waitUntil(lambda: window.table_model.rowCount() > 200, timeout=10_000)
     scrollbar = view.verticalScrollBar()
+    # The scroll range follows the rows a pass of the event loop later.
+    qtbot.waitUntil(lambda: scrollbar.maximum() >= 50, timeout=10_000)
     scrollbar.setValue(50)
+    assert scrollbar.value() == 50
     anchored = window.table_model.envelope(50)
     rows = window.table_model.rowCount()
     qtbot.waitUntil(lambda: window.table_model.rowCount() > rows, timeout=5_000)
