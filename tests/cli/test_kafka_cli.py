@@ -25,7 +25,8 @@ def env(tmp_path: Path) -> dict[str, str]:
 def test_publish_then_tail_logs_events_that_events_and_chain_show(
     broker: TansuBroker, env: dict[str, str], tmp_path: Path
 ) -> None:
-    topic, db = "cli-orders", str(tmp_path / "log.db")
+    # A prefix of its own, so the pattern below matches no other test's topic.
+    topic, db = "cli-publish-tail-orders", str(tmp_path / "log.db")
     asyncio.run(create_topic(broker.bootstrap, topic))
     first = json.loads(
         eventflow(
@@ -48,7 +49,7 @@ def test_publish_then_tail_logs_events_that_events_and_chain_show(
     assert "Published 20 events" in burst.stdout
 
     tail = eventflow(
-        env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", "cli-*",
+        env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", "cli-publish-tail-*",
         "--from", "beginning", "--max", "22", "--duration", "30", "--db", db,
     )  # fmt: skip
     assert "22 records from 1 topic " in tail.stdout
