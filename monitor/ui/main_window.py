@@ -229,7 +229,9 @@ class MainWindow(QMainWindow):
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.triggered.connect(slot)
+        # triggered() passes its checked flag: a slot with a default argument (the view
+        # actions' key) would take it for that argument.
+        action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)  # shortcuts work whichever dock has the focus
         return action
 

@@ -55,6 +55,13 @@ def test_views_are_docks_and_ctrl_number_raises_them(window: MainWindow, qtbot: 
     assert keys["Event stream"] == "Ctrl+2"
     assert keys["Keyboard shortcuts"] == "F1"
     assert keys["Find in the stream"] == "Ctrl+F"
+    # Each view's action (menu item or Ctrl+N) brings its dock to the front.
+    by_shortcut = {a.shortcut().toString(): a for a in window.actions()}
+    for number, (key, dock) in enumerate(window.docks.items(), start=1):
+        by_shortcut[f"Ctrl+{number}"].trigger()
+        qtbot.waitUntil(lambda d=dock: not d.visibleRegion().isEmpty(), timeout=5000)
+        others = [d for k, d in window.docks.items() if k != key]
+        assert all(d.visibleRegion().isEmpty() for d in others), key
 
 
 def test_help_dialog_lists_every_shortcut(window: MainWindow, qtbot: Any) -> None:
