@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from monitor.core.resources import resource
 from monitor.core.runtime import EmbeddedRuntime
-from monitor.ui.app_logging import configure_logging
+from monitor.ui.app_logging import FILE_ONLY, configure_logging
 from monitor.ui.crash_reporter import CrashReporter
 from monitor.ui.main_window import MainWindow
 from monitor.ui.settings import AppSettings
@@ -108,7 +108,7 @@ async def _run_window(
         runtime = EmbeddedRuntime(db_path, demo_rate=demo_rate)
         await runtime.start()
     except Exception as exc:
-        log.exception("the runtime did not start")
+        log.exception("the runtime did not start", extra=FILE_ONLY)
         if runtime is not None:
             with contextlib.suppress(Exception):
                 await runtime.stop()

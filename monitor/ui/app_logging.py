@@ -39,9 +39,16 @@ class _TerminalFilter(logging.Filter):
     e.g. the offscreen platform's notes on every window; they stay in the file)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "file_only", False):  # said to the user in a sentence already
+            return False
         if record.name == "qt" or record.name.startswith("qt."):
             return record.levelno >= logging.ERROR
         return True
+
+
+# ``log.exception(..., extra=FILE_ONLY)``: the traceback goes to the log file, not the
+# terminal, where the user has just been told what went wrong in one sentence.
+FILE_ONLY = {"file_only": True}
 
 
 def configure_logging(directory: Path | None = None) -> Path | None:
@@ -56,6 +63,10 @@ def configure_logging(directory: Path | None = None) -> Path | None:
         if getattr(handler, "_eventflow", False):
             root.removeHandler(handler)
             handler.close()
+        elif type(handler) is logging.StreamHandler and handler.stream in (sys.stderr, None):
+            # The command line's plain stderr handler: the one below replaces it, or every
+            # warning would be printed twice.
+            root.removeHandler(handler)
     terminal = logging.StreamHandler(sys.stderr)
     terminal.setLevel(logging.WARNING)
     terminal.addFilter(_TerminalFilter())
@@ -90,4 +101,8 @@ def restore_logging() -> None:
         if getattr(handler, "_eventflow", False):
             root.removeHandler(handler)
             handler.close()
+        elif type(handler) is logging.StreamHandler and handler.stream in (sys.stderr, None):
+            # The command line's plain stderr handler: the one below replaces it, or every
+            # warning would be printed twice.
+            root.removeHandler(handler)
     logging.captureWarnings(False)

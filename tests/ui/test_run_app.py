@@ -165,6 +165,30 @@ def test_a_log_that_cannot_be_opened_fails_with_a_message(tmp_path: Path) -> Non
     assert "Eventflow Monitor could not start" in result.stderr
 
 
+def test_a_file_that_is_not_a_log_is_one_sentence_on_the_terminal_and_a_traceback_in_the_file(
+    tmp_path: Path,
+) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("not an event log\n" * 100)
+    before = text.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "--db", str(text), "--smoke-test"],
+        env=isolated_env(tmp_path, QT_QPA_PLATFORM="offscreen"),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # no traceback, nothing said twice
+    assert lines[0].startswith("Eventflow Monitor could not start:")
+    assert "cannot be opened as an event log" in lines[0]
+    assert text.read_bytes() == before
+    log_file = next((tmp_path / "xdg_state_home").rglob("eventflow-monitor.log"))
+    assert "Traceback" in log_file.read_text(encoding="utf-8")
+
+
 def test_ctrl_c_closes_the_could_not_start_dialog(tmp_path: Path) -> None:
     # Started from a terminal with nobody at the screen: the error dialog must not keep the
     # process alive after Ctrl+C.
