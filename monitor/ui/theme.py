@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 THEMES: dict[str, dict[str, str]] = {
     "light": {
@@ -29,6 +30,8 @@ THEMES: dict[str, dict[str, str]] = {
         "ALT_ROW": "#f7f8fa",
         "SELECTION": "#dbe7fd",
         "LIVE": "#1a7f37",
+        "WARNING_BG": "#fff4e5",
+        "ACCENT_MUTED": "#a9c2f2",
     },
     "dark": {
         "WINDOW_BG": "#16191d",
@@ -43,6 +46,8 @@ THEMES: dict[str, dict[str, str]] = {
         "ALT_ROW": "#23282e",
         "SELECTION": "#27406b",
         "LIVE": "#4cc86b",
+        "WARNING_BG": "#3a2a14",
+        "ACCENT_MUTED": "#2b3f63",
     },
 }
 
@@ -59,8 +64,68 @@ WARNING = THEMES["light"]["WARNING"]  # malformed rows: noticeable, not as loud 
 ALT_ROW = THEMES["light"]["ALT_ROW"]
 SELECTION = THEMES["light"]["SELECTION"]
 LIVE = THEMES["light"]["LIVE"]
+WARNING_BG = THEMES["light"]["WARNING_BG"]  # behind a warning-coloured text or toggle
+ACCENT_MUTED = THEMES["light"]["ACCENT_MUTED"]  # a primary button that is disabled
 
 _listeners: list[Callable[[], None]] = []
+
+
+# JSON as shown and edited: token colours readable on each theme's surface.
+_JSON_COLOURS = {
+    "light": {
+        "key": "#0550ae",
+        "string": "#0a3069",
+        "number": "#953800",
+        "literal": "#8250df",
+        "placeholder": "#c24e00",
+        "code_bg": "#f6f8fa",
+        "error_line": "#fde7e7",
+    },
+    "dark": {
+        "key": "#79c0ff",
+        "string": "#a5d6ff",
+        "number": "#ffa657",
+        "literal": "#d2a8ff",
+        "placeholder": "#ffb86b",
+        "code_bg": "#161b22",
+        "error_line": "#4a2226",
+    },
+}
+
+
+def json_colours() -> dict[str, str]:
+    """The current theme's colours for JSON: ``key``, ``string``, ``number``, ``literal``,
+    ``placeholder``, and the ``code_bg`` and ``error_line`` backgrounds."""
+    return _JSON_COLOURS.get(current, _JSON_COLOURS["light"])
+
+
+def keep_styled(widget: QWidget, stylesheet: Callable[[], str]) -> None:
+    """Give ``widget`` the stylesheet ``stylesheet()`` builds from this module's colours,
+    now and again after every theme switch (the switch changes the app's palette, which
+    every widget hears of), so a view's own rules never keep the other theme's colours."""
+    follower = _StyleFollower(widget, stylesheet)
+    widget.installEventFilter(follower)
+    follower.apply()
+
+
+class _StyleFollower(QObject):
+    def __init__(self, widget: QWidget, stylesheet: Callable[[], str]) -> None:
+        super().__init__(widget)  # lives and dies with the widget
+        self._widget = widget
+        self._stylesheet = stylesheet
+        self._applying = False
+
+    def apply(self) -> None:
+        self._applying = True  # setting a stylesheet can itself change the palette
+        try:
+            self._widget.setStyleSheet(self._stylesheet())
+        finally:
+            self._applying = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.PaletteChange and not self._applying:
+            self.apply()
+        return False
 
 
 def on_theme_changed(callback: Callable[[], None]) -> None:

@@ -19,6 +19,8 @@ from monitor.ui.settings import AppSettings
 from monitor.ui.shortcuts import ShortcutsDialog
 from monitor.ui.views.overview import depth_rising, topic_status
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
 
 @pytest.fixture
 def settings_path(tmp_path: Path) -> Path:
@@ -112,6 +114,32 @@ def test_theme_and_layout_persist_between_runs(
         second._runtime_stopped = True  # the runtime is already stopped by the first window
         second.close()
         second.deleteLater()
+
+
+def test_every_view_follows_a_switch_to_the_dark_theme_and_back(
+    window: MainWindow, qtbot: Any, restore_light_theme: None
+) -> None:
+    light, dark = theme.THEMES["light"], theme.THEMES["dark"]
+    views = {"stream": window.stream, "publish": window.publish, "connections": window.connections}
+    for view in views.values():
+        assert light["SURFACE"] in view.styleSheet()
+    window.set_theme("dark")
+    for key, view in views.items():
+        sheet = view.styleSheet()
+        assert dark["SURFACE"] in sheet and light["SURFACE"] not in sheet, key
+        window.show_view(key)
+        qtbot.waitUntil(lambda d=window.docks[key]: not d.visibleRegion().isEmpty(), timeout=5000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        assert window.grab().save(str(ARTIFACTS / f"dark_{key}.png"))
+    assert dark["SURFACE"] in window.connections.banner.styleSheet()  # its own, baked in
+    # A JSON payload in the composer takes the dark theme's colours too.
+    assert (
+        window.publish.payload.highlighter._rules[0][1].foreground().color().name()
+        == (theme.json_colours()["number"])
+    )
+    window.set_theme("light")
+    for view in views.values():
+        assert light["SURFACE"] in view.styleSheet() and dark["SURFACE"] not in view.styleSheet()
 
 
 def test_a_corrupt_settings_file_resets_with_a_message(

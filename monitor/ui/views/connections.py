@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -48,23 +48,28 @@ from monitor.ui.kafka_service import KafkaService
 from monitor.ui.views.connection_form import ProfileForm
 from monitor.ui.views.connection_models import GroupsModel, SortRole, TopicsModel
 from monitor.ui.views.connection_passwords import PasswordKeeper
-from monitor.ui.views.form_widgets import CARD_STYLE, PRIMARY_BUTTON_STYLE, card, label, restyle
+from monitor.ui.views.form_widgets import card, card_style, label, primary_button_style, restyle
 
 LAST_PROFILE_KEY = "connections/last_profile"
 
-_TONES = {  # state -> (dot colour, background, border)
-    "connected": (theme.LIVE, "#eaf6ec", "#b7dfc0"),
-    "tailing": (theme.LIVE, "#eaf6ec", "#b7dfc0"),
-    "connecting": (theme.ACCENT, "#eaf1fe", "#bcd0f7"),
-    "starting": (theme.ACCENT, "#eaf1fe", "#bcd0f7"),
-    "reconnecting": (theme.WARNING, "#fff4e5", "#f0cf9f"),
-    "failed": (theme.DANGER, "#fdecec", "#f1b8b8"),
-}
-_QUIET = (theme.MUTED_TEXT, theme.SURFACE, theme.BORDER)
 
-_STYLE = (
-    CARD_STYLE
-    + f"""QLabel#formMessage[tone="ok"] {{ color: {theme.LIVE}; }}
+def _tone(state: str) -> tuple[str, str, str]:
+    """(dot colour, background, border) of a connection state's chip, in this theme."""
+    dark = theme.current == "dark"
+    tones = {
+        "connected": (theme.LIVE, *(("#1b3324", "#2c5a3a") if dark else ("#eaf6ec", "#b7dfc0"))),
+        "connecting": (theme.ACCENT, *(("#1c2b45", "#2f4a78") if dark else ("#eaf1fe", "#bcd0f7"))),
+        "reconnecting": (theme.WARNING, theme.WARNING_BG, "#6b4a1f" if dark else "#f0cf9f"),
+        "failed": (theme.DANGER, theme.DANGER_BG, "#6b2f35" if dark else "#f1b8b8"),
+    }
+    tones["tailing"], tones["starting"] = tones["connected"], tones["connecting"]
+    return tones.get(state, (theme.MUTED_TEXT, theme.SURFACE, theme.BORDER))
+
+
+def _style() -> str:
+    return (
+        card_style()
+        + f"""QLabel#formMessage[tone="ok"] {{ color: {theme.LIVE}; }}
 QLabel#formMessage[tone="error"] {{ color: {theme.DANGER}; }}
 QLabel#formMessage[tone="warn"] {{ color: {theme.WARNING}; }}
 QLabel#formMessage[tone="muted"] {{ color: {theme.MUTED_TEXT}; }}
@@ -75,11 +80,11 @@ QListWidget#profiles {{
 QListWidget#profiles::item {{ padding: 6px 4px; border-bottom: 1px solid {theme.ALT_ROW}; }}
 QListWidget#profiles::item:selected {{ background: {theme.SELECTION}; color: {theme.TEXT}; }}
 QPushButton:disabled, QComboBox:disabled, QLineEdit:disabled, QCheckBox:disabled {{
-    color: #9aa3ad;
+    color: {theme.MUTED_TEXT};
 }}
 """
-    + PRIMARY_BUTTON_STYLE
-)
+        + primary_button_style()
+    )
 
 
 def _dot(colour: str, *, hollow: bool = False) -> QIcon:
@@ -134,7 +139,7 @@ class ConnectionsView(QWidget):
         self.passwords = passwords if passwords is not None else PasswordKeeper()
         self._profiles: dict[str, ConnectionProfile] = {}
         self._busy: set[str] = set()  # "test", "connect", "tail": one of each at a time
-        self.setStyleSheet(_STYLE)
+        theme.keep_styled(self, _style)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
@@ -578,10 +583,16 @@ class ConnectionsView(QWidget):
     def refresh(self) -> None:
         self.service.spawn(self.service.refresh())
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # The app switched themes: the banner's colours are baked into its own stylesheet.
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "banner"):
+            self._state_changed(self.service.state, self.service.sentence)
+
     # -- service signals ----------------------------------------------------------------
 
     def _state_changed(self, state: str, sentence: str) -> None:
-        dot, background, border = _TONES.get(state, _QUIET)
+        dot, background, border = _tone(state)
         self.banner.setText(
             f"<span style='color:{dot}; font-size:13pt'>\u25cf</span>&nbsp; "
             f"<span style='color:{theme.TEXT}'>{_escape(sentence)}</span>"

@@ -57,11 +57,11 @@ from monitor.ui.views.event_stream_export import Format, export_events, format_f
 from monitor.ui.views.event_stream_filter_bar import FilterBar
 from monitor.ui.views.event_stream_search import LogSearch, SearchOutcome
 from monitor.ui.views.event_stream_style import (
-    STYLESHEET,
     make_table,
     set_state,
     set_tab_text,
     status_label,
+    stylesheet,
 )
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class EventStreamView(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("eventStreamView")
-        self.setStyleSheet(STYLESHEET)
+        theme.keep_styled(self, stylesheet)
         self.context = context
         self._log = context.runtime.log
         self._filter = EventFilter()

@@ -30,12 +30,6 @@ from monitor.ui import theme
 from monitor.ui.event_table_model import format_local_time
 
 RAW_PREVIEW_BYTES = 4096  # a hex dump longer than this is read in an export, not here
-_WARNING_BG = "#fff4e5"
-_CODE_BG = "#f6f8fa"
-_KEY_COLOUR = "#0550ae"
-_STRING_COLOUR = "#0a3069"
-_NUMBER_COLOUR = "#953800"
-_LITERAL_COLOUR = "#8250df"
 
 _JSON_TOKEN = re.compile(
     r'(?P<key>"(?:[^"\\]|\\.)*")(?=\s*:)'
@@ -43,12 +37,6 @@ _JSON_TOKEN = re.compile(
     r"|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
     r"|(?P<literal>\btrue\b|\bfalse\b|\bnull\b)"
 )
-_TOKEN_COLOURS = {
-    "key": _KEY_COLOUR,
-    "string": _STRING_COLOUR,
-    "number": _NUMBER_COLOUR,
-    "literal": _LITERAL_COLOUR,
-}
 
 
 def pretty_json(value: Any) -> str:
@@ -60,12 +48,11 @@ def highlight_json(text: str) -> str:
     """``text`` (JSON) as escaped HTML with keys, strings, numbers and literals coloured."""
     out: list[str] = []
     last = 0
+    colours = theme.json_colours()
     for match in _JSON_TOKEN.finditer(text):
         out.append(html.escape(text[last : match.start()]))
         kind = match.lastgroup or "string"
-        out.append(
-            f'<span style="color:{_TOKEN_COLOURS[kind]}">{html.escape(match.group())}</span>'
-        )
+        out.append(f'<span style="color:{colours[kind]}">{html.escape(match.group())}</span>')
         last = match.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
@@ -128,8 +115,9 @@ def _fields(rows: list[tuple[str, str | None, bool]]) -> str:
 def _code(body_html: str, *, wrap: bool = True) -> str:
     """A shaded block of monospace text; ``wrap=False`` for columns that must line up."""
     white_space = "pre-wrap" if wrap else "pre"
+    background = theme.json_colours()["code_bg"]
     return (
-        f'<table width="100%" cellspacing="0" cellpadding="8" bgcolor="{_CODE_BG}">'
+        f'<table width="100%" cellspacing="0" cellpadding="8" bgcolor="{background}">'
         f'<tr><td><pre style="font-family:{_mono_family()}; margin:0;'
         f' white-space:{white_space}">{body_html}</pre></td></tr></table>'
     )
@@ -171,7 +159,7 @@ def details_html(event: Envelope) -> str:
     if event.malformed:
         reason = event.error or "the record could not be decoded"
         parts.append(
-            f'<table width="100%" cellspacing="0" cellpadding="8" bgcolor="{_WARNING_BG}"'
+            f'<table width="100%" cellspacing="0" cellpadding="8" bgcolor="{theme.WARNING_BG}"'
             f' style="border:1px solid {theme.WARNING}"><tr><td>'
             f'<b style="color:{theme.WARNING}">\u26a0 Malformed record</b><br>'
             f'<span style="color:{theme.TEXT}">{html.escape(reason)}</span>'

@@ -18,7 +18,10 @@ _COLUMN_WIDTHS = {
     Column.KEY: 130,
 }
 
-STYLESHEET = f"""
+
+def stylesheet() -> str:
+    """The view's own rules, in the current theme's colours."""
+    return f"""
 QFrame#filterBar {{
     background: {theme.SURFACE};
     border: 1px solid {theme.BORDER};
@@ -54,7 +57,7 @@ QToolButton {{
     background: {theme.SURFACE};
 }}
 QToolButton:checked {{
-    background: #fff4e5;
+    background: {theme.WARNING_BG};
     border-color: {theme.WARNING};
     color: {theme.WARNING};
     font-weight: 600;

@@ -2,8 +2,9 @@
 with a button beside it, and the re-polish a style property change needs.
 
 Cards and labels are styled by object name, so the look lives in the stylesheet:
-:data:`CARD_STYLE` is the part of it a view needs for :func:`card`, and
-:data:`PRIMARY_BUTTON_STYLE` the part for a ``primary`` push button.
+:func:`card_style` is the part of it a view needs for :func:`card`, and
+:func:`primary_button_style` the part for a ``primary`` push button (functions: they read
+the current theme's colours).
 """
 
 from __future__ import annotations
@@ -20,17 +21,23 @@ from PySide6.QtWidgets import (
 
 from monitor.ui import theme
 
-CARD_STYLE = f"""
+
+def card_style() -> str:
+    return f"""
 QFrame#card {{ background: {theme.SURFACE}; border: 1px solid {theme.BORDER}; border-radius: 6px; }}
 QLabel#cardTitle {{ color: {theme.TEXT}; font-weight: 600; }}
 QLabel#muted {{ color: {theme.MUTED_TEXT}; }}
 """
 
-PRIMARY_BUTTON_STYLE = f"""QPushButton#primary {{
+
+def primary_button_style() -> str:
+    return f"""QPushButton#primary {{
     background: {theme.ACCENT}; color: white; border: 1px solid {theme.ACCENT};
     border-radius: 4px; padding: 5px 16px; font-weight: 600;
 }}
-QPushButton#primary:disabled {{ background: #a9c2f2; border-color: #a9c2f2; }}
+QPushButton#primary:disabled {{
+    background: {theme.ACCENT_MUTED}; border-color: {theme.ACCENT_MUTED};
+}}
 """
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QRect, QRegularExpression, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QRegularExpression, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -32,13 +32,6 @@ from monitor.ui import theme
 
 _DEBOUNCE_ABOVE = 100_000  # characters: larger documents are checked after a pause
 _INDENT = "  "
-
-KEY_COLOUR = "#0b5cad"
-STRING_COLOUR = "#1a7f37"
-NUMBER_COLOUR = "#b35c00"
-LITERAL_COLOUR = "#8250df"
-PLACEHOLDER_COLOUR = "#c24e00"
-ERROR_LINE = "#fde7e7"
 
 
 def _format(colour: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
@@ -60,21 +53,28 @@ class JsonHighlighter(QSyntaxHighlighter):
 
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
-        self._rules: list[tuple[QRegularExpression, QTextCharFormat, int]] = [
+        self._rules: list[tuple[QRegularExpression, QTextCharFormat, int]] = []
+        self.use_theme_colours()
+
+    def use_theme_colours(self) -> None:
+        """Take the current theme's colours (at start, and after a theme switch)."""
+        c = theme.json_colours()
+        self._rules = [
             (
                 QRegularExpression(r"-?\b\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\b"),
-                _format(NUMBER_COLOUR),
+                _format(c["number"]),
                 0,
             ),
-            (QRegularExpression(r"\b(?:true|false|null)\b"), _format(LITERAL_COLOUR, bold=True), 0),
-            (QRegularExpression(r'"(?:[^"\\]|\\.)*"'), _format(STRING_COLOUR), 0),
-            (QRegularExpression(r'("(?:[^"\\]|\\.)*")\s*:'), _format(KEY_COLOUR, bold=True), 1),
+            (QRegularExpression(r"\b(?:true|false|null)\b"), _format(c["literal"], bold=True), 0),
+            (QRegularExpression(r'"(?:[^"\\]|\\.)*"'), _format(c["string"]), 0),
+            (QRegularExpression(r'("(?:[^"\\]|\\.)*")\s*:'), _format(c["key"], bold=True), 1),
             (
                 QRegularExpression(r"\{\{\s*\w+\s*\}\}"),
-                _format(PLACEHOLDER_COLOUR, bold=True, italic=True),
+                _format(c["placeholder"], bold=True, italic=True),
                 0,
             ),
         ]
+        self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:
         for pattern, fmt, group in self._rules:
@@ -186,7 +186,7 @@ class JsonEditor(QPlainTextEdit):
             block = self.document().findBlockByNumber(self.error_line - 1)
             if block.isValid():
                 selection = QTextEdit.ExtraSelection()
-                selection.format.setBackground(QColor(ERROR_LINE))
+                selection.format.setBackground(QColor(theme.json_colours()["error_line"]))
                 selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
                 cursor = QTextCursor(block)
                 selection.cursor = cursor
@@ -211,6 +211,11 @@ class JsonEditor(QPlainTextEdit):
         super().keyPressEvent(e)
 
     # -- the gutter ---------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # the app switched themes
+            self.highlighter.use_theme_colours()
 
     def gutter_width(self) -> int:
         digits = max(2, len(str(self.blockCount())))

@@ -48,10 +48,10 @@ from monitor.ui import theme
 from monitor.ui.context import AppContext
 from monitor.ui.kafka_service import KafkaService
 from monitor.ui.views.form_widgets import (
-    CARD_STYLE,
-    PRIMARY_BUTTON_STYLE,
     card,
+    card_style,
     label,
+    primary_button_style,
     restyle,
     with_button,
 )
@@ -64,9 +64,11 @@ _COMPOSER_NAME = "composed event"
 FIRST_TEMPLATE = "OrderPlaced"  # where the demo's chains start
 DEFAULT_TOPIC = "test.events"  # on the bus: seen by no demo service, so nothing reacts
 
-_STYLE = (
-    CARD_STYLE
-    + f"""QLabel#payloadStatus[valid="true"] {{ color: {theme.LIVE}; }}
+
+def _style() -> str:
+    return (
+        card_style()
+        + f"""QLabel#payloadStatus[valid="true"] {{ color: {theme.LIVE}; }}
 QLabel#payloadStatus[valid="false"] {{ color: {theme.DANGER}; font-weight: 600; }}
 QLabel#sendHint {{ color: {theme.MUTED_TEXT}; }}
 QLabel#sendHint[problem="true"] {{ color: {theme.DANGER}; }}
@@ -76,16 +78,16 @@ QLabel#status[tone="ok"] {{ color: {theme.LIVE}; }}
 QLabel#status[tone="error"] {{ color: {theme.DANGER}; }}
 QLabel#status[tone="muted"] {{ color: {theme.MUTED_TEXT}; }}
 """
-    + PRIMARY_BUTTON_STYLE
-    + f"""QPushButton:disabled, QRadioButton:disabled, QComboBox:disabled, QSpinBox:disabled,
-QLineEdit:disabled {{ color: #9aa3ad; }}
+        + primary_button_style()
+        + f"""QPushButton:disabled, QRadioButton:disabled, QComboBox:disabled, QSpinBox:disabled,
+QLineEdit:disabled {{ color: {theme.MUTED_TEXT}; }}
 QProgressBar {{
     border: 1px solid {theme.BORDER}; border-radius: 4px; background: {theme.WINDOW_BG};
     text-align: center; min-height: 16px;
 }}
 QProgressBar::chunk {{ background: {theme.ACCENT}; border-radius: 3px; }}
 """
-)
+    )
 
 
 class PublishView(QWidget):
@@ -112,7 +114,7 @@ class PublishView(QWidget):
         self.event_sender.failed.connect(self._failed)
         self.event_sender.cancelled.connect(self._cancelled)
         self._kafka_topics: list[str] = []
-        self.setStyleSheet(_STYLE)
+        theme.keep_styled(self, _style)
 
         self.send_action = QAction("Send event", self)
         self.send_action.setShortcut(QKeySequence("Ctrl+Return"))
