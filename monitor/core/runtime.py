@@ -65,7 +65,7 @@ class EmbeddedRuntime:
         self.started = True
         if self.log is not None:
             stats = await asyncio.to_thread(self.log.stats)
-            self.pipeline.stats.dead_letters_changed(stats.dead_letters_by_status["pending"])
+            self.pipeline.stats.start_with_pending(stats.dead_letters_by_status["pending"])
         self.pipeline.start()
         if self.demo is not None:
             if self._demo_rate:

@@ -48,6 +48,7 @@ class LiveStats:
         self.dead_letters_total = 0
         # (second, counts per topic, pending dead letters at the end of that second)
         self._buckets: deque[tuple[int, Counter[str], int]] = deque(maxlen=window)
+        self._depth_before = 0  # the depth shown for seconds before the first bucket
 
     def _bucket(self, second: int) -> Counter[str]:
         if not self._buckets or self._buckets[-1][0] != second:
@@ -64,6 +65,12 @@ class LiveStats:
         self.totals_by_type.update(map(_TYPE, events))
         self.malformed += sum(1 for e in events if e.malformed)
         self.total += len(events)
+
+    def start_with_pending(self, pending: int) -> None:
+        """The pending dead letters already in the log when the app starts: the depth's
+        level from the start, not a rise from zero a view would flag as new failures."""
+        self.dead_letters_pending = max(0, pending)
+        self._depth_before = self.dead_letters_pending
 
     def dead_letters_changed(self, pending_delta: int, new: int = 0) -> None:
         """Track dead-letter depth: ``new`` letters arrived, pending moved by the delta."""
@@ -82,7 +89,7 @@ class LiveStats:
         first = last - window + 1
         rates = {t: [0.0] * window for t in self.totals_by_topic}
         depth = [0.0] * window
-        pending = 0  # depth carried forward through seconds with no bucket
+        pending = self._depth_before  # depth carried forward through seconds with no bucket
         for second, counts, end_depth in self._buckets:
             if second < first:
                 pending = end_depth

@@ -98,3 +98,16 @@ def test_depth_from_before_the_window_is_carried_into_it() -> None:
     stats.dead_letters_changed(+3, new=3)
     clock.t = 110.0
     assert stats.snapshot().dead_letter_depth == [3.0, 3.0, 3.0, 3.0]
+
+
+def test_letters_pending_at_start_are_the_depth_level_not_a_rise() -> None:
+    clock = Clock(1000.0)
+    stats = LiveStats(window=60, clock=clock)
+    stats.start_with_pending(62)  # in the log before the app started
+    clock.t = 1005.5
+    depth = stats.snapshot().dead_letter_depth
+    assert depth == [62.0] * 60  # flat: the overview flags no rise
+    assert stats.snapshot().dead_letters_total == 0  # none arrived while running
+    stats.dead_letters_changed(+3, new=3)  # new failures do rise
+    clock.t = 1006.5
+    assert stats.snapshot().dead_letter_depth[-3:] == [62.0, 65.0, 65.0]
