@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from monitor import cli_types
 from monitor.core.chains import Chain, load_chain
 from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
@@ -340,11 +341,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _run_window(args)
     from monitor.core.runtime import EmbeddedRuntime
 
-    if args.duration <= 0:
-        raise CliError("--duration must be a positive number of seconds.")
-    if args.rate < 0:
-        raise CliError("--rate cannot be negative.")
-
     async def run() -> dict[str, Any]:
         runtime = EmbeddedRuntime(_db_path(args), demo_rate=args.rate, seed=args.seed)
         await runtime.start()
@@ -412,7 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[db],
     )
-    parser.add_argument("--rate", type=float, default=20.0, help="demo orders per second (20)")
+    parser.add_argument(
+        "--rate", type=cli_types.rate, default=20.0, help="demo orders per second (20)"
+    )
     parser.add_argument(
         "--smoke-test",
         action="store_true",
@@ -423,8 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", parents=[db, out], help="run the demo shop on the embedded bus")
     p.add_argument("--headless", action="store_true", help="no window: log and print a summary")
-    p.add_argument("--duration", type=float, default=10.0, help="seconds to run (10)")
-    p.add_argument("--rate", type=float, default=20.0, help="orders per second (20)")
+    p.add_argument("--duration", type=cli_types.positive, default=10.0, help="seconds to run (10)")
+    p.add_argument("--rate", type=cli_types.rate, default=20.0, help="orders per second (20)")
     p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
     p.set_defaults(func=cmd_demo)
 
@@ -433,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", help="only this topic")
     p.add_argument("--source", help="only this source")
     p.add_argument("--correlation-id", help="only this correlation id")
-    p.add_argument("--limit", type=int, default=50, help="at most N events (50)")
+    p.add_argument("--limit", type=cli_types.count, default=50, help="at most N events (50)")
     p.set_defaults(func=cmd_events)
 
     p = sub.add_parser(
@@ -449,7 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = dlq.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
     p = dsub.add_parser("list", parents=[db, out], help="list dead letters, newest first")
     p.add_argument("--status", choices=STATUSES, help="only this status")
-    p.add_argument("--limit", type=int, default=100, help="at most N (100)")
+    p.add_argument("--limit", type=cli_types.count, default=100, help="at most N (100)")
     p.set_defaults(func=cmd_dlq_list)
     p = dsub.add_parser("show", parents=[db, out], help="one dead letter in full")
     p.add_argument("id", metavar="ID")
@@ -463,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="say what would be replayed, send nothing"
     )
     p.add_argument("--force", action="store_true", help="replay even if already replayed/discarded")
-    p.add_argument("--rate", type=float, help="at most R records per second (Kafka)")
+    p.add_argument("--rate", type=cli_types.positive, help="at most R records per second (Kafka)")
     p.add_argument("--yes", action="store_true", help="confirm replaying into a production profile")
     add_connection_options(p)
     p.set_defaults(func=cmd_dlq_replay)

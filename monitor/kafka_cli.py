@@ -26,6 +26,7 @@ from adapters.kafka.profiles import (
     password_env_var,
 )
 from adapters.kafka.publisher import WriteRefused, check_write_allowed
+from monitor import cli_types
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
 from monitor.core.paths import default_db_path
@@ -222,8 +223,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from adapters.kafka.publisher import KafkaPublisher
 
     profile, password = resolve_profile(args)
-    if args.count < 1:
-        raise KafkaCliError("--count must be at least 1.")
     try:
         check_write_allowed(profile, confirmed=args.yes, action="publishing")
     except WriteRefused as exc:
@@ -381,8 +380,8 @@ def register(sub: Any, db: argparse.ArgumentParser, out: argparse.ArgumentParser
         "--from", dest="start", default="end", metavar="WHERE",
         help="beginning, end (default), an offset, a time (ISO 8601) or a time ago (-15m)",
     )  # fmt: skip
-    p.add_argument("--duration", type=float, help="stop after S seconds")
-    p.add_argument("--max", type=int, help="stop after N records")
+    p.add_argument("--duration", type=cli_types.positive, help="stop after S seconds")
+    p.add_argument("--max", type=cli_types.count, help="stop after N records")
     p.add_argument("--no-log", action="store_true", help="do not write to the event log")
     p.set_defaults(func=cmd_tail)
 
@@ -399,8 +398,8 @@ def register(sub: Any, db: argparse.ArgumentParser, out: argparse.ArgumentParser
     p.add_argument("--header", action="append", metavar="K=V", help="repeatable")
     p.add_argument("--correlation-id", help="default: the event's own id")
     p.add_argument("--causation-id")
-    p.add_argument("--count", type=int, default=1, help="send N events (1)")
-    p.add_argument("--rate", type=float, help="at most R events per second")
+    p.add_argument("--count", type=cli_types.count, default=1, help="send N events (1)")
+    p.add_argument("--rate", type=cli_types.positive, help="at most R events per second")
     p.add_argument("--mode", choices=("binary", "structured"), default="binary",
                    help="CloudEvents mode (binary)")  # fmt: skip
     p.add_argument("--yes", action="store_true", help="confirm writing to a production profile")

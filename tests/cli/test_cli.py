@@ -229,10 +229,29 @@ def test_help_lists_every_subcommand() -> None:
         assert name in out
 
 
-def test_bad_option_value_is_a_usage_error() -> None:
-    proc = eventflow("events", "--limit", "many", check=False)
-    assert proc.returncode == 2
-    assert "invalid int value" in proc.stderr
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["events", "--limit", "many"], "argument --limit: 'many' is not a whole number"),
+        (["events", "--limit", "0"], "argument --limit: must be at least 1, not 0"),
+        (["dlq", "list", "--limit", "-1"], "argument --limit: must be at least 1, not -1"),
+        (["demo", "--headless", "--duration", "nan"], "argument --duration: must be a finite"),
+        (["demo", "--headless", "--duration", "0"], "argument --duration: must be above 0"),
+        (["demo", "--headless", "--rate", "inf"], "argument --rate: must be a finite number"),
+        (["demo", "--headless", "--rate", "-5"], "argument --rate: cannot be negative"),
+        (["kafka", "tail", "--topic", "t", "--max", "0"], "argument --max: must be at least 1"),
+        (["kafka", "publish", "--topic", "t", "--type", "T", "--count", "0"], "at least 1"),
+    ],
+)
+def test_a_nonsense_number_is_a_usage_error_before_anything_runs(
+    args: list[str], said: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "log.db"
+    proc = eventflow(*args, "--db", str(db), check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert said in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not db.exists()  # nothing ran
 
 
 def test_the_installed_eventflow_script_is_the_same_command() -> None:
