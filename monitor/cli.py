@@ -325,14 +325,20 @@ def _replay_to_kafka(args: argparse.Namespace, letters: list[DeadLetter]) -> lis
 
 
 def cmd_dlq_discard(args: argparse.Namespace) -> int:
+    """Discard the pending letters among those named; say which were not pending (a
+    second discard records nothing, as a second replay is skipped)."""
     with _open_log(args) as log:
         letters = _selected_letters(log, args)
-        done = [log.discard(d.id) for d in letters]
+        pending = [d for d in letters if d.status == "pending"]
+        done = pending if args.dry_run else [log.discard(d.id) for d in pending]
     if args.json:
         _print_json([d.to_dict() for d in done])
-    else:
-        for d in done:
-            print(f"{d.id}  discarded")
+        return 0
+    for d in letters:
+        if d.status != "pending":
+            print(f"{d.id}  skipped: already {d.status}")
+    for d in done:
+        print(f"{d.id}  {'would be discarded' if args.dry_run else 'discarded'}")
     return 0
 
 
@@ -467,6 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dlq_replay)
     p = dsub.add_parser("discard", parents=[db, out], help="mark dead letters as discarded")
     p.add_argument("--id", action="append", metavar="ID", required=True, help="repeatable")
+    p.add_argument(
+        "--dry-run", action="store_true", help="say what would be discarded, change nothing"
+    )
     p.set_defaults(func=cmd_dlq_discard)
 
     register_kafka(sub, db, out)

@@ -159,10 +159,18 @@ def test_dlq_list_show_and_discard(tmp_path: Path) -> None:
     assert first["status"] == "pending" and first["attempts"] == 3
     shown = json.loads(eventflow("dlq", "show", first["id"], "--db", str(db), "--json").stdout)
     assert shown["id"] == first["id"] and shown["actions"] == []
+    dry = eventflow("dlq", "discard", "--id", first["id"], "--dry-run", "--db", str(db))
+    assert dry.stdout.strip() == f"{first['id']}  would be discarded"
+    shown = json.loads(eventflow("dlq", "show", first["id"], "--db", str(db), "--json").stdout)
+    assert shown["status"] == "pending" and shown["actions"] == []
     eventflow("dlq", "discard", "--id", first["id"], "--db", str(db))
     shown = json.loads(eventflow("dlq", "show", first["id"], "--db", str(db), "--json").stdout)
     assert shown["status"] == "discarded"
     assert [a["action"] for a in shown["actions"]] == ["discard"]
+    again = eventflow("dlq", "discard", "--id", first["id"], "--db", str(db))
+    assert again.stdout.strip() == f"{first['id']}  skipped: already discarded"
+    shown = json.loads(eventflow("dlq", "show", first["id"], "--db", str(db), "--json").stdout)
+    assert [a["action"] for a in shown["actions"]] == ["discard"]  # nothing recorded twice
     pending = json.loads(
         eventflow("dlq", "list", "--status", "pending", "--db", str(db), "--json").stdout
     )
