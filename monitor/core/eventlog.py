@@ -177,6 +177,12 @@ class EventLog:
                     f"There is no event log at {self.path}. Run the demo or a tail first, "
                     "or pass the right file with --db."
                 )
+            if not create and Path(self.path).is_file() and Path(self.path).stat().st_size == 0:
+                # An empty file is no log yet: a reader must not turn it into one.
+                raise LogError(
+                    f"{self.path} is empty: there is no event log in it yet. Run the demo "
+                    "or a tail first, or pass the right file with --db."
+                )
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = connect(self.path)
         self._conn.row_factory = sqlite3.Row

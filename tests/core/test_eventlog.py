@@ -124,6 +124,16 @@ def test_a_missing_log_without_create_gives_a_readable_log_error(tmp_path: Path)
     assert not (tmp_path / "missing.db").exists()
 
 
+def test_an_empty_file_without_create_is_no_log_and_stays_empty(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with pytest.raises(LogError, match="is empty"):
+        EventLog(empty, create=False)
+    assert empty.stat().st_size == 0  # readers do not write a schema into it
+    with EventLog(empty) as log:  # a writer makes it a log
+        assert log.count_events() == 0
+
+
 def test_two_openers_of_a_new_file_at_once_both_succeed_and_migrate_it_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
