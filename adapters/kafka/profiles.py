@@ -67,7 +67,7 @@ class ConnectionProfile:
         if not self.bootstrap_servers.strip():
             raise ProfileError(f"profile {self.name}: bootstrap servers are required (HOST:PORT)")
         for server in self.bootstrap_servers.split(","):
-            if not re.fullmatch(r"\[?[\w.:-]+\]?:\d{1,5}", server.strip()):
+            if not _HOST_PORT.fullmatch(server.strip()):
                 raise ProfileError(f"profile {self.name}: {server.strip()!r} is not HOST:PORT")
         if self.security_protocol not in SECURITY_PROTOCOLS:
             raise ProfileError(
@@ -118,7 +118,15 @@ class ConnectionProfile:
     @classmethod
     def ad_hoc(cls, bootstrap: str) -> ConnectionProfile:
         """A plaintext profile for ``--bootstrap HOST:PORT`` without a saved profile."""
+        for server in bootstrap.split(","):
+            if not _HOST_PORT.fullmatch(server.strip()):  # said of the option, not a profile
+                raise ProfileError(
+                    f"--bootstrap {server.strip()!r} is not HOST:PORT (for example localhost:9092)."
+                )
         return cls(name="bootstrap", bootstrap_servers=bootstrap)
+
+
+_HOST_PORT = re.compile(r"\[?[\w.:-]+\]?:\d{1,5}")
 
 
 def password_env_var(profile_name: str) -> str:
@@ -137,13 +145,29 @@ class ProfileStore:
             return {}
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-            items = raw["profiles"]
-            return {p["name"]: ConnectionProfile.from_dict(p) for p in items}
-        except (OSError, ValueError, KeyError, TypeError, ProfileError) as exc:
-            raise ProfileError(
-                f"the profiles file {self.path} cannot be read ({exc}). Fix it by hand, or "
-                "move it aside to start with no profiles; it was left as it is."
-            ) from exc
+            # The saved shape, or the bare list `eventflow profiles list --json` prints.
+            items = raw.get("profiles") if isinstance(raw, dict) else raw
+            if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
+                raise ProfileError(
+                    'expected {"version": 1, "profiles": [{"name": ..., '
+                    '"bootstrap_servers": ...}, ...]}'
+                )
+            profiles = {}
+            for item in items:
+                if not isinstance(item.get("name"), str):
+                    raise ProfileError("a profile without a name")
+                profiles[item["name"]] = ConnectionProfile.from_dict(item)
+            return profiles
+        except json.JSONDecodeError as exc:
+            reason = f"not valid JSON: {exc}"
+        except (OSError, ValueError, ProfileError) as exc:
+            reason = str(exc)
+        except TypeError as exc:  # a setting of the wrong kind, e.g. a number as a name
+            reason = f"a setting has the wrong type: {exc}"
+        raise ProfileError(
+            f"The profiles file {self.path} cannot be read ({reason}). Fix it by hand, or "
+            "move it aside to start with no profiles; it was left as it is."
+        )
 
     def save(self, profiles: dict[str, ConnectionProfile]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

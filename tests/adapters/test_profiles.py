@@ -83,6 +83,35 @@ def test_a_corrupt_profiles_file_is_reported_and_left_untouched(tmp_path: Path) 
     assert path.read_text() == '{"profiles": [ {"name": "x", '
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[1, 2]", 'expected {"version": 1, "profiles"'),
+        ('{"profiles": 7}', 'expected {"version": 1, "profiles"'),
+        ('"profiles"', 'expected {"version": 1, "profiles"'),
+        ('{"profiles": [{"bootstrap_servers": "h:1"}]}', "a profile without a name"),
+        ('{"profiles": [{"name": "x", "colour": "red"}]}', "unknown profile settings: colour"),
+        ("{oops", "not valid JSON"),
+    ],
+)
+def test_a_profiles_file_of_the_wrong_shape_says_what_was_expected(
+    tmp_path: Path, text: str, reason: str
+) -> None:
+    path = tmp_path / "profiles.json"
+    path.write_text(text)
+    with pytest.raises(ProfileError) as err:
+        ProfileStore(path).load()
+    assert reason in str(err.value)
+    assert "list indices" not in str(err.value) and "object is not" not in str(err.value)
+    assert path.read_text() == text
+
+
+def test_the_list_that_profiles_list_json_prints_loads_as_a_profiles_file(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.json"
+    path.write_text(json.dumps([sasl_profile().to_dict()]))
+    assert ProfileStore(path).load() == {"prod-eu": sasl_profile()}
+
+
 def test_a_password_in_the_profiles_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "profiles.json"
     data = {"profiles": [{**sasl_profile().to_dict(), "password": "plain"}]}
@@ -128,3 +157,10 @@ def test_store_add_remove_and_unknown_profile(tmp_path: Path) -> None:
         store.get("other")
     store.remove("local")
     assert store.load() == {}
+
+
+def test_a_bad_bootstrap_option_is_said_of_the_option_not_of_a_profile() -> None:
+    with pytest.raises(ProfileError) as err:
+        ConnectionProfile.ad_hoc("notahost")
+    assert str(err.value) == "--bootstrap 'notahost' is not HOST:PORT (for example localhost:9092)."
+    assert ConnectionProfile.ad_hoc("localhost:9092").bootstrap_servers == "localhost:9092"
