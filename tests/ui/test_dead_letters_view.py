@@ -186,6 +186,19 @@ def test_demo_dead_letters_show_up_pending_with_counted_reason_groups(
     assert "Pending" in view.status_buttons["pending"].text()
 
 
+def test_a_narrow_view_keeps_the_status_buttons_whole(
+    qtbot: Any, view: DeadLettersView, runtime: EmbeddedRuntime
+) -> None:
+    wait_for_demo_letters(qtbot, view, runtime)
+    view.resize(1040, 640)  # about the main window's minimum width
+    qtbot.waitUntil(lambda: view.width() <= 1080, timeout=5_000)
+    qtbot.wait(50)
+    for button in view.status_buttons.values():
+        assert button.width() >= button.sizeHint().width(), button.text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert view.grab().save(str(ARTIFACTS / "dead_letters_narrow.png"))
+
+
 def test_choosing_a_reason_group_shows_only_its_letters(
     qtbot: Any, view: DeadLettersView, runtime: EmbeddedRuntime
 ) -> None:

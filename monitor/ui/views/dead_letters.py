@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -277,14 +278,16 @@ class DeadLettersView(QWidget):
         self.search.setObjectName("search")
         self.search.setPlaceholderText("Filter by reason, event, topic, handler or id")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(300)
+        self.search.setMinimumWidth(180)
         self.search.textChanged.connect(self.proxy.set_text)
+        # In a narrow window the summary gives way (the counts are on the buttons too), so
+        # the status buttons keep their whole labels.
+        self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         header = QHBoxLayout()
         header.setSpacing(12)
         header.addWidget(title)
-        header.addWidget(self.summary_label)
-        header.addStretch(1)
+        header.addWidget(self.summary_label, 1)
         header.addLayout(segments)
         header.addWidget(self.search)
 
@@ -599,7 +602,9 @@ class DeadLettersView(QWidget):
         shown = self.details.letter
         self.model.set_letters(snapshot.letters)
         for status, text in STATUS_FILTERS:
-            self.status_buttons[status].setText(f"{text}  {snapshot.count_text(status)}")
+            button = self.status_buttons[status]
+            button.setText(f"{text}  {snapshot.count_text(status)}")
+            button.setMinimumWidth(button.sizeHint().width())  # never clip a count
         self.summary_label.setText(self._summary_text(snapshot))
         self._regroup()
         current = self.current_letter()
