@@ -302,7 +302,7 @@ class ChainView(QWidget):
         self.splitter.addWidget(self.recent)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([270, 1000])
+        self.splitter.setSizes([340, 1000])  # room for "OrderPlaced → PaymentAuthorized"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.splitter)
@@ -521,7 +521,7 @@ class ChainView(QWidget):
         return sentence[0].upper() + sentence[1:]
 
     def _summary(self, chain: Chain) -> str:
-        parts = [f"Chain {short_id(chain.correlation_id, 12)}"]
+        parts = [f"Chain {short_id(chain.correlation_id, 48)}"]  # the whole id, unless absurd
         n = len(chain.events)
         parts.append(f"{n} event{'s' if n != 1 else ''}")
         duration = chain.duration_ms
