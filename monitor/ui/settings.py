@@ -49,7 +49,7 @@ class AppSettings:
             if not isinstance(values, dict):
                 raise ValueError("not a JSON object")
         except ValueError as exc:
-            aside = self.path.with_name(self.path.name + ".corrupt")
+            aside = self._aside_name()
             try:
                 os.replace(self.path, aside)
                 kept = f" It was kept as {aside.name}."
@@ -62,6 +62,16 @@ class AppSettings:
             log.warning("%s", self.problem)
             return
         self._values = values
+
+    def _aside_name(self) -> Path:
+        """``settings.json.corrupt``, or ``.corrupt.2`` ... when that is taken: each damaged
+        copy is kept for whoever looks into why (up to ten, then the last is reused)."""
+        aside = self.path.with_name(self.path.name + ".corrupt")
+        for n in range(2, 11):
+            if not aside.exists():
+                break
+            aside = self.path.with_name(f"{self.path.name}.corrupt.{n}")
+        return aside
 
     def value(self, key: str, default: Any = None) -> Any:
         raw = self._values.get(key, default)

@@ -151,6 +151,10 @@ def test_a_corrupt_settings_file_resets_with_a_message(
     assert settings.problem and "damaged" in settings.problem
     assert (settings_path.parent / "settings.json.corrupt").exists()
     assert settings.value("theme") is None
+    settings_path.write_text("[damaged again")  # a second damaged copy keeps the first
+    assert AppSettings(settings_path).problem
+    assert (settings_path.parent / "settings.json.corrupt.2").read_text() == "[damaged again"
+    assert (settings_path.parent / "settings.json.corrupt").read_text().startswith('{"theme"')
     win = open_window(runtime, settings, qtbot)
     try:
         qtbot.waitUntil(lambda: win.findChild(QMessageBox, "notice") is not None, timeout=5000)
