@@ -54,12 +54,12 @@ def display_available(environ: Mapping[str, str] | None = None, platform: str = 
 def run_app(*, db_path: str | None, demo_rate: float, smoke_test: bool = False) -> int:
     """Open the main window on the embedded runtime; return the process exit code.
 
-    0: closed normally (or the smoke test passed); 1: failed to start or the smoke test
-    failed; 2: no display.
+    0: closed normally (or the smoke test passed); 1: failed to start (no display
+    included) or the smoke test failed. 2 stays the command line's usage error.
     """
     if not display_available():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
-        return 2
+        return 1
     log_file = configure_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])  # the CLI owns the args
     assert isinstance(app, QApplication)

@@ -64,12 +64,12 @@ def test_smoke_test_passes_offscreen(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the check is for Linux")
-def test_no_display_is_a_plain_message_and_exit_code_2(tmp_path: Path) -> None:
+def test_no_display_is_a_plain_message_and_exit_code_1(tmp_path: Path) -> None:
     env = isolated_env(tmp_path)
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         env.pop(name, None)
     result = run_app_in_subprocess(env, tmp_path / "log.db", timeout=60)
-    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr  # 2 is a usage error
     assert result.stderr.strip() == NO_DISPLAY_MESSAGE
     for hint in ("no display found", "QT_QPA_PLATFORM=offscreen", "xvfb-run"):
         assert hint in result.stderr
