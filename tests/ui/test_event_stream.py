@@ -126,6 +126,9 @@ def test_typing_a_type_and_pressing_enter_shows_only_that_type(
     qtbot.waitUntil(lambda: view.live_model.rowCount() > shown, timeout=WAIT_MS)
     assert {e.type for e in rows(view)} == {"PaymentAuthorized"}  # new ones match too
     assert "matching events" in view.live_status.text()
+    # The refill saw every buffered event: events that came after it are no reason to
+    # say it looked at only some of them.
+    assert "looked at the newest" not in view.live_status.text()
 
 
 def test_free_text_filters_payloads_once_typing_pauses(view: EventStreamView, qtbot: Any) -> None:

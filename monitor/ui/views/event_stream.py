@@ -115,6 +115,7 @@ class EventStreamView(QWidget):
         self._match = self._filter.matcher(self._texts)
         self._unfiltered = 0  # events the filter had no time for (see _insert_live)
         self._refilled_from = 0  # how many recent events the last refill examined
+        self._refill_skipped = 0  # how many older ones it had no time for
         self._recent: deque[Envelope] = deque(maxlen=RECENT_EVENTS)
         self._paused = False
         self._pending = 0  # events received while paused
@@ -391,6 +392,7 @@ class EventStreamView(QWidget):
         self._texts.clear()
         self._pending = 0
         self._refilled_from = 0
+        self._refill_skipped = 0
         self.live_model.clear()
         self._update_live_status()
 
@@ -531,6 +533,7 @@ class EventStreamView(QWidget):
             recent = recent[: max(0, len(recent) - self._pending)]
         found, skipped = self._matches(recent[::-1], REFILL_FILTER_SECONDS)
         self._refilled_from = len(recent) - skipped
+        self._refill_skipped = skipped
         current = self.current_event() if self.tabs.currentIndex() == LIVE_TAB else None
         self.live_model.replace_all(found)
         if current is not None:
@@ -556,7 +559,9 @@ class EventStreamView(QWidget):
         text = f"{rows:,} {kind} {_plural(rows, 'event')}"
         if self._paused:
             text = f"Paused \u00b7 {text} \u00b7 {self._pending:,} new waiting (Space resumes)"
-        if not self._filter.is_empty and self._refilled_from < len(self._recent):
+        # Compared with what the refill had before it, not with the buffer now: events
+        # that arrived since are filtered as they come.
+        if not self._filter.is_empty and self._refill_skipped:
             text += f" (a new filter looked at the newest {self._refilled_from:,} only)"
         too_fast = self._missed + self._unfiltered
         if too_fast:
