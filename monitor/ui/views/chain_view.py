@@ -347,7 +347,10 @@ class ChainView(QWidget):
         self.busy.setVisible(busy)
         self.pages.setCurrentIndex(0)
         self.summary.setText("")
-        self.headline.setText(text if status != "empty" else "")
+        # The whole message is in the middle of the pane: the headline keeps its gist
+        # ("No chain or event X"), not a second copy.
+        gist = text.split(": ", 1)[0] if status in ("not_found", "error") else ""
+        self.headline.setText(gist)
         c = chain_colours()
         titles = {"loading": ("Loading", c.accent), "not_found": ("Not found", c.muted)}
         title, colour = titles.get(status, ("Error", c.failed))
