@@ -304,6 +304,10 @@ def cmd_profiles_add(args: argparse.Namespace) -> int:
             dead_letter_patterns=args.dead_letter_pattern or [],
         )
         store = _store(args)
+        if not args.replace and profile.name in store.load():
+            raise ProfileError(
+                f"a profile named {profile.name!r} exists already; pass --replace to overwrite it"
+            )
         store.add(profile, replace=args.replace)
     except ProfileError as exc:
         raise KafkaCliError(str(exc)) from exc

@@ -126,6 +126,8 @@ def test_profiles_add_list_test_remove_and_the_safety_flags(
         "--environment", "production",
     )  # fmt: skip
     eventflow(env, "profiles", "add", "support", "--bootstrap", broker.bootstrap, "--read-only")
+    again = eventflow(env, "profiles", "add", "local", "--bootstrap", "h:1", check=False)
+    assert again.returncode == 1 and "pass --replace to overwrite it" in again.stderr
     listed = json.loads(eventflow(env, "profiles", "list", "--json").stdout)
     assert [p["name"] for p in listed] == ["local", "prod", "support"]
     assert "Connected to" in eventflow(env, "profiles", "test", "local").stdout
