@@ -13,6 +13,7 @@ import gc
 import json
 import logging
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -406,12 +407,11 @@ def build_parser() -> argparse.ArgumentParser:
     out = argparse.ArgumentParser(add_help=False)
     out.add_argument("--json", action="store_true", help="print JSON on stdout")
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="eventflow",
         description="Eventflow Monitor: watch, trace and replay events. "
         "With no subcommand, opens the window with the demo running on the embedded bus.",
         epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[db],
     )
     parser.add_argument(
@@ -480,6 +480,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_kafka(sub, db, out)
     return parser
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help text wrapped between words only: a default path such as
+    ``.../eventflow-monitor/eventflow.db`` stays whole instead of breaking at a hyphen."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        text = " ".join(text.split())
+        return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every parser and subparser of the command (subparsers take their parent's class)
+    formats its help with :class:`_HelpFormatter`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
 
 def tune_garbage_collector() -> None:
