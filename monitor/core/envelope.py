@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import os
-import threading
 import time as _time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,30 +28,36 @@ JSON_CONTENT_TYPE = "application/json"
 def new_event_id() -> str:
     """A fresh, globally unique event id: a random (version 4) UUID as text.
 
-    The same as ``str(uuid.uuid4())`` at a quarter of the cost (every envelope the bus,
-    the demo and the composer make needs one): the random bytes come from the OS in
-    blocks of 4,096 ids instead of one system call each.
+    The same as ``str(uuid.uuid4())`` at a fraction of the cost (every envelope the bus,
+    the demo and the composer make needs one): ids are made 4,096 at a time from one read
+    of OS random bytes and handed out with ``list.pop``, which is atomic, so threads need
+    no lock and never get the same id.
     """
-    global _id_pool, _id_pos
-    with _id_lock:
-        if _id_pos >= len(_id_pool):
-            _id_pool, _id_pos = os.urandom(16 * 4096).hex(), 0
-        h = _id_pool[_id_pos : _id_pos + 32]
-        _id_pos += 32
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+    try:
+        return _id_pool.pop()
+    except IndexError:
+        _id_pool.extend(_id_block())
+        return _id_pool.pop()
 
 
-_id_lock = threading.Lock()
-_id_pool = ""
-_id_pos = 0
+def _id_block() -> list[str]:
+    h = os.urandom(16 * _IDS_PER_BLOCK).hex()
+    return [
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
+        f"{_VARIANT[h[i + 16]]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
+        for i in range(0, len(h), 32)
+    ]
+
+
+_IDS_PER_BLOCK = 4096
+_id_pool: list[str] = []
 # The RFC 4122 variant: the top two bits of the 17th hex digit are 10.
 _VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 
 
 def _forget_id_pool() -> None:
     # A forked child must not hand out the ids its parent will also hand out.
-    global _id_pool, _id_pos
-    _id_pool, _id_pos = "", 0
+    _id_pool.clear()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork either
