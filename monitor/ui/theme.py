@@ -222,6 +222,16 @@ def apply_theme(app: QApplication, name: str = "light") -> None:
         (role.Link, ACCENT),
     ):
         palette.setColor(r, QColor(colour))
+    if current == "dark":
+        # Fusion draws bevels and the tab bar's base line in these: left at their light
+        # defaults they show as white lines on the dark surfaces.
+        for r, colour in (
+            (role.Light, BORDER),
+            (role.Midlight, BORDER),
+            (role.Mid, BORDER),
+            (role.Dark, WINDOW_BG),
+        ):
+            palette.setColor(r, QColor(colour))
     app.setPalette(palette)
     font = app.font()
     font.setPointSizeF(10.0)
