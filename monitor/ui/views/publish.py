@@ -71,6 +71,7 @@ def _style() -> str:
         + f"""QLabel#payloadStatus[valid="true"] {{ color: {theme.LIVE}; }}
 QLabel#payloadStatus[valid="false"] {{ color: {theme.DANGER}; font-weight: 600; }}
 QLabel#sendHint {{ color: {theme.MUTED_TEXT}; }}
+QFrame#rule {{ color: {theme.BORDER}; }}
 QLabel#sendHint[problem="true"] {{ color: {theme.DANGER}; }}
 QLabel#targetNote[tone="warn"] {{ color: {theme.WARNING}; }}
 QLabel#targetNote[tone="muted"] {{ color: {theme.MUTED_TEXT}; }}
@@ -280,7 +281,7 @@ class PublishView(QWidget):
 
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
-        line.setStyleSheet(f"color: {theme.BORDER};")
+        line.setObjectName("rule")  # coloured by the view's stylesheet, which follows the theme
         outer.addWidget(line)
 
         actions = QHBoxLayout()
