@@ -117,7 +117,8 @@ class MainWindow(QMainWindow):
             self.publish.template_bar.load_selected()  # a composer ready to send at once
         self.connections = ConnectionsView(self.context, self.kafka)
         self.docks: dict[str, QDockWidget] = {}
-        self._add_dock("overview", "Overview", self.overview)
+        overview_dock = self._add_dock("overview", "Overview", self.overview)
+        overview_dock.visibilityChanged.connect(self.overview.set_on_screen)
         self._add_dock("stream", "Event stream", self.stream)
         self._add_dock("chains", "Correlation chain", self.chains)
         self._add_dock("dead_letters", "Dead letters", self.dead_letters)

@@ -142,6 +142,23 @@ def test_every_view_follows_a_switch_to_the_dark_theme_and_back(
         assert light["SURFACE"] in view.styleSheet() and dark["SURFACE"] not in view.styleSheet()
 
 
+def test_the_overview_draws_only_while_shown_and_catches_up_when_shown(
+    window: MainWindow, qtbot: Any
+) -> None:
+    overview, pipeline = window.overview, window.runtime.pipeline
+    window.show_view("stream")
+    qtbot.waitUntil(lambda: overview.visibleRegion().isEmpty(), timeout=5000)
+    qtbot.wait(100)
+    before = overview.total_card.value_text()
+    seen = pipeline.stats.total
+    qtbot.waitUntil(lambda: pipeline.stats.total > seen + 100, timeout=10_000)
+    qtbot.wait(300)  # several stats ticks go by
+    assert overview.total_card.value_text() == before  # nothing drawn behind the stream
+    window.show_view("overview")
+    qtbot.waitUntil(lambda: not overview.visibleRegion().isEmpty(), timeout=5000)
+    assert int(overview.total_card.value_text().replace(",", "")) > seen  # at once
+
+
 def test_a_corrupt_settings_file_resets_with_a_message(
     runtime: EmbeddedRuntime, qtbot: Any, settings_path: Path
 ) -> None:

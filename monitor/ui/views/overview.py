@@ -62,6 +62,8 @@ class OverviewView(QWidget):
         self.context = context
         self._lag: GaugeHistory | None = None
         self._kafka_depth: GaugeHistory | None = None
+        self._latest: StatsSnapshot | None = None
+        self._on_screen = True  # told otherwise by whoever can hide it (the main window)
 
         self.total_card = StatCard("Total events", "Events seen since the app started")
         self.rate_card = StatCard("Events / s", "All topics, last complete second")
@@ -152,6 +154,19 @@ class OverviewView(QWidget):
         self.pause_action.setText("Resume charts" if paused else "Pause charts")
 
     def show_stats(self, snapshot: StatsSnapshot) -> None:
+        self._latest = snapshot
+        # Tabbed away behind another view: drawing charts nobody sees took a few per cent
+        # of the event loop under a flood. The latest snapshot is drawn when shown again.
+        if self._on_screen:
+            self._draw(snapshot)
+
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Whether the view can be seen (its dock's tab is the current one, say)."""
+        self._on_screen = on_screen
+        if on_screen and self._latest is not None:
+            self._draw(self._latest)
+
+    def _draw(self, snapshot: StatsSnapshot) -> None:
         self.rate_chart.show_snapshot(snapshot)
         self.total_card.set_value(f"{snapshot.total:,}")
         self.rate_card.set_value(f"{events_per_second(snapshot):,.0f}")
