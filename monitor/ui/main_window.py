@@ -117,11 +117,18 @@ class MainWindow(QMainWindow):
             self.publish.template_bar.load_selected()  # a composer ready to send at once
         self.connections = ConnectionsView(self.context, self.kafka)
         self.docks: dict[str, QDockWidget] = {}
-        overview_dock = self._add_dock("overview", "Overview", self.overview)
-        overview_dock.visibilityChanged.connect(self.overview.set_on_screen)
+        self._add_dock("overview", "Overview", self.overview)
         self._add_dock("stream", "Event stream", self.stream)
         self._add_dock("chains", "Correlation chain", self.chains)
         self._add_dock("dead_letters", "Dead letters", self.dead_letters)
+        # A dock tabbed behind another is still "visible" to Qt: the views that redraw or
+        # reload on timers hear from their dock when their tab is current, and rest when not.
+        for key, view in (
+            ("overview", self.overview),
+            ("chains", self.chains),
+            ("dead_letters", self.dead_letters),
+        ):
+            self.docks[key].visibilityChanged.connect(view.set_on_screen)
         self._add_dock("publish", "Publish", self.publish)
         self._add_dock("connections", "Connections", self.connections)
         self._tabify_all()

@@ -142,9 +142,7 @@ def test_every_view_follows_a_switch_to_the_dark_theme_and_back(
         assert light["SURFACE"] in view.styleSheet() and dark["SURFACE"] not in view.styleSheet()
 
 
-def test_the_overview_draws_only_while_shown_and_catches_up_when_shown(
-    window: MainWindow, qtbot: Any
-) -> None:
+def test_views_tabbed_away_rest_and_catch_up_when_shown(window: MainWindow, qtbot: Any) -> None:
     overview, pipeline = window.overview, window.runtime.pipeline
     window.show_view("stream")
     qtbot.waitUntil(lambda: overview.visibleRegion().isEmpty(), timeout=5000)
@@ -157,6 +155,13 @@ def test_the_overview_draws_only_while_shown_and_catches_up_when_shown(
     window.show_view("overview")
     qtbot.waitUntil(lambda: not overview.visibleRegion().isEmpty(), timeout=5000)
     assert int(overview.total_card.value_text().replace(",", "")) > seen  # at once
+    # The chain view's 3 Hz refresh and the dead letters' reload also rest behind a tab.
+    assert not window.chains._timer.isActive() and not window.dead_letters._on_screen
+    window.show_view("chains")
+    qtbot.waitUntil(window.chains._timer.isActive, timeout=5000)
+    window.show_view("dead_letters")
+    qtbot.waitUntil(lambda: window.dead_letters._on_screen, timeout=5000)
+    assert not window.chains._timer.isActive()
 
 
 def test_a_corrupt_settings_file_resets_with_a_message(

@@ -427,14 +427,26 @@ class ChainView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._timer.start()
-        self._learn()
-        self._refresh_list(force=True)
-        self._refresh_chain()
+        self._resume()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self._timer.stop()
+
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Whether the view can be seen: a dock tabbed behind another stays "visible" to
+        Qt, so the main window says when its tab is current. The live refresh (3 Hz,
+        scanning chains) runs only then."""
+        if not on_screen:
+            self._timer.stop()
+        elif self.isVisible() and not self._timer.isActive():
+            self._resume()
+
+    def _resume(self) -> None:
+        self._timer.start()
+        self._learn()
+        self._refresh_list(force=True)
+        self._refresh_chain()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -176,6 +176,7 @@ class DeadLettersView(QWidget):
         tasks = self._tasks
         self.destroyed.connect(lambda *_: [t.cancel() for t in list(tasks)])
 
+        self._on_screen = True  # see set_on_screen
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._on_timer)
@@ -570,7 +571,14 @@ class DeadLettersView(QWidget):
         return task
 
     def _on_timer(self) -> None:
-        if self.isVisible():
+        if self._on_screen and self.isVisible():
+            self.refresh()
+
+    def set_on_screen(self, on_screen: bool) -> None:
+        """Whether the view can be seen (a dock tabbed behind another stays "visible" to
+        Qt): the periodic reload from the log runs only then, and once on being shown."""
+        was, self._on_screen = self._on_screen, on_screen
+        if on_screen and not was and self.isVisible():
             self.refresh()
 
     def showEvent(self, event: Any) -> None:
