@@ -7,8 +7,10 @@ target of 50,000 events/s for DURATION seconds. Meanwhile it measures:
 * event-loop latency (first half of the run): a task sleeps 10 ms over and over and
   records how late it wakes, while the window runs on its own timers. Target: p99 < 50 ms.
 * frames/s (second half): the visible table is asked to repaint 60 times a second
-  (``update()``, which Qt coalesces) and the paints that really happen are counted: what
-  the window can draw while the flood goes on. Target: >= 20 frames/s.
+  (``update()``, which Qt coalesces; ``BENCH_FPS`` changes the 60) and the paints that
+  really happen are counted: what the window can draw while the flood goes on.
+  Target: >= 20 frames/s. The ingest rate of each half is printed too: paints take their
+  time from the same thread as the ingest.
 * memory: the process's resident set size at 10 s and at the end. Bounded means it stops
   growing once the live buffers are full, while millions of events go by.
 * the ingest rate actually reached (the source waits when the log writer falls behind,
@@ -42,6 +44,10 @@ from monitor.ui.theme import apply_theme
 
 TARGET_RATE = 50_000
 BATCH = int(os.environ.get("BENCH_BATCH", "1000"))
+# Repaints asked of the table in the second half: 60 measures how many frames the window
+# can draw at all (the flood slows down to make room); BENCH_FPS=25 asks for just above
+# the 20 frames/s target, to see whether 50,000 events/s and 20 frames/s hold together.
+ASKED_FPS = float(os.environ.get("BENCH_FPS", "60"))
 DURATION = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
 STEPS = (
     ("OrderPlaced", "orders.placed"),
@@ -127,7 +133,7 @@ async def main() -> int:
     counter = PaintCounter()
     viewport.installEventFilter(counter)
     timer = QTimer()
-    timer.setInterval(16)  # asks for 60 frames/s; Qt draws what it can
+    timer.setInterval(round(1000 / ASKED_FPS))  # Qt draws what it can of these
     timer.timeout.connect(viewport.update)
 
     fed = [0]
@@ -177,7 +183,8 @@ async def main() -> int:
         first, second = at_half[0], fed[0] - at_half[0]
         print(
             f"    first half (latency)  : {first / (DURATION / 2):>9,.0f} events/s; second half "
-            f"(table asked to repaint 60 times a second): {second / (DURATION / 2):,.0f} events/s"
+            f"(table asked to repaint {ASKED_FPS:g} times a second): "
+            f"{second / (DURATION / 2):,.0f} events/s"
         )
     print(
         f"  frames drawn            : {fps:>9.1f} /s       target >= 20: "
