@@ -101,8 +101,4 @@ def restore_logging() -> None:
         if getattr(handler, "_eventflow", False):
             root.removeHandler(handler)
             handler.close()
-        elif type(handler) is logging.StreamHandler and handler.stream in (sys.stderr, None):
-            # The command line's plain stderr handler: the one below replaces it, or every
-            # warning would be printed twice.
-            root.removeHandler(handler)
     logging.captureWarnings(False)
