@@ -21,6 +21,7 @@ from adapters.kafka.profiles import (
     SECURITY_PROTOCOLS,
     ConnectionProfile,
     ProfileError,
+    ProfileExists,
     ProfileStore,
     SecretStore,
     password_env_var,
@@ -304,11 +305,9 @@ def cmd_profiles_add(args: argparse.Namespace) -> int:
             dead_letter_patterns=args.dead_letter_pattern or [],
         )
         store = _store(args)
-        if not args.replace and profile.name in store.load():
-            raise ProfileError(
-                f"a profile named {profile.name!r} exists already; pass --replace to overwrite it"
-            )
         store.add(profile, replace=args.replace)
+    except ProfileExists as exc:
+        raise KafkaCliError(f"{exc}; pass --replace to overwrite it") from exc
     except ProfileError as exc:
         raise KafkaCliError(str(exc)) from exc
     print(f"Saved profile {profile.name} in {store.path}.")

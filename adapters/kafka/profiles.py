@@ -30,6 +30,10 @@ class ProfileError(Exception):
     """A profile is invalid, missing, or its file cannot be read; the message says which."""
 
 
+class ProfileExists(ProfileError):
+    """A profile of that name is saved already (and replacing it was not asked for)."""
+
+
 class SecretStoreUnavailable(ProfileError):
     """There is no OS keyring to keep a password in."""
 
@@ -189,7 +193,7 @@ class ProfileStore:
     def add(self, profile: ConnectionProfile, *, replace: bool = False) -> None:
         profiles = self.load()
         if profile.name in profiles and not replace:
-            raise ProfileError(f"a profile named {profile.name!r} exists already")
+            raise ProfileExists(f"a profile named {profile.name!r} exists already")
         profiles[profile.name] = profile
         self.save(profiles)
 
