@@ -116,7 +116,9 @@ def _parse_time(text: str | None) -> float | None:
         stamp = dt.timestamp()
     except (OverflowError, OSError, ValueError):
         return None
-    if len(text) in _FAST_LENGTHS and text[-1] == "Z" and text[16] == ":":
+    # Cached only for the exact shape, so a key is always "YYYY-MM-DDTHH:MM" (text with
+    # leading spaces can have the right length and a colon at 16, but not also at 13).
+    if len(text) in _FAST_LENGTHS and text[-1] == "Z" and text[13] == text[16] == ":":
         if len(_minute_starts) >= _MINUTE_CACHE_MAX:
             _minute_starts.clear()
         start = dt.replace(second=0, microsecond=0) - _EPOCH
