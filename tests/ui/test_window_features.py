@@ -120,7 +120,12 @@ def test_every_view_follows_a_switch_to_the_dark_theme_and_back(
     window: MainWindow, qtbot: Any, restore_light_theme: None
 ) -> None:
     light, dark = theme.THEMES["light"], theme.THEMES["dark"]
-    views = {"stream": window.stream, "publish": window.publish, "connections": window.connections}
+    views = {
+        "stream": window.stream,
+        "publish": window.publish,
+        "connections": window.connections,
+        "dead_letters": window.dead_letters,
+    }
     for view in views.values():
         assert light["SURFACE"] in view.styleSheet()
     window.set_theme("dark")

@@ -62,6 +62,7 @@ from monitor.core.dead_letter_groups import (
     load_snapshot,
 )
 from monitor.core.deadletters import DeadLetter, Status
+from monitor.ui import theme
 from monitor.ui.context import AppContext
 from monitor.ui.operations import OperationBar
 from monitor.ui.views.dead_letter_commands import DeadLetterCommands
@@ -152,7 +153,6 @@ class DeadLettersView(QWidget):
         self._reload_task: asyncio.Future[None] | None = None
         self._reload_again = False
         self._history_token = 0
-        self._styling = False
         self._closed = False
 
         self.model = DeadLetterTableModel(self)
@@ -161,7 +161,7 @@ class DeadLettersView(QWidget):
         self.group_model = ReasonGroupModel(self)
         self._make_actions()
         self._build()
-        self._apply_style()
+        theme.keep_styled(self, view_stylesheet)
 
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.table.selectionModel().currentRowChanged.connect(self._on_selection)
@@ -424,17 +424,10 @@ class DeadLettersView(QWidget):
         horizontal.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.Stretch)
         return view
 
-    def _apply_style(self) -> None:
-        self._styling = True
-        try:
-            self.setStyleSheet(view_stylesheet())
-        finally:
-            self._styling = False
-
     def changeEvent(self, event: QEvent) -> None:
-        # The app switched themes (a new palette): rebuild the stylesheet from its colours.
-        if event.type() == QEvent.Type.PaletteChange and not self._styling:
-            self._apply_style()
+        # The app switched themes: the stylesheet follows by itself (theme.keep_styled);
+        # the two lists paint with theme colours of their own.
+        if event.type() == QEvent.Type.PaletteChange:
             self.table.viewport().update()
             self.group_list.viewport().update()
         super().changeEvent(event)
