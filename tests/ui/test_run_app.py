@@ -28,12 +28,16 @@ def isolated_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_app_in_subprocess(env: dict[str, str], db: Path, timeout: float = 90) -> Any:
-    code = (
+def _run_app_code(db: Path, *, smoke_test: bool) -> str:
+    return (
         "import sys\n"
         "from monitor.ui.app import run_app\n"
-        f"sys.exit(run_app(db_path={str(db)!r}, demo_rate=100, smoke_test=True))\n"
+        f"sys.exit(run_app(db_path={str(db)!r}, demo_rate=100, smoke_test={smoke_test}))\n"
     )
+
+
+def run_app_in_subprocess(env: dict[str, str], db: Path, timeout: float = 90) -> Any:
+    code = _run_app_code(db, smoke_test=True)
     return subprocess.run(
         [sys.executable, "-c", code],
         env=env,
@@ -41,6 +45,18 @@ def run_app_in_subprocess(env: dict[str, str], db: Path, timeout: float = 90) ->
         capture_output=True,
         text=True,
         timeout=timeout,
+    )
+
+
+def start_app_in_subprocess(env: dict[str, str], db: Path) -> subprocess.Popen[str]:
+    """The window on ``db`` (not a smoke test: it runs until stopped) in a child process."""
+    return subprocess.Popen(
+        [sys.executable, "-c", _run_app_code(db, smoke_test=False)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -89,21 +105,8 @@ def test_display_available() -> None:
 
 def test_ctrl_c_closes_the_window_and_stops_cleanly(tmp_path: Path) -> None:
     db = tmp_path / "log.db"
-    code = (
-        "import sys\n"
-        "from monitor.ui.app import run_app\n"
-        f"sys.exit(run_app(db_path={str(db)!r}, demo_rate=100))\n"
-    )
-    env = isolated_env(tmp_path, QT_QPA_PLATFORM="offscreen")
     log_dir = tmp_path / "xdg_state_home"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_app_in_subprocess(isolated_env(tmp_path, QT_QPA_PLATFORM="offscreen"), db)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # running once events reach the log file
@@ -194,19 +197,8 @@ def test_ctrl_c_closes_the_could_not_start_dialog(tmp_path: Path) -> None:
     # process alive after Ctrl+C.
     blocker = tmp_path / "file"
     blocker.write_text("a file where a directory should be")
-    code = (
-        "import sys\n"
-        "from monitor.ui.app import run_app\n"
-        f"sys.exit(run_app(db_path={str(blocker / 'log.db')!r}, demo_rate=100))\n"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        env=isolated_env(tmp_path, QT_QPA_PLATFORM="offscreen"),
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = isolated_env(tmp_path, QT_QPA_PLATFORM="offscreen")
+    proc = start_app_in_subprocess(env, blocker / "log.db")
     try:
         assert proc.stderr is not None
         for line in proc.stderr:  # the message is printed just before the dialog opens
