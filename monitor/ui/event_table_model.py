@@ -62,7 +62,7 @@ HEADERS = {
 }
 
 # Timestamps and ids are compared by eye across rows: fixed-pitch digits line up.
-_MONOSPACE_COLUMNS = frozenset({int(Column.TIME), int(Column.CORRELATION)})
+MONOSPACE_COLUMNS = frozenset({int(Column.TIME), int(Column.CORRELATION)})
 _COLUMN_COUNT = len(Column)
 
 
@@ -79,7 +79,8 @@ def format_local_time(ts: float | None) -> str:
     return f"{clock}.{millis:03d}"
 
 
-def _cell_text(event: Envelope, column: int) -> str:
+def cell_text(event: Envelope, column: int) -> str:
+    """What the table shows for ``event`` in ``column``."""
     if column == Column.TIME:
         return format_local_time(event.time)
     if column == Column.TOPIC:
@@ -106,7 +107,7 @@ class EventTableModel(QAbstractTableModel):
             raise ValueError("capacity must be at least 1")
         self._capacity = capacity
         self._rows: deque[Envelope] = deque()  # index 0 is the newest event
-        self._warning_brush = QBrush(QColor(theme.WARNING))
+        self.warning_brush = QBrush(QColor(theme.WARNING))
         self._mono: QFont | None = None  # made on first use: fonts need a QGuiApplication
 
     @property
@@ -213,11 +214,11 @@ class EventTableModel(QAbstractTableModel):
         role = int(role)
         event = rows[row]
         if role == _DISPLAY:
-            return _cell_text(event, column)
+            return cell_text(event, column)
         if role == _FOREGROUND:
-            return self._warning_brush if event.malformed else None
+            return self.warning_brush if event.malformed else None
         if role == _FONT:
-            if column not in _MONOSPACE_COLUMNS:
+            if column not in MONOSPACE_COLUMNS:
                 return None
             if self._mono is None:
                 self._mono = theme.monospace_font()

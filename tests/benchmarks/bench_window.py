@@ -14,7 +14,10 @@ target of 50,000 events/s for DURATION seconds. Meanwhile it measures:
 * memory: the process's resident set size at 10 s and at the end. Bounded means it stops
   growing once the live buffers are full, while millions of events go by.
 * the ingest rate actually reached (the source waits when the log writer falls behind,
-  so this is the sustained rate with the log on).
+  so this is the sustained rate with the log on), how busy the event-loop thread was
+  (its CPU time over the wall time of each half) and how long the source waited for the
+  log writer: a thread that is not busy yet falls short is waiting for the CPU, the
+  interpreter lock or the writer, not doing the work.
 
 Run: ``PYTHONPATH=. .venv/bin/python tests/benchmarks/bench_window.py [SECONDS]``.
 """
@@ -22,6 +25,7 @@ Run: ``PYTHONPATH=. .venv/bin/python tests/benchmarks/bench_window.py [SECONDS]`
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import statistics
 import sys
@@ -91,7 +95,9 @@ def batch(n: int, first_order: int) -> list[Envelope]:
     return events
 
 
-async def flood(runtime: EmbeddedRuntime, stop_at: float, fed: list[int]) -> None:
+async def flood(
+    runtime: EmbeddedRuntime, stop_at: float, fed: list[int], held_back: list[float]
+) -> None:
     loop = asyncio.get_running_loop()
     start = loop.time()
     orders = 0
@@ -100,7 +106,9 @@ async def flood(runtime: EmbeddedRuntime, stop_at: float, fed: list[int]) -> Non
         orders += BATCH // len(STEPS)
         runtime.pipeline.accept_many(events)
         fed[0] += len(events)
+        waiting = time.perf_counter()
         await runtime.pipeline.wait_for_room()  # the log writer's backpressure
+        held_back[0] += time.perf_counter() - waiting
         delay = start + fed[0] / TARGET_RATE - loop.time()
         await asyncio.sleep(max(0.0, delay))  # yields to the UI even when behind
 
@@ -137,6 +145,7 @@ async def main() -> int:
     timer.timeout.connect(viewport.update)
 
     fed = [0]
+    held_back = [0.0]  # seconds the flood waited for the log writer to catch up
     late: list[float] = []
     start = loop.time()
     half = start + DURATION / 2
@@ -151,14 +160,19 @@ async def main() -> int:
     loop.call_later(10.0, sample_memory)
     at_half: list[int] = []
 
+    cpu_marks: list[tuple[float, float]] = []  # (wall, main thread's CPU) at start, half, end
+
     def second_half() -> None:
         at_half.append(fed[0])
+        cpu_marks.append((time.perf_counter(), time.thread_time()))
         timer.start()
 
     loop.call_at(half, second_half)
     began = time.perf_counter()
-    await asyncio.gather(flood(runtime, stop_at, fed), lateness(half, late))
+    cpu_marks.append((began, time.thread_time()))
+    await asyncio.gather(flood(runtime, stop_at, fed, held_back), lateness(half, late))
     elapsed = time.perf_counter() - began
+    cpu_marks.append((time.perf_counter(), time.thread_time()))
     timer.stop()
     frames_in_second_half = [t for t in frames if t >= began + DURATION / 2]
     rss_end = rss_mb()[0]
@@ -185,6 +199,16 @@ async def main() -> int:
             f"    first half (latency)  : {first / (DURATION / 2):>9,.0f} events/s; second half "
             f"(table asked to repaint {ASKED_FPS:g} times a second): "
             f"{second / (DURATION / 2):,.0f} events/s"
+        )
+    if len(cpu_marks) == 3:
+        busy = [
+            (cpu1 - cpu0) / (wall1 - wall0) * 100
+            for (wall0, cpu0), (wall1, cpu1) in itertools.pairwise(cpu_marks)
+        ]
+        print(
+            f"    main thread busy      : {busy[0]:>9.0f} % of the first half, "
+            f"{busy[1]:.0f} % of the second; the flood waited {held_back[0]:.1f} s "
+            "for the log writer"
         )
     print(
         f"  frames drawn            : {fps:>9.1f} /s       target >= 20: "

@@ -235,6 +235,14 @@ def test_events_round_trip_with_every_envelope_field(tmp_path: Path) -> None:
     assert loaded["evt-1"] == full
     assert loaded["evt-2"] == bad
     assert loaded[plain.id] == plain
+    # The adapters that make None and bytes cheap to bind store them as they always were:
+    # a NULL and a BLOB, which the search and retention queries rely on.
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute(
+            "SELECT typeof(subject), typeof(raw), typeof(partition) FROM events WHERE id = ?",
+            ("evt-2",),
+        ).fetchone()
+    assert stored == ("null", "blob", "integer")
 
 
 def test_events_are_newest_first_and_filter_by_type_topic_source_correlation(

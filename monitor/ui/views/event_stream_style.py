@@ -4,10 +4,11 @@ few widget helpers its two tables and status lines share."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QTabWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTabWidget
 
 from monitor.ui import theme
 from monitor.ui.event_table_model import Column, EventTableModel
+from monitor.ui.event_table_view import EventTableView
 
 _COLUMN_WIDTHS = {
     Column.TIME: 100,
@@ -90,8 +91,8 @@ QProgressBar::chunk {{ background: {theme.ACCENT}; border-radius: 2px; }}
 """
 
 
-def make_table(model: EventTableModel, name: str) -> QTableView:
-    view = QTableView()
+def make_table(model: EventTableModel, name: str) -> EventTableView:
+    view = EventTableView()
     view.setObjectName(name)
     view.setModel(model)
     view.setAlternatingRowColors(True)
