@@ -25,10 +25,10 @@ SCHEMA_VERSION = 1
 # every None and bytes value first; when none is registered, the search ends in an
 # AttributeError raised, formatted and cleared inside the module, about 0.7 us per value.
 # A typical event row has 8 NULLs in 18 columns: measured, that was about a quarter of the
-# writer process's CPU (19 us an event, 15 without it). Registering adapters that hand the value back unchanged (C callables, so no Python
-# frame either) makes each of those a dictionary lookup. What is stored is the same: None
-# is still NULL and bytes still a BLOB. Adapters are per process, so this runs in each
-# process that imports the log, the writer process included.
+# writer process's CPU (19 us an event, 15 without it). Adapters that hand the value back
+# unchanged (C callables, so no Python frame either) make each of those a dictionary
+# lookup. What is stored is the same: None is still NULL and bytes still a BLOB. Adapters
+# are per process, so this runs in each process that imports the log, the writer's too.
 _NONE_AS_IS = cast(Callable[[None], None], {}.get)  # {}.get(None) is None
 sqlite3.register_adapter(type(None), _NONE_AS_IS)
 sqlite3.register_adapter(bytes, bytes)  # bytes(b) is b for bytes itself

@@ -222,6 +222,48 @@ def test_tail_selected_topics_feeds_the_stream_and_disconnect_cleans_up(
     assert "Disconnected from local" in view.banner.text()
 
 
+def saved_profiles(config_dir: Path) -> dict[str, str]:
+    """Name -> bootstrap servers, as the profiles file holds them."""
+    entries = json.loads((config_dir / "profiles.json").read_text())["profiles"]
+    return {p["name"]: p["bootstrap_servers"] for p in entries}
+
+
+def select_profile(qtbot: Any, view: ConnectionsView, name: str) -> None:
+    items = [view.profile_list.item(i) for i in range(view.profile_list.count())]
+    view.profile_list.setCurrentItem(
+        next(i for i in items if i.data(Qt.ItemDataRole.UserRole) == name)
+    )
+    assert view.form.name_edit.text() == name
+
+
+def test_a_rename_onto_another_profiles_name_is_refused_and_overwrites_nothing(
+    view: ConnectionsView, config_dir: Path, qtbot: Any
+) -> None:
+    add_profile(qtbot, view, "alpha", "127.0.0.1:9092")
+    add_profile(qtbot, view, "beta", "broker.example:9092")
+    select_profile(qtbot, view, "alpha")
+    type_into(qtbot, view.form.name_edit, "beta")
+    qtbot.mouseClick(view.save_button, LEFT)
+    assert "Not saved" in view.form_message.text()
+    assert "exists already" in view.form_message.text()
+    assert saved_profiles(config_dir) == {
+        "alpha": "127.0.0.1:9092",
+        "beta": "broker.example:9092",
+    }
+    # The refused edit stays in the form to be corrected: under its own name, or renamed
+    # to a free one, it saves.
+    assert view.selected_name() == "alpha"
+    type_into(qtbot, view.form.name_edit, "alpha")
+    type_into(qtbot, view.form.bootstrap_edit, "127.0.0.1:9093")
+    qtbot.mouseClick(view.save_button, LEFT)
+    type_into(qtbot, view.form.name_edit, "gamma")
+    qtbot.mouseClick(view.save_button, LEFT)
+    assert saved_profiles(config_dir) == {
+        "beta": "broker.example:9092",
+        "gamma": "127.0.0.1:9093",
+    }
+
+
 def test_password_goes_to_the_keyring(
     view: ConnectionsView, memory_keyring: MemoryKeyring, config_dir: Path, qtbot: Any
 ) -> None:

@@ -430,9 +430,9 @@ class ConnectionsView(QWidget):
             return
         original = self.form.loaded.name if self.form.loaded is not None else None
         try:
-            if original is None and profile.name in self._profiles:
-                raise ProfileError(f"a profile named {profile.name!r} exists already")
-            self.store.add(profile, replace=True)
+            # Only the profile being edited may be overwritten: a new profile, or a rename,
+            # onto another profile's name is refused by the store (ProfileExists).
+            self.store.add(profile, replace=profile.name == original)
             if original is not None and original != profile.name:
                 self.store.remove(original)
         except ProfileError as exc:
