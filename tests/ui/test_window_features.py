@@ -157,9 +157,11 @@ def test_views_tabbed_away_rest_and_catch_up_when_shown(window: MainWindow, qtbo
     qtbot.waitUntil(lambda: pipeline.stats.total > seen + 100, timeout=10_000)
     qtbot.wait(300)  # several stats ticks go by
     assert overview.total_card.value_text() == before  # nothing drawn behind the stream
+    assert not overview._gauge_timer.isActive()  # nor the lag charts
     window.show_view("overview")
     qtbot.waitUntil(lambda: not overview.visibleRegion().isEmpty(), timeout=5000)
     assert int(overview.total_card.value_text().replace(",", "")) > seen  # at once
+    assert overview._gauge_timer.isActive()
     # The chain view's 3 Hz refresh and the dead letters' reload also rest behind a tab.
     assert not window.chains._timer.isActive() and not window.dead_letters._on_screen
     window.show_view("chains")

@@ -163,8 +163,13 @@ class OverviewView(QWidget):
     def set_on_screen(self, on_screen: bool) -> None:
         """Whether the view can be seen (its dock's tab is the current one, say)."""
         self._on_screen = on_screen
-        if on_screen and self._latest is not None:
-            self._draw(self._latest)
+        if on_screen:  # catch up at once; the gauge timer then runs only while seen
+            if self._latest is not None:
+                self._draw(self._latest)
+            self._show_gauges()
+            self._gauge_timer.start()
+        else:
+            self._gauge_timer.stop()
 
     def _draw(self, snapshot: StatsSnapshot) -> None:
         self.rate_chart.show_snapshot(snapshot)
