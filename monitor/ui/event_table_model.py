@@ -107,12 +107,19 @@ class EventTableModel(QAbstractTableModel):
             raise ValueError("capacity must be at least 1")
         self._capacity = capacity
         self._rows: deque[Envelope] = deque()  # index 0 is the newest event
-        self.warning_brush = QBrush(QColor(theme.WARNING))
+        self._warning = (theme.WARNING, QBrush(QColor(theme.WARNING)))
         self._mono: QFont | None = None  # made on first use: fonts need a QGuiApplication
 
     @property
     def capacity(self) -> int:
         return self._capacity
+
+    @property
+    def warning_brush(self) -> QBrush:
+        """Malformed rows' text colour, in the current theme (a switch changes it)."""
+        if self._warning[0] != theme.WARNING:
+            self._warning = (theme.WARNING, QBrush(QColor(theme.WARNING)))
+        return self._warning[1]
 
     # -- feeding ------------------------------------------------------------------------
 

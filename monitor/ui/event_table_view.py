@@ -12,13 +12,23 @@ sources, keys) reuse: about 3 ms for the same screenful.
 
 Only the painting is replaced. Selection, keyboard, scrolling, tooltips, the header and
 its column moves, resizes and hiding are QTableView's own, and the model still answers
-``data()`` for all of them.
+``data()`` for all of them. The tables select whole rows, so a selection is drawn per
+row: a single cell selected from code (``select`` without ``Rows``) is not highlighted.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPointF, QRect, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent, QPalette, QStaticText
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QStaticText,
+    QTextOption,
+)
 from PySide6.QtWidgets import QStyle, QTableView, QWidget
 
 from monitor.ui import theme
@@ -27,7 +37,10 @@ from monitor.ui.event_table_model import MONOSPACE_COLUMNS, EventTableModel, cel
 # Shaped texts kept for reuse. A screenful has ~180 cells and a frame's new texts are
 # mostly times and ids, so this holds many frames' worth; past it, the cache starts over.
 _CACHE_LIMIT = 4096
-_RESHAPING_CHANGES = frozenset({QEvent.Type.FontChange, QEvent.Type.StyleChange})
+_RESHAPING_CHANGES = frozenset(
+    {QEvent.Type.FontChange, QEvent.Type.StyleChange, QEvent.Type.LayoutDirectionChange}
+)
+_LINE_BREAKS = ("\n", "\r", "\u2028")
 
 
 class EventTableView(QTableView):
@@ -77,12 +90,13 @@ class EventTableView(QTableView):
         if last < 0:
             last = model.rowCount() - 1
         columns = self._columns_in(area.left(), area.right())
-        warning = model.warning_brush.color()
+        warning = QColor(theme.WARNING)  # the current theme's, as a switch changes it
         selection = self.selectionModel()
         any_selected = selection is not None and selection.hasSelection()
         alternating = self.alternatingRowColors()
         width = self.viewport().width()
         root = QModelIndex()
+        right_to_left = self.isRightToLeft()
         for row in range(first, last + 1):
             top = rows_header.sectionViewportPosition(row)
             height = rows_header.sectionSize(row)
@@ -99,8 +113,11 @@ class EventTableView(QTableView):
                 shaped = self._shaped(cell_text(envelope, column), mono, room)
                 if shaped is not None:
                     painter.setFont(self._font(mono))
-                    y = top + (height - shaped.size().height()) / 2
-                    painter.drawStaticText(QPointF(left, y), shaped)
+                    size = shaped.size()
+                    x = left + room - size.width() if right_to_left else left
+                    # Whole pixels, as Qt's own item painting places text.
+                    y = int(top + (height - size.height()) / 2)
+                    painter.drawStaticText(QPointF(x, y), shaped)
 
     def _columns_in(self, left: int, right: int) -> list[tuple[int, int, int]]:
         """(column, x of its text, room for its text) for the columns from ``left`` to
@@ -124,7 +141,10 @@ class EventTableView(QTableView):
         return self._mono
 
     def _shaped(self, text: str, mono: bool, room: int) -> QStaticText | None:
-        """``text`` laid out, middle-elided (the view's elide mode) to ``room`` pixels."""
+        """``text`` laid out, middle-elided (the view's elide mode) to ``room`` pixels.
+
+        A text of several lines shows its first and an ellipsis, as Qt's item views do,
+        rather than the lines run together into what would look like one value."""
         if not text or room <= 0:
             return None
         texts = self._texts
@@ -132,15 +152,30 @@ class EventTableView(QTableView):
         if shaped is None:
             if len(texts) >= _CACHE_LIMIT:
                 texts.clear()
-            shaped = texts[(text, mono, 0)] = _static(text, self._font(mono))
+            shown = text
+            if any(mark in text for mark in _LINE_BREAKS):
+                shown = text.splitlines()[0] + "\u2026"
+            shaped = texts[(text, mono, 0)] = self._static(shown, mono)
         if shaped.size().width() <= room:
             return shaped
         elided = texts.get((text, mono, room))
         if elided is None:
-            font = self._font(mono)
-            short = QFontMetrics(font).elidedText(text, self.textElideMode(), room)
-            elided = texts[(text, mono, room)] = _static(short, font)
+            short = QFontMetrics(self._font(mono)).elidedText(
+                shaped.text(), self.textElideMode(), room
+            )
+            elided = texts[(text, mono, room)] = self._static(short, mono)
         return elided
+
+    def _static(self, text: str, mono: bool) -> QStaticText:
+        shaped = QStaticText(text)
+        shaped.setTextFormat(Qt.TextFormat.PlainText)
+        # The view's direction, not the one the text's first letter suggests: a topic
+        # that starts with a Hebrew word reads as Qt's own item painting shows it.
+        option = QTextOption()
+        option.setTextDirection(self.layoutDirection())
+        shaped.setTextOption(option)
+        shaped.prepare(font=self._font(mono))
+        return shaped
 
 
 class _RowColours:
@@ -160,10 +195,3 @@ class _RowColours:
         self.highlight = palette.brush(group, QPalette.ColorRole.Highlight)
         self.text = palette.color(group, QPalette.ColorRole.Text)
         self.selected_text = palette.color(group, QPalette.ColorRole.HighlightedText)
-
-
-def _static(text: str, font: QFont) -> QStaticText:
-    shaped = QStaticText(text)
-    shaped.setTextFormat(Qt.TextFormat.PlainText)
-    shaped.prepare(font=font)
-    return shaped

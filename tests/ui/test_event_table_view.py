@@ -117,6 +117,35 @@ def test_a_text_wider_than_its_column_is_elided_in_the_middle(table: EventTableV
     assert elided[0].size().width() <= 120
 
 
+def test_a_text_of_several_lines_shows_its_first_line_and_an_ellipsis(
+    table: EventTableView,
+) -> None:
+    model = table.model()
+    assert isinstance(model, EventTableModel)
+    model.append_batch(
+        [Envelope(type="OrderPlaced", source="s", topic="orders", key="line1\nline2")]
+    )
+    viewport_image(table)
+    painted = {shaped.text() for shaped in table._texts.values()}
+    assert "line1\u2026" in painted
+    assert not any("line2" in text for text in painted)
+
+
+def test_malformed_rows_take_the_warning_colour_of_the_theme_switched_to(
+    table: EventTableView, qapp: Any
+) -> None:
+    model = table.model()
+    assert isinstance(model, EventTableModel)
+    model.append_batch([Envelope(type=None, source="s", malformed=True, error="not JSON")])
+    try:
+        theme.apply_theme(qapp, "dark")
+        image = viewport_image(table)
+        assert QColor(theme.WARNING).name() in colours_in_row(image, table, 0)
+        assert model.warning_brush.color().name() == QColor(theme.WARNING).name()
+    finally:
+        theme.apply_theme(qapp, "light")
+
+
 def test_hidden_and_moved_columns_are_painted_where_the_header_puts_them(
     table: EventTableView,
 ) -> None:
