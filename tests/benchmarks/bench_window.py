@@ -217,6 +217,12 @@ async def main() -> int:
         print(f"    loop latency p99  : {p99:>9.1f} ms         target < 50 (median {median:.1f})")
         print(f"    main thread busy  : {busy[index]:>9.0f} %")
         print(f"    all three targets : {'met' if all(met) else 'NOT met'}")
+    slices = []
+    for start_s in range(0, int(DURATION), 10):
+        lates = sorted(ms for t, ms in late if began + start_s <= t < began + start_s + 10)
+        if lates:
+            slices.append(f"{lates[int(len(lates) * 0.99)]:.0f}")
+    print(f"  loop latency p99 per 10 s (ms): {' '.join(slices)}")
     early = memory[0][2] if memory else float("nan")
     print(f"  memory (RSS)            : {early:>9.0f} MB at 10 s, {rss_end:.0f} MB at the end")
     for seconds, events, rss, anon in memory:
