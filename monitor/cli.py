@@ -420,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--smoke-test",
         action="store_true",
-        help="start the window, run the demo a few seconds, check events arrived, exit",
+        help="start the window offscreen, run the demo a few seconds, check events arrived, exit",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -38,8 +38,9 @@ SMOKE_TEST_PATIENCE = 10.0  # extra seconds a slow machine gets before the check
 
 NO_DISPLAY_MESSAGE = (
     "eventflow: no display found (none of DISPLAY, WAYLAND_DISPLAY or QT_QPA_PLATFORM is "
-    "set). Run with QT_QPA_PLATFORM=offscreen or under xvfb-run (xvfb-run -a eventflow), "
-    "or use the headless `eventflow demo --headless --duration 10`."
+    "set). Run it under xvfb-run (xvfb-run -a eventflow) or with QT_QPA_PLATFORM=offscreen, "
+    "check it with `eventflow --smoke-test` (offscreen), or use the headless "
+    "`eventflow demo --headless --duration 10`."
 )
 
 
@@ -57,6 +58,11 @@ def run_app(*, db_path: str | None, demo_rate: float, smoke_test: bool = False) 
     0: closed normally (or the smoke test passed); 1: failed to start (no display
     included) or the smoke test failed. 2 stays the command line's usage error.
     """
+    if smoke_test and not os.environ.get("QT_QPA_PLATFORM"):
+        # The smoke test checks the app, not the desktop: offscreen, it runs on a server,
+        # over SSH or in an installer's check, and flashes no window on a desktop. A set
+        # QT_QPA_PLATFORM still chooses (the packaging check tests the xcb plugin so).
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if not display_available():
         print(NO_DISPLAY_MESSAGE, file=sys.stderr)
         return 1

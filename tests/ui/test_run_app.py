@@ -36,8 +36,10 @@ def _run_app_code(db: Path, *, smoke_test: bool) -> str:
     )
 
 
-def run_app_in_subprocess(env: dict[str, str], db: Path, timeout: float = 90) -> Any:
-    code = _run_app_code(db, smoke_test=True)
+def run_app_in_subprocess(
+    env: dict[str, str], db: Path, timeout: float = 90, *, smoke_test: bool = True
+) -> Any:
+    code = _run_app_code(db, smoke_test=smoke_test)
     return subprocess.run(
         [sys.executable, "-c", code],
         env=env,
@@ -84,13 +86,30 @@ def test_no_display_is_a_plain_message_and_exit_code_1(tmp_path: Path) -> None:
     env = isolated_env(tmp_path)
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         env.pop(name, None)
-    result = run_app_in_subprocess(env, tmp_path / "log.db", timeout=60)
+    result = run_app_in_subprocess(env, tmp_path / "log.db", timeout=60, smoke_test=False)
     assert result.returncode == 1, result.stdout + result.stderr  # 2 is a usage error
     assert result.stderr.strip() == NO_DISPLAY_MESSAGE
-    for hint in ("no display found", "QT_QPA_PLATFORM=offscreen", "xvfb-run"):
+    for hint in ("no display found", "QT_QPA_PLATFORM=offscreen", "xvfb-run", "--smoke-test"):
         assert hint in result.stderr
     assert "eventflow demo --headless --duration 10" in result.stderr
     assert not (tmp_path / "log.db").exists()  # nothing was started
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the check is for Linux")
+def test_the_smoke_test_runs_offscreen_by_itself_without_a_display(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "--db", str(tmp_path / "log.db"), "--smoke-test"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("smoke test passed:"), result.stdout
 
 
 def test_display_available() -> None:
