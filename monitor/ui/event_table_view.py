@@ -8,7 +8,7 @@ repaints a second took a third of the thread that also takes the events in. This
 draws the same picture (alternate row colours, the selected rows, malformed rows in the
 warning colour, fixed-pitch time and id columns, middle elision) in one Python call per
 frame, from pre-shaped :class:`QStaticText` that the many repeated strings (topics, types,
-sources, keys) reuse: about 3 ms for the same screenful.
+sources, keys) reuse: 3-6 ms for the same screenful.
 
 Only the painting is replaced. Selection, keyboard, scrolling, tooltips, the header and
 its column moves, resizes and hiding are QTableView's own, and the model still answers
@@ -51,9 +51,9 @@ class EventTableView(QTableView):
         self._texts: dict[tuple[str, bool, int], QStaticText] = {}
         self._mono: QFont | None = None
         # The stylesheet paints the viewport's background, which makes Qt count it as
-        # see-through and repaint every widget under it first, the main window included:
-        # five full-size paints for each frame of the table. This view fills its own
-        # background instead, so nothing under it is painted.
+        # see-through and paint every widget under it first (the main window, the dock,
+        # the stream view and its containers) for each frame of the table. This view
+        # fills its own background instead, so nothing under it is painted.
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
     def setModel(self, model: QAbstractItemModel | None) -> None:
