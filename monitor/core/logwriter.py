@@ -74,6 +74,22 @@ def _append(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Ro
         conn.executemany(INSERT_PROCESSED, processed)
 
 
+def _append_chunk(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Rows) -> None:
+    """Insert one chunk of a transaction (in the writer process). A value SQLite cannot
+    bind (a dict as subject, from careless code) takes the chunk back to where it began
+    and inserts it again with such values as text, rather than failing the transaction
+    for ever, as the thread does in :meth:`LogWriter._write`."""
+    if not conn.in_transaction:
+        conn.execute("BEGIN")
+    conn.execute("SAVEPOINT chunk")
+    try:
+        _append(conn, events, letters, processed)
+    except (sqlite3.InterfaceError, sqlite3.ProgrammingError):
+        conn.execute("ROLLBACK TO chunk")
+        _append(conn, _plain_rows(events), _plain_rows(letters), _plain_rows(processed))
+    conn.execute("RELEASE chunk")
+
+
 def _transaction(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Rows) -> None:
     """Append the rows in one transaction: all of them or none."""
     if conn.in_transaction:  # left open by a COMMIT that failed: its rows are retried now
@@ -148,7 +164,7 @@ def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
                     conn = connect(path)
                     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
                 if failure is None:
-                    _append(conn, events, letters, processed)
+                    _append_chunk(conn, events, letters, processed)
                     if kind == _LAST:
                         conn.execute("COMMIT")
             except Exception as exc:

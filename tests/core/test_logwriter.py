@@ -245,6 +245,32 @@ def test_values_sqlite_or_the_process_channel_cannot_carry_as_is_are_logged_all_
     assert [r[1] for r in rows[3:]] == ["after-0", "after-1", "after-2"]
 
 
+@pytest.mark.parametrize("separate_process", [True, False], ids=["process", "thread"])
+def test_a_value_sqlite_cannot_bind_in_a_batch_of_plain_ones_is_logged_as_text(
+    tmp_path: Path, separate_process: bool
+) -> None:
+    # Nothing else in the batch needs converting, so the value reaches SQLite as it is.
+    events = [
+        *batch(2, "before-"),
+        Envelope(type="OrderPlaced", source="test", subject={"sku": 7}),  # type: ignore[arg-type]
+        *batch(2, "after-"),
+    ]
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db), separate_process=separate_process)
+    try:
+        writer.submit_events(events)
+        assert writer.flush(timeout=30)
+        assert writer.last_error is None
+    finally:
+        writer.close()
+    conn = sqlite3.connect(db)
+    try:
+        subjects = [r[0] for r in conn.execute("SELECT subject FROM events ORDER BY seq")]
+    finally:
+        conn.close()
+    assert subjects == ["before-0", "before-1", "{'sku': 7}", "after-0", "after-1"]
+
+
 @pytest.mark.parametrize("second", [10, 8_000], ids=["small", "bigger-than-the-pipe"])
 def test_a_writer_process_that_hangs_is_replaced_and_nothing_is_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, second: int
