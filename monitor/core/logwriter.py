@@ -74,22 +74,6 @@ def _append(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Ro
         conn.executemany(INSERT_PROCESSED, processed)
 
 
-def _append_chunk(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Rows) -> None:
-    """Insert one chunk of a transaction (in the writer process). A value SQLite cannot
-    bind (a dict as subject, from careless code) takes the chunk back to where it began
-    and inserts it again with such values as text, rather than failing the transaction
-    for ever, as the thread does in :meth:`LogWriter._write`."""
-    if not conn.in_transaction:
-        conn.execute("BEGIN")
-    conn.execute("SAVEPOINT chunk")
-    try:
-        _append(conn, events, letters, processed)
-    except (sqlite3.InterfaceError, sqlite3.ProgrammingError):
-        conn.execute("ROLLBACK TO chunk")
-        _append(conn, _plain_rows(events), _plain_rows(letters), _plain_rows(processed))
-    conn.execute("RELEASE chunk")
-
-
 def _transaction(conn: sqlite3.Connection, events: Rows, letters: Rows, processed: Rows) -> None:
     """Append the rows in one transaction: all of them or none."""
     if conn.in_transaction:  # left open by a COMMIT that failed: its rows are retried now
@@ -105,6 +89,7 @@ def _transaction(conn: sqlite3.Connection, events: Rows, letters: Rows, processe
 
 # A chunk is one byte saying whether it ends its transaction, then its rows (marshal).
 _MORE, _LAST, _STOP = b"C", b"L", b"S"
+_UNBINDABLE = "unbindable: "  # starts the answer to a transaction with a value SQLite refused
 
 
 def _encode(rows: Rows, letters: Rows, processed: Rows) -> bytes:
@@ -164,11 +149,13 @@ def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
                     conn = connect(path)
                     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
                 if failure is None:
-                    _append_chunk(conn, events, letters, processed)
+                    _append(conn, events, letters, processed)
                     if kind == _LAST:
                         conn.execute("COMMIT")
             except Exception as exc:
                 failure = f"{exc}" or type(exc).__name__
+                if isinstance(exc, sqlite3.InterfaceError | sqlite3.ProgrammingError):
+                    failure = _UNBINDABLE + failure  # the sender can convert and resend
                 if conn is not None and conn.in_transaction:
                     conn.execute("ROLLBACK")
             if kind == _LAST:
@@ -181,6 +168,10 @@ def _serve(path: str, busy_timeout_ms: int, channel: Connection) -> None:
     finally:
         if conn is not None:
             conn.close()
+
+
+class Unbindable(sqlite3.OperationalError):
+    """The writer process rolled a transaction back: SQLite refused one of its values."""
 
 
 class ProcessGone(sqlite3.OperationalError):
@@ -213,9 +204,20 @@ class _WriterProcess:
     def alive(self) -> bool:
         return not self._dead and self._process.is_alive()
 
-    def write(self, events: Sequence[Envelope], at: float, letters: Rows, processed: Rows) -> None:
+    def write(
+        self,
+        events: Sequence[Envelope],
+        at: float,
+        letters: Rows,
+        processed: Rows,
+        *,
+        plain: bool = False,
+    ) -> None:
         """Commit the events, dead-letter rows and processed marks in one transaction in
-        the writer process; raises what went wrong."""
+        the writer process; raises what went wrong (:class:`Unbindable` for a value SQLite
+        refused: ``plain`` then sends every value as the plain type SQLite stores)."""
+        if plain:
+            letters, processed = _plain_rows(letters), _plain_rows(processed)
         watchdog = self._watchdog(_REPLY_TIMEOUT)
         sent_any = sent_last = False
         try:
@@ -225,6 +227,8 @@ class _WriterProcess:
             last = max(0, len(events) - 1) // _CHUNK_ROWS * _CHUNK_ROWS
             for start in range(0, last + 1, _CHUNK_ROWS):
                 rows = [event_row(e, at) for e in events[start : start + _CHUNK_ROWS]]
+                if plain:
+                    rows = _plain_rows(rows)
                 if start < last:
                     self._channel.send_bytes(_MORE + _encode(rows, [], []))
                 else:
@@ -250,7 +254,10 @@ class _WriterProcess:
             watchdog.cancel()
         self.replied = True
         if reply[:1] != b"+":
-            raise sqlite3.OperationalError(reply[1:].decode("utf-8", "replace") or "write failed")
+            message = reply[1:].decode("utf-8", "replace") or "write failed"
+            if message.startswith(_UNBINDABLE):
+                raise Unbindable(message.removeprefix(_UNBINDABLE))
+            raise sqlite3.OperationalError(message)
 
     def _watchdog(self, seconds: float) -> threading.Timer:
         """A timer that kills the process after ``seconds`` unless cancelled: a process
@@ -489,7 +496,12 @@ class LogWriter:
                 self._process = self._start_process()
             if self._process is not None:
                 events = [e for batch in batches for e in batch]
-                self._process.write(events, at, letter_rows, list(processed))
+                try:
+                    self._process.write(events, at, letter_rows, list(processed))
+                except Unbindable:
+                    # A value SQLite cannot bind (a dict as subject, from careless code):
+                    # stored as text, as below, rather than failing for ever.
+                    self._process.write(events, at, letter_rows, list(processed), plain=True)
                 return
         rows = [event_row(e, at) for batch in batches for e in batch]
         if self._conn is None:
