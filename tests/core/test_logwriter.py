@@ -31,6 +31,25 @@ def count(db: Path) -> int:
         return log.count_events()
 
 
+def log_then_select(
+    tmp_path: Path, events: list[Envelope], separate_process: bool, query: str
+) -> list[tuple[object, ...]]:
+    """Log ``events`` with a writer of that kind, expect no error, return ``query``'s rows."""
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db), separate_process=separate_process)
+    try:
+        writer.submit_events(events)
+        assert writer.flush(timeout=30)
+        assert writer.last_error is None
+    finally:
+        writer.close()
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -224,19 +243,8 @@ def test_values_sqlite_or_the_process_channel_cannot_carry_as_is_are_logged_all_
         Envelope(type="OrderPlaced", source="test", subject={"sku": 7}),  # type: ignore[arg-type]
         *batch(3, "after-"),
     ]
-    db = tmp_path / "log.db"
-    writer = LogWriter(str(db), separate_process=separate_process)
-    try:
-        writer.submit_events(events)
-        assert writer.flush(timeout=30)
-        assert writer.last_error is None
-    finally:
-        writer.close()
-    conn = sqlite3.connect(db)
-    try:
-        rows = conn.execute("SELECT type, subject, data FROM events ORDER BY seq").fetchall()
-    finally:
-        conn.close()
+    query = "SELECT type, subject, data FROM events ORDER BY seq"
+    rows = log_then_select(tmp_path, events, separate_process, query)
     assert rows[:3] == [
         ("OrderPlaced", None, to_json({"at": when})),
         ("OrderPlaced", None, to_json({"n": 2**70, "nested": [[1.5]]})),
@@ -255,19 +263,10 @@ def test_a_value_sqlite_cannot_bind_in_a_batch_of_plain_ones_is_logged_as_text(
         Envelope(type="OrderPlaced", source="test", subject={"sku": 7}),  # type: ignore[arg-type]
         *batch(2, "after-"),
     ]
-    db = tmp_path / "log.db"
-    writer = LogWriter(str(db), separate_process=separate_process)
-    try:
-        writer.submit_events(events)
-        assert writer.flush(timeout=30)
-        assert writer.last_error is None
-    finally:
-        writer.close()
-    conn = sqlite3.connect(db)
-    try:
-        subjects = [r[0] for r in conn.execute("SELECT subject FROM events ORDER BY seq")]
-    finally:
-        conn.close()
+    rows = log_then_select(
+        tmp_path, events, separate_process, "SELECT subject FROM events ORDER BY seq"
+    )
+    subjects = [r[0] for r in rows]
     assert subjects == ["before-0", "before-1", "{'sku': 7}", "after-0", "after-1"]
 
 
