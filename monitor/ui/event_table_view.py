@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPointF, QRect, Qt
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetrics,
     QPainter,
@@ -90,7 +89,8 @@ class EventTableView(QTableView):
         if last < 0:
             last = model.rowCount() - 1
         columns = self._columns_in(area.left(), area.right())
-        warning = QColor(theme.WARNING)  # the current theme's, as a switch changes it
+        warning = model.warning_brush.color()  # the current theme's
+        fonts = (self._font(False), self._font(True))  # by `mono`: looked up once a frame
         selection = self.selectionModel()
         any_selected = selection is not None and selection.hasSelection()
         alternating = self.alternatingRowColors()
@@ -112,7 +112,7 @@ class EventTableView(QTableView):
                 mono = column in MONOSPACE_COLUMNS
                 shaped = self._shaped(cell_text(envelope, column), mono, room)
                 if shaped is not None:
-                    painter.setFont(self._font(mono))
+                    painter.setFont(fonts[mono])
                     size = shaped.size()
                     x = left + room - size.width() if right_to_left else left
                     # Whole pixels, as Qt's own item painting places text.

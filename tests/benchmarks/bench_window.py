@@ -195,14 +195,14 @@ async def main() -> int:
     )
     print(f"  ingest over the whole run: {rate:,.0f} events/s")
     halves = (
-        ("first half, the window on its own", 0, 0),
-        (f"second half, table asked for {ASKED_FPS:g} frames/s", 1, 1),
+        "first half, the window on its own",
+        f"second half, table asked for {ASKED_FPS:g} frames/s",
     )
     busy = [
         (cpu1 - cpu0) / (wall1 - wall0) * 100
         for (wall0, cpu0), (wall1, cpu1) in itertools.pairwise(cpu_marks)
     ]
-    for title, index, _ in halves:
+    for index, title in enumerate(halves):
         in_half = (lambda t: t < middle) if index == 0 else (lambda t: t >= middle)
         events = at_half[0] if index == 0 else fed[0] - at_half[0]
         ingest = events / (DURATION / 2)
