@@ -71,8 +71,8 @@ class ConnectionProfile:
         if not self.bootstrap_servers.strip():
             raise ProfileError(f"profile {self.name}: bootstrap servers are required (HOST:PORT)")
         for server in self.bootstrap_servers.split(","):
-            if not _HOST_PORT.fullmatch(server.strip()):
-                raise ProfileError(f"profile {self.name}: {server.strip()!r} is not HOST:PORT")
+            if problem := _server_problem(server.strip()):
+                raise ProfileError(f"profile {self.name}: {problem}")
         if self.security_protocol not in SECURITY_PROTOCOLS:
             raise ProfileError(
                 f"profile {self.name}: security protocol must be one of "
@@ -123,14 +123,22 @@ class ConnectionProfile:
     def ad_hoc(cls, bootstrap: str) -> ConnectionProfile:
         """A plaintext profile for ``--bootstrap HOST:PORT`` without a saved profile."""
         for server in bootstrap.split(","):
-            if not _HOST_PORT.fullmatch(server.strip()):  # said of the option, not a profile
-                raise ProfileError(
-                    f"--bootstrap {server.strip()!r} is not HOST:PORT (for example localhost:9092)."
-                )
+            if problem := _server_problem(server.strip()):  # said of the option, not a profile
+                raise ProfileError(f"--bootstrap {problem} (for example localhost:9092).")
         return cls(name="bootstrap", bootstrap_servers=bootstrap)
 
 
-_HOST_PORT = re.compile(r"\[?[\w.:-]+\]?:\d{1,5}")
+_HOST_PORT = re.compile(r"\[?[\w.:-]+\]?:(\d{1,5})")
+
+
+def _server_problem(server: str) -> str | None:
+    """What is wrong with one HOST:PORT of a bootstrap list, if anything."""
+    match = _HOST_PORT.fullmatch(server)
+    if match is None:
+        return f"{server!r} is not HOST:PORT"
+    if not 0 < int(match.group(1)) < 65536:
+        return f"{server!r} has no valid port (1-65535)"
+    return None
 
 
 def password_env_var(profile_name: str) -> str:

@@ -26,6 +26,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -179,7 +180,8 @@ class KafkaService(QObject):
         if self._session is not session:  # disconnected while connecting
             await session.close()
             return False
-        self._set_state("connected", self._connected_sentence(session), profile, password)
+        # session.profile: a save during the connect may have changed its safety settings
+        self._set_state("connected", self._connected_sentence(session), session.profile, password)
         return True
 
     def disconnect(self, *, quiet: bool = False) -> Coroutine[Any, Any, None]:  # type: ignore[override]
@@ -206,6 +208,22 @@ class KafkaService(QObject):
         self._on_snapshot([], [])
         if not quiet:
             self._set_state("disconnected", f"Disconnected from {session.profile.name}.")
+
+    def profile_saved(self, original_name: str | None, profile: ConnectionProfile) -> bool:
+        """The profile named ``original_name`` was saved as ``profile``: if it is the one
+        connected, its name and its safety settings (read-only, environment) apply to the
+        connection at once, so a profile just marked production asks before the next
+        replay. Returns whether other settings changed, which take a reconnect."""
+        session = self._session
+        if session is None or original_name is None or session.profile.name != original_name:
+            return False
+        live = session.profile
+        session.profile = replace(
+            live, name=profile.name, read_only=profile.read_only, environment=profile.environment
+        )
+        sentence = self._connected_sentence(session) if self.state == "connected" else self.sentence
+        self._set_state(self.state, sentence, session.profile, session.password)
+        return session.profile != profile
 
     async def _forget(self, session: KafkaSession) -> None:
         if self._session is session:

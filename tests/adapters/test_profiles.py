@@ -124,6 +124,8 @@ def test_a_password_in_the_profiles_file_is_refused(tmp_path: Path) -> None:
     ("changes", "message"),
     [
         ({"bootstrap_servers": "no-port"}, "is not HOST:PORT"),
+        ({"bootstrap_servers": "localhost:99999"}, r"has no valid port \(1-65535\)"),
+        ({"bootstrap_servers": "localhost:0"}, "has no valid port"),
         ({"security_protocol": "TLS"}, "security protocol must be one of"),
         ({"sasl_mechanism": None}, "needs a SASL mechanism"),
         ({"sasl_username": None}, "SASL needs a user name"),

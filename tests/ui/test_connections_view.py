@@ -16,6 +16,7 @@ from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from adapters.kafka.publisher import ConfirmationNeeded, WriteRefused
 from monitor.core.envelope import Envelope
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
@@ -352,3 +353,43 @@ def test_screenshot(
     qtbot.waitUntil(view.tail_button.isEnabled)
     ARTIFACTS.mkdir(exist_ok=True)
     assert view.grab().save(str(ARTIFACTS / "connections.png"))
+
+
+def test_marking_the_connected_profile_production_or_read_only_applies_at_once(
+    view: ConnectionsView,
+    service: KafkaService,
+    context: AppContext,
+    broker: TansuBroker,
+    run: Any,
+    qtbot: Any,
+) -> None:
+    # A support engineer who connected and then labels the profile production expects
+    # the next replay or publish to ask, not to need a reconnect first.
+    add_profile(qtbot, view, "live", broker.bootstrap)
+    qtbot.mouseClick(view.connect_button, LEFT)
+    qtbot.waitUntil(lambda: service.state == "connected", timeout=20_000)
+    event = Envelope(type="Probe", source="test")
+
+    view.form.environment_combo.setCurrentText("production")
+    qtbot.mouseClick(view.save_button, LEFT)
+    assert context.kafka.profile is not None and context.kafka.profile.is_production
+    assert "Connect again" not in view.form_message.text()  # nothing else changed
+    with pytest.raises(ConfirmationNeeded):
+        run(service.publish(event, "anything"))
+
+    view.form.read_only_check.setChecked(True)
+    type_into(qtbot, view.form.name_edit, "live-ro")  # a rename follows the connection too
+    qtbot.mouseClick(view.save_button, LEFT)
+    assert service.connected and service.profile is not None
+    assert (service.profile.name, service.profile.read_only) == ("live-ro", True)
+    assert context.kafka.profile == service.profile
+    assert "live-ro" in view.banner.text()
+    with pytest.raises(WriteRefused, match="read-only"):
+        run(service.publish(event, "anything", confirmed=True))
+
+    # An address is only used by a new connection: the form says so, and the live
+    # connection keeps the address it has.
+    type_into(qtbot, view.form.bootstrap_edit, "broker.example:9092")
+    qtbot.mouseClick(view.save_button, LEFT)
+    assert "Connect again to use its new connection settings" in view.form_message.text()
+    assert service.profile.bootstrap_servers == broker.bootstrap

@@ -426,7 +426,7 @@ class ConnectionsView(QWidget):
         try:
             profile = self.form.profile()
         except ProfileError as exc:
-            self._message(f"Not saved: {exc}.", "error")
+            self._message(f"Not saved: {str(exc).rstrip('.')}.", "error")
             return
         original = self.form.loaded.name if self.form.loaded is not None else None
         try:
@@ -436,27 +436,34 @@ class ConnectionsView(QWidget):
             if original is not None and original != profile.name:
                 self.store.remove(original)
         except ProfileError as exc:
-            self._message(f"Not saved: {exc}.", "error")
+            self._message(f"Not saved: {str(exc).rstrip('.')}.", "error")
             return
         password = self.form.password()
+        connected = self.service.profile is not None and self.service.profile.name == original
+        reconnect = self.service.profile_saved(original, profile) or (connected and password)
         self.reload_profiles(select=profile.name)
-        self._message(f"Saved profile {profile.name} in {self.store.path}.", "ok")
+        # Read-only and environment apply to the connection at once; an address or a
+        # credential is only used by a new connection.
+        hint = " Connect again to use its new connection settings." if reconnect else ""
+        self._message(f"Saved profile {profile.name} in {self.store.path}.{hint}", "ok")
         renamed = original is not None and original != profile.name
         if password or renamed:
             self.service.spawn(
-                self._store_password(profile, password, original if renamed else None),
+                self._store_password(profile, password, original if renamed else None, hint),
                 failed=lambda exc: self._message(f"The password was not stored: {exc}", "error"),
             )
 
     async def _store_password(
-        self, profile: ConnectionProfile, password: str, renamed_from: str | None
+        self, profile: ConnectionProfile, password: str, renamed_from: str | None, hint: str
     ) -> None:
         if renamed_from is not None:
             await asyncio.to_thread(self.passwords.rename, renamed_from, profile.name)
         if not password:
             return
         in_keyring, sentence = await asyncio.to_thread(self.passwords.store, profile.name, password)
-        self._message(f"Saved profile {profile.name}. {sentence}", "ok" if in_keyring else "warn")
+        self._message(
+            f"Saved profile {profile.name}. {sentence}{hint}", "ok" if in_keyring else "warn"
+        )
         if not in_keyring:
             self.form.password_edit.setPlaceholderText(
                 "kept in memory for this session (no keyring)"
