@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self._add_dock("publish", "Publish", self.publish)
         self._add_dock("connections", "Connections", self.connections)
         self._tabify_all()
+        self._default_layout = self.saveState(LAYOUT_VERSION)  # for View > Reset layout
         self.publish.chain_requested.connect(self.open_chain)
         self.dead_letters.chain_requested.connect(self.open_chain)
         self.stream.chain_requested.connect(self.open_chain)
@@ -336,11 +337,13 @@ class MainWindow(QMainWindow):
             self._settings.setValue("theme", theme.current)
 
     def reset_layout(self) -> None:
+        # The layout the window was built with, restored in one step. (Adding the docks
+        # again one beside the other, then tabbing them, widened the window to fit them
+        # side by side: to 5,000 px and more.)
+        self.restoreState(self._default_layout, LAYOUT_VERSION)
         for dock in self.docks.values():
-            dock.setFloating(False)
-            self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
             dock.show()
-        self._tabify_all()
+        next(iter(self.docks.values())).raise_()
 
     # -- feeding ------------------------------------------------------------------------
 

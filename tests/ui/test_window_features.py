@@ -116,6 +116,26 @@ def test_theme_and_layout_persist_between_runs(
         second.deleteLater()
 
 
+def test_reset_layout_tabs_the_views_again_and_keeps_the_window_size(
+    window: MainWindow, qtbot: Any
+) -> None:
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=5000)
+    window.docks["stream"].setFloating(True)
+    window.docks["publish"].hide()
+    window.reset_layout()
+    qapp = QApplication.instance()
+    for _ in range(5):  # the dock layout settles over a few passes of the event loop
+        qapp.processEvents()
+        qtbot.wait(20)
+    assert (window.width(), window.height()) == (1280, 800)
+    docks = list(window.docks.values())
+    assert all(not d.isFloating() and not d.isHidden() for d in docks)
+    assert {d.objectName() for d in window.tabifiedDockWidgets(docks[0])} == {
+        d.objectName() for d in docks[1:]
+    }
+
+
 def test_every_view_follows_a_switch_to_the_dark_theme_and_back(
     window: MainWindow, qtbot: Any, restore_light_theme: None
 ) -> None:
