@@ -15,6 +15,7 @@ import pyqtgraph as pg
 
 from monitor.core.stats import StatsSnapshot
 from monitor.ui import theme
+from monitor.ui.live_chart import LiveChart
 
 DEFAULT_WINDOW_SECONDS = 120
 MIN_SPAN_SECONDS = 30.0
@@ -36,41 +37,22 @@ def complete_seconds(values: list[float]) -> list[float]:
     return values[:-1]
 
 
-class RateChart(pg.PlotWidget):
+class RateChart(LiveChart):
     """A pyqtgraph plot: x is "seconds ago" (now at the right), y is events/s."""
 
     def __init__(self, window_seconds: int = DEFAULT_WINDOW_SECONDS, parent: Any = None) -> None:
-        super().__init__(parent=parent, background=theme.SURFACE)
+        super().__init__("events/s", parent=parent)
         self.window_seconds = window_seconds
         self.paused = False
         self._curves: dict[str, pg.PlotDataItem] = {}
         plot = self.getPlotItem()
-        plot.setMenuEnabled(False)  # the context menu offers nothing this view needs
-        plot.hideButtons()
-        plot.showGrid(x=True, y=True, alpha=0.12)
-        plot.setLabel("bottom", "seconds ago", color=theme.MUTED_TEXT)
-        plot.setLabel("left", "events/s", color=theme.MUTED_TEXT)
         for name in ("bottom", "left"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(theme.BORDER))
-            axis.setTextPen(pg.mkPen(theme.MUTED_TEXT))
-            axis.setStyle(maxTextLevel=0)  # label major ticks only: 5, 10, 15 s, not each one
-        view = plot.getViewBox()
-        view.invertX(True)  # "seconds ago" grows to the left; now is at the right edge
-        view.setMouseEnabled(x=False, y=False)  # a live view: panning would fight updates
-        view.setLimits(yMin=0)
+            # label major ticks only: 5, 10, 15 s, not each one
+            plot.getAxis(name).setStyle(maxTextLevel=0)
         plot.disableAutoRange()  # ranges are set from the data below, once per update
         self._x_span = 0.0
         self._y_top = 0.0
         self._set_ranges(MIN_SPAN_SECONDS, 0.0)
-        # One row along the top: the y range leaves headroom for it, so it hides no data.
-        self._legend = plot.addLegend(
-            offset=(6, 2),
-            labelTextColor=theme.TEXT,
-            brush=pg.mkBrush(pg.mkColor(theme.SURFACE).lighter(100)),
-            pen=pg.mkPen(theme.BORDER),
-            colCount=1,
-        )
 
     # -- feeding ------------------------------------------------------------------------
 

@@ -12,36 +12,19 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 
-from monitor.ui import theme
+from monitor.ui.live_chart import LiveChart
 from monitor.ui.rate_chart import pick_colour
 
 Samples = dict[str, list[tuple[float, float]]]
 
 
-class SeriesChart(pg.PlotWidget):
+class SeriesChart(LiveChart):
     def __init__(self, y_label: str, window_seconds: int = 600, parent: Any = None) -> None:
-        super().__init__(parent=parent, background=theme.SURFACE)
+        super().__init__(y_label, parent=parent)
         self.window_seconds = window_seconds
         self.paused = False
         self._curves: dict[str, pg.PlotDataItem] = {}
-        plot = self.getPlotItem()
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        plot.showGrid(x=True, y=True, alpha=0.12)
-        plot.setLabel("bottom", "seconds ago", color=theme.MUTED_TEXT)
-        plot.setLabel("left", y_label, color=theme.MUTED_TEXT)
-        for name in ("bottom", "left"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(theme.BORDER))
-            axis.setTextPen(pg.mkPen(theme.MUTED_TEXT))
-        view = plot.getViewBox()
-        view.invertX(True)
-        view.setMouseEnabled(x=False, y=False)
-        view.setLimits(yMin=0)
-        plot.setXRange(0, 60, padding=0)
-        self._legend = plot.addLegend(
-            offset=(6, 2), labelTextColor=theme.TEXT, pen=pg.mkPen(theme.BORDER)
-        )
+        self.getPlotItem().setXRange(0, 60, padding=0)
 
     def show_samples(self, samples: Samples) -> None:
         """Redraw every series from ``samples`` (one ``setData`` per series)."""

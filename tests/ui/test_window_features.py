@@ -148,7 +148,20 @@ def test_every_view_follows_a_switch_to_the_dark_theme_and_back(
     }
     for view in views.values():
         assert light["SURFACE"] in view.styleSheet()
+    qtbot.waitUntil(lambda: window.table_model.rowCount() > 0, timeout=10_000)
+    window.show_view("stream")
+    window.stream.live_table.selectRow(0)
+    assert f"color:{light['TEXT']}" in window.stream.details.browser.toHtml()
+    charts = (window.overview.rate_chart, window.overview.depth_chart, window.overview.lag_chart)
     window.set_theme("dark")
+    # Colours that are baked in, not taken from the palette: the details pane's HTML and
+    # the charts' panels and axes.
+    details = window.stream.details.browser.toHtml()
+    assert f"color:{dark['TEXT']}" in details and f"color:{light['TEXT']}" not in details
+    for chart in charts:
+        assert chart.backgroundBrush().color().name() == dark["SURFACE"]
+        axis = chart.getPlotItem().getAxis("left")
+        assert axis.textPen().color().name() == dark["MUTED_TEXT"]
     for key, view in views.items():
         sheet = view.styleSheet()
         assert dark["SURFACE"] in sheet and light["SURFACE"] not in sheet, key

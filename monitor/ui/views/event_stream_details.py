@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -271,13 +271,25 @@ class EventDetailsPane(QWidget):
         self._event = event
         self.chain_button.setEnabled(event is not None)
         self.copy_button.setEnabled(event is not None)
-        if event is None:
+        self._render()
+
+    def _render(self) -> None:
+        if self._event is None:
             self.browser.setHtml(
                 f'<p style="color:{theme.MUTED_TEXT}; margin-top:24px" align="center">'
                 "Select an event to see its envelope, payload, headers and raw bytes.</p>"
             )
             return
-        self.browser.setHtml(details_html(event))
+        self.browser.setHtml(details_html(self._event))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # The app switched themes: the HTML has the old theme's colours written into it.
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "browser"):
+            scroll = self.browser.verticalScrollBar()
+            position = scroll.value()
+            self._render()
+            scroll.setValue(position)
 
     def text(self) -> str:
         """What the pane shows, as plain text (for tests and the clipboard)."""
