@@ -143,8 +143,10 @@ def _print_chain(chain: Chain) -> None:
         note = f"  [{', '.join(marks)}]" if marks else ""
         print(f"  {hop_text:>10}  {indent + e.type:<28} {e.topic or '-':<22} {e.id}{note}")
     for letter in chain.dead_letters:
+        # A replayed or discarded letter is history, not a failure still open.
+        label = "FAILED" if letter.status == "pending" else f"failed, {letter.status}:"
         print(
-            f"  FAILED {letter.handler or '?'} on {letter.event.type} after {letter.attempts} "
+            f"  {label} {letter.handler or '?'} on {letter.event.type} after {letter.attempts} "
             f"attempts: {letter.reason}  [dead letter {letter.id}, {letter.status}]"
         )
 

@@ -15,11 +15,11 @@ to among the chains held in memory.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from monitor.core.deadletters import DeadLetter
+from monitor.core.deadletters import DeadLetter, Status
 from monitor.core.envelope import Envelope
 
 
@@ -169,6 +169,15 @@ class ChainIndex:
             letters.append(letter)
             self._letters[key] = letters
 
+    def set_dead_letter_statuses(self, statuses: Mapping[str, Status]) -> None:
+        """Held dead letters that were replayed or discarded: ``{letter id: status}``.
+        (Replaced, not changed in place: the log writer may still be reading the object.)"""
+        for letters in self._letters.values():
+            for i, letter in enumerate(letters):
+                status = statuses.get(letter.id)
+                if status is not None and status != letter.status:
+                    letters[i] = replace(letter, status=status)
+
     def chain(self, correlation_id: str) -> Chain | None:
         events = self._events.get(correlation_id)
         if events is None:
@@ -222,14 +231,16 @@ class ChainIndex:
             return None
         return events, self._letters.get(correlation_id, ())
 
-    def revision(self, correlation_id: str) -> tuple[int, int] | None:
-        """A token that changes whenever the chain gains an event or a dead letter, so a
-        view can skip rebuilding and redrawing a chain that did not change; ``None`` when
-        the chain is not held. Cheap: no chain is built."""
+    def revision(self, correlation_id: str) -> tuple[int, int, int] | None:
+        """A token that changes whenever the chain gains an event or a dead letter, or one
+        of its dead letters is resolved, so a view can skip rebuilding and redrawing a
+        chain that did not change; ``None`` when the chain is not held. Cheap: no chain
+        is built."""
         events = self._events.get(correlation_id)
         if events is None:
             return None
-        return len(events), len(self._letters.get(correlation_id, ()))
+        letters = self._letters.get(correlation_id, ())
+        return len(events), len(letters), sum(d.status != "pending" for d in letters)
 
     def find_event(self, event_id: str, *, max_events: int = 200_000) -> str | None:
         """The correlation id of the held chain that contains event ``event_id``.

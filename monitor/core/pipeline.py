@@ -20,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 
 from monitor.core.chains import ChainIndex
-from monitor.core.deadletters import DeadLetter
+from monitor.core.deadletters import DeadLetter, Status
 from monitor.core.envelope import Envelope
 from monitor.core.live import LiveBuffer
 from monitor.core.logwriter import LogWriter
@@ -73,9 +74,12 @@ class IngestPipeline:
         if self.writer is not None:
             self.writer.submit_dead_letter(letter)
 
-    def dead_letter_resolved(self) -> None:
-        """A pending dead letter was replayed or discarded."""
-        self.stats.dead_letters_changed(-1)
+    def dead_letters_resolved(self, statuses: Mapping[str, Status]) -> None:
+        """Pending dead letters were replayed or discarded: ``{letter id: new status}``.
+        They leave the pending count, and their chains stop showing them as pending."""
+        if statuses:
+            self.stats.dead_letters_changed(-len(statuses))
+            self.chains.set_dead_letter_statuses(statuses)
 
     def flush(self) -> None:
         """Hand the current batch to stats, chains, live buffer and log."""

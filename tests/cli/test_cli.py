@@ -200,6 +200,11 @@ def test_dlq_replay_republishes_marks_replayed_and_refuses_a_second_time(tmp_pat
         eventflow("dlq", "replay", "--id", letter["id"], "--db", str(db), "--json").stdout
     )
     assert done[0]["status"] == "replayed"
+    chain = eventflow("chain", letter["event"]["correlation_id"], "--db", str(db)).stdout
+    # The replayed letter is history, not an open failure. (In the demo the replayed event
+    # fails again, so its chain gains a new pending letter: that one is FAILED.)
+    line = next(line for line in chain.splitlines() if letter["id"] in line)
+    assert line.lstrip().startswith("failed, replayed:")
     with EventLog(db) as log:
         replayed = log.dead_letter(letter["id"])
         assert replayed.status == "replayed" and replayed.replay_count == 1

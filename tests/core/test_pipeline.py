@@ -108,9 +108,14 @@ def test_dead_letters_reach_writer_stats_and_chain_after_their_event(tmp_path: P
         assert pipeline.stats.dead_letters_total == 1
         chain = pipeline.chains.chain("c-9")
         assert chain is not None and [d.handler for d in chain.dead_letters] == ["warehouse"]
-        pipeline.dead_letter_resolved()
+        revision = pipeline.chains.revision("c-9")
+        pipeline.dead_letters_resolved({chain.dead_letters[0].id: "replayed"})
         assert pipeline.stats.dead_letters_pending == 0
         assert pipeline.stats.dead_letters_total == 1
+        # its chain no longer shows it pending, and says it changed
+        resolved = pipeline.chains.chain("c-9")
+        assert resolved is not None and [d.status for d in resolved.dead_letters] == ["replayed"]
+        assert pipeline.chains.revision("c-9") != revision
         assert writer.flush(timeout=10)
     finally:
         writer.close()

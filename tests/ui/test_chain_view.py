@@ -169,6 +169,14 @@ def test_a_dead_letter_shows_as_a_red_failed_node_on_the_event_that_failed(
     assert clicked.args == [letter.id]
     assert letter.reason in view.details.toPlainText()
 
+    # Replayed (the dead-letter view tells the pipeline so): the open chain stops
+    # showing it as pending, at its next redraw.
+    runtime.pipeline.dead_letters_resolved({d.id: "replayed" for d in chain.dead_letters})
+    qtbot.waitUntil(lambda: "FAILED" not in view.state_badge.text(), timeout=5_000)
+    assert view.chain is not None
+    assert {d.status for d in view.chain.dead_letters} == {"replayed"}
+    assert "(replayed)" in view.graph.failed_nodes()[0].title
+
 
 def test_clicking_an_event_emits_event_selected_and_shows_its_details(
     runtime: EmbeddedRuntime, view: ChainView, qtbot: Any

@@ -260,17 +260,20 @@ def test_replay_one_to_the_bus_marks_it_replayed_and_the_event_comes_back(
     runtime: EmbeddedRuntime,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    resolved: list[int] = []
-    original = runtime.pipeline.dead_letter_resolved
+    resolved: list[dict[str, str]] = []
+    original = runtime.pipeline.dead_letters_resolved
     monkeypatch.setattr(
-        runtime.pipeline, "dead_letter_resolved", lambda: (resolved.append(1), original())
+        runtime.pipeline,
+        "dead_letters_resolved",
+        lambda statuses: (resolved.append(dict(statuses)), original(statuses)),
     )
     letter = focus_on_a_demo_letter(qtbot, view, runtime)
     assert view.replay_action.isEnabled()
     qtbot.mouseClick(view.replay_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, view)
     assert stored(runtime, letter.id).status == "replayed"
-    assert resolved == [1]  # the overview's pending count goes down by one
+    # the overview's pending count goes down by one; the chain shows it replayed
+    assert [r for r in resolved if r] == [{letter.id: "replayed"}]
 
     # the replayed event went through the pipeline, marked as a replay of this letter
     def replayed_events() -> list[Envelope]:

@@ -125,7 +125,7 @@ class ChainView(QWidget):
         self.source: Literal["memory", "log"] | None = None
         self._cid: str | None = None
         self._logged: Chain | None = None  # the copy read from the log, if any
-        self._revision: tuple[int, int] | None = None
+        self._revision: tuple[int, int, int] | None = None
         self._render_key: tuple[Any, ...] | None = None
         self._selected: str | None = None
         self._details_of: tuple[str, str] | None = None  # ("event" | "letter", id)

@@ -5,7 +5,7 @@ binds shortcuts to), keeps them enabled only when they make sense (with a toolti
 says why not), and carries each one out: confirmations first (discards always; replays
 into a production Kafka profile), then one operation at a time on the
 :class:`~monitor.ui.operations.OperationRunner`. It reports every letter that stops being
-pending to the pipeline (``dead_letter_resolved``) so the overview's count stays right.
+pending to the pipeline (``dead_letters_resolved``) so the overview's count stays right.
 
 It reads what is selected from the view and asks the view to refresh afterwards; it
 never lays out a widget.
@@ -359,9 +359,9 @@ class DeadLetterCommands(QObject):
 
     def _after_replay_window(self, outcomes: list[ReplayOutcome]) -> None:
         # Replays only take pending letters (never forced), so each replayed one was pending.
-        for outcome in outcomes:
-            if outcome.status == "replayed":
-                self.runtime.pipeline.dead_letter_resolved()
+        self.runtime.pipeline.dead_letters_resolved(
+            {o.dead_letter_id: "replayed" for o in outcomes if o.status == "replayed"}
+        )
         if self.view.alive():
             self.view.refresh()
 
@@ -419,8 +419,7 @@ class DeadLetterCommands(QObject):
                     break
                 chunk = ids[start : start + DISCARD_CHUNK]
                 discarded = await asyncio.to_thread(discard_pending, log, chunk)
-                for _ in discarded:
-                    pipeline.dead_letter_resolved()
+                pipeline.dead_letters_resolved(dict.fromkeys(discarded, "discarded"))
                 done += len(discarded)
                 state.progress(start + len(chunk), len(ids))
             return done
