@@ -64,10 +64,11 @@ class DeadLetter:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetterAction:
-    """One replay or discard of a dead letter: when, where to, and how it went."""
+    """One replay, discard or edit of a dead letter: when, where to, and how it went (for
+    an edit: what changed)."""
 
     dead_letter_id: str
-    action: Literal["replay", "discard"]
+    action: Literal["replay", "discard", "edit"]
     at: float
     target: str | None
     result: str

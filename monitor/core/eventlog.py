@@ -23,6 +23,7 @@ from monitor.core.deadletters import STATUSES, DeadLetter, DeadLetterAction, Sta
 from monitor.core.envelope import JSON_CONTENT_TYPE, SPECVERSION, Envelope, now
 from monitor.core.event_filter import EventFilter
 from monitor.core.event_search import SearchPage, search_events
+from monitor.core.json_diff import describe_changes, edit_changes
 from monitor.core.json_text import to_json
 from monitor.core.logschema import LogError, connect, corr_key, migrate
 
@@ -159,6 +160,9 @@ class LogStats:
             "malformed": self.malformed,
             "dead_letters_by_status": self.dead_letters_by_status,
         }
+
+
+_EDIT_CHANGES_LISTED = 5  # in the history; the editor shows them all before saving
 
 
 class EventLog:
@@ -393,7 +397,7 @@ class EventLog:
         return _dead_letter_from_row(rows[0])
 
     def actions(self, letter_id: str | None = None) -> list[DeadLetterAction]:
-        """The replay/discard history, of one dead letter or of all, oldest first."""
+        """The replay/discard/edit history, of one dead letter or of all, oldest first."""
         if letter_id:
             rows = self._query(
                 "SELECT * FROM dead_letter_actions WHERE dead_letter_id = ? ORDER BY seq",
@@ -456,8 +460,12 @@ class EventLog:
         return self.dead_letter(letter.id)
 
     def update_dead_letter_event(self, letter_id: str, event: Envelope) -> DeadLetter:
-        """Replace the event a dead letter will replay (after the user edited it)."""
+        """Replace the event a dead letter will replay (after the user edited it), and
+        record the edit, with what changed, in the letter's history."""
         letter = self.dead_letter(letter_id)
+        changes = edit_changes(letter.event, event)
+        if not changes:
+            return letter
         letter.event = event
         with self._transaction() as conn:
             conn.execute(
@@ -470,6 +478,11 @@ class EventLog:
                     to_json(event.to_dict()),
                     letter.id,
                 ),
+            )
+            conn.execute(
+                "INSERT INTO dead_letter_actions (dead_letter_id, action, at, target, result)"
+                " VALUES (?, 'edit', ?, NULL, ?)",
+                (letter.id, now(), "; ".join(describe_changes(changes, _EDIT_CHANGES_LISTED))),
             )
         return letter
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from monitor.core.envelope import Envelope
 
 _MISSING: Any = object()
 
@@ -142,6 +145,25 @@ def json_changes(before: Any, after: Any, path: str = "") -> list[JsonChange]:
     return [JsonChange(path, "changed", before, after)]
 
 
+def edit_changes(before: Envelope, after: Envelope) -> list[JsonChange]:
+    """What editing an event changed, named as the dead-letter editor names its two
+    parts (``payload.items[0].sku``, ``headers.x-retry``), then any other field."""
+
+    def parts(e: Envelope) -> dict[str, Any]:
+        d = e.to_dict()
+        return {"payload": d.pop("data"), "headers": d.pop("headers"), **d}
+
+    return json_changes(parts(before), parts(after))
+
+
+def describe_changes(changes: Sequence[JsonChange], limit: int) -> list[str]:
+    """One line per change, the first ``limit`` of them, then how many more there are."""
+    lines = [c.describe() for c in changes[:limit]]
+    if len(changes) > limit:
+        lines.append(f"\u2026 and {len(changes) - limit} more")
+    return lines
+
+
 def _compare(before: Any, after: Any, path: str) -> list[JsonChange]:
     if before is _MISSING:
         return [JsonChange(path, "added", None, after)]
@@ -153,6 +175,8 @@ def _compare(before: Any, after: Any, path: str) -> list[JsonChange]:
 __all__ = [
     "JsonChange",
     "JsonInputError",
+    "describe_changes",
+    "edit_changes",
     "json_changes",
     "parse_headers",
     "parse_json",

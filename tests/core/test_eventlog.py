@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -444,15 +445,21 @@ def test_unknown_dead_letter_ids_give_a_readable_log_error(tmp_path: Path) -> No
         assert log.actions() == []
 
 
-def test_editing_a_dead_letters_event_keeps_its_history(tmp_path: Path) -> None:
+def test_editing_a_dead_letters_event_is_recorded_in_its_history(tmp_path: Path) -> None:
     d = letter()
     with EventLog(tmp_path / "log.db") as log:
         log.add_dead_letters([d])
         log.record_replay(d.id, target="bus:x", ok=False, result="failed")
-        edited = ev("OrderPlaced", data={"fixed": True})
+        edited = replace(d.event, data={"fixed": True}, headers={"x-fix": "1"})
         log.update_dead_letter_event(d.id, edited)
         assert log.dead_letter(d.id).event.data == {"fixed": True}
-        assert len(log.actions(d.id)) == 1
+        actions = log.actions(d.id)
+        assert [a.action for a in actions] == ["replay", "edit"]
+        # what changed, named as the editor names it
+        assert actions[1].result == 'payload: null \u2192 {"fixed": true}; headers.x-fix: added "1"'
+        # Saving it again unchanged records nothing more.
+        log.update_dead_letter_event(d.id, edited)
+        assert len(log.actions(d.id)) == 2
 
 
 def test_stats_count_events_by_topic_type_malformed_and_dead_letters_by_status(

@@ -356,7 +356,13 @@ def test_edit_payload_shows_the_diff_and_stores_the_edit_only(
     )
     after = stored(runtime, letter.id)
     assert after.status == "pending" and after.event.id == letter.event.id
-    assert runtime.log is not None and runtime.log.actions(letter.id) == []  # nothing else
+    # Nothing was sent; the edit is in the letter's history, with what it changed.
+    assert runtime.log is not None
+    assert [(a.action, a.result) for a in runtime.log.actions(letter.id)] == [
+        ("edit", f'payload.items[0].sku: "{sku}" \u2192 "SKU-100X"')
+    ]
+    qtbot.waitUntil(lambda: view.details.history_rows() != [], timeout=5000)
+    assert view.details.history_rows()[0][0] == "edit"
     # the inspector shows the stored (edited) payload after the refresh
     qtbot.waitUntil(lambda: "SKU-100X" in view.details.payload.toPlainText(), timeout=5000)
 

@@ -12,6 +12,7 @@ the view stores it.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -34,7 +35,8 @@ from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.json_diff import (
     JsonInputError,
-    json_changes,
+    describe_changes,
+    edit_changes,
     parse_headers,
     parse_json,
     pretty_json,
@@ -238,20 +240,16 @@ class DeadLetterEditDialog(QDialog):
         edit.setExtraSelections([selection])
 
     def _show_diff(self, data: Any, headers: dict[str, str]) -> None:
-        before = {"payload": self.original.data, "headers": dict(self.original.headers)}
-        after = {"payload": data, "headers": headers}
         parts = [
             unified_json_diff(self.original.data, data, name="payload"),
             unified_json_diff(dict(self.original.headers), headers, name="headers"),
         ]
         self.diff_view.setPlainText("\n\n".join(p for p in parts if p))
-        changes = json_changes(before, after)
+        changes = edit_changes(self.original, replace(self.original, data=data, headers=headers))
         if not changes:
             self.changes_label.setText("No changes: identical to the original.")
             return
-        listed = [f"\u2022 {c.describe()}" for c in changes[:MAX_CHANGES_LISTED]]
-        if len(changes) > MAX_CHANGES_LISTED:
-            listed.append(f"\u2026 and {len(changes) - MAX_CHANGES_LISTED} more")
+        listed = [f"\u2022 {line}" for line in describe_changes(changes, MAX_CHANGES_LISTED)]
         noun = "change" if len(changes) == 1 else "changes"
         self.changes_label.setText(f"{len(changes)} {noun}:\n" + "\n".join(listed))
 
