@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import logging
 import sys
 import textwrap
@@ -18,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from monitor import cli_types
+from monitor.cli_output import json_text, print_json, use_safe_output_errors
 from monitor.core.chains import Chain, load_chain
 from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
@@ -45,11 +45,6 @@ class CliError(Exception):
 
 
 # -- output helpers -------------------------------------------------------------------
-
-
-def _print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
 
 
 def _short(text: str | None, n: int = 8) -> str:
@@ -106,7 +101,7 @@ def cmd_events(args: argparse.Namespace) -> int:
             limit=args.limit,
         )
     if args.json:
-        _print_json([e.to_dict() for e in events])
+        print_json([e.to_dict() for e in events])
     elif events:
         print(_table(_event_rows(events), ["time", "topic", "type", "id", "correlation_id"]))
     else:
@@ -155,7 +150,7 @@ def cmd_chain(args: argparse.Namespace) -> int:
     with _open_log(args) as log:
         chain = _load_chain(log, args.correlation_id)
     if args.json:
-        _print_json(chain.to_dict())
+        print_json(chain.to_dict())
     else:
         _print_chain(chain)
     return 0
@@ -165,7 +160,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     with _open_log(args) as log:
         stats = log.stats()
     if args.json:
-        _print_json(stats.to_dict())
+        print_json(stats.to_dict())
         return 0
     print(f"{stats.events} events logged ({stats.malformed} malformed) in {_db_path(args)}")
     print()
@@ -200,7 +195,7 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
         except LogError as exc:
             raise CliError(str(exc)) from exc
     if args.json:
-        _print_json([d.to_dict() for d in letters])
+        print_json([d.to_dict() for d in letters])
     elif letters:
         headers = ["id", "status", "attempts", "original_topic", "handler", "created", "reason"]
         print(_table(_letter_rows(letters), headers))
@@ -217,7 +212,7 @@ def cmd_dlq_show(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
         actions = log.actions(letter.id)
     if args.json:
-        _print_json({**letter.to_dict(), "actions": [a.to_dict() for a in actions]})
+        print_json({**letter.to_dict(), "actions": [a.to_dict() for a in actions]})
         return 0
     e = letter.event
     print(f"Dead letter {letter.id} ({letter.status}, replayed {letter.replay_count}x)")
@@ -230,7 +225,7 @@ def cmd_dlq_show(args: argparse.Namespace) -> int:
     if e.headers:
         print("  headers:        " + ", ".join(f"{k}={v}" for k, v in e.headers.items()))
     print("  data:")
-    print("    " + json.dumps(e.data, indent=2, ensure_ascii=False).replace("\n", "\n    "))
+    print("    " + json_text(e.data, indent=2).replace("\n", "\n    "))
     if letter.traceback:
         print("  traceback:")
         print("    " + letter.traceback.rstrip().replace("\n", "\n    "))
@@ -259,7 +254,7 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
     else:
         outcomes, failed_again = _replay_on_bus(args, letters)
     if args.json:
-        _print_json([o.to_dict() for o in outcomes])
+        print_json([o.to_dict() for o in outcomes])
     else:
         for o in outcomes:
             print(f"{o.dead_letter_id}  {o.status:<12} {o.detail}")
@@ -335,7 +330,7 @@ def cmd_dlq_discard(args: argparse.Namespace) -> int:
         pending = [d for d in letters if d.status == "pending"]
         done = pending if args.dry_run else [log.discard(d.id) for d in pending]
     if args.json:
-        _print_json([d.to_dict() for d in done])
+        print_json([d.to_dict() for d in done])
         return 0
     for d in letters:
         if d.status != "pending":
@@ -375,7 +370,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except LogError as exc:
         raise CliError(str(exc)) from exc
     if args.json:
-        _print_json(summary)
+        print_json(summary)
     else:
         print(
             f"Demo ran {args.duration:g} s at {args.rate:g} orders/s: "
@@ -515,6 +510,7 @@ def tune_garbage_collector() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     tune_garbage_collector()
+    use_safe_output_errors()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

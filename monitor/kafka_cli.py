@@ -28,6 +28,7 @@ from adapters.kafka.profiles import (
 )
 from adapters.kafka.publisher import WriteRefused, check_write_allowed
 from monitor import cli_types
+from monitor.cli_output import json_text, print_json
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
 from monitor.core.paths import default_db_path
@@ -64,11 +65,6 @@ def resolve_profile(args: argparse.Namespace) -> tuple[ConnectionProfile, str | 
         raise KafkaCliError(str(exc)) from exc
 
 
-def _print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
-
-
 def run_kafka(coro: Any) -> Any:
     """Run a Kafka coroutine; its known failures become one-sentence errors."""
     try:
@@ -91,7 +87,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
     topics = run_kafka(run())
     if args.json:
-        _print_json([t.to_dict() for t in topics])
+        print_json([t.to_dict() for t in topics])
         return 0
     if not topics:
         print(f"No topics on {profile.bootstrap_servers}.")
@@ -114,7 +110,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
     groups = run_kafka(run())
     if args.json:
-        _print_json([g.to_dict() for g in groups])
+        print_json([g.to_dict() for g in groups])
         return 0
     if not groups:
         print(f"No consumer groups on {profile.bootstrap_servers}.")
@@ -153,7 +149,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
             if args.json:
                 out = sys.stdout
                 for e in events:
-                    out.write(json.dumps(e.to_dict(), ensure_ascii=False, default=str))
+                    out.write(json_text(e.to_dict()))
                     out.write("\n")
                 out.flush()
 
@@ -258,7 +254,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     event, result = run_kafka(run())
     if event is not None:
         if args.json:
-            _print_json({**event.to_dict(), "partition": result.partition, "offset": result.offset})
+            print_json({**event.to_dict(), "partition": result.partition, "offset": result.offset})
         else:
             print(
                 f"Published {event.type} {event.id} to {result.topic}[{result.partition}]"
@@ -278,7 +274,7 @@ def cmd_profiles_list(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         raise KafkaCliError(str(exc)) from exc
     if args.json:
-        _print_json([p.to_dict() for p in profiles.values()])
+        print_json([p.to_dict() for p in profiles.values()])
         return 0
     if not profiles:
         print("No profiles yet: add one with `eventflow profiles add NAME --bootstrap HOST:PORT`.")

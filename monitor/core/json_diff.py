@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from monitor.core.envelope import Envelope
+from monitor.core.strict_json import loads_strict
 
 _MISSING: Any = object()
 
@@ -34,7 +35,7 @@ def parse_json(text: str, *, what: str = "The text") -> Any:
     if not text.strip():
         raise JsonInputError(f"{what} is empty: write a JSON value (null for none).")
     try:
-        return json.loads(text)
+        return loads_strict(text)
     except json.JSONDecodeError as exc:
         raise JsonInputError(
             f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.",

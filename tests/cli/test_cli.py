@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
 from tests.cli import entry_point
 
@@ -228,6 +229,36 @@ def test_dlq_replay_republishes_marks_replayed_and_refuses_a_second_time(tmp_pat
     assert forced[0]["status"] == "replayed"
     with EventLog(db) as log:
         assert log.dead_letter(letter["id"]).replay_count == 2
+
+
+def test_a_payload_strict_json_readers_refuse_does_not_break_a_listing(tmp_path: Path) -> None:
+    # A Kafka payload may hold "\ud800" (a lone surrogate, no Unicode text) or NaN: the
+    # listing goes on, as JSON that strict readers (jq, JSON.parse) accept.
+    db = tmp_path / "odd.db"
+    odd = Envelope(
+        type="Odd",
+        source="kafka",
+        correlation_id="c-odd",
+        data={"text": "x\ud800y", "ratio": float("nan"), "note": "café"},
+    )
+    with EventLog(db) as log:
+        log.append([odd, Envelope(type="Fine", source="s", correlation_id="c-odd")])
+
+    def strict(text: str) -> object:
+        def refuse(name: str) -> object:
+            raise AssertionError(f"{name} in the output")
+
+        return json.loads(text, parse_constant=refuse)
+
+    listed = eventflow("events", "--json", "--db", str(db)).stdout
+    listed.encode("utf-8")  # it is real UTF-8 text
+    by_type = {e["type"]: e for e in strict(listed)}  # type: ignore[union-attr]
+    assert by_type["Odd"]["data"] == {"text": "x\ud800y", "ratio": None, "note": "café"}
+    assert "Fine" in by_type
+    chain = strict(eventflow("chain", "c-odd", "--json", "--db", str(db)).stdout)
+    assert len(chain["events"]) == 2  # type: ignore[index]
+    text = eventflow("events", "--db", str(db)).stdout  # the table, for people
+    assert "Odd" in text and "Fine" in text
 
 
 def test_dlq_show_unknown_id_is_a_clear_error(demo_db: Path) -> None:

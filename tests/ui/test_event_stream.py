@@ -412,6 +412,23 @@ def test_export_functions_round_trip_every_field(tmp_path: Path) -> None:
     assert format_for("a.jsonl", "CSV (*.csv)") == "jsonl" and format_for("a") == "jsonl"
 
 
+def test_export_of_values_strict_readers_refuse_writes_valid_files(tmp_path: Path) -> None:
+    # A logged payload may hold a lone surrogate ("\ud800", from a Kafka record) or NaN:
+    # the export used to fail as a whole on it.
+    odd = Envelope(type="Odd", source="s", key="k\udc80", data={"t": "\ud800", "n": float("nan")})
+    assert export_events(tmp_path / "x.jsonl", [odd], "jsonl") == 1
+    line = (tmp_path / "x.jsonl").read_text(encoding="utf-8").strip()
+    assert json.loads(line, parse_constant=lambda name: pytest.fail(name))["data"] == {
+        "t": "\ud800",
+        "n": None,
+    }
+    assert export_events(tmp_path / "x.csv", [odd], "csv") == 1
+    with open(tmp_path / "x.csv", encoding="utf-8-sig", newline="") as f:
+        row = next(csv.DictReader(f))
+    assert row["key"] == "k\\udc80"  # the escape, as text
+    assert json.loads(row["data"]) == {"t": "\ud800", "n": None}
+
+
 # -- keyboard, settings, model -----------------------------------------------------------
 
 

@@ -114,6 +114,28 @@ def test_invalid_json_disables_send_and_says_where(view: PublishView, qtbot: Any
     assert view.payload.error_line is None
 
 
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        (['{"ratio":', "NaN}"], "NaN is not a JSON number"),
+        (['{"big": 1e999}'], "beyond the range of JSON numbers"),
+        (['{"text": "\\ud800"}'], "half of a surrogate pair"),
+    ],
+)
+def test_json_that_strict_readers_refuse_is_not_called_valid(
+    view: PublishView, qtbot: Any, lines: list[str], says: str
+) -> None:
+    # Python's json module reads these; the consumers of a published event would not.
+    type_into(qtbot, view.type_edit, "Strict")
+    type_into(qtbot, view.payload, lines[0])
+    for line in lines[1:]:
+        qtbot.keyClick(view.payload, Qt.Key.Key_Return)
+        qtbot.keyClicks(view.payload, line)
+    assert not view.send_button.isEnabled()
+    assert says in view.payload_status.text()
+    assert view.payload.error_line == len(lines)  # the line it is on is marked
+
+
 def test_the_send_action_sends_like_the_button(
     view: PublishView, quiet_runtime: EmbeddedRuntime, qtbot: Any
 ) -> None:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import base64
 import csv
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 from monitor.core.envelope import Envelope, format_time
+from monitor.core.strict_json import OUTPUT_ERRORS, dumps_strict
 
 Format = Literal["jsonl", "csv"]
 
@@ -58,7 +58,7 @@ def format_for(path: str | os.PathLike[str], chosen_filter: str = "") -> Format:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=repr)
+    return dumps_strict(value, ensure_ascii=False, default=repr)
 
 
 def csv_row(event: Envelope) -> list[str]:
@@ -90,7 +90,7 @@ def csv_row(event: Envelope) -> list[str]:
 def write_jsonl(path: str | os.PathLike[str], events: Iterable[Envelope]) -> int:
     """Write ``events`` as JSON lines; returns how many were written."""
     count = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
+    with open(path, "w", encoding="utf-8", errors=OUTPUT_ERRORS, newline="\n") as out:
         for event in events:
             out.write(_json(event.to_dict()))
             out.write("\n")
@@ -101,7 +101,7 @@ def write_jsonl(path: str | os.PathLike[str], events: Iterable[Envelope]) -> int
 def write_csv(path: str | os.PathLike[str], events: Iterable[Envelope]) -> int:
     """Write ``events`` as CSV with a header row; returns how many were written."""
     count = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+    with open(path, "w", encoding="utf-8-sig", errors=OUTPUT_ERRORS, newline="") as out:
         writer = csv.writer(out)
         writer.writerow(CSV_COLUMNS)
         for event in events:

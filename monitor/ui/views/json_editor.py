@@ -28,6 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
+from monitor.core.strict_json import loads_strict
 from monitor.ui import theme
 
 _DEBOUNCE_ABOVE = 100_000  # characters: larger documents are checked after a pause
@@ -130,7 +131,7 @@ class JsonEditor(QPlainTextEdit):
         text = self.toPlainText()
         if not text.strip():
             return None
-        return json.loads(text)
+        return loads_strict(text)
 
     def set_value(self, value: Any) -> None:
         """Show ``value`` pretty-printed (``None`` clears the editor)."""
@@ -165,7 +166,7 @@ class JsonEditor(QPlainTextEdit):
             valid, message = True, "No payload: the event carries no data."
         else:
             try:
-                value = json.loads(text)
+                value = loads_strict(text)
             except json.JSONDecodeError as exc:
                 valid = False
                 message = f"Line {exc.lineno}, column {exc.colno}: {exc.msg}."
