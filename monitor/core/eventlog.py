@@ -221,18 +221,34 @@ class EventLog:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken at once (IMMEDIATE) so it never fails half-way
         on a lock; rolled back on any error."""
-        with self._lock:
+        with self._lock, self._damage_said():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # a damaged file may refuse it too
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._damage_said():
             return self._conn.execute(sql, params).fetchall()
+
+    @contextlib.contextmanager
+    def _damage_said(self) -> Iterator[None]:
+        """SQLite's "database disk image is malformed" says neither which file nor what
+        to do: a damaged log is a LogError that says both."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorname", "") not in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+                raise
+            raise LogError(
+                f"The event log {self.path} is damaged ({exc}). Stop what uses it and move "
+                f"it aside (keep it: `sqlite3 {self.path} .recover` saves what it still "
+                "holds); a new log is made on the next start. Or pass another file with --db."
+            ) from exc
 
     # -- events -----------------------------------------------------------------------
 
@@ -311,7 +327,8 @@ class EventLog:
                 reader.execute(f"PRAGMA mmap_size={_SEARCH_MMAP_BYTES}")
                 reader.execute("PRAGMA cache_size=-8192")
                 self._reader = reader
-            yield self._reader
+            with self._damage_said():
+                yield self._reader
 
     def chain_events(self, correlation_id: str) -> list[Envelope]:
         """Every logged event of one correlation id (or the event with that id and its

@@ -119,6 +119,29 @@ def test_a_corrupt_file_gives_log_error_not_a_raw_sqlite_error(tmp_path: Path) -
     assert not isinstance(info.value, sqlite3.Error)
 
 
+def test_a_log_damaged_inside_says_which_file_and_what_to_do(tmp_path: Path) -> None:
+    # The header is fine, so it opens; pages in the middle are garbage (a disk fault, a
+    # copy cut short). SQLite's own "database disk image is malformed" names no file.
+    db = tmp_path / "damaged.db"
+    with EventLog(db) as log:
+        log.append([ev(data={"pad": "x" * 200}) for _ in range(5000)])
+    data = bytearray(db.read_bytes())
+    page = 4096
+    middle = len(data) // page // 2 * page
+    data[middle : middle + 8 * page] = random.Random(7).randbytes(8 * page)
+    db.write_bytes(bytes(data))
+    log = EventLog(db)
+    try:
+        with pytest.raises(LogError) as info:
+            log.stats()
+        message = str(info.value)
+        assert f"The event log {db} is damaged" in message
+        assert f"sqlite3 {db} .recover" in message and "--db" in message
+        assert not isinstance(info.value, sqlite3.Error)
+    finally:
+        log.close()
+
+
 def test_a_missing_log_without_create_gives_a_readable_log_error(tmp_path: Path) -> None:
     with pytest.raises(LogError, match="There is no event log"):
         EventLog(tmp_path / "missing.db", create=False)
