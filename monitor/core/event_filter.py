@@ -88,6 +88,13 @@ def _needles(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(forms))
 
 
+def _quoted(value: str) -> str:
+    """``value`` in quotes that do not clash with its own: a search for ``"status":"x"``
+    reads as text, then ``"status":"x"`` in typographic single quotes, not as
+    ``text ""status":"x""``."""
+    return f"\u2018{value}\u2019" if '"' in value else f'"{value}"'
+
+
 @dataclass(frozen=True, slots=True)
 class EventFilter:
     """The filter bar's fields; see the module docstring for what each one matches."""
@@ -185,11 +192,11 @@ class EventFilter:
         for name in ("type", "topic", "source"):
             value = getattr(self, name)
             if value:
-                parts.append(f'{name} contains "{value}"')
+                parts.append(f"{name} contains {_quoted(value)}")
         if self.correlation_id:
-            parts.append(f'correlation starts with "{self.correlation_id}"')
+            parts.append(f"correlation starts with {_quoted(self.correlation_id)}")
         if self.text:
-            parts.append(f'text "{self.text}"')
+            parts.append(f"text {_quoted(self.text)}")
         if self.malformed_only:
             parts.append("malformed only")
         return ", ".join(parts) or "no filter"

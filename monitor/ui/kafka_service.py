@@ -221,8 +221,7 @@ class KafkaService(QObject):
         session.profile = replace(
             live, name=profile.name, read_only=profile.read_only, environment=profile.environment
         )
-        sentence = self._connected_sentence(session) if self.state == "connected" else self.sentence
-        self._set_state(self.state, sentence, session.profile, session.password)
+        self._restate(session)
         return session.profile != profile
 
     async def _forget(self, session: KafkaSession) -> None:
@@ -387,11 +386,29 @@ class KafkaService(QObject):
         self._set_tail_state(_TAIL_STATES.get(state, state), sentence)
 
     def _on_snapshot(self, topics: list[TopicInfo], groups: list[GroupInfo]) -> None:
+        changed = False
         if topics != self.topics:
             self.topics = list(topics)
             self.topics_updated.emit(self.topics)
+            changed = True
         shown = [g.to_dict() for g in groups]
         if shown != self._groups_shown:
             self._groups_shown = shown
             self.groups = list(groups)
             self.groups_updated.emit(self.groups)
+            changed = True
+        # The sentence counts topics and groups: a topic made since (by a replay, say)
+        # must not leave it saying fewer than the table shows.
+        session = self._session
+        if (
+            changed
+            and session is not None
+            and self.state == "connected"
+            and self._connected_sentence(session) != self.sentence
+        ):
+            self._restate(session)
+
+    def _restate(self, session: KafkaSession) -> None:
+        """Say the state again, after the connection's profile or counts changed."""
+        sentence = self._connected_sentence(session) if self.state == "connected" else self.sentence
+        self._set_state(self.state, sentence, session.profile, session.password)

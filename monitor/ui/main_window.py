@@ -278,7 +278,7 @@ class MainWindow(QMainWindow):
             "&Replay selected dead letters", "Ctrl+R", self._replay_selected
         )
         self.publish_action = self._action(
-            "Compose and &publish an event", "Ctrl+Shift+P", lambda: self.show_view("publish")
+            "Compose and &publish an event", "Ctrl+Shift+P", self._compose
         )
         for action in (
             self.pause_action,
@@ -314,6 +314,11 @@ class MainWindow(QMainWindow):
     def _focus_filter(self) -> None:
         self.show_view("stream")
         self.stream.filter_bar.focus_text()
+
+    def _compose(self) -> None:
+        self.show_view("publish")
+        self.publish.type_edit.setFocus()  # the first field, ready to type over
+        self.publish.type_edit.selectAll()
 
     def _about(self) -> None:
         self._tell(

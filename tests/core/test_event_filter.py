@@ -152,6 +152,9 @@ def test_settings_round_trip_and_stale_values_are_ignored() -> None:
 def test_describe_names_every_field_that_is_set() -> None:
     text = EventFilter(type="Order", correlation_id="ab", text="x").describe()
     assert text == 'type contains "Order", correlation starts with "ab", text "x"'
+    # a value with quotes of its own is quoted so that both can be told apart
+    quoted = EventFilter(text='"reason":"card declined"').describe()
+    assert quoted == 'text \u2018"reason":"card declined"\u2019'
 
 
 @pytest.mark.parametrize(

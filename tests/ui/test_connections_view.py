@@ -393,3 +393,16 @@ def test_marking_the_connected_profile_production_or_read_only_applies_at_once(
     qtbot.mouseClick(view.save_button, LEFT)
     assert "Connect again to use its new connection settings" in view.form_message.text()
     assert service.profile.bootstrap_servers == broker.bootstrap
+
+
+def test_the_banner_counts_a_topic_made_after_connecting(
+    view: ConnectionsView, service: KafkaService, broker: TansuBroker, run: Any, qtbot: Any
+) -> None:
+    add_profile(qtbot, view, "counting", broker.bootstrap)
+    qtbot.mouseClick(view.connect_button, LEFT)
+    qtbot.waitUntil(lambda: service.state == "connected", timeout=20_000)
+    qtbot.waitUntil(lambda: len(service.topics) > 0, timeout=20_000)
+    run(create_topic(broker.bootstrap, "conn-view-made-later"))
+    qtbot.waitUntil(lambda: "conn-view-made-later" in topic_names(view), timeout=20_000)
+    count = len(service.topics)
+    qtbot.waitUntil(lambda: f": {count} topics," in view.banner.text(), timeout=5_000)

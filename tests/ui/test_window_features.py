@@ -66,6 +66,13 @@ def test_views_are_docks_and_ctrl_number_raises_them(window: MainWindow, qtbot: 
         assert all(d.visibleRegion().isEmpty() for d in others), key
 
 
+def test_ctrl_shift_p_opens_the_composer_ready_to_type(window: MainWindow, qtbot: Any) -> None:
+    window.activateWindow()
+    window.publish_action.trigger()
+    qtbot.waitUntil(lambda: not window.docks["publish"].visibleRegion().isEmpty(), timeout=5000)
+    assert QApplication.focusWidget() is window.publish.type_edit
+
+
 def test_help_dialog_lists_every_shortcut(window: MainWindow, qtbot: Any) -> None:
     window.help_action.trigger()
     dialog = window.findChild(ShortcutsDialog)
