@@ -52,6 +52,24 @@ def check_write_allowed(profile: ConnectionProfile, *, confirmed: bool, action: 
         )
 
 
+def check_partition_number(partition: int | None) -> None:
+    """Refuse a negative partition; needs no connection, so it can run before one."""
+    if partition is not None and partition < 0:
+        raise KafkaUnavailable(
+            f"There is no partition {partition}: partitions are numbered from 0."
+        )
+
+
+def _has(partitions: set[int]) -> str:
+    """``has partitions 0-2`` for {0, 1, 2}; ``has partitions 0, 2`` when there are gaps."""
+    ordered = sorted(partitions)
+    if len(ordered) <= 1:
+        return f"has only partition {ordered[0]}" if ordered else "has no partitions"
+    if ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"has partitions {ordered[0]}-{ordered[-1]}"
+    return f"has partitions {', '.join(str(p) for p in ordered)}"
+
+
 def encode(event: Envelope, mode: Mode) -> tuple[bytes, list[tuple[str, bytes]]]:
     return encode_structured(event) if mode == "structured" else encode_binary(event)
 
@@ -93,6 +111,21 @@ class KafkaPublisher:
             with contextlib.suppress(Exception):
                 await producer.stop()
 
+    async def check_partition(self, topic: str, partition: int | None) -> None:
+        """Raise :class:`KafkaUnavailable` with a clear sentence when ``topic`` has no
+        partition ``partition`` (aiokafka would fail the send with a bare AssertionError)."""
+        if partition is None:
+            return
+        check_partition_number(partition)
+        try:
+            partitions = await self._producer.partitions_for(topic)  # cached metadata
+        except Exception as exc:
+            raise KafkaUnavailable(explain(exc, self.profile, topic=topic)) from exc
+        if partition not in partitions:
+            raise KafkaUnavailable(
+                f"Topic {topic} {_has(partitions)}; there is no partition {partition}."
+            )
+
     async def enqueue(
         self,
         event: Envelope,
@@ -102,6 +135,7 @@ class KafkaPublisher:
         mode: Mode | None = None,
     ) -> asyncio.Future[Any]:
         """Hand the record to the producer; the returned future resolves on the broker's ack."""
+        await self.check_partition(topic, partition)
         value, headers = encode(event, mode or self.mode)
         key = event.key.encode("utf-8", "surrogateescape") if event.key is not None else None
         try:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import gc
 import logging
 import re
 import time
@@ -156,6 +157,8 @@ class KafkaTail:
         self.state = "idle"
         self._consumer: Any = None
         self._dlt_topics: dict[str, bool] = {}
+        # The partitions the first connection found; None until then.
+        self._partitions_at_start: set[tuple[str, int]] | None = None
 
     # -- state ------------------------------------------------------------------------
 
@@ -200,6 +203,8 @@ class KafkaTail:
         self._consumer = consumer
         self.progress.topics = selected
         self.progress.partitions = len(tps)
+        if self._partitions_at_start is None:
+            self._partitions_at_start = {(tp.topic, tp.partition) for tp in tps}
 
     async def _seek(self, consumer: Any, tps: list[Any]) -> None:
         """Resume where we left off; elsewhere, apply the start position."""
@@ -221,6 +226,16 @@ class KafkaTail:
                 await consumer.seek_to_beginning(tp)
             else:
                 consumer.seek(tp, resume)
+        # The start position is for the partitions that existed when the tail started. A
+        # partition found later (a new topic matching a pattern, found by discovery) only
+        # has records written after the tail began watching for it, so none of them is
+        # old: read it from its beginning, whatever the start position. With "end" it would
+        # lose every record written between its creation and its discovery.
+        if self._partitions_at_start is not None:
+            new = [tp for tp in fresh if (tp.topic, tp.partition) not in self._partitions_at_start]
+            if new:
+                await consumer.seek_to_beginning(*new)
+                fresh = [tp for tp in fresh if tp not in new]
         if not fresh:
             return
         kind, value = self.start.kind, self.start.value
@@ -331,9 +346,18 @@ class KafkaTail:
                             "reconnecting.",
                         )
                         await self._disconnect()
-                    elif loop.time() - last_refresh > _TOPIC_REFRESH:
-                        last_refresh = loop.time()
-                        await self._pick_up_new_topics()
+                # Look for new topics on a timer, busy or quiet: a tail kept busy by one
+                # topic must still find the others (this look used to wait for 2 s
+                # without records, so a busy tail never found any).
+                if self._consumer is not None and loop.time() - last_refresh > _TOPIC_REFRESH:
+                    last_refresh = loop.time()
+                    try:
+                        reconnect = await self._pick_up_new_topics()
+                    except Exception as exc:
+                        self._set_state("reconnecting", explain(exc, self.profile))
+                        reconnect = True
+                    if reconnect:
+                        await self._disconnect()  # the reconnect assigns the new topics too
         finally:
             await self._disconnect()
             self._set_state("stopped", f"Tail stopped after {self.progress.records} records.")
@@ -343,14 +367,20 @@ class KafkaTail:
     def _bounded(delay: float, deadline: float | None, now: float) -> float:
         return delay if deadline is None else max(0.0, min(delay, deadline - now))
 
-    async def _pick_up_new_topics(self) -> None:
-        topics = await self._consumer.topics()
-        if any(t not in self.progress.topics for t in topics if matches_any(t, self.patterns)):
-            await self._disconnect()  # the reconnect assigns the new topics too
+    async def _pick_up_new_topics(self) -> bool:
+        """True when a topic matching the patterns is not tailed yet. Then the positions
+        of the partitions read so far are kept, so that the reconnect that assigns the
+        new topics resumes every partition there (a quiet partition included)."""
+        consumer = self._consumer
+        topics = await asyncio.wait_for(consumer.topics(), CONNECT_TIMEOUT)
+        if all(t in self.progress.topics for t in topics if matches_any(t, self.patterns)):
+            return False
+        for tp in consumer.assignment():
+            position = await asyncio.wait_for(consumer.position(tp), CONNECT_TIMEOUT)
+            self.progress.next_offsets.setdefault((tp.topic, tp.partition), position)
+        return True
 
     def _handle(self, batches: dict[Any, list[Any]]) -> None:
-        import gc  # here rather than at the top: this method is the part of the file we own
-
         events: list[Envelope] = []
         letters: list[DeadLetter] = []
         append = events.append

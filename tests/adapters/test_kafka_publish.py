@@ -6,11 +6,14 @@ import asyncio
 
 import pytest
 
+from adapters.kafka.cluster import KafkaCluster
+from adapters.kafka.connection import KafkaUnavailable
 from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import (
     ConfirmationNeeded,
     KafkaPublisher,
     WriteRefused,
+    check_partition_number,
     check_write_allowed,
 )
 from monitor.core.envelope import Envelope
@@ -87,3 +90,43 @@ def test_read_only_profiles_refuse_writes_and_production_ones_need_confirmation(
     check_write_allowed(
         ConnectionProfile(name="dev", bootstrap_servers="h:1"), confirmed=False, action="x"
     )
+
+
+def test_a_partition_the_topic_does_not_have_is_refused_with_one_clear_sentence(
+    profile: ConnectionProfile, topic_name: str
+) -> None:
+    def ping(i: int) -> Envelope:
+        return Envelope(type="Ping", source="t", data={"i": i})
+
+    async def run() -> None:
+        await create_topic(profile.bootstrap_servers, topic_name, 3)
+        no_99 = f"^Topic {topic_name} has partitions 0-2; there is no partition 99\\.$"
+        no_minus_1 = r"^There is no partition -1: partitions are numbered from 0\.$"
+        async with KafkaPublisher(profile) as pub:
+            with pytest.raises(KafkaUnavailable, match=no_99):
+                await pub.send(ping(0), topic_name, partition=99)
+            with pytest.raises(KafkaUnavailable, match=no_minus_1):
+                await pub.send(ping(0), topic_name, partition=-1)
+            with pytest.raises(KafkaUnavailable, match=no_99):
+                await pub.burst(ping, topic_name, count=5, partition=99)
+            with pytest.raises(KafkaUnavailable, match=no_minus_1):
+                await pub.burst(ping, topic_name, count=5, partition=-1)
+            async with KafkaCluster(profile) as cluster:
+                [topic] = [t for t in await cluster.topics() if t.name == topic_name]
+            assert topic.messages == 0  # nothing was sent
+            sent = await pub.send(ping(0), topic_name, partition=2)  # the publisher still works
+            assert (sent.partition, sent.offset) == (2, 0)
+        one = f"{topic_name}-single"
+        await create_topic(profile.bootstrap_servers, one, 1)
+        async with KafkaPublisher(profile) as pub:
+            with pytest.raises(KafkaUnavailable, match=f"^Topic {one} has only partition 0; "):
+                await pub.send(ping(0), one, partition=1)
+
+    asyncio.run(run())
+
+
+def test_a_negative_partition_is_refused_without_a_connection() -> None:
+    with pytest.raises(KafkaUnavailable, match="no partition -1: partitions are numbered from 0"):
+        check_partition_number(-1)
+    check_partition_number(0)
+    check_partition_number(None)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.kafka import tail as tail_module
 from adapters.kafka.cluster import KafkaCluster, lag_of
 from adapters.kafka.connection import KafkaUnavailable
 from adapters.kafka.profiles import ConnectionProfile
@@ -336,3 +337,82 @@ def test_tail_survives_a_broker_restart_and_skips_or_repeats_nothing() -> None:
     ids = [e.id for e in events]
     assert ids == [f"ev-{i}" for i in range(8)]  # all, once each, in order
     assert states[0] == "connected" and "reconnecting" in states
+
+
+def test_a_topic_found_while_tailing_from_the_end_is_read_from_its_beginning(
+    profile: ConnectionProfile, topic_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The topics there at start are read from the end; one created later has only new
+    records, and the tail must log all of them, not just those after its discovery."""
+    monkeypatch.setattr(tail_module, "_TOPIC_REFRESH", 1.0)
+
+    async def run() -> None:
+        bs = profile.bootstrap_servers
+        await create_topic(bs, topic_name)
+        await produce(bs, topic_name, [order(i) for i in range(3)])  # old: not read
+        events: list[Envelope] = []
+        tail = KafkaTail(
+            profile, [topic_name, f"{topic_name}-fresh.*"], sink=events.extend,
+            start=StartPosition("end"),
+        )  # fmt: skip
+        task = asyncio.create_task(tail.run(max_records=10, duration=20))
+        await poll_until(lambda: tail.state == "connected" or task.done(), 30, every=0.02)
+        fresh = f"{topic_name}-fresh.a"
+        await create_topic(bs, fresh)
+        await produce(bs, fresh, [order(i) for i in range(10)])
+        await task
+        assert fresh in tail.progress.topics
+        assert [(e.topic, e.id) for e in events] == [(fresh, f"ev-{i}") for i in range(10)]
+
+    asyncio.run(run())
+
+
+def test_a_busy_tail_still_finds_new_topics(
+    profile: ConnectionProfile, topic_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records arriving without pause on one topic must not keep the tail from finding a
+    new matching topic within the discovery interval."""
+    from aiokafka import AIOKafkaProducer
+
+    monkeypatch.setattr(tail_module, "_TOPIC_REFRESH", 1.0)
+
+    async def run() -> None:
+        bs = profile.bootstrap_servers
+        busy, fresh = f"{topic_name}.busy", f"{topic_name}.fresh"
+        await create_topic(bs, busy)
+        events: list[Envelope] = []
+        tail = KafkaTail(profile, [f"{topic_name}.*"], sink=events.extend)
+        task = asyncio.create_task(tail.run(duration=30))
+        await poll_until(lambda: tail.state == "connected" or task.done(), 30, every=0.02)
+        producer = AIOKafkaProducer(bootstrap_servers=bs, linger_ms=0)
+        await producer.start()
+
+        async def keep_busy() -> None:
+            i = 0
+            while True:  # a record every 50 ms: never 2 s without one
+                await (await producer.send(busy, order(i), partition=0))
+                i += 1
+                await asyncio.sleep(0.05)
+
+        busy_task = asyncio.create_task(keep_busy())
+        try:
+            await poll_until(lambda: len(events) >= 3 or task.done(), 10, every=0.05)
+            await create_topic(bs, fresh)
+            await produce(bs, fresh, [order(100), order(101)])
+            # Found within a few discovery intervals while the busy topic keeps going.
+            await poll_until(
+                lambda: sum(e.topic == fresh for e in events) >= 2 or task.done(), 6, every=0.05
+            )
+            assert not task.done()
+        finally:
+            busy_task.cancel()
+            await asyncio.gather(busy_task, return_exceptions=True)
+            await producer.stop()
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        assert [e.id for e in events if e.topic == fresh] == ["ev-100", "ev-101"]
+        busy_ids = [e.id for e in events if e.topic == busy]
+        # The reconnect that picked up the new topic skipped and repeated nothing.
+        assert busy_ids == [f"ev-{i}" for i in range(len(busy_ids))]
+
+    asyncio.run(run())
