@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import re
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -238,7 +239,8 @@ def _selected_letters(log: EventLog, args: argparse.Namespace) -> list[DeadLette
     try:
         if getattr(args, "all", False):
             return log.dead_letters(status=None if args.force else "pending", limit=1_000_000)
-        return [log.dead_letter(i) for i in args.id]
+        # An id given twice is one letter: replayed or discarded once, recorded once.
+        return [log.dead_letter(i) for i in dict.fromkeys(args.id)]
     except LogError as exc:
         raise CliError(str(exc)) from exc
 
@@ -247,7 +249,10 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
     with _open_log(args) as log:
         letters = list(reversed(_selected_letters(log, args)))  # oldest first
     if not letters:
-        print("Nothing to replay: no pending dead letters.")
+        if args.json:
+            print_json([])  # a script reads an empty list, not a sentence
+        else:
+            print("Nothing to replay: no pending dead letters.")
         return 0
     if args.profile or args.bootstrap:
         outcomes, failed_again = _replay_to_kafka(args, letters), 0
@@ -330,7 +335,17 @@ def cmd_dlq_discard(args: argparse.Namespace) -> int:
         pending = [d for d in letters if d.status == "pending"]
         done = pending if args.dry_run else [log.discard(d.id) for d in pending]
     if args.json:
-        print_json([d.to_dict() for d in done])
+        # Every letter named, each with what happened to it, as the text output says.
+        outcome = "would be discarded" if args.dry_run else "discarded"
+        done_ids = {d.id for d in done}
+        print_json(
+            [
+                {**d.to_dict(), "outcome": outcome}
+                if d.id in done_ids
+                else {**d.to_dict(), "outcome": f"skipped: already {d.status}"}
+                for d in [*done, *(x for x in letters if x.id not in done_ids)]
+            ]
+        )
         return 0
     for d in letters:
         if d.status != "pending":
@@ -363,6 +378,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "handler_failures": sum(c.failed for c in counters.values()),
             "dead_letters": sum(c.dead_lettered for c in counters.values()),
             "duplicates_skipped": runtime.guard.duplicates_skipped,
+            "not_logged": runtime.log_failure,
         }
 
     try:
@@ -381,7 +397,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         for topic, n in summary["by_topic"].items():
             print(f"  {topic:<22} {n}")
-        print(f"Logged to {summary['db']}")
+        if not summary["not_logged"]:
+            print(f"Logged to {summary['db']}")
+    if summary["not_logged"]:
+        print(f"eventflow: {summary['not_logged']} in {summary['db']}.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -399,8 +419,11 @@ def _run_window(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    db_help = f"event log file (default: {default_db_path()})"
+    # A subcommand's --db has no default of its own (SUPPRESS): with one, argparse would
+    # overwrite a --db given before the subcommand (eventflow --db X stats) with it.
     db = argparse.ArgumentParser(add_help=False)
-    db.add_argument("--db", metavar="PATH", help=f"event log file (default: {default_db_path()})")
+    db.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
     out = argparse.ArgumentParser(add_help=False)
     out.add_argument("--json", action="store_true", help="print JSON on stdout")
 
@@ -409,8 +432,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Eventflow Monitor: watch, trace and replay events. "
         "With no subcommand, opens the window with the demo running on the embedded bus.",
         epilog=EXAMPLES,
-        parents=[db],
     )
+    parser.add_argument("--db", metavar="PATH", help=db_help)
     parser.add_argument(
         "--rate", type=cli_types.rate, default=20.0, help="demo orders per second (20)"
     )
@@ -425,7 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", parents=[db, out], help="run the demo shop on the embedded bus")
     p.add_argument("--headless", action="store_true", help="no window: log and print a summary")
     p.add_argument("--duration", type=cli_types.positive, default=10.0, help="seconds to run (10)")
-    p.add_argument("--rate", type=cli_types.rate, default=20.0, help="orders per second (20)")
+    p.add_argument(  # no default here, as for --db: eventflow --rate 5 demo means 5
+        "--rate", type=cli_types.rate, default=argparse.SUPPRESS, help="orders per second (20)"
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
     p.set_defaults(func=cmd_demo)
 
@@ -508,11 +533,30 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 10)
 
 
+_TIME_AGO = re.compile(r"-\d+(\.\d+)?[smhd]")
+
+
+def _joined_time_ago(argv: list[str]) -> list[str]:
+    """``--from -15m`` as ``--from=-15m``: argparse takes a value that starts with "-" for
+    an option of its own and refuses it ("expected one argument"), and the help shows
+    that form."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--from" and i + 1 < len(argv) and _TIME_AGO.fullmatch(argv[i + 1]):
+            out.append(f"--from={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     tune_garbage_collector()
     use_safe_output_errors()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_joined_time_ago(sys.argv[1:] if argv is None else list(argv)))
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

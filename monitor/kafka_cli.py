@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from monitor.cli_output import json_text, print_json
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
 from monitor.core.paths import default_db_path
+from monitor.core.strict_json import loads_strict
 
 
 class KafkaCliError(Exception):
@@ -171,18 +171,22 @@ def cmd_tail(args: argparse.Namespace) -> int:
             progress = await tail.run(duration=args.duration, max_records=args.max)
         finally:
             await pipeline.stop()
-            if writer is not None:
-                await asyncio.to_thread(writer.close)
+            if writer is not None and not await asyncio.to_thread(writer.close):
+                not_logged.append(writer.last_error or "events were not written")
         return progress
 
+    not_logged: list[str] = []
     progress = run_kafka(run())
     if not args.json:
-        where = f", logged to {db_path}" if db_path else ""
+        where = f", logged to {db_path}" if db_path and not not_logged else ""
         print(
             f"{progress.records} records from {len(progress.topics)} "
             f"topic{'' if len(progress.topics) == 1 else 's'} "
             f"({progress.malformed} malformed, {progress.dead_letters} dead letters){where}."
         )
+    if not_logged:  # said, and the exit status says it to scripts
+        print(f"eventflow: {not_logged[0]} in {db_path}.", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -211,13 +215,13 @@ def _payload(args: argparse.Namespace) -> Any:
     if text is None:
         return None
     try:
-        return json.loads(text)
+        return loads_strict(text)
     except ValueError as exc:
         raise KafkaCliError(f"The payload is not valid JSON: {exc}.") from exc
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from adapters.kafka.publisher import KafkaPublisher
+    from adapters.kafka.publisher import KafkaPublisher, check_partition_number
 
     profile, password = resolve_profile(args)
     try:
@@ -226,6 +230,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise KafkaCliError(str(exc)) from exc
     data = _payload(args)
     headers = _parse_headers(args.header)
+    try:
+        check_partition_number(args.partition)  # before connecting: it needs no cluster
+    except KafkaUnavailable as exc:
+        raise KafkaCliError(str(exc)) from exc
 
     def make(i: int) -> Envelope:
         e = Envelope(
@@ -254,12 +262,23 @@ def cmd_publish(args: argparse.Namespace) -> int:
     event, result = run_kafka(run())
     if event is not None:
         if args.json:
-            print_json({**event.to_dict(), "partition": result.partition, "offset": result.offset})
+            # Where it went: the topic, partition and offset the broker acknowledged (the
+            # envelope's own "topic" is where an event was read from, and this one was not).
+            print_json(
+                {
+                    **event.to_dict(),
+                    "topic": result.topic,
+                    "partition": result.partition,
+                    "offset": result.offset,
+                }
+            )
         else:
             print(
                 f"Published {event.type} {event.id} to {result.topic}[{result.partition}]"
                 f"@{result.offset} (correlation {event.correlation_id})."
             )
+    elif args.json:
+        print_json({"topic": args.topic, "published": result})
     else:
         print(f"Published {result} events to {args.topic}.")
     return 0

@@ -25,7 +25,7 @@ from monitor.core.event_filter import EventFilter
 from monitor.core.event_search import SearchPage, search_events
 from monitor.core.json_diff import describe_changes, edit_changes
 from monitor.core.json_text import to_json
-from monitor.core.logschema import LogError, connect, corr_key, migrate
+from monitor.core.logschema import LogError, connect, corr_key, migrate, schema_version
 
 EVENT_COLUMNS = (
     "id, type, source, time, subject, correlation_id, causation_id, corr_key, topic, partition,"
@@ -187,7 +187,13 @@ class EventLog:
                     f"{self.path} is empty: there is no event log in it yet. Run the demo "
                     "or a tail first, or pass the right file with --db."
                 )
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LogError(
+                    f"Cannot make the folder for the event log {self.path} "
+                    f"({exc.strerror}). Pass another file with --db."
+                ) from exc
         self._conn = connect(self.path)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
@@ -198,9 +204,35 @@ class EventLog:
         self._closed = False
         try:
             migrate(self._conn, self.path)
+            if create:
+                self._refuse_read_only()
+        except sqlite3.OperationalError as exc:
+            self._conn.close()
+            if getattr(exc, "sqlite_errorname", "") != "SQLITE_READONLY":
+                raise
+            raise LogError(
+                f"The event log {self.path} is read-only ({exc}): nothing could be logged "
+                "to it. Give it and its folder write permission, or pass another file "
+                "with --db."
+            ) from exc
         except BaseException:
             self._conn.close()  # do not keep a file open that we refuse to use
             raise
+
+    def _refuse_read_only(self) -> None:
+        """SQLite opens a file it may not write read-only, and says so only at the first
+        write: find out now, not after a run that logged nothing."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY":
+                raise
+            return  # busy: another writer holds it; writes wait their turn as usual
+        try:
+            # A write that is rolled back: in WAL mode, taking the lock alone succeeds.
+            self._conn.execute(f"PRAGMA user_version={schema_version(self._conn)}")
+        finally:
+            self._conn.execute("ROLLBACK")
 
     def close(self) -> None:
         with self._read_lock:

@@ -140,6 +140,13 @@ def connect(path: str) -> sqlite3.Connection:
         # by many batches is then copied into the database once, not once per batch.
         conn.execute("PRAGMA wal_autocheckpoint=10000")
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_CANTOPEN":
+            # Not a bad file: none can be made or opened there (a missing or read-only
+            # folder, no permission).
+            raise LogError(
+                f"The event log {path} cannot be opened or made there ({exc}). Check the "
+                "folder exists and may be written to, or pass another file with --db."
+            ) from exc
         raise LogError(
             f"{path} cannot be opened as an event log ({exc}). "
             "Pass another file with --db, or move this one aside."

@@ -41,6 +41,7 @@ class EmbeddedRuntime:
         self.db_path = str(db_path) if db_path is not None else None
         self.writer: LogWriter | None = None
         self.log: EventLog | None = None
+        self.log_failure: str | None = None  # after stop(): what was not logged, and why
         if self.db_path is not None:
             self.writer = LogWriter(
                 self.db_path, max_events=max_events, max_age_seconds=max_age_seconds
@@ -95,9 +96,8 @@ class EmbeddedRuntime:
         await asyncio.to_thread(self._close_log)
 
     def _close_log(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            if self.writer.last_error:
-                log.error("the event log was not fully written: %s", self.writer.last_error)
+        if self.writer is not None and not self.writer.close():
+            self.log_failure = self.writer.last_error  # "N events were not written (why)"
+            log.error("the event log was not fully written: %s", self.log_failure)
         if self.log is not None:
             self.log.close()

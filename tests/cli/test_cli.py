@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -162,14 +165,25 @@ def test_dlq_list_show_and_discard(tmp_path: Path) -> None:
     assert shown["id"] == first["id"] and shown["actions"] == []
     dry = eventflow("dlq", "discard", "--id", first["id"], "--dry-run", "--db", str(db))
     assert dry.stdout.strip() == f"{first['id']}  would be discarded"
+    dry_json = json.loads(
+        eventflow(
+            "dlq", "discard", "--id", first["id"], "--dry-run", "--db", str(db), "--json"
+        ).stdout
+    )
+    assert [(d["id"], d["outcome"]) for d in dry_json] == [(first["id"], "would be discarded")]
     shown = json.loads(eventflow("dlq", "show", first["id"], "--db", str(db), "--json").stdout)
     assert shown["status"] == "pending" and shown["actions"] == []
-    eventflow("dlq", "discard", "--id", first["id"], "--db", str(db))
+    # the same id twice is one letter, discarded once
+    eventflow("dlq", "discard", "--id", first["id"], "--id", first["id"], "--db", str(db))
     shown = json.loads(eventflow("dlq", "show", first["id"], "--db", str(db), "--json").stdout)
     assert shown["status"] == "discarded"
     assert [a["action"] for a in shown["actions"]] == ["discard"]
     again = eventflow("dlq", "discard", "--id", first["id"], "--db", str(db))
     assert again.stdout.strip() == f"{first['id']}  skipped: already discarded"
+    again_json = json.loads(
+        eventflow("dlq", "discard", "--id", first["id"], "--db", str(db), "--json").stdout
+    )
+    assert again_json[0]["outcome"] == "skipped: already discarded"
     shown = json.loads(eventflow("dlq", "show", first["id"], "--db", str(db), "--json").stdout)
     assert [a["action"] for a in shown["actions"]] == ["discard"]  # nothing recorded twice
     pending = json.loads(
@@ -198,9 +212,11 @@ def test_dlq_replay_republishes_marks_replayed_and_refuses_a_second_time(tmp_pat
         assert log.count_events() == before
 
     done = json.loads(
-        eventflow("dlq", "replay", "--id", letter["id"], "--db", str(db), "--json").stdout
+        eventflow(
+            "dlq", "replay", "--id", letter["id"], "--id", letter["id"], "--db", str(db), "--json"
+        ).stdout
     )
-    assert done[0]["status"] == "replayed"
+    assert [o["status"] for o in done] == ["replayed"]  # named twice, replayed once
     chain = eventflow("chain", letter["event"]["correlation_id"], "--db", str(db)).stdout
     # The replayed letter is history, not an open failure. (In the demo the replayed event
     # fails again, so its chain gains a new pending letter: that one is FAILED.)
@@ -261,6 +277,71 @@ def test_a_payload_strict_json_readers_refuse_does_not_break_a_listing(tmp_path:
     assert "Odd" in text and "Fine" in text
 
 
+@contextlib.contextmanager
+def immutable(*paths: Path) -> Iterator[None]:
+    """Files nobody may write, root included (chattr +i): what a read-only log or a full
+    disk looks like to SQLite, for a test that runs as root."""
+    try:
+        for path in paths:
+            subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
+        yield
+    finally:
+        for path in paths:
+            subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+
+
+def test_a_log_that_cannot_be_written_is_refused_or_reported_never_called_logged(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "ro.db"
+    eventflow("demo", "--headless", "--duration", "1", "--db", str(db))
+    with immutable(db):
+        # Known at the start: refused before anything runs, and reading it still works.
+        proc = eventflow("demo", "--headless", "--duration", "1", "--db", str(db), check=False)
+        assert proc.returncode == 1 and "Logged to" not in proc.stdout
+        assert f"The event log {db} is read-only" in proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert eventflow("stats", "--db", str(db)).returncode == 0
+
+    # Found out during the run (a disk that fills up, say): the run says how many events
+    # were not written, and exits 1, instead of "Logged to".
+    wal = Path(f"{db}-wal")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "demo", "--headless", "--duration", "3", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (wal.exists() and wal.stat().st_size > 0) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with immutable(wal):
+            out, err = child.communicate(timeout=90)
+    finally:
+        child.kill()
+    assert child.returncode == 1, err
+    assert "Logged to" not in out
+    assert "events were not written to the event log" in err
+
+
+def test_top_level_db_reaches_subcommands_and_an_empty_replay_is_an_empty_list(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "given-first.db"
+    # --db before the subcommand used to be overwritten by the subcommand's default
+    eventflow("--db", str(db), "demo", "--headless", "--duration", "1")
+    assert db.exists()
+    stats = json.loads(eventflow("--db", str(db), "stats", "--json").stdout)
+    assert stats["events"] > 0
+    empty = tmp_path / "no-letters.db"
+    with EventLog(empty) as log:
+        log.append([Envelope(type="Fine", source="s")])
+    nothing = eventflow("dlq", "replay", "--all", "--db", str(empty), "--json")
+    assert json.loads(nothing.stdout) == []
+
+
 def test_dlq_show_unknown_id_is_a_clear_error(demo_db: Path) -> None:
     proc = eventflow("dlq", "show", "nope", "--db", str(demo_db), check=False)
     assert proc.returncode == 1
@@ -296,6 +377,17 @@ def test_a_nonsense_number_is_a_usage_error_before_anything_runs(
     assert said in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not db.exists()  # nothing ran
+
+
+def test_from_a_time_ago_is_taken_as_the_help_writes_it(tmp_path: Path) -> None:
+    # "--from -15m" used to be refused by argparse ("expected one argument"): the value
+    # starts with "-". Nothing listens on port 1, so the run gets as far as connecting.
+    proc = eventflow(
+        "kafka", "tail", "--bootstrap", "127.0.0.1:1", "--topic", "orders.placed",
+        "--from", "-15m", "--duration", "1", "--no-log", check=False,
+    )  # fmt: skip
+    assert "expected one argument" not in proc.stderr
+    assert proc.returncode == 1 and "Nothing accepts connections at 127.0.0.1:1" in proc.stderr
 
 
 def test_the_installed_eventflow_script_is_the_same_command() -> None:

@@ -37,6 +37,7 @@ def test_publish_then_tail_logs_events_that_events_and_chain_show(
     )  # fmt: skip
     cid = first["correlation_id"]
     assert cid == first["id"] and first["offset"] == 0
+    assert (first["topic"], first["partition"]) == (topic, 0)  # where it went
     eventflow(
         env, "kafka", "publish", "--bootstrap", broker.bootstrap, "--topic", topic,
         "--type", "PaymentAuthorized", "--correlation-id", cid, "--causation-id", first["id"],
@@ -47,14 +48,19 @@ def test_publish_then_tail_logs_events_that_events_and_chain_show(
         "--type", "Ping", "--count", "20", "--rate", "1000",
     )  # fmt: skip
     assert "Published 20 events" in burst.stdout
+    burst_json = eventflow(
+        env, "kafka", "publish", "--bootstrap", broker.bootstrap, "--topic", topic,
+        "--type", "Ping", "--count", "3", "--json",
+    )  # fmt: skip
+    assert json.loads(burst_json.stdout) == {"topic": topic, "published": 3}
 
     tail = eventflow(
         env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", "cli-publish-tail-*",
-        "--from", "beginning", "--max", "22", "--duration", "30", "--db", db,
+        "--from", "beginning", "--max", "25", "--duration", "30", "--db", db,
     )  # fmt: skip
-    assert "22 records from 1 topic " in tail.stdout
+    assert "25 records from 1 topic " in tail.stdout
     events = json.loads(eventflow(env, "events", "--db", db, "--limit", "100", "--json").stdout)
-    assert len(events) == 22
+    assert len(events) == 25
     chain = json.loads(eventflow(env, "chain", cid, "--db", db, "--json").stdout)
     assert [e["type"] for e in chain["events"]] == ["OrderPlaced", "PaymentAuthorized"]
     assert chain["edges"][0]["parent"] == first["id"]
