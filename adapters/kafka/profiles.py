@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from monitor.core.paths import config_dir
+from monitor.core.paths import config_dir, make_parent
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
@@ -117,6 +117,11 @@ class ConnectionProfile:
         unknown = set(d) - known
         if unknown:
             raise ProfileError(f"unknown profile settings: {', '.join(sorted(unknown))}")
+        missing = [name for name in ("name", "bootstrap_servers") if name not in d]
+        if missing:
+            raise ProfileError(
+                f"profile {d.get('name', '(no name)')!r} has no {' and no '.join(missing)}"
+            )
         return cls(**d)
 
     @classmethod
@@ -182,11 +187,17 @@ class ProfileStore:
         )
 
     def save(self, profiles: dict[str, ConnectionProfile]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".json.tmp")
         data = {"version": 1, "profiles": [p.to_dict() for p in profiles.values()]}
-        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)  # atomic: a crash never leaves half a file
+        try:
+            make_parent(self.path)
+            tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+            os.replace(tmp, self.path)  # atomic: a crash never leaves half a file
+        except OSError as exc:
+            raise ProfileError(
+                f"The profiles cannot be saved in {self.path}: {exc.strerror}. Set "
+                "EVENTFLOW_CONFIG_DIR to a folder that may be written to"
+            ) from exc
 
     def get(self, name: str) -> ConnectionProfile:
         profiles = self.load()

@@ -26,6 +26,7 @@ from monitor.core.event_search import SearchPage, search_events
 from monitor.core.json_diff import describe_changes, edit_changes
 from monitor.core.json_text import to_json
 from monitor.core.logschema import LogError, connect, corr_key, migrate, schema_version
+from monitor.core.paths import make_parent
 
 EVENT_COLUMNS = (
     "id, type, source, time, subject, correlation_id, causation_id, corr_key, topic, partition,"
@@ -188,11 +189,11 @@ class EventLog:
                     "or a tail first, or pass the right file with --db."
                 )
             try:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                make_parent(Path(self.path))
             except OSError as exc:
                 raise LogError(
-                    f"Cannot make the folder for the event log {self.path} "
-                    f"({exc.strerror}). Pass another file with --db."
+                    f"The event log {self.path} cannot be made: {exc.strerror}. "
+                    "Pass another file with --db."
                 ) from exc
         self._conn = connect(self.path)
         self._conn.row_factory = sqlite3.Row

@@ -30,3 +30,15 @@ def config_dir() -> Path:
 
 def log_dir() -> Path:
     return _dir("EVENTFLOW_LOG_DIR", platformdirs.user_log_dir(APP, appauthor=False))
+
+
+def make_parent(path: Path) -> None:
+    """Make the folder ``path`` goes in. An OSError whose ``strerror`` says why not in
+    words a user can act on ("/etc/passwd is a file, not a folder", not "File exists")."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        for folder in (path.parent, *path.parent.parents):
+            if folder.exists() and not folder.is_dir():
+                raise OSError(exc.errno, f"{folder} is a file, not a folder") from exc
+        raise OSError(exc.errno, f"{path.parent} cannot be made ({exc.strerror})") from exc

@@ -166,3 +166,15 @@ def test_a_bad_bootstrap_option_is_said_of_the_option_not_of_a_profile() -> None
         ConnectionProfile.ad_hoc("notahost")
     assert str(err.value) == "--bootstrap 'notahost' is not HOST:PORT (for example localhost:9092)."
     assert ConnectionProfile.ad_hoc("localhost:9092").bootstrap_servers == "localhost:9092"
+
+
+def test_a_profiles_file_that_cannot_be_saved_or_lacks_a_setting_says_so(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the config folder should be")
+    store = ProfileStore(blocker / "profiles.json")
+    with pytest.raises(ProfileError, match=f"{blocker} is a file, not a folder"):
+        store.add(ConnectionProfile(name="local", bootstrap_servers="localhost:9092"))
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"version": 1, "profiles": [{"name": "half"}]}))
+    with pytest.raises(ProfileError, match="profile 'half' has no bootstrap_servers"):
+        ProfileStore(path).load()

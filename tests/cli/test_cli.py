@@ -379,6 +379,16 @@ def test_a_nonsense_number_is_a_usage_error_before_anything_runs(
     assert not db.exists()  # nothing ran
 
 
+def test_a_log_path_under_a_file_is_a_sentence_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    proc = eventflow(
+        "demo", "--headless", "--duration", "1", "--db", str(blocker / "x.db"), check=False
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{blocker} is a file, not a folder" in proc.stderr
+
+
 def test_from_a_time_ago_is_taken_as_the_help_writes_it(tmp_path: Path) -> None:
     # "--from -15m" used to be refused by argparse ("expected one argument"): the value
     # starts with "-". Nothing listens on port 1, so the run gets as far as connecting.
