@@ -10,6 +10,7 @@ or view ever shows a traceback for a network problem.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import ssl
 from typing import Any
@@ -27,6 +28,17 @@ class KafkaUnavailable(Exception):
 
 def ssl_context(profile: ConnectionProfile) -> ssl.SSLContext:
     """A verifying TLS context: the system's trust store plus the profile's CA file."""
+    # ssl says "[Errno 2] No such file or directory" without naming the file: name it.
+    for what, path in (
+        ("CA file", profile.ca_file),
+        ("certificate file", profile.cert_file),
+        ("key file", profile.key_file),
+    ):
+        if path and not os.path.isfile(path):
+            raise KafkaUnavailable(
+                f"TLS set-up for profile {profile.name} failed: the {what} {path} does not "
+                "exist. Check the path in the profile."
+            )
     try:
         context = ssl.create_default_context(cafile=profile.ca_file or None)
         if profile.cert_file:

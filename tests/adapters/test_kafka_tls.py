@@ -66,7 +66,11 @@ def test_a_missing_ca_file_is_reported_before_connecting(tmp_path: Path) -> None
     )
 
     async def run() -> None:
-        with pytest.raises(KafkaUnavailable, match="TLS set-up for profile tls failed"):
+        missing = tmp_path / "nope.pem"
+        with pytest.raises(
+            KafkaUnavailable,
+            match=f"TLS set-up for profile tls failed: the CA file {missing} does not exist",
+        ):
             async with KafkaCluster(profile):
                 pass
 
