@@ -76,6 +76,9 @@ def test_events_filters_by_topic_and_correlation_id(demo_db: Path) -> None:
     assert {"OrderPlaced", "PaymentAuthorized", "InventoryReserved", "OrderShipped"} <= {
         e["type"] for e in same
     }
+    # a pattern, as kafka tail takes, matches no name here: the command says why
+    pattern = eventflow("events", "--db", str(demo_db), "--topic", "shipping.*")
+    assert "--topic takes a name, not a pattern" in pattern.stderr
 
 
 def test_events_text_output_is_a_table(demo_db: Path) -> None:
