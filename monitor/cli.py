@@ -539,7 +539,7 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 10)
 
 
-_TIME_AGO = re.compile(r"-\d+(\.\d+)?[smhd]")
+_TIME_AGO = re.compile(r"-\d+(\.\d+)?[smhd]", re.IGNORECASE)
 
 
 def _joined_time_ago(argv: list[str]) -> list[str]:

@@ -25,5 +25,11 @@ def print_json(value: Any) -> None:
 
 
 def json_text(value: Any, *, indent: int | None = None) -> str:
-    """``value`` as JSON text: non-ASCII kept as it is, unknown types as their text."""
-    return dumps_strict(value, ensure_ascii=False, indent=indent, default=str)
+    """``value`` as JSON text, unknown types as their text. Non-ASCII is kept as it is on
+    a UTF-8 stdout; on another (cp1252, Latin-1) it is escaped (\\u00e9), because the
+    stream's escapes for what it cannot hold (\\U0001f600, \\xe9) are not JSON."""
+    return dumps_strict(value, ensure_ascii=not _utf8(sys.stdout), indent=indent, default=str)
+
+
+def _utf8(stream: Any) -> bool:
+    return str(getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8"

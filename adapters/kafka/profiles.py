@@ -117,11 +117,10 @@ class ConnectionProfile:
         unknown = set(d) - known
         if unknown:
             raise ProfileError(f"unknown profile settings: {', '.join(sorted(unknown))}")
-        missing = [name for name in ("name", "bootstrap_servers") if name not in d]
-        if missing:
-            raise ProfileError(
-                f"profile {d.get('name', '(no name)')!r} has no {' and no '.join(missing)}"
-            )
+        if "name" not in d:
+            raise ProfileError("a profile has no name")
+        if "bootstrap_servers" not in d:
+            raise ProfileError(f"profile {d['name']!r} has no bootstrap_servers")
         return cls(**d)
 
     @classmethod

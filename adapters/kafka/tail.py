@@ -377,7 +377,7 @@ class KafkaTail:
             return False
         for tp in consumer.assignment():
             position = await asyncio.wait_for(consumer.position(tp), CONNECT_TIMEOUT)
-            self.progress.next_offsets.setdefault((tp.topic, tp.partition), position)
+            self.progress.next_offsets[(tp.topic, tp.partition)] = position
         return True
 
     def _handle(self, batches: dict[Any, list[Any]]) -> None:

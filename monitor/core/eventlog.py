@@ -25,7 +25,15 @@ from monitor.core.event_filter import EventFilter
 from monitor.core.event_search import SearchPage, search_events
 from monitor.core.json_diff import describe_changes, edit_changes
 from monitor.core.json_text import to_json
-from monitor.core.logschema import LogError, connect, corr_key, migrate, schema_version
+from monitor.core.logschema import (
+    BUSY_TIMEOUT_MS,
+    LogError,
+    connect,
+    corr_key,
+    migrate,
+    read_only_sentence,
+    schema_version,
+)
 from monitor.core.paths import make_parent
 
 EVENT_COLUMNS = (
@@ -163,7 +171,18 @@ class LogStats:
         }
 
 
-_EDIT_CHANGES_LISTED = 5  # in the history; the editor shows them all before saving
+_LISTED = 5  # changes named in an edit's history line; a count says how many more
+
+
+def _storable(text: str) -> str:
+    """``text`` as SQLite can store it: a lone surrogate (from a payload's "\\ud800")
+    as its escape, where it would fail the whole transaction."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _error_name(exc: sqlite3.Error) -> str:
+    """SQLite's name for the error, extended (SQLITE_READONLY_DIRECTORY) where it has one."""
+    return str(getattr(exc, "sqlite_errorname", ""))
 
 
 class EventLog:
@@ -204,18 +223,10 @@ class EventLog:
         self._read_lock = threading.Lock()
         self._closed = False
         try:
-            migrate(self._conn, self.path)
-            if create:
-                self._refuse_read_only()
-        except sqlite3.OperationalError as exc:
-            self._conn.close()
-            if getattr(exc, "sqlite_errorname", "") != "SQLITE_READONLY":
-                raise
-            raise LogError(
-                f"The event log {self.path} is read-only ({exc}): nothing could be logged "
-                "to it. Give it and its folder write permission, or pass another file "
-                "with --db."
-            ) from exc
+            with self._errors_said():
+                migrate(self._conn, self.path)
+                if create:
+                    self._refuse_read_only()
         except BaseException:
             self._conn.close()  # do not keep a file open that we refuse to use
             raise
@@ -223,12 +234,17 @@ class EventLog:
     def _refuse_read_only(self) -> None:
         """SQLite opens a file it may not write read-only, and says so only at the first
         write: find out now, not after a run that logged nothing."""
+        # Briefly: a writer that holds the lock means the file is writable, and this
+        # must not hold up every opening of the log by the busy timeout.
+        self._conn.execute("PRAGMA busy_timeout=200")
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY":
-                raise
-            return  # busy: another writer holds it; writes wait their turn as usual
+            if _error_name(exc) in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+                return  # another writer holds it; writes wait their turn as usual
+            raise
+        finally:
+            self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         try:
             # A write that is rolled back: in WAL mode, taking the lock alone succeeds.
             self._conn.execute(f"PRAGMA user_version={schema_version(self._conn)}")
@@ -254,7 +270,7 @@ class EventLog:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken at once (IMMEDIATE) so it never fails half-way
         on a lock; rolled back on any error."""
-        with self._lock, self._damage_said():
+        with self._lock, self._errors_said():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -265,23 +281,28 @@ class EventLog:
             self._conn.execute("COMMIT")
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock, self._damage_said():
+        with self._lock, self._errors_said():
             return self._conn.execute(sql, params).fetchall()
 
     @contextlib.contextmanager
-    def _damage_said(self) -> Iterator[None]:
-        """SQLite's "database disk image is malformed" says neither which file nor what
-        to do: a damaged log is a LogError that says both."""
+    def _errors_said(self) -> Iterator[None]:
+        """SQLite's "database disk image is malformed" or "attempt to write a readonly
+        database" says neither which file nor what to do: such a log is a LogError that
+        says both."""
         try:
             yield
         except sqlite3.DatabaseError as exc:
-            if getattr(exc, "sqlite_errorname", "") not in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
-                raise
-            raise LogError(
-                f"The event log {self.path} is damaged ({exc}). Stop what uses it and move "
-                f"it aside (keep it: `sqlite3 {self.path} .recover` saves what it still "
-                "holds); a new log is made on the next start. Or pass another file with --db."
-            ) from exc
+            name = _error_name(exc)
+            if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+                raise LogError(
+                    f"The event log {self.path} is damaged ({exc}). Stop what uses it and "
+                    f"move it aside (keep it: `sqlite3 {self.path} .recover` saves what it "
+                    "still holds); a new log is made on the next start. Or pass another "
+                    "file with --db."
+                ) from exc
+            if name.startswith("SQLITE_READONLY"):
+                raise LogError(read_only_sentence(self.path, exc)) from exc
+            raise
 
     # -- events -----------------------------------------------------------------------
 
@@ -360,7 +381,7 @@ class EventLog:
                 reader.execute(f"PRAGMA mmap_size={_SEARCH_MMAP_BYTES}")
                 reader.execute("PRAGMA cache_size=-8192")
                 self._reader = reader
-            with self._damage_said():
+            with self._errors_said():
                 yield self._reader
 
     def chain_events(self, correlation_id: str) -> list[Envelope]:
@@ -532,7 +553,7 @@ class EventLog:
             conn.execute(
                 "INSERT INTO dead_letter_actions (dead_letter_id, action, at, target, result)"
                 " VALUES (?, 'edit', ?, NULL, ?)",
-                (letter.id, now(), "; ".join(describe_changes(changes, _EDIT_CHANGES_LISTED))),
+                (letter.id, now(), _storable("; ".join(describe_changes(changes, _LISTED)))),
             )
         return letter
 

@@ -125,6 +125,16 @@ def _v1(db: sqlite_utils.Database) -> None:
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1}
 
 
+BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another connection's lock
+
+
+def read_only_sentence(path: str, exc: Exception) -> str:
+    return (
+        f"The event log {path} is read-only ({exc}): nothing can be logged to it. Give it "
+        "and its folder write permission, or pass another file with --db."
+    )
+
+
 def connect(path: str) -> sqlite3.Connection:
     """Open a connection with the settings every user of the log relies on."""
     try:
@@ -132,7 +142,7 @@ def connect(path: str) -> sqlite3.Connection:
         # Read the header now, so a file that is not SQLite fails here with a clear error.
         conn.execute("PRAGMA schema_version")
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys=ON")
         # A bigger page cache keeps the correlation index in memory while it grows.
         conn.execute("PRAGMA cache_size=-65536")
@@ -140,7 +150,10 @@ def connect(path: str) -> sqlite3.Connection:
         # by many batches is then copied into the database once, not once per batch.
         conn.execute("PRAGMA wal_autocheckpoint=10000")
     except sqlite3.DatabaseError as exc:
-        if getattr(exc, "sqlite_errorname", "") == "SQLITE_CANTOPEN":
+        name = str(getattr(exc, "sqlite_errorname", ""))
+        if name.startswith("SQLITE_READONLY"):  # a read-only folder, say
+            raise LogError(read_only_sentence(path, exc)) from exc
+        if name.startswith("SQLITE_CANTOPEN"):
             # Not a bad file: none can be made or opened there (a missing or read-only
             # folder, no permission).
             raise LogError(

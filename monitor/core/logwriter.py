@@ -45,7 +45,7 @@ from monitor.core.eventlog import (
     dead_letter_row,
     event_row,
 )
-from monitor.core.logschema import connect, corr_key
+from monitor.core.logschema import BUSY_TIMEOUT_MS, connect, corr_key
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,6 @@ _RETRY_AFTER_ERROR = 0.25  # doubled per failure in a row, up to _MAX_RETRY_DELA
 _MAX_RETRY_DELAY = 5.0
 _RETENTION_EVERY = 30.0  # seconds between retention passes
 _GIVE_UP_ON_CLOSE = 10.0  # seconds of failed writes after close() before the thread gives up
-_BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's lock on the file
 _CHUNK_ROWS = 2_000  # rows per message to the writer process
 # A transaction waits at most the busy timeout for a lock; far longer means it hangs.
 _REPLY_TIMEOUT = 120.0
@@ -192,7 +191,7 @@ class _WriterProcess:
         self._channel, child_end = context.Pipe()
         self._process = context.Process(
             target=_serve,
-            args=(path, _BUSY_TIMEOUT_MS, child_end),
+            args=(path, BUSY_TIMEOUT_MS, child_end),
             name="eventflow-log-writer",
             daemon=True,
         )
@@ -506,7 +505,7 @@ class LogWriter:
         rows = [event_row(e, at) for batch in batches for e in batch]
         if self._conn is None:
             self._conn = connect(self.path)
-            self._conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            self._conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         try:
             _transaction(self._conn, rows, letter_rows, list(processed))
         except (sqlite3.InterfaceError, sqlite3.ProgrammingError):

@@ -33,20 +33,30 @@ def loads_strict(text: str) -> Any:
         raise json.JSONDecodeError(
             f"{name} is not a JSON number (write null, or the text in quotes)",
             text,
-            _find(text, re.escape(name)),
+            _find_outside_strings(text, re.escape(name)),
+        )
+
+    def beyond_range(literal: str) -> json.JSONDecodeError:
+        return json.JSONDecodeError(
+            f"{_short(literal)} is beyond the range of JSON numbers readers accept (about 1.8e308)",
+            text,
+            _find_outside_strings(text, re.escape(literal)),
         )
 
     def number(literal: str) -> float:
         value = float(literal)
         if not math.isfinite(value):
-            raise json.JSONDecodeError(
-                f"{literal} is beyond the range of JSON numbers readers accept (about 1.8e308)",
-                text,
-                _find(text, re.escape(literal)),
-            )
+            raise beyond_range(literal)
         return value
 
-    value = json.loads(text, parse_constant=constant, parse_float=number)
+    def integer(literal: str) -> int:
+        # More digits than a double's 309 is beyond every reader's range (JSON.parse
+        # reads it as Infinity); past 4,300 digits int() itself refuses the text.
+        if len(literal.lstrip("-")) > 309:
+            raise beyond_range(literal)
+        return int(literal)
+
+    value = json.loads(text, parse_constant=constant, parse_float=number, parse_int=integer)
     surrogate = _lone_surrogate(value)
     if surrogate is not None:
         raise json.JSONDecodeError(
@@ -71,6 +81,19 @@ def dumps_strict(value: Any, **options: Any) -> str:
 def _find(text: str, pattern: str, flags: int = 0) -> int:
     match = re.search(pattern, text, flags)
     return match.start() if match else 0
+
+
+def _find_outside_strings(text: str, pattern: str) -> int:
+    """Where ``pattern`` first occurs outside JSON strings ({"n": "NaN", "v": NaN} points
+    at the second NaN)."""
+    for match in re.finditer(rf'"(?:\\.|[^"\\])*"|({pattern})', text):
+        if match.group(1) is not None:
+            return match.start(1)
+    return 0
+
+
+def _short(literal: str) -> str:
+    return literal if len(literal) <= 24 else f"{literal[:10]}\u2026 ({len(literal)} digits)"
 
 
 def _lone_surrogate(value: Any) -> str | None:

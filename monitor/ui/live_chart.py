@@ -16,9 +16,10 @@ from monitor.ui import theme
 
 
 class LiveChart(pg.PlotWidget):
-    def __init__(self, y_label: str, parent: Any = None) -> None:
+    def __init__(self, y_label: str, *, legend_panel: bool = False, parent: Any = None) -> None:
         super().__init__(parent=parent, background=theme.SURFACE)
         self._y_label = y_label
+        self._legend_panel = legend_panel  # a filled legend, over headroom kept for it
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)  # the context menu offers nothing these views need
         plot.hideButtons()
@@ -27,7 +28,6 @@ class LiveChart(pg.PlotWidget):
         view.invertX(True)  # "seconds ago" grows to the left; now is at the right edge
         view.setMouseEnabled(x=False, y=False)  # a live view: panning would fight updates
         view.setLimits(yMin=0)
-        # One row along the top: the y range leaves headroom for it, so it hides no data.
         self._legend = plot.addLegend(offset=(6, 2), colCount=1)
         self._apply_theme()
 
@@ -41,7 +41,7 @@ class LiveChart(pg.PlotWidget):
             axis.setPen(pg.mkPen(theme.BORDER))
             axis.setTextPen(pg.mkPen(theme.MUTED_TEXT))
         legend = self._legend
-        legend.setBrush(pg.mkBrush(theme.SURFACE))
+        legend.setBrush(pg.mkBrush(theme.SURFACE) if self._legend_panel else pg.mkBrush(None))
         legend.setPen(pg.mkPen(theme.BORDER))
         legend.setLabelTextColor(theme.TEXT)
         for _sample, label in legend.items:

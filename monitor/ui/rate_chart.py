@@ -41,7 +41,9 @@ class RateChart(LiveChart):
     """A pyqtgraph plot: x is "seconds ago" (now at the right), y is events/s."""
 
     def __init__(self, window_seconds: int = DEFAULT_WINDOW_SECONDS, parent: Any = None) -> None:
-        super().__init__("events/s", parent=parent)
+        # The legend: one row along the top, on a panel; the y range leaves headroom for
+        # it (see _set_ranges), so it hides no data.
+        super().__init__("events/s", legend_panel=True, parent=parent)
         self.window_seconds = window_seconds
         self.paused = False
         self._curves: dict[str, pg.PlotDataItem] = {}

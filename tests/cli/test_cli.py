@@ -281,23 +281,32 @@ def test_a_payload_strict_json_readers_refuse_does_not_break_a_listing(tmp_path:
 
 
 @contextlib.contextmanager
-def immutable(*paths: Path) -> Iterator[None]:
-    """Files nobody may write, root included (chattr +i): what a read-only log or a full
-    disk looks like to SQLite, for a test that runs as root."""
+def immutable(path: Path) -> Iterator[None]:
+    """A file this process may not write: what a read-only log (or, for a file already
+    open, a full disk) looks like to SQLite. As root, whom file modes do not stop, with
+    chattr +i; as another user, with the file's mode."""
+    if os.geteuid() != 0:
+        mode = path.stat().st_mode
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+        return
+    subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
     try:
-        for path in paths:
-            subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
         yield
     finally:
-        for path in paths:
-            subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
 
 
 def test_a_log_that_cannot_be_written_is_refused_or_reported_never_called_logged(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "ro.db"
-    eventflow("demo", "--headless", "--duration", "1", "--db", str(db))
+    eventflow(  # the demo's seed 7 makes dead letters too
+        "demo", "--headless", "--duration", "2", "--rate", "100", "--seed", "7", "--db", str(db)
+    )
     with immutable(db):
         # Known at the start: refused before anything runs, and reading it still works.
         proc = eventflow("demo", "--headless", "--duration", "1", "--db", str(db), check=False)
@@ -305,7 +314,15 @@ def test_a_log_that_cannot_be_written_is_refused_or_reported_never_called_logged
         assert f"The event log {db} is read-only" in proc.stderr
         assert "Traceback" not in proc.stderr
         assert eventflow("stats", "--db", str(db)).returncode == 0
+        # A command that writes to a log it opened for reading says so too.
+        letter = json.loads(eventflow("dlq", "list", "--db", str(db), "--json").stdout)[0]
+        proc = eventflow("dlq", "discard", "--id", letter["id"], "--db", str(db), check=False)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr
+        assert f"The event log {db} is read-only" in proc.stderr
 
+    if os.geteuid() != 0:
+        # A file already open for writing cannot be made unwritable by its mode.
+        pytest.skip("the failure during a run is simulated with chattr, as root only")
     # Found out during the run (a disk that fills up, say): the run says how many events
     # were not written, and exits 1, instead of "Logged to".
     wal = Path(f"{db}-wal")

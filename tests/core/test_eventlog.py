@@ -483,6 +483,12 @@ def test_editing_a_dead_letters_event_is_recorded_in_its_history(tmp_path: Path)
         # Saving it again unchanged records nothing more.
         log.update_dead_letter_event(d.id, edited)
         assert len(log.actions(d.id)) == 2
+        # A payload SQLite cannot store as text as it is (a lone surrogate, from a Kafka
+        # record's "\ud800"): the edit is saved all the same, its history line escaped.
+        odd = replace(edited, data={"t": "x\ud800"})
+        log.update_dead_letter_event(d.id, odd)
+        assert log.dead_letter(d.id).event.data == {"t": "x\ud800"}
+        assert "\\ud800" in log.actions(d.id)[-1].result
 
 
 def test_stats_count_events_by_topic_type_malformed_and_dead_letters_by_status(

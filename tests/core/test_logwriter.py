@@ -145,7 +145,7 @@ def test_a_failed_write_sets_last_error_and_nothing_is_lost(
 ) -> None:
     # The writer gives up on a lock after 50 ms instead of 10 s, so the failure shows
     # quickly; everything else is the real writer.
-    monkeypatch.setattr(logwriter, "_BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(logwriter, "BUSY_TIMEOUT_MS", 50)
     monkeypatch.setattr(logwriter, "_RETRY_AFTER_ERROR", 0.02)
     db = tmp_path / "log.db"
     writer = LogWriter(str(db), separate_process=separate_process)

@@ -17,6 +17,9 @@ from monitor.core.strict_json import dumps_strict, loads_strict
         ('{"a": 1e999}', "1e999 is beyond the range", 6),
         ('{"a": "x\\ud800"}', "\\ud800 is half of a surrogate pair", 8),
         ('{"\\uDC00": 1}', "\\udc00 is half of a surrogate pair", 2),
+        ('{"n": "NaN", "v": NaN}', "NaN is not a JSON number", 18),  # not the string
+        ('{"big": 1' + "0" * 400 + "}", "beyond the range", 8),
+        ("[1" + "0" * 5000 + "]", "(5001 digits) is beyond the range", 1),
     ],
 )
 def test_what_json_loads_lets_through_but_readers_refuse_is_refused_saying_where(
