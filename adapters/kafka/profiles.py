@@ -260,16 +260,24 @@ class SecretStore:
         if self._environ.get(env_name):
             return self._environ[env_name]
         import keyring
-        from keyring.errors import KeyringError
+        from keyring.errors import KeyringError, NoKeyringError
 
+        no_keyring = False
         try:
             stored = keyring.get_password(KEYRING_SERVICE, profile_name)
+        except NoKeyringError:
+            stored, no_keyring = None, True
         except KeyringError:
             stored = None
         if stored:
             return stored
         if prompt is not None:
             return prompt(f"Password for Kafka profile {profile_name}: ")
+        if no_keyring:  # storing it there would fail too: only the variable is left
+            raise SecretStoreUnavailable(
+                f"no password is known for profile {profile_name}, and there is no OS "
+                f"keyring on this machine to keep one: set {env_name}"
+            )
         raise SecretStoreUnavailable(
             f"no password is known for profile {profile_name}: store it in the OS keyring "
             f"(`eventflow profiles add ... --password-prompt`) or set {env_name}"

@@ -69,8 +69,10 @@ def test_without_a_keyring_storing_a_password_fails_and_names_the_environment_va
 def test_the_environment_supplies_a_password_when_there_is_no_keyring(no_keyring: None) -> None:
     env = {password_env_var("prod-eu"): "from-env"}
     assert SecretStore(environ=env).get_password("prod-eu") == "from-env"
-    with pytest.raises(SecretStoreUnavailable, match="EVENTFLOW_PASSWORD_PROD_EU"):
+    with pytest.raises(SecretStoreUnavailable, match="EVENTFLOW_PASSWORD_PROD_EU") as err:
         SecretStore(environ={}).get_password("prod-eu")
+    assert "no OS keyring" in str(err.value)
+    assert "--password-prompt" not in str(err.value)  # it would fail here too
     assert SecretStore(environ={}).get_password("prod-eu", prompt=lambda _: "typed") == "typed"
 
 

@@ -163,6 +163,7 @@ def test_sasl_profile_without_keyring_says_how_to_give_the_password(env: dict[st
     assert proc.returncode == 1
     assert "no password is known for profile secure" in proc.stderr
     assert "EVENTFLOW_PASSWORD_SECURE" in proc.stderr
+    assert "--password-prompt" not in proc.stderr  # with no keyring, it cannot work
 
 
 def test_a_corrupt_profiles_file_is_reported_not_replaced(env: dict[str, str]) -> None:
