@@ -460,7 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("events", parents=[db, out], help="list logged events, newest first")
+    p = sub.add_parser(
+        "events", parents=[db, out], help="list logged events, the last logged first"
+    )
     p.add_argument("--type", help="only this event type")
     p.add_argument("--topic", help="only this topic")
     p.add_argument("--source", help="only this source")
