@@ -209,8 +209,9 @@ class KafkaSession:
         """Tail ``patterns`` from ``start`` into the pipeline, replacing a running tail.
 
         Returns once the tail has its partitions and has sought to ``start``, so records
-        produced after this return are read. Raises :class:`KafkaUnavailable` when the
-        first connection fails or no topic matches; no task is left running then.
+        produced after this return are read, or once it waits for a first topic to match
+        a pattern. Raises :class:`KafkaUnavailable` when the first connection fails or no
+        topic has a name given exactly; no task is left running then.
         """
         if self.closed:
             raise KafkaUnavailable("This Kafka session was closed; connect again.")
@@ -219,7 +220,7 @@ class KafkaSession:
         ready: asyncio.Future[None] = loop.create_future()
 
         def on_state(state: str, sentence: str) -> None:
-            if state == "connected" and not ready.done():
+            if state in ("connected", "waiting") and not ready.done():
                 ready.set_result(None)
             if self.on_tail_state is not None:
                 self.on_tail_state(state, sentence)

@@ -54,6 +54,7 @@ StateListener = Callable[[str, str], None]  # (state, sentence)
 _MAX_BACKOFF = 30.0
 _HEALTH_CHECK_AFTER = 2.0  # seconds without records before asking the broker if it is there
 _TOPIC_REFRESH = 30.0  # seconds between looks for new topics matching the patterns
+_WAIT_FOR_TOPIC = 2.0  # seconds between looks while no topic matches a pattern yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,14 @@ class TailProgress:
     partitions: int = 0
     topics: list[str] = field(default_factory=list)
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+class NoTopicYet(KafkaUnavailable):
+    """No topic on the cluster matches the tail's patterns."""
+
+
+def _is_pattern(text: str) -> bool:
+    return any(c in text for c in "*?[")
 
 
 def matches_any(topic: str, patterns: Sequence[str]) -> bool:
@@ -186,7 +195,7 @@ class KafkaTail:
             topics = await asyncio.wait_for(consumer.topics(), CONNECT_TIMEOUT)
             selected = sorted(t for t in topics if matches_any(t, self.patterns))
             if not selected:
-                raise KafkaUnavailable(
+                raise NoTopicYet(
                     f"No topic on {self.profile.bootstrap_servers} matches "
                     f"{', '.join(self.patterns)} (topics there: {', '.join(sorted(topics)[:20])})."
                 )
@@ -282,6 +291,14 @@ class KafkaTail:
         deadline = None if duration is None else loop.time() + duration
         try:
             await self._connect()
+        except NoTopicYet as exc:
+            # A mistyped name fails at once; a pattern (orders.*) may name topics still to
+            # be made, and the tail waits for the first of them.
+            if not any(_is_pattern(p) for p in self.patterns):
+                raise
+            if not await self._wait_for_a_topic(str(exc), deadline):
+                self._set_state("stopped", "Tail stopped: no topic matched.")
+                return self.progress
         except KafkaUnavailable:
             raise
         except Exception as exc:
@@ -362,6 +379,24 @@ class KafkaTail:
             await self._disconnect()
             self._set_state("stopped", f"Tail stopped after {self.progress.records} records.")
         return self.progress
+
+    async def _wait_for_a_topic(self, sentence: str, deadline: float | None) -> bool:
+        """Look again every few seconds until a topic matches; False at the deadline. The
+        topics found were made while the tail waited: all of them are read from their
+        beginning, whatever the start position (see _seek)."""
+        loop = asyncio.get_running_loop()
+        self._partitions_at_start = set()
+        self._set_state("waiting", f"{sentence.rstrip('.')}: waiting for one.")
+        while deadline is None or loop.time() < deadline:
+            await asyncio.sleep(self._bounded(_WAIT_FOR_TOPIC, deadline, loop.time()))
+            try:
+                await self._connect()
+                return True
+            except NoTopicYet:
+                continue
+            except Exception as exc:  # the broker went away meanwhile: say so, keep waiting
+                self._set_state("waiting", f"{explain(exc, self.profile)} Retrying.")
+        return False
 
     @staticmethod
     def _bounded(delay: float, deadline: float | None, now: float) -> float:

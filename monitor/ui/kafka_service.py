@@ -14,7 +14,8 @@ States (``state_changed(state, sentence)``): ``disconnected``, ``connecting``,
 ``connected``, ``reconnecting`` (the cluster stopped answering; retried in the background)
 and ``failed`` (a connection attempt did not succeed; ``context.kafka`` reads
 ``disconnected`` with the same sentence). Tail states (``tail_state_changed``): ``idle``,
-``starting``, ``tailing``, ``reconnecting``, ``stopped``, ``failed``.
+``starting``, ``waiting`` (no topic matches its pattern yet), ``tailing``,
+``reconnecting``, ``stopped``, ``failed``.
 
 No method raises for a cluster problem except :meth:`publish` and :meth:`burst`, whose
 callers show the sentence next to the Send button.

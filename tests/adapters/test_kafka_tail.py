@@ -416,3 +416,35 @@ def test_a_busy_tail_still_finds_new_topics(
         assert busy_ids == [f"ev-{i}" for i in range(len(busy_ids))]
 
     asyncio.run(run())
+
+
+def test_a_pattern_that_matches_no_topic_yet_waits_for_one_and_reads_it_whole(
+    profile: ConnectionProfile, topic_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--topic 'orders.*'` before any such topic exists: the tail waits, then reads the
+    first one from its beginning (all its records are newer than the tail). A name given
+    exactly that does not exist still fails at once: it is more likely a typo."""
+    monkeypatch.setattr(tail_module, "_WAIT_FOR_TOPIC", 0.2)
+
+    async def run() -> None:
+        bs = profile.bootstrap_servers
+        states: list[str] = []
+        events: list[Envelope] = []
+        tail = KafkaTail(
+            profile, [f"{topic_name}-later.*"], sink=events.extend, start=StartPosition("end"),
+            on_state=lambda state, _sentence: states.append(state),
+        )  # fmt: skip
+        task = asyncio.create_task(tail.run(max_records=4, duration=30))
+        await poll_until(lambda: "waiting" in states or task.done(), 30, every=0.02)
+        assert "waiting" in states and not task.done()
+        later = f"{topic_name}-later.a"
+        await create_topic(bs, later)
+        await produce(bs, later, [order(i) for i in range(4)])
+        await asyncio.wait_for(task, 30)
+        assert [(e.topic, e.id) for e in events] == [(later, f"ev-{i}") for i in range(4)]
+
+        exact = KafkaTail(profile, [f"{topic_name}-typo"], sink=events.extend)
+        with pytest.raises(KafkaUnavailable, match=r"No topic on .* matches"):
+            await exact.run(duration=5)
+
+    asyncio.run(run())

@@ -140,14 +140,23 @@ def test_tail_feeds_the_pipeline_and_publish_comes_back_through_it(
     assert tail_states[0] == "connected" and tail_states[-1] == "stopped"
 
 
-def test_tail_of_no_matching_topic_fails_at_start(profile: ConnectionProfile) -> None:
+def test_tail_of_a_missing_topic_fails_at_start_and_of_a_pattern_waits(
+    profile: ConnectionProfile,
+) -> None:
     async def run() -> None:
-        session = KafkaSession(profile, pipeline=IngestPipeline())
+        states: list[str] = []
+        session = KafkaSession(
+            profile,
+            pipeline=IngestPipeline(),
+            on_tail_state=lambda state, _sentence: states.append(state),
+        )
         await session.open()
         try:
             with pytest.raises(KafkaUnavailable, match="No topic"):
-                await session.start_tail(["no-such-topic-*"])
+                await session.start_tail(["no-such-topic"])  # a name: a typo, most likely
             assert not session.tailing and session.running_tasks() != []
+            await session.start_tail(["no-such-topic-*"])  # a pattern: topics to come
+            assert session.tailing and states[-1] == "waiting"
         finally:
             await session.close()
 
