@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from monitor.core.bus import Handler
-from monitor.core.envelope import Envelope
+from monitor.core.envelope import Envelope, now
 from monitor.core.eventlog import EventLog
 from monitor.core.logwriter import LogWriter
 
@@ -29,25 +29,38 @@ class IdempotencyGuard:
     ) -> None:
         self._log = log
         self._writer = writer
-        self._cache: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # (handler, event id) -> when it was marked processed, oldest first.
+        self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._cache_size = cache_size
         self.duplicates_skipped = 0
+        self.log_lookups = 0
+        # An event made after this time cannot have been processed without the cache
+        # knowing: not before the guard started (it did not exist), not since (its mark
+        # would be in the cache, or evicted, and evictions move this time on).
+        self._cache_knows_after = now()
         if log is not None:  # warm the cache with what was processed most recently
             for pair in reversed(log.recent_processed(cache_size)):
-                self._cache[pair] = None
+                self._cache[pair] = 0.0
 
-    def seen(self, handler: str, event_id: str) -> bool:
-        """True when ``handler`` already processed the event with ``event_id``."""
+    def seen(self, handler: str, event_id: str, created: float | None = None) -> bool:
+        """True when ``handler`` already processed the event with ``event_id``, made at
+        ``created`` (its ``time``) if known."""
         key = (handler, event_id)
         if key in self._cache:
             return True
-        # Beyond the cache, the log decides: a primary-key lookup, microseconds.
+        if created is not None and created > self._cache_knows_after:
+            # The common case, a new event: no need to ask the log, a blocking read on
+            # the event loop thread for every event handled.
+            return False
+        # A replay or an old event: the log decides (a primary-key lookup).
+        self.log_lookups += 1
         return self._log is not None and self._log.is_processed(handler, event_id)
 
     def mark(self, handler: str, event_id: str) -> None:
-        self._cache[(handler, event_id)] = None
+        self._cache[(handler, event_id)] = now()
         if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+            _, marked_at = self._cache.popitem(last=False)
+            self._cache_knows_after = max(self._cache_knows_after, marked_at)
         if self._writer is not None:
             self._writer.submit_processed(handler, event_id)
 
@@ -55,7 +68,7 @@ class IdempotencyGuard:
         """``handler`` wrapped so that it runs at most once per event id."""
 
         async def guarded(event: Envelope) -> None:
-            if self.seen(name, event.id):
+            if self.seen(name, event.id, event.time):
                 self.duplicates_skipped += 1
                 return
             await handler(event)

@@ -117,3 +117,35 @@ def test_demo_shop_runs_end_to_end_on_an_embedded_runtime(tmp_path: Path) -> Non
 def test_demo_rejects_a_negative_rate() -> None:
     with pytest.raises(ValueError):
         DemoShop(EventBus(), rate=-1)
+
+
+def test_a_rate_beyond_the_machine_runs_as_fast_as_it_can_and_lets_others_run() -> None:
+    # Asked for far more orders than one core can place, the demo used to place up to
+    # 10,000 orders at a time without yielding: the window waited seconds for the loop.
+    # Now it places at most a short catch-up's worth, yielding between small groups, and
+    # says the rate it reaches.
+    async def main() -> tuple[int, float | None, float]:
+        loop = asyncio.get_running_loop()
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        async with EventBus() as bus:
+            demo = DemoShop(bus, rate=1_000_000, seed=7)
+            ticking = asyncio.create_task(ticker())
+            demo.start()
+            started = loop.time()
+            await asyncio.sleep(4)
+            reached = demo.reached_rate()
+            await demo.stop()
+            ticking.cancel()
+            return ticks, reached, loop.time() - started
+
+    ticks, reached, seconds = asyncio.run(main())
+    # A free loop ticks ~100 times a second; one that waits seconds between turns, a few.
+    assert ticks >= 40, f"{ticks} ticks in {seconds:.1f} s"
+    assert reached is not None and 0 < reached < 1_000_000

@@ -147,3 +147,39 @@ def test_the_cache_is_bounded() -> None:
         guard.mark("h", f"e{i}")
     assert len(guard._cache) == 10
     assert guard.seen("h", "e99") and not guard.seen("h", "e0")  # no log to fall back on
+
+
+def test_new_events_are_not_looked_up_in_the_log_and_evicted_ones_are(tmp_path: Path) -> None:
+    # The log lookup is a blocking read on the event loop's thread: a new event, made
+    # after the guard started and after any mark it evicted, cannot have been processed,
+    # so only replays, old events and evicted ones cost one.
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    runs: list[str] = []
+
+    async def record(e: Envelope) -> None:
+        runs.append(e.id)
+
+    try:
+        with EventLog(db) as log:
+            guard = IdempotencyGuard(log=log, writer=writer, cache_size=2)
+            handler = guard.once("shipping", record)
+            first, second, third = ev(), ev(), ev()
+
+            async def run() -> None:
+                for e in (first, second, third):  # the third evicts the first's mark
+                    await handler(e)
+                assert guard.log_lookups == 0
+                assert writer.flush(timeout=10)
+                await handler(first)  # redelivered: only the log still knows it
+                assert guard.log_lookups == 1 and guard.duplicates_skipped == 1
+                await handler(ev())  # made now, after the eviction: no lookup
+                assert guard.log_lookups == 1
+                replayed = Envelope(type="X", source="t", time=first.time)
+                await handler(replayed)  # an old time, unknown id: asked, and runs
+                assert guard.log_lookups == 2
+
+            asyncio.run(run())
+    finally:
+        writer.close()
+    assert len(runs) == 5

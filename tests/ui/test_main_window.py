@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtGui import QImage
 
 from monitor.core.runtime import EmbeddedRuntime
-from monitor.ui.main_window import MainWindow
+from monitor.ui.main_window import MainWindow, status_text
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -30,6 +30,20 @@ def test_window_shows_the_live_demo(window: MainWindow, qtbot: Any) -> None:
     status = window._status_source.text()
     assert status == "Embedded bus - demo running at 200 orders/s"
     assert window.runtime.db_path in window._status_log.text()
+
+
+def test_a_demo_rate_beyond_the_machine_says_the_rate_it_reaches(
+    tmp_path: Path, run: Any, qtbot: Any
+) -> None:
+    runtime = EmbeddedRuntime(tmp_path / "log.db", demo_rate=1_000_000)
+    run(runtime.start())
+    try:
+        qtbot.waitUntil(lambda: "reaching" in status_text(runtime), timeout=20_000)
+        text = status_text(runtime)
+        assert text.startswith("Embedded bus - demo asked for 1,000,000 orders/s, reaching ")
+        assert "as fast as this machine goes" in text
+    finally:
+        run(runtime.stop())
 
 
 def test_dead_letters_pending_turns_red(window: MainWindow, qtbot: Any) -> None:
