@@ -387,6 +387,14 @@ def test_the_export_action_asks_for_a_file_and_writes_it_off_the_event_loop(
     assert str(tmp_path / "picked.csv") in view.notice.text()
     with open(tmp_path / "picked.csv", encoding="utf-8-sig", newline="") as f:
         assert len(list(csv.DictReader(f))) == shown
+    # One row clicked (to read its details) is not a choice to export only it: Ctrl+E
+    # still exports what is shown. Several rows selected are.
+    click_row(qtbot, view.live_table, 0)
+    qtbot.keyClick(view.live_table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert asked[-1] == f"Export {shown:,} shown events"
+    click_row(qtbot, view.live_table, 1, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(view.live_table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert asked[-1] == "Export 2 selected events"
 
 
 def test_export_functions_round_trip_every_field(tmp_path: Path) -> None:
