@@ -417,6 +417,18 @@ class MainWindow(QMainWindow):
         """True once the runtime has stopped and the window has closed."""
         return self._closed
 
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab skip the widgets of the views tabbed behind the current one.
+        Qt keeps those docks "visible" under the current tab, so its focus chain walks
+        into them and the cursor vanishes from the screen."""
+        for _ in range(500):  # bounded: a window with nothing on screen to focus
+            if not super().focusNextPrevChild(next):
+                return False
+            focused = QApplication.focusWidget()
+            if focused is None or not focused.visibleRegion().isEmpty():
+                return True
+        return True
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._runtime_stopped:
             event.accept()

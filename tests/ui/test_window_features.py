@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from monitor.core.gauges import GaugeHistory
@@ -71,6 +71,21 @@ def test_ctrl_shift_p_opens_the_composer_ready_to_type(window: MainWindow, qtbot
     window.publish_action.trigger()
     qtbot.waitUntil(lambda: not window.docks["publish"].visibleRegion().isEmpty(), timeout=5000)
     assert QApplication.focusWidget() is window.publish.type_edit
+
+
+def test_tab_stays_in_the_view_on_screen(window: MainWindow, qtbot: Any) -> None:
+    # The views tabbed behind the current one stay "visible" to Qt under it: Tab used to
+    # walk into them, and the cursor vanished from the screen.
+    window.activateWindow()
+    for key in ("chains", "dead_letters", "publish", "stream"):
+        window.show_view(key)
+        qtbot.waitUntil(lambda k=key: not window.docks[k].visibleRegion().isEmpty())
+    window.stream.live_table.setFocus()
+    for press in range(40):
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        assert not focused.visibleRegion().isEmpty(), (press, type(focused).__name__)
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
 
 
 def test_help_dialog_lists_every_shortcut(window: MainWindow, qtbot: Any) -> None:
