@@ -64,9 +64,16 @@ def test_table_keeps_a_scrolled_view_still(window: MainWindow, qtbot: Any) -> No
     scrollbar.setValue(50)
     assert scrollbar.value() == 50
     anchored = window.table_model.envelope(50)
-    rows = window.table_model.rowCount()
-    qtbot.waitUntil(lambda: window.table_model.rowCount() > rows, timeout=5_000)
+    top = window.table_model.envelope(0)
+    # Scrolled away from the top, the rows hold still: new ones wait, and say so...
+    status = window.stream.live_status
+    qtbot.waitUntil(lambda: "new waiting while you read" in status.text(), timeout=5_000)
     assert window.table_model.envelope(scrollbar.value()) is anchored
+    assert window.table_model.envelope(0) is top
+    # ...until the user is back at the top.
+    scrollbar.setValue(0)
+    qtbot.waitUntil(lambda: window.table_model.envelope(0) is not top, timeout=5_000)
+    assert "waiting" not in status.text()
 
 
 def test_closing_stops_the_runtime_cleanly(

@@ -55,6 +55,7 @@ from monitor.ui.event_table_model import EnvelopeRole, EventTableModel, format_l
 from monitor.ui.views.event_stream_details import EventDetailsPane, pretty_json
 from monitor.ui.views.event_stream_export import Format, export_events, format_for
 from monitor.ui.views.event_stream_filter_bar import FilterBar
+from monitor.ui.views.event_stream_hold import LiveHold
 from monitor.ui.views.event_stream_search import LogSearch, SearchOutcome
 from monitor.ui.views.event_stream_style import (
     make_table,
@@ -119,6 +120,7 @@ class EventStreamView(QWidget):
         self._recent: deque[Envelope] = deque(maxlen=RECENT_EVENTS)
         self._paused = False
         self._pending = 0  # events received while paused
+        self._held = 0  # events received while the live table held new rows back
         self._missed = 0
         self._searched_filter: EventFilter | None = None
         self._search_outcome: SearchOutcome | None = None
@@ -132,6 +134,7 @@ class EventStreamView(QWidget):
         self.live_model = EventTableModel(capacity=LIVE_CAPACITY, parent=self)
         self.search_model = EventTableModel(capacity=SEARCH_CAPACITY, parent=self)
         self.live_table = make_table(self.live_model, "liveTable")
+        self.live_hold = LiveHold(self.live_table)
         self.search_table = make_table(self.search_model, "searchTable")
         self.details = EventDetailsPane()
         self.search = LogSearch(self)
@@ -295,6 +298,7 @@ class EventStreamView(QWidget):
 
     def _connect(self) -> None:
         self.context.feed.events_arrived.connect(self._on_events)
+        self.live_hold.released.connect(self._release_held)
         self.filter_bar.changed.connect(self._on_filter_changed)
         self.filter_bar.submitted.connect(self._on_filter_submitted)
         self.filter_bar.search_requested.connect(self.search_log)
@@ -490,8 +494,24 @@ class EventStreamView(QWidget):
         self._suggest(events)
         if self._paused:
             self._pending += len(events)
+        elif self.live_hold.holding:
+            self._held += len(events)
+        elif self._held:
+            self._held += len(events)
+            self._release_held()  # what waited, and these: the newest of it
         else:
             self._insert_live(events)
+        self._update_live_status()
+
+    def _release_held(self) -> None:
+        """Add the events that waited during a hold (see LiveHold), newest on top."""
+        if self._paused or self.live_hold.holding:
+            return
+        waiting = min(self._held, len(self._recent))
+        self._held = 0
+        if waiting:
+            recent = list(self._recent)
+            self._insert_live(recent[len(recent) - waiting :])
         self._update_live_status()
 
     def _matches(
@@ -534,6 +554,7 @@ class EventStreamView(QWidget):
         recent = list(self._recent)
         if self._paused and self._pending:
             recent = recent[: max(0, len(recent) - self._pending)]
+        self._held = 0  # the refill shows them
         found, skipped = self._matches(recent[::-1], REFILL_FILTER_SECONDS)
         self._refilled_from = len(recent) - skipped
         self._refill_skipped = skipped
@@ -548,6 +569,8 @@ class EventStreamView(QWidget):
             return
         self._paused = paused
         self.pause_action.setText("Resume" if paused else "Pause")
+        self._pending += self._held  # what a hold kept back waits for the resume now
+        self._held = 0
         if not paused and self._pending:
             waiting = min(self._pending, len(self._recent))
             self._pending = 0
@@ -562,6 +585,8 @@ class EventStreamView(QWidget):
         text = f"{rows:,} {kind} {_plural(rows, 'event')}"
         if self._paused:
             text = f"Paused \u00b7 {text} \u00b7 {self._pending:,} new waiting (Space resumes)"
+        elif self._held and self.live_hold.scrolled_away:
+            text = f"{text} \u00b7 {self._held:,} new waiting while you read (scroll to the top)"
         # Compared with what the refill had before it, not with the buffer now: events
         # that arrived since are filtered as they come.
         if not self._filter.is_empty and self._refill_skipped:
