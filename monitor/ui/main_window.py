@@ -146,12 +146,14 @@ class MainWindow(QMainWindow):
         self.stream.chain_requested.connect(self.open_chain)
         self.chains.dead_letter_selected.connect(lambda _id: self.show_view("dead_letters"))
         # Shortcuts that belong to one view; listed in the help dialog with the window's.
+        # (action, the view it works in): the same keys can mean different things in two
+        # views (Ctrl+Return sends in Publish, searches the log in the stream).
         self._view_actions = [
-            self.publish.send_action,
-            self.stream.pause_action,
-            self.stream.export_action,
-            self.stream.search_action,
-            self.stream.clear_action,
+            (self.publish.send_action, "Publish"),
+            (self.stream.pause_action, "Event stream"),
+            (self.stream.export_action, "Event stream"),
+            (self.stream.search_action, "Event stream"),
+            (self.stream.clear_action, "Event stream"),
         ]
 
         self._status_source = QLabel(status_text(runtime))
@@ -239,6 +241,13 @@ class MainWindow(QMainWindow):
         dock.raise_()
         dock.widget().setFocus()
 
+    def _go_to_view(self, key: str) -> None:
+        """A view chosen from the menu or with Ctrl+N: ready to type where typing starts."""
+        self.show_view(key)
+        if key == "chains":  # the chain view starts from an id
+            self.chains.id_field.setFocus()
+            self.chains.id_field.selectAll()
+
     def _action(
         self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Callable[[], Any]
     ) -> QAction:
@@ -261,7 +270,7 @@ class MainWindow(QMainWindow):
         for number, (key, dock) in enumerate(self.docks.items(), start=1):
             view_menu.addAction(
                 self._action(
-                    f"{dock.windowTitle()}", f"Ctrl+{number}", lambda k=key: self.show_view(k)
+                    f"{dock.windowTitle()}", f"Ctrl+{number}", lambda k=key: self._go_to_view(k)
                 )
             )
         view_menu.addSeparator()
@@ -305,10 +314,11 @@ class MainWindow(QMainWindow):
     def shortcut_list(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action with a shortcut, for the help dialog."""
         seen = []
-        for action in [*self.actions(), *self._view_actions]:
+        for action, view in [*((a, "") for a in self.actions()), *self._view_actions]:
             keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
             if keys:
-                seen.append((keys, action.text().replace("&", "")))
+                text = action.text().replace("&", "")
+                seen.append((keys, f"{text} (in {view})" if view else text))
         return seen
 
     def show_shortcuts(self) -> None:

@@ -88,6 +88,16 @@ def test_tab_stays_in_the_view_on_screen(window: MainWindow, qtbot: Any) -> None
         qtbot.keyClick(focused, Qt.Key.Key_Tab)
 
 
+def test_ctrl_3_puts_the_cursor_in_the_chain_id_field(window: MainWindow, qtbot: Any) -> None:
+    window.activateWindow()
+    by_shortcut = {a.shortcut().toString(): a for a in window.actions()}
+    by_shortcut["Ctrl+3"].trigger()
+    assert QApplication.focusWidget() is window.chains.id_field
+    # a pasted id may come with its quotes
+    window.chains.show_chain('  "no-such-chain-id"  ')
+    assert window.chains.id_field.text() == "no-such-chain-id"
+
+
 def test_help_dialog_lists_every_shortcut(window: MainWindow, qtbot: Any) -> None:
     window.help_action.trigger()
     dialog = window.findChild(ShortcutsDialog)
@@ -95,6 +105,8 @@ def test_help_dialog_lists_every_shortcut(window: MainWindow, qtbot: Any) -> Non
     qtbot.waitUntil(dialog.isVisible, timeout=5000)
     listed = {dialog.table.item(r, 1).text() for r in range(dialog.table.rowCount())}
     assert {"Overview", "Event stream", "Pause or resume the stream"} <= listed
+    # keys that two views use are listed with the view they work in
+    assert {"Send event (in Publish)", "Search log (in Event stream)"} <= listed
     dialog.reject()
 
 

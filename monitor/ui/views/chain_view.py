@@ -160,7 +160,7 @@ class ChainView(QWidget):
         the event log in a worker thread (the view shows "loading" meanwhile); otherwise
         the view says that nothing was found. An empty id does nothing.
         """
-        wanted = chain_or_event_id.strip()
+        wanted = chain_or_event_id.strip().strip("\"'").strip()  # a pasted id keeps no quotes
         if not wanted:
             return
         if self.id_field.text().strip() != wanted:
