@@ -470,6 +470,12 @@ def test_ctrl_f_puts_the_cursor_in_the_text_filter(view: EventStreamView, qtbot:
     view.live_table.setFocus()
     qtbot.keyClick(view.live_table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.focusWidget() is view.filter_bar.text_edit
+    # Esc empties the field, and the filter with it
+    qtbot.keyClicks(view.filter_bar.text_edit, "ord-0001")
+    qtbot.keyClick(view.filter_bar.text_edit, Qt.Key.Key_Return)
+    assert view.filter.text == "ord-0001"
+    qtbot.keyClick(view.filter_bar.text_edit, Qt.Key.Key_Escape)
+    assert view.filter_bar.text_edit.text() == "" and view.filter.text == ""
 
 
 def test_tab_walks_the_filter_bar_then_the_table_and_the_details(

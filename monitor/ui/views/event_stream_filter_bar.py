@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Iterable
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QCompleter,
@@ -83,6 +84,11 @@ class FilterBar(QFrame):
         for edit in self.edits():
             edit.textEdited.connect(self._typing.start)
             edit.returnPressed.connect(self._submit)
+            # Esc empties the field, as in a browser's find bar (its suggestions list,
+            # when open, takes the Esc first and closes).
+            escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), edit)
+            escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+            escape.activated.connect(lambda e=edit: self._clear_field(e))
         self.malformed_check.toggled.connect(self._emit_changed)
         self.clear_button.clicked.connect(self.clear)
         self.search_button.clicked.connect(lambda: self.search_requested.emit(self.filter()))
@@ -129,6 +135,11 @@ class FilterBar(QFrame):
         edit.setAccessibleName(caption)
         edit.setMinimumWidth(90)
         return edit
+
+    def _clear_field(self, edit: QLineEdit) -> None:
+        if edit.text():
+            edit.clear()
+            self._emit_changed()
 
     def edits(self) -> list[QLineEdit]:
         return [
