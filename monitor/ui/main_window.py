@@ -484,6 +484,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state, LAYOUT_VERSION)
         self.chains.restore_state(self._settings)
+        self.overview.restore_state(self._settings)
 
     def _save_state(self) -> None:
         if self._settings is None:
@@ -492,6 +493,7 @@ class MainWindow(QMainWindow):
         self._settings.setValue("main_window/state", self.saveState(LAYOUT_VERSION))
         self.stream.save_state()
         self.chains.save_state(self._settings)
+        self.overview.save_state(self._settings)
         sync = getattr(self._settings, "sync", None)
         if callable(sync):
             sync()

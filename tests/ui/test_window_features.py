@@ -133,6 +133,8 @@ def test_theme_and_layout_persist_between_runs(
         == theme.THEMES["dark"]["WINDOW_BG"]
     )
     first.docks["stream"].setFloating(True)
+    first.overview.splitter.setSizes([250, 400])
+    sizes = first.overview.splitter.sizes()
     close_window(first, qtbot)
     saved = json.loads(settings_path.read_text())
     assert saved["theme"] == "dark"
@@ -144,6 +146,8 @@ def test_theme_and_layout_persist_between_runs(
     try:
         assert theme.current == "dark"
         assert second.docks["stream"].isFloating()
+        restored = second.overview.splitter.sizes()  # scaled: the window is not shown
+        assert abs(restored[0] / sum(restored) - sizes[0] / sum(sizes)) < 0.02
     finally:
         second._runtime_stopped = True  # the runtime is already stopped by the first window
         second.close()

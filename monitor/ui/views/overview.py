@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -152,6 +152,14 @@ class OverviewView(QWidget):
         for chart in (self.rate_chart, self.depth_chart, self.lag_chart):
             chart.set_paused(paused)
         self.pause_action.setText("Resume charts" if paused else "Pause charts")
+
+    def save_state(self, settings: Any) -> None:
+        settings.setValue("overview/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: Any) -> None:
+        state = settings.value("overview/splitter")
+        if isinstance(state, QByteArray):
+            self.splitter.restoreState(state)
 
     def show_stats(self, snapshot: StatsSnapshot) -> None:
         self._latest = snapshot
