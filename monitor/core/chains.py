@@ -242,6 +242,19 @@ class ChainIndex:
         letters = self._letters.get(correlation_id, ())
         return len(events), len(letters), sum(d.status != "pending" for d in letters)
 
+    def find_prefix(self, prefix: str, *, min_length: int = 6) -> str | None:
+        """The held correlation id that starts with ``prefix`` (at least ``min_length``
+        characters, as the tables show ids shortened), when exactly one does."""
+        if len(prefix) < min_length:
+            return None
+        found = None
+        for key in self._events:
+            if key.startswith(prefix):
+                if found is not None:
+                    return None  # more than one: not a prefix of one chain
+                found = key
+        return found
+
     def find_event(self, event_id: str, *, max_events: int = 200_000) -> str | None:
         """The correlation id of the held chain that contains event ``event_id``.
 

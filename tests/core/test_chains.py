@@ -165,3 +165,18 @@ def test_chain_index_is_bounded_in_chains_and_in_events_per_chain() -> None:
     index.add([node("5-0", None, T0, corr="c5")])
     assert set(index.recent_ids()) == {"c2", "c4", "c5"}
     assert index.recent_ids(2) == ["c5", "c2"]
+
+
+def test_a_prefix_finds_the_one_chain_it_starts_and_no_other() -> None:
+    index = ChainIndex()
+    index.add(
+        [
+            Envelope(type="A", source="s", correlation_id=c)
+            for c in ("abcdef12", "abcdef34", "0123456789")
+        ]
+    )
+    assert index.find_prefix("012345") == "0123456789"
+    assert index.find_prefix("abcdef") is None  # two chains start so
+    assert index.find_prefix("abcdef1") == "abcdef12"
+    assert index.find_prefix("01234") is None  # shorter than an id shown shortened
+    assert index.find_prefix("999999") is None

@@ -116,6 +116,19 @@ def test_typing_a_correlation_id_shows_the_graph_and_the_waterfall(
     save(view, "chain_view.png")
 
 
+def test_the_start_of_a_correlation_id_as_the_table_shows_it_opens_its_chain(
+    runtime: EmbeddedRuntime, view: ChainView, qtbot: Any
+) -> None:
+    chain = wait_for_chain(runtime, qtbot, shipped)
+    shown = chain.correlation_id[:8]  # the stream's Correlation column
+    with qtbot.waitSignal(view.chain_shown) as opened:
+        open_by_typing(view, qtbot, shown)
+    assert opened.args == [chain.correlation_id]
+    # Too short to say which chain: not guessed.
+    index = runtime.pipeline.chains
+    assert index.find_prefix(chain.correlation_id[:3]) is None
+
+
 def test_an_event_id_opens_the_chain_it_belongs_to_with_that_event_selected(
     runtime: EmbeddedRuntime, view: ChainView, qtbot: Any
 ) -> None:

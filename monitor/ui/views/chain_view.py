@@ -174,6 +174,11 @@ class ChainView(QWidget):
         if found is not None:
             self._open(found, None, select=wanted)
             return
+        # The start of an id, as the stream's Correlation column shows it (8 characters).
+        found = index.find_prefix(wanted)
+        if found is not None:
+            self._open(found, None, select=None)
+            return
         runtime_log = self.context.runtime.log
         if runtime_log is None:
             self._say(
