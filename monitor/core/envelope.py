@@ -33,11 +33,13 @@ def new_event_id() -> str:
     of OS random bytes and handed out with ``list.pop``, which is atomic, so threads need
     no lock and never get the same id.
     """
-    try:
-        return _id_pool.pop()
-    except IndexError:
-        _id_pool.extend(_id_block())
-        return _id_pool.pop()
+    while True:
+        try:
+            return _id_pool.pop()
+        except IndexError:
+            # Refill, then try again: other threads may empty the new block before this
+            # one pops from it (seen with four threads on two busy cores).
+            _id_pool.extend(_id_block())
 
 
 def _id_block() -> list[str]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import uuid
 
 import pytest
 
+from monitor.core import envelope
 from monitor.core.envelope import Envelope, new_event_id
 
 
@@ -33,6 +35,36 @@ def test_ids_do_not_repeat_within_or_across_threads() -> None:
         t.join()
     ids = [i for out in per_thread for i in out] + [Envelope(type="t", source="s").id]
     assert len(set(ids)) == len(ids) == 100_001
+
+
+def test_a_thread_whose_refill_others_emptied_refills_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Blocks of one id and a short switch interval: a thread that refilled the pool often
+    # finds it emptied by another before it pops. It used to die of IndexError there.
+    monkeypatch.setattr(envelope, "_IDS_PER_BLOCK", 1)
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    per_thread: list[list[str]] = [[] for _ in range(8)]
+    failures: list[BaseException] = []
+
+    def make(out: list[str]) -> None:
+        try:
+            out.extend(new_event_id() for _ in range(5_000))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=make, args=(out,)) for out in per_thread]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert failures == []
+    ids = [i for out in per_thread for i in out]
+    assert len(set(ids)) == len(ids) == 40_000
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork exists on Unix only")
