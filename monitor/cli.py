@@ -106,11 +106,9 @@ def cmd_events(args: argparse.Namespace) -> int:
     elif events:
         print(_table(_event_rows(events), ["time", "topic", "type", "id", "correlation_id"]))
     else:
-        patterned = [
-            o
-            for o in ("type", "topic", "source")
-            if any(c in (getattr(args, o) or "") for c in "*?[")
-        ]
+        from adapters.kafka.tail import is_pattern
+
+        patterned = [o for o in ("type", "topic", "source") if is_pattern(getattr(args, o) or "")]
         hint = f" (--{patterned[0]} takes a name, not a pattern)" if patterned else ""
         print(f"No events match{hint}.", file=sys.stderr)
     return 0

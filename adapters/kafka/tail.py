@@ -104,7 +104,8 @@ class NoTopicYet(KafkaUnavailable):
     """No topic on the cluster matches the tail's patterns."""
 
 
-def _is_pattern(text: str) -> bool:
+def is_pattern(text: str) -> bool:
+    """Whether a topic selection is a glob (``orders.*``) rather than a name."""
     return any(c in text for c in "*?[")
 
 
@@ -294,7 +295,7 @@ class KafkaTail:
         except NoTopicYet as exc:
             # A mistyped name fails at once; a pattern (orders.*) may name topics still to
             # be made, and the tail waits for the first of them.
-            if not any(_is_pattern(p) for p in self.patterns):
+            if not any(is_pattern(p) for p in self.patterns):
                 raise
             if not await self._wait_for_a_topic(str(exc), deadline):
                 self._set_state("stopped", "Tail stopped: no topic matched.")

@@ -30,6 +30,7 @@ from monitor.core.logschema import (
     LogError,
     connect,
     corr_key,
+    error_name,
     migrate,
     read_only_sentence,
     schema_version,
@@ -180,11 +181,6 @@ def _storable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _error_name(exc: sqlite3.Error) -> str:
-    """SQLite's name for the error, extended (SQLITE_READONLY_DIRECTORY) where it has one."""
-    return str(getattr(exc, "sqlite_errorname", ""))
-
-
 class EventLog:
     """Queries and dead-letter bookkeeping over one log file.
 
@@ -240,7 +236,7 @@ class EventLog:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if _error_name(exc) in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            if error_name(exc) in ("SQLITE_BUSY", "SQLITE_LOCKED"):
                 return  # another writer holds it; writes wait their turn as usual
             raise
         finally:
@@ -292,7 +288,7 @@ class EventLog:
         try:
             yield
         except sqlite3.DatabaseError as exc:
-            name = _error_name(exc)
+            name = error_name(exc)
             if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
                 raise LogError(
                     f"The event log {self.path} is damaged ({exc}). Stop what uses it and "

@@ -128,6 +128,11 @@ MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1}
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another connection's lock
 
 
+def error_name(exc: sqlite3.Error) -> str:
+    """SQLite's name for the error, extended (SQLITE_READONLY_DIRECTORY) where it has one."""
+    return str(getattr(exc, "sqlite_errorname", ""))
+
+
 def read_only_sentence(path: str, exc: Exception) -> str:
     return (
         f"The event log {path} is read-only ({exc}): nothing can be logged to it. Give it "
@@ -150,7 +155,7 @@ def connect(path: str) -> sqlite3.Connection:
         # by many batches is then copied into the database once, not once per batch.
         conn.execute("PRAGMA wal_autocheckpoint=10000")
     except sqlite3.DatabaseError as exc:
-        name = str(getattr(exc, "sqlite_errorname", ""))
+        name = error_name(exc)
         if name.startswith("SQLITE_READONLY"):  # a read-only folder, say
             raise LogError(read_only_sentence(path, exc)) from exc
         if name.startswith("SQLITE_CANTOPEN"):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QTabWidget,
@@ -243,10 +244,15 @@ class MainWindow(QMainWindow):
 
     def _go_to_view(self, key: str) -> None:
         """A view chosen from the menu or with Ctrl+N: ready to type where typing starts."""
-        self.show_view(key)
         if key == "chains":  # the chain view starts from an id
-            self.chains.id_field.setFocus()
-            self.chains.id_field.selectAll()
+            self._show_ready_to_type("chains", self.chains.id_field)
+        else:
+            self.show_view(key)
+
+    def _show_ready_to_type(self, key: str, field: QLineEdit) -> None:
+        self.show_view(key)
+        field.setFocus()  # ready to type over
+        field.selectAll()
 
     def _action(
         self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Callable[[], Any]
@@ -334,9 +340,7 @@ class MainWindow(QMainWindow):
         self.stream.filter_bar.focus_text()
 
     def _compose(self) -> None:
-        self.show_view("publish")
-        self.publish.type_edit.setFocus()  # the first field, ready to type over
-        self.publish.type_edit.selectAll()
+        self._show_ready_to_type("publish", self.publish.type_edit)  # its first field
 
     def _about(self) -> None:
         self._tell(

@@ -507,12 +507,17 @@ class EventStreamView(QWidget):
         """Add the events that waited during a hold (see LiveHold), newest on top."""
         if self._paused or self.live_hold.holding:
             return
-        waiting = min(self._held, len(self._recent))
+        self._insert_newest(self._held)
         self._held = 0
+        self._update_live_status()
+
+    def _insert_newest(self, count: int) -> None:
+        """Put the newest ``count`` recent events (those that waited during a pause or a
+        hold) on top of the table, as far as the recent buffer still has them."""
+        waiting = min(count, len(self._recent))
         if waiting:
             recent = list(self._recent)
             self._insert_live(recent[len(recent) - waiting :])
-        self._update_live_status()
 
     def _matches(
         self, newest_first: Sequence[Envelope], budget: float
@@ -572,10 +577,7 @@ class EventStreamView(QWidget):
         self._pending += self._held  # what a hold kept back waits for the resume now
         self._held = 0
         if not paused and self._pending:
-            waiting = min(self._pending, len(self._recent))
-            self._pending = 0
-            recent = list(self._recent)
-            self._insert_live(recent[len(recent) - waiting :])
+            self._insert_newest(self._pending)
         self._pending = 0
         self._update_live_status()
 
