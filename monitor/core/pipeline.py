@@ -40,7 +40,8 @@ class IngestPipeline:
         stats: LiveStats | None = None,
         chains: ChainIndex | None = None,
         live: LiveBuffer | None = None,
-        batch_size: int = 2000,
+        # One flush runs on the event loop in one go: 1,000 events take ~1.5 ms there.
+        batch_size: int = 1000,
         flush_interval: float = 0.05,
         max_backlog: int = 200_000,
     ) -> None:
