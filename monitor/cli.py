@@ -19,6 +19,7 @@ from typing import Any
 
 from monitor import cli_types
 from monitor.cli_output import json_text, print_json, use_safe_output_errors
+from monitor.cli_retention import add_retention_options, retention
 from monitor.core.chains import Chain, load_chain
 from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
@@ -365,7 +366,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from monitor.core.runtime import EmbeddedRuntime
 
     async def run() -> dict[str, Any]:
-        runtime = EmbeddedRuntime(_db_path(args), demo_rate=args.rate, seed=args.seed)
+        runtime = EmbeddedRuntime(
+            _db_path(args), demo_rate=args.rate, seed=args.seed, retention=retention(args)
+        )
         await runtime.start()
         try:
             await asyncio.sleep(args.duration)
@@ -416,6 +419,7 @@ def _run_window(args: argparse.Namespace) -> int:
         db_path=_db_path(args),
         demo_rate=args.rate,
         smoke_test=getattr(args, "smoke_test", False),
+        retention=retention(args),
     )
 
 
@@ -446,10 +450,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the window offscreen, run the demo a few seconds, check events arrived, exit",
     )
+    add_retention_options(parser, subcommand=False)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("demo", parents=[db, out], help="run the demo shop on the embedded bus")
+    keep = argparse.ArgumentParser(add_help=False)
+    add_retention_options(keep, subcommand=True)
+    p = sub.add_parser(
+        "demo", parents=[db, keep, out], help="run the demo shop on the embedded bus"
+    )
     p.add_argument("--headless", action="store_true", help="no window: log and print a summary")
     p.add_argument("--duration", type=cli_types.positive, default=10.0, help="seconds to run (10)")
     p.add_argument(  # no default here, as for --db: eventflow --rate 5 demo means 5
@@ -506,7 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_dlq_discard)
 
-    register_kafka(sub, db, out)
+    register_kafka(sub, db, keep, out)
     return parser
 
 

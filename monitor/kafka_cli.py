@@ -28,6 +28,7 @@ from adapters.kafka.profiles import (
 from adapters.kafka.publisher import WriteRefused, check_write_allowed
 from monitor import cli_types
 from monitor.cli_output import json_text, print_json
+from monitor.cli_retention import retention
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
 from monitor.core.paths import default_db_path
@@ -141,7 +142,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
     db_path = None if args.no_log else (args.db or str(default_db_path()))
 
     async def run() -> Any:
-        writer = LogWriter(db_path) if db_path else None
+        writer = LogWriter(db_path, retention=retention(args)) if db_path else None
         pipeline = IngestPipeline(writer=writer)
 
         def sink(events: list[Envelope]) -> None:
@@ -371,8 +372,15 @@ def cmd_profiles_test(args: argparse.Namespace) -> int:
 # -- the parser -----------------------------------------------------------------------
 
 
-def register(sub: Any, db: argparse.ArgumentParser, out: argparse.ArgumentParser) -> None:
-    """Add ``kafka`` and ``profiles`` to the main parser's subcommands."""
+def register(
+    sub: Any,
+    db: argparse.ArgumentParser,
+    keep: argparse.ArgumentParser,
+    out: argparse.ArgumentParser,
+) -> None:
+    """Add ``kafka`` and ``profiles`` to the main parser's subcommands (``db``, ``keep``
+    and ``out``: the shared options of commands that read or write a log, write events,
+    print JSON)."""
     kafka = sub.add_parser("kafka", help="topics, groups, tail and publish on a Kafka cluster")
     ksub = kafka.add_subparsers(dest="kafka_command", metavar="ACTION", required=True)
 
@@ -387,7 +395,9 @@ def register(sub: Any, db: argparse.ArgumentParser, out: argparse.ArgumentParser
     p.set_defaults(func=cmd_groups)
 
     p = ksub.add_parser(
-        "tail", parents=[db, out], help="read topics live, without joining any group; log them"
+        "tail",
+        parents=[db, keep, out],
+        help="read topics live, without joining any group; log them",
     )
     add_connection_options(p)
     p.add_argument(

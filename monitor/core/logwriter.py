@@ -41,7 +41,9 @@ from monitor.core.eventlog import (
     INSERT_DEAD_LETTER,
     INSERT_EVENT,
     INSERT_PROCESSED,
+    KEEP_ALL,
     EventLog,
+    Retention,
     dead_letter_row,
     event_row,
 )
@@ -318,15 +320,16 @@ def _committed(path: str, event: Envelope, at: float) -> bool:
 class LogWriter:
     """Appends events, dead letters and processed marks to the log, off the event loop.
 
-    With ``separate_process`` false, the worker thread writes itself.
+    ``retention`` says how much of the log to keep: the worker applies it after its first
+    write, every ``_RETENTION_EVERY`` seconds of writing, and when it closes. With
+    ``separate_process`` false, the worker thread writes itself.
     """
 
     def __init__(
         self,
         path: str,
         *,
-        max_events: int | None = None,
-        max_age_seconds: float | None = None,
+        retention: Retention = KEEP_ALL,
         separate_process: bool = True,
     ) -> None:
         if separate_process and getattr(multiprocessing.current_process(), "_inheriting", False):
@@ -337,8 +340,7 @@ class LogWriter:
         EventLog(path).close()  # creates and migrates the file before the thread starts
         self.path = path
         self.separate_process = separate_process
-        self.max_events = max_events
-        self.max_age_seconds = max_age_seconds
+        self.retention = retention
         self.written = 0
         self.last_error: str | None = None
         self._events: deque[Sequence[Envelope]] = deque()
@@ -420,7 +422,10 @@ class LogWriter:
     def _run(self) -> None:
         if self.separate_process:  # started now, so the first events do not wait for it
             self._process = self._start_process()
-        last_retention = time.monotonic()
+        # The first pass follows the first write: a log over its limit from an earlier
+        # run is trimmed at once, not half a minute later (or never, in a short run).
+        last_retention = float("-inf")
+        written_since_retention = False
         failing_since: float | None = None
         failures = 0  # in a row
         try:
@@ -430,6 +435,8 @@ class LogWriter:
                         self._idle = True
                         self._cond.notify_all()
                         if self._stopping:
+                            if written_since_retention:  # the log ends within its limits
+                                self._retain()
                             return
                         self._cond.wait(1.0)
                     batches = list(self._events)
@@ -470,8 +477,10 @@ class LogWriter:
                         self._processed.popleft()
                     self._backlog -= written
                 self.written += written
+                written_since_retention = True
                 if time.monotonic() - last_retention > _RETENTION_EVERY:
-                    last_retention = time.monotonic()
+                    last_retention = float("-inf")
+                    written_since_retention = False
                     self._retain()
         finally:
             if self._process is not None:
@@ -527,12 +536,13 @@ class LogWriter:
             return None
 
     def _retain(self) -> None:
-        if self.max_events is None and self.max_age_seconds is None:
+        keep = self.retention
+        if keep.max_events is None and keep.max_age_seconds is None:
             return
         try:
             with EventLog(self.path) as event_log:
                 event_log.apply_retention(
-                    max_events=self.max_events, max_age_seconds=self.max_age_seconds
+                    max_events=keep.max_events, max_age_seconds=keep.max_age_seconds
                 )
         except Exception as exc:
             log.warning("retention pass failed: %s", exc)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from monitor.core.bus import EventBus
 from monitor.core.demo import DemoShop, Scenario
-from monitor.core.eventlog import EventLog
+from monitor.core.eventlog import KEEP_ALL, EventLog, Retention
 from monitor.core.idempotency import IdempotencyGuard
 from monitor.core.logwriter import LogWriter
 from monitor.core.pipeline import IngestPipeline
@@ -35,17 +35,15 @@ class EmbeddedRuntime:
         demo_rate: float | None = 20.0,
         scenario: Scenario | None = None,
         seed: int | None = None,
-        max_events: int | None = None,
-        max_age_seconds: float | None = None,
+        retention: Retention = KEEP_ALL,
     ) -> None:
         self.db_path = str(db_path) if db_path is not None else None
+        self.retention = retention
         self.writer: LogWriter | None = None
         self.log: EventLog | None = None
         self.log_failure: str | None = None  # after stop(): what was not logged, and why
         if self.db_path is not None:
-            self.writer = LogWriter(
-                self.db_path, max_events=max_events, max_age_seconds=max_age_seconds
-            )
+            self.writer = LogWriter(self.db_path, retention=retention)
             self.log = EventLog(self.db_path)
         self.pipeline = IngestPipeline(writer=self.writer)
         self.bus = EventBus(

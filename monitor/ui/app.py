@@ -21,6 +21,7 @@ import qasync
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from monitor.core.eventlog import DEFAULT_RETENTION, Retention
 from monitor.core.resources import resource
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.app_logging import FILE_ONLY, configure_logging
@@ -52,7 +53,13 @@ def display_available(environ: Mapping[str, str] | None = None, platform: str = 
     return any(env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
-def run_app(*, db_path: str | None, demo_rate: float, smoke_test: bool = False) -> int:
+def run_app(
+    *,
+    db_path: str | None,
+    demo_rate: float,
+    smoke_test: bool = False,
+    retention: Retention = DEFAULT_RETENTION,
+) -> int:
     """Open the main window on the embedded runtime; return the process exit code.
 
     0: closed normally (or the smoke test passed); 1: failed to start (no display
@@ -86,7 +93,7 @@ def run_app(*, db_path: str | None, demo_rate: float, smoke_test: bool = False) 
     loop.set_exception_handler(_log_loop_exception)
     try:
         return loop.run_until_complete(
-            _run(db_path=db_path, demo_rate=demo_rate, smoke_test=smoke_test)
+            _run(db_path=db_path, demo_rate=demo_rate, smoke_test=smoke_test, retention=retention)
         )
     finally:
         _finish(loop)
@@ -95,23 +102,40 @@ def run_app(*, db_path: str | None, demo_rate: float, smoke_test: bool = False) 
         log.info("%s exited", APP_NAME)
 
 
-async def _run(*, db_path: str | None, demo_rate: float, smoke_test: bool) -> int:
-    log.info("%s starting (log: %s, demo rate %s/s)", APP_NAME, db_path, demo_rate)
+async def _run(
+    *, db_path: str | None, demo_rate: float, smoke_test: bool, retention: Retention
+) -> int:
+    log.info(
+        "%s starting (log: %s, keeping %s; demo rate %s/s)",
+        APP_NAME,
+        db_path,
+        retention.describe(),
+        demo_rate,
+    )
     ctrl_c = _CtrlC()
     try:
         return await _run_window(
-            db_path=db_path, demo_rate=demo_rate, smoke_test=smoke_test, ctrl_c=ctrl_c
+            db_path=db_path,
+            demo_rate=demo_rate,
+            smoke_test=smoke_test,
+            retention=retention,
+            ctrl_c=ctrl_c,
         )
     finally:
         ctrl_c.remove()
 
 
 async def _run_window(
-    *, db_path: str | None, demo_rate: float, smoke_test: bool, ctrl_c: _CtrlC
+    *,
+    db_path: str | None,
+    demo_rate: float,
+    smoke_test: bool,
+    retention: Retention,
+    ctrl_c: _CtrlC,
 ) -> int:
     runtime: EmbeddedRuntime | None = None
     try:
-        runtime = EmbeddedRuntime(db_path, demo_rate=demo_rate)
+        runtime = EmbeddedRuntime(db_path, demo_rate=demo_rate, retention=retention)
         await runtime.start()
     except Exception as exc:
         log.exception("the runtime did not start", extra=FILE_ONLY)

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import QApplication
 from adapters.kafka.session import WINDOW_TAIL_BATCH
 from monitor.cli import tune_garbage_collector
 from monitor.core.envelope import Envelope, new_event_id
+from monitor.core.eventlog import DEFAULT_RETENTION, Retention
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.main_window import MainWindow, stop_runtime
 from monitor.ui.theme import apply_theme
@@ -128,8 +129,19 @@ async def lateness(stop_at: float, samples: list[tuple[float, float]]) -> None:
 
 
 async def main() -> int:
-    folder = tempfile.mkdtemp(prefix="eventflow-bench-window-")
-    runtime = EmbeddedRuntime(Path(folder) / "log.db", demo_rate=None)
+    # The log grows by about 1 GB a minute: it goes when the run ends, however it ends.
+    with tempfile.TemporaryDirectory(
+        prefix="eventflow-bench-window-", ignore_cleanup_errors=True
+    ) as folder:
+        return await measure(Path(folder))
+
+
+async def measure(folder: Path) -> int:
+    # The app's retention, so a long run also measures the deletes that keep the log
+    # bounded (BENCH_KEEP=N starts them sooner).
+    keep = os.environ.get("BENCH_KEEP")
+    retention = Retention(max_events=int(keep)) if keep else DEFAULT_RETENTION
+    runtime = EmbeddedRuntime(folder / "log.db", demo_rate=None, retention=retention)
     await runtime.start()
     window = MainWindow(runtime)
     window.show()
@@ -182,7 +194,9 @@ async def main() -> int:
     timer.stop()
     rss_end = rss_mb()[0]
     assert runtime.writer is not None
-    await asyncio.to_thread(runtime.writer.flush)
+    # A writer that cannot write (a full disk) retries for ever: stop waiting after a minute.
+    if not await asyncio.to_thread(runtime.writer.flush, 60.0):
+        print(f"the log writer did not finish: {runtime.writer.last_error}", file=sys.stderr)
     written_at = time.perf_counter() - began
     await window.shutdown()
     window._runtime_stopped = True
@@ -193,7 +207,8 @@ async def main() -> int:
     middle = began + DURATION / 2
     print(
         f"window under load for {elapsed:.0f} s, event log on, offscreen "
-        f"({fed[0]:,} events, all logged after {written_at:.0f} s; "
+        f"({fed[0]:,} events, all logged after {written_at:.0f} s, keeping "
+        f"{retention.describe()}; "
         f"the source waited {held_back[0]:.1f} s for the log writer)"
     )
     print(f"  ingest over the whole run: {rate:,.0f} events/s")

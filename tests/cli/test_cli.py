@@ -362,6 +362,33 @@ def test_top_level_db_reaches_subcommands_and_an_empty_replay_is_an_empty_list(
     assert json.loads(nothing.stdout) == []
 
 
+def test_keep_bounds_the_log_before_or_after_the_subcommand(tmp_path: Path) -> None:
+    db = tmp_path / "kept.db"
+    run = ("demo", "--headless", "--duration", "1", "--rate", "50", "--db", str(db), "--json")
+    eventflow("--keep", "all", *run)
+    everything = json.loads(eventflow("--db", str(db), "stats", "--json").stdout)["events"]
+    assert everything > 150  # ~50 orders of 4-5 events: what --keep trims below
+    summary = json.loads(eventflow("--keep", "100", *run).stdout)
+    assert summary["events"] > 100
+    with EventLog(db) as log:  # the earlier run's events went first
+        assert log.count_events() == 100
+        newest = {e.id for e in log.events(limit=100)}
+    # Given after the subcommand, it wins over the default and over one given before.
+    eventflow("--keep", "100", *run, "--keep", "40")
+    with EventLog(db) as log:
+        assert log.count_events() == 40
+        assert not newest & {e.id for e in log.events(limit=40)}
+
+
+def test_keep_refuses_nonsense_in_one_line(tmp_path: Path) -> None:
+    for value in ("0", "-5", "lots"):
+        proc = eventflow("--keep", value, "demo", "--headless", "--db", str(tmp_path / "x.db"),
+                         check=False)  # fmt: skip
+        assert proc.returncode == 2, value
+        assert "--keep" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
 def test_dlq_show_unknown_id_is_a_clear_error(demo_db: Path) -> None:
     proc = eventflow("dlq", "show", "nope", "--db", str(demo_db), check=False)
     assert proc.returncode == 1

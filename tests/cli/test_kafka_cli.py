@@ -81,6 +81,20 @@ def test_tail_json_prints_one_envelope_per_line(broker: TansuBroker, env: dict[s
     assert lines[1]["malformed"] is True and lines[1]["error"]
 
 
+def test_tail_keeps_the_newest_records_it_is_told_to(
+    broker: TansuBroker, env: dict[str, str], tmp_path: Path
+) -> None:
+    topic, db = "cli-kept", str(tmp_path / "log.db")
+    asyncio.run(create_topic(broker.bootstrap, topic))
+    asyncio.run(produce(broker.bootstrap, topic, [b'{"n": %d}' % i for i in range(30)]))
+    eventflow(
+        env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic,
+        "--from", "beginning", "--max", "30", "--db", db, "--keep", "10",
+    )  # fmt: skip
+    with EventLog(db) as log:
+        assert sorted(e.offset or 0 for e in log.events(limit=100)) == list(range(20, 30))
+
+
 def test_dead_letter_topic_tail_fills_dlq_list(
     broker: TansuBroker, env: dict[str, str], tmp_path: Path
 ) -> None:

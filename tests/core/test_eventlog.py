@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from monitor.core import logschema
+from monitor.core import eventlog, logschema
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
-from monitor.core.eventlog import EventLog, LogError
+from monitor.core.eventlog import DEFAULT_KEEP_EVENTS, KEEP_ALL, EventLog, LogError, Retention
 from monitor.core.logschema import MIGRATIONS, SCHEMA_VERSION, connect
 
 
@@ -350,6 +350,35 @@ def test_retention_by_row_count_keeps_the_newest_events(tmp_path: Path) -> None:
         kept = [e.subject for e in log.events(limit=1000)]
         assert kept == [str(i) for i in range(99, 69, -1)]
         assert log.apply_retention(max_events=30) == 0
+
+
+def test_retention_deletes_in_chunks_and_keeps_the_same_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pass over a busy log deletes in many transactions, so the writer is not held
+    # back for seconds; what is kept must not depend on the chunk size.
+    monkeypatch.setattr(eventlog, "_RETENTION_CHUNK", 7)
+    db = tmp_path / "log.db"
+    with EventLog(db) as log:
+        log.append([ev(subject=str(i)) for i in range(100)])
+        assert log.apply_retention(max_events=30) == 70
+        assert [e.subject for e in log.events(limit=1000)] == [str(i) for i in range(99, 69, -1)]
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE events SET logged_at = ? WHERE subject < '8'", (time.time() - 3600,))
+    conn.commit()
+    conn.close()
+    with EventLog(db) as log:  # 70-79: 10 old ones, more than one chunk of age deletes
+        assert log.apply_retention(max_age_seconds=600) == 10
+        assert [e.subject for e in log.events(limit=1000)] == [str(i) for i in range(99, 79, -1)]
+
+
+def test_retention_describes_itself_for_help_and_logs() -> None:
+    assert Retention().describe() == f"the newest {DEFAULT_KEEP_EVENTS:,} events"
+    assert Retention(None, 86_400).describe() == "events of the last 1 day"
+    assert Retention(1000, 2.5 * 86_400).describe() == (
+        "the newest 1,000 events and only events of the last 2.5 days"
+    )
+    assert KEEP_ALL.describe() == "every event"
 
 
 def test_retention_by_age_deletes_old_events_but_keeps_pending_dead_letters(

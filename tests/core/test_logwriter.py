@@ -15,7 +15,7 @@ import pytest
 from monitor.core import logwriter
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
-from monitor.core.eventlog import EventLog
+from monitor.core.eventlog import EventLog, Retention
 from monitor.core.logwriter import LogWriter
 
 
@@ -189,7 +189,7 @@ def test_the_writer_applies_retention_as_it_goes(
 ) -> None:
     monkeypatch.setattr(logwriter, "_RETENTION_EVERY", 0.0)  # a pass after every write
     db = tmp_path / "log.db"
-    writer = LogWriter(str(db), max_events=100)
+    writer = LogWriter(str(db), retention=Retention(max_events=100))
     try:
         for i in range(5):
             writer.submit_events(batch(100, f"{i}-"))
@@ -199,6 +199,35 @@ def test_the_writer_applies_retention_as_it_goes(
     with EventLog(db) as log:
         kept = [e.subject for e in log.events(limit=1000)]
     assert kept == [f"4-{i}" for i in range(99, -1, -1)]
+
+
+def test_a_log_over_its_limit_is_trimmed_after_the_first_write_and_on_close(
+    tmp_path: Path,
+) -> None:
+    # A log left over its limit by an earlier run (or a run with no limit) is trimmed
+    # at once, and the writer's last act keeps the log within the limit: with a pass only
+    # every half minute, a short run never trimmed anything.
+    db = tmp_path / "log.db"
+    with EventLog(db) as log:
+        log.append(batch(500, "old-"))
+    writer = LogWriter(str(db), retention=Retention(max_events=100))
+    try:
+        writer.submit_events(batch(10, "first-"))
+        assert writer.flush(timeout=10)  # idle again: after the write and its pass
+        assert _count(db) == 100
+        for i in range(3):
+            writer.submit_events(batch(100, f"{i}-"))
+        assert writer.flush(timeout=10)
+    finally:
+        assert writer.close()
+    with EventLog(db) as log:
+        kept = [e.subject for e in log.events(limit=1000)]
+    assert kept == [f"2-{i}" for i in range(99, -1, -1)]
+
+
+def _count(db: Path) -> int:
+    with EventLog(db) as log:
+        return log.count_events()
 
 
 def test_a_writer_process_that_dies_is_replaced_and_nothing_is_lost(tmp_path: Path) -> None:

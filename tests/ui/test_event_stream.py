@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QTableView
 from monitor.core import event_search
 from monitor.core.envelope import Envelope
 from monitor.core.event_filter import EventFilter
+from monitor.core.eventlog import Retention
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui import theme
 from monitor.ui.context import AppContext
@@ -244,6 +245,17 @@ def test_without_an_event_log_searching_is_off_and_says_why(qtbot: Any) -> None:
     view.search_log()
     assert "no event log" in view.notice.text()
     assert "no event log" in view.search_status.text().lower()
+
+
+def test_the_search_tab_says_how_much_the_log_keeps(qtbot: Any, tmp_path: Path, run: Any) -> None:
+    rt = EmbeddedRuntime(tmp_path / "log.db", demo_rate=None, retention=Retention(250_000))
+    run(rt.start())
+    try:
+        view = open_view(AppContext(runtime=rt, feed=LiveFeed(rt.pipeline)), qtbot)
+        assert "The log keeps the newest 250,000 events" in view.search_status.text()
+        assert "--keep" in view.search_status.text()
+    finally:
+        run(rt.stop())
 
 
 def test_a_flood_with_an_expensive_filter_is_bounded_and_counted(

@@ -663,7 +663,9 @@ class EventStreamView(QWidget):
         elif outcome is None:
             text = (
                 "Type a filter above and press Search log (or Enter here) to search the"
-                " whole event log, newest first."
+                " whole event log, newest first. The log keeps"
+                f" {self.context.runtime.retention.describe()}"
+                " (eventflow --keep N changes it)."
             )
         elif outcome.error is not None:
             text = f"The search failed: {outcome.error}"
