@@ -19,7 +19,7 @@ from typing import Any
 
 from monitor import cli_types
 from monitor.cli_output import json_text, print_json, use_safe_output_errors
-from monitor.cli_retention import add_retention_options, retention
+from monitor.cli_retention import add_retention_options, check_retention_options, retention
 from monitor.core.chains import Chain, load_chain
 from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
@@ -367,7 +367,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     async def run() -> dict[str, Any]:
         runtime = EmbeddedRuntime(
-            _db_path(args), demo_rate=args.rate, seed=args.seed, retention=retention(args)
+            _db_path(args),
+            demo_rate=args.rate,
+            seed=args.seed,
+            retention=retention(args, _db_path(args)),
         )
         await runtime.start()
         try:
@@ -419,7 +422,7 @@ def _run_window(args: argparse.Namespace) -> int:
         db_path=_db_path(args),
         demo_rate=args.rate,
         smoke_test=getattr(args, "smoke_test", False),
-        retention=retention(args),
+        retention=retention(args, _db_path(args)),
     )
 
 
@@ -450,12 +453,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the window offscreen, run the demo a few seconds, check events arrived, exit",
     )
-    add_retention_options(parser, subcommand=False)
+    add_retention_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     keep = argparse.ArgumentParser(add_help=False)
-    add_retention_options(keep, subcommand=True)
+    add_retention_options(keep)
     p = sub.add_parser(
         "demo", parents=[db, keep, out], help="run the demo shop on the embedded bus"
     )
@@ -465,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate", type=cli_types.rate, default=argparse.SUPPRESS, help="orders per second (20)"
     )
     p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=cmd_demo, logs_events=True)
 
     p = sub.add_parser(
         "events", parents=[db, out], help="list logged events, the last logged first"
@@ -580,6 +583,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # aiokafka logs every failed connection attempt; the commands say it in one sentence.
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    check_retention_options(
+        parser, args, logs_events=func is None or getattr(args, "logs_events", False)
+    )
     try:
         if func is None:
             return _run_window(args)

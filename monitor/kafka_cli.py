@@ -142,7 +142,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
     db_path = None if args.no_log else (args.db or str(default_db_path()))
 
     async def run() -> Any:
-        writer = LogWriter(db_path, retention=retention(args)) if db_path else None
+        writer = LogWriter(db_path, retention=retention(args, db_path)) if db_path else None
         pipeline = IngestPipeline(writer=writer)
 
         def sink(events: list[Envelope]) -> None:
@@ -411,7 +411,7 @@ def register(
     p.add_argument("--duration", type=cli_types.positive, help="stop after S seconds")
     p.add_argument("--max", type=cli_types.count, help="stop after N records")
     p.add_argument("--no-log", action="store_true", help="do not write to the event log")
-    p.set_defaults(func=cmd_tail)
+    p.set_defaults(func=cmd_tail, logs_events=True)
 
     p = ksub.add_parser("publish", parents=[out], help="publish a test event or a burst")
     add_connection_options(p)

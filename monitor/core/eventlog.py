@@ -416,6 +416,12 @@ class EventLog:
     def count_events(self) -> int:
         return int(self._query("SELECT count(*) FROM events")[0][0])
 
+    def holds_more_than(self, n: int) -> bool:
+        """Whether more than ``n`` events are logged; at once when not (a count of
+        millions of rows takes a second or two)."""
+        span = self._query("SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM events")[0][0]
+        return bool(span > n and self.count_events() > n)
+
     def stats(self) -> LogStats:
         by_topic = {
             r[0] or "": r[1]
@@ -570,38 +576,31 @@ class EventLog:
     # -- retention --------------------------------------------------------------------
 
     def apply_retention(
-        self, *, max_events: int | None = None, max_age_seconds: float | None = None
+        self,
+        *,
+        max_events: int | None = None,
+        max_age_seconds: float | None = None,
+        limit: int | None = None,
     ) -> int:
         """Delete the oldest events beyond ``max_events`` and those logged more than
         ``max_age_seconds`` ago; returns how many were deleted. Pending dead letters are
         kept whatever their age: they are work still to do.
 
-        Events go in transactions of at most ``_RETENTION_CHUNK`` rows: one transaction
-        for a pass over a busy log (1.5 million rows, 4.6 s measured) would hold the log
-        writer back for as long, and its backlog would stop the sources."""
+        Events go in transactions of at most ``RETENTION_CHUNK`` rows, and at most
+        ``limit`` of them in this call: the log writer deletes a chunk between two writes,
+        because a whole pass over a busy log (1.5 million rows: 4.6 s measured) would stop
+        its writing, and the sources with it, for as long. Fewer than ``limit`` deleted
+        means the pass is complete."""
+        cutoff = None if max_age_seconds is None else now() - max_age_seconds
         deleted = 0
-        if max_events is not None:
-            first, top = self._query("SELECT min(seq), max(seq) FROM events")[0]
-            if top is not None:
-                cut = top - max(0, max_events)
-                for start in range(first, cut + 1, _RETENTION_CHUNK):
-                    end = min(cut, start + _RETENTION_CHUNK - 1)
-                    with self._transaction() as conn:
-                        deleted += conn.execute(
-                            "DELETE FROM events WHERE seq <= ?", (end,)
-                        ).rowcount
-        if max_age_seconds is not None:
-            cutoff = now() - max_age_seconds
-            while True:
-                with self._transaction() as conn:
-                    gone = conn.execute(
-                        "DELETE FROM events WHERE seq IN (SELECT seq FROM events"
-                        " WHERE logged_at < ? LIMIT ?)",
-                        (cutoff, _RETENTION_CHUNK),
-                    ).rowcount
-                deleted += gone
-                if gone < _RETENTION_CHUNK:
-                    break
+        while limit is None or deleted < limit:
+            chunk = RETENTION_CHUNK if limit is None else min(RETENTION_CHUNK, limit - deleted)
+            gone = self._delete_oldest(max_events, cutoff, chunk)
+            deleted += gone
+            if gone < chunk:
+                break
+        complete = limit is None or deleted < limit
+        if complete and cutoff is not None:
             with self._transaction() as conn:
                 conn.execute(
                     "DELETE FROM dead_letter_actions WHERE dead_letter_id IN (SELECT id FROM"
@@ -615,9 +614,30 @@ class EventLog:
                 conn.execute("DELETE FROM processed WHERE at < ?", (cutoff,))
         return deleted
 
+    def _delete_oldest(self, max_events: int | None, cutoff: float | None, chunk: int) -> int:
+        """In one transaction, delete at most ``chunk`` events among the oldest beyond
+        ``max_events`` and those logged before ``cutoff``."""
+        gone = 0
+        with self._transaction() as conn:
+            if max_events is not None:
+                top = conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+                if top is not None:
+                    gone = conn.execute(
+                        "DELETE FROM events WHERE seq IN (SELECT seq FROM events"
+                        " WHERE seq <= ? ORDER BY seq LIMIT ?)",
+                        (top - max(0, max_events), chunk),
+                    ).rowcount
+            if cutoff is not None and gone < chunk:
+                gone += conn.execute(
+                    "DELETE FROM events WHERE seq IN (SELECT seq FROM events"
+                    " WHERE logged_at < ? LIMIT ?)",
+                    (cutoff, chunk - gone),
+                ).rowcount
+        return gone
+
 
 # Rows deleted per transaction by retention: ~0.15 s of holding the log's write lock.
-_RETENTION_CHUNK = 50_000
+RETENTION_CHUNK = 50_000
 # What the app keeps unless told otherwise: about 1.5 GB of log at ~300 bytes an event.
 # Without a limit, a tail of a busy cluster fills a disk (50,000 events/s write 1 GB a
 # minute), and a full disk stops the tail.
@@ -652,6 +672,7 @@ __all__ = [
     "DEFAULT_RETENTION",
     "INSERT_EVENT",
     "KEEP_ALL",
+    "RETENTION_CHUNK",
     "EventLog",
     "LogError",
     "LogStats",

@@ -42,6 +42,7 @@ from monitor.core.eventlog import (
     INSERT_EVENT,
     INSERT_PROCESSED,
     KEEP_ALL,
+    RETENTION_CHUNK,
     EventLog,
     Retention,
     dead_letter_row,
@@ -53,7 +54,8 @@ log = logging.getLogger(__name__)
 
 _RETRY_AFTER_ERROR = 0.25  # doubled per failure in a row, up to _MAX_RETRY_DELAY
 _MAX_RETRY_DELAY = 5.0
-_RETENTION_EVERY = 30.0  # seconds between retention passes
+_RETENTION_EVERY = 30.0  # seconds between the starts of two retention passes
+_RETENTION_ON_CLOSE = 5.0  # seconds a closing writer goes on with retention, at most
 _GIVE_UP_ON_CLOSE = 10.0  # seconds of failed writes after close() before the thread gives up
 _CHUNK_ROWS = 2_000  # rows per message to the writer process
 # A transaction waits at most the busy timeout for a lock; far longer means it hangs.
@@ -422,10 +424,7 @@ class LogWriter:
     def _run(self) -> None:
         if self.separate_process:  # started now, so the first events do not wait for it
             self._process = self._start_process()
-        # The first pass follows the first write: a log over its limit from an earlier
-        # run is trimmed at once, not half a minute later (or never, in a short run).
-        last_retention = float("-inf")
-        written_since_retention = False
+        retention = _RetentionPasses(self.path, self.retention)
         failing_since: float | None = None
         failures = 0  # in a row
         try:
@@ -434,14 +433,20 @@ class LogWriter:
                     while not (self._events or self._letters or self._processed):
                         self._idle = True
                         self._cond.notify_all()
-                        if self._stopping:
-                            if written_since_retention:  # the log ends within its limits
-                                self._retain()
-                            return
+                        # Nothing to write: close, or go on with a retention pass
+                        # (outside the lock: producers must not wait for deletes).
+                        if self._stopping or retention.under_way:
+                            break
                         self._cond.wait(1.0)
                     batches = list(self._events)
                     letters = list(self._letters)
                     processed = list(self._processed)
+                if not (batches or letters or processed):
+                    if self._stopping:
+                        retention.finish(_RETENTION_ON_CLOSE)
+                        return
+                    retention.step()
+                    continue
                 try:
                     self._write(batches, letters, processed)
                 except Exception as exc:  # keep the data, say why, try again
@@ -477,11 +482,8 @@ class LogWriter:
                         self._processed.popleft()
                     self._backlog -= written
                 self.written += written
-                written_since_retention = True
-                if time.monotonic() - last_retention > _RETENTION_EVERY:
-                    last_retention = float("-inf")
-                    written_since_retention = False
-                    self._retain()
+                retention.wrote()
+                retention.step()
         finally:
             if self._process is not None:
                 self._process.stop()
@@ -535,14 +537,70 @@ class LogWriter:
             self.separate_process = False
             return None
 
-    def _retain(self) -> None:
-        keep = self.retention
-        if keep.max_events is None and keep.max_age_seconds is None:
+
+class _RetentionPasses:
+    """The writer thread's retention: a pass when one is due, done one chunk of deletes
+    at a time between writes, so that a pass over a busy log (seconds of deletes) never
+    stops the writing for more than one chunk (~0.15 s).
+
+    The first pass follows the first write: a log over its limit from an earlier run is
+    trimmed at once, not half a minute later (or never, in a short run)."""
+
+    def __init__(self, path: str, keep: Retention) -> None:
+        self.path = path
+        self.keep = keep
+        self.enabled = keep.max_events is not None or keep.max_age_seconds is not None
+        self._last_start = float("-inf")
+        self._written_since = False  # events were written since the last pass started
+        self._log: EventLog | None = None  # open while a pass is under way
+
+    @property
+    def under_way(self) -> bool:
+        return self._log is not None
+
+    def wrote(self) -> None:
+        self._written_since = True
+
+    def step(self) -> None:
+        """Start a pass if one is due, and delete the next chunk of the pass under way."""
+        if not self.enabled:
             return
+        if self._log is None:
+            if time.monotonic() - self._last_start <= _RETENTION_EVERY:
+                return
+            self._last_start = time.monotonic()
+            self._written_since = False
+            try:
+                self._log = EventLog(self.path)
+            except Exception as exc:
+                log.warning("retention pass failed: %s", exc)
+                return
         try:
-            with EventLog(self.path) as event_log:
-                event_log.apply_retention(
-                    max_events=keep.max_events, max_age_seconds=keep.max_age_seconds
-                )
+            deleted = self._log.apply_retention(
+                max_events=self.keep.max_events,
+                max_age_seconds=self.keep.max_age_seconds,
+                limit=RETENTION_CHUNK,
+            )
+            complete = deleted < RETENTION_CHUNK
         except Exception as exc:
             log.warning("retention pass failed: %s", exc)
+            complete = True
+        if complete:
+            self._log.close()
+            self._log = None
+
+    def finish(self, seconds: float) -> None:
+        """On close: the pass under way, or one over what was written since the last,
+        so that the log ends within its limits; for at most ``seconds``, then it stops
+        (the next run's first pass goes on)."""
+        if not self.enabled or not (self._written_since or self.under_way):
+            return
+        deadline = time.monotonic() + seconds
+        if not self.under_way:
+            self._last_start = float("-inf")  # due now
+        self.step()
+        while self.under_way and time.monotonic() < deadline:
+            self.step()
+        if self._log is not None:
+            self._log.close()
+            self._log = None

@@ -40,7 +40,9 @@ class IngestPipeline:
         stats: LiveStats | None = None,
         chains: ChainIndex | None = None,
         live: LiveBuffer | None = None,
-        # One flush runs on the event loop in one go: 1,000 events take ~1.5 ms there.
+        # The flush threshold. A flush runs on the event loop in one go: 1,000 events take
+        # ~1.5 ms there. A source that hands over more at once is flushed whole: the
+        # window's Kafka tail hands over 500 at a time (WINDOW_TAIL_BATCH).
         batch_size: int = 1000,
         flush_interval: float = 0.05,
         max_backlog: int = 200_000,

@@ -357,7 +357,7 @@ def test_retention_deletes_in_chunks_and_keeps_the_same_events(
 ) -> None:
     # A pass over a busy log deletes in many transactions, so the writer is not held
     # back for seconds; what is kept must not depend on the chunk size.
-    monkeypatch.setattr(eventlog, "_RETENTION_CHUNK", 7)
+    monkeypatch.setattr(eventlog, "RETENTION_CHUNK", 7)
     db = tmp_path / "log.db"
     with EventLog(db) as log:
         log.append([ev(subject=str(i)) for i in range(100)])
@@ -370,6 +370,15 @@ def test_retention_deletes_in_chunks_and_keeps_the_same_events(
     with EventLog(db) as log:  # 70-79: 10 old ones, more than one chunk of age deletes
         assert log.apply_retention(max_age_seconds=600) == 10
         assert [e.subject for e in log.events(limit=1000)] == [str(i) for i in range(99, 79, -1)]
+
+
+def test_retention_goes_in_steps_of_at_most_limit_events(tmp_path: Path) -> None:
+    # As the log writer runs it: a step between two writes, until one deletes fewer.
+    with EventLog(tmp_path / "log.db") as log:
+        log.append([ev(subject=str(i)) for i in range(80)])
+        steps = [log.apply_retention(max_events=30, limit=20) for _ in range(4)]
+        assert steps == [20, 20, 10, 0]
+        assert [e.subject for e in log.events(limit=100)] == [str(i) for i in range(79, 49, -1)]
 
 
 def test_retention_describes_itself_for_help_and_logs() -> None:

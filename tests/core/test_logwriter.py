@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -218,11 +219,51 @@ def test_a_log_over_its_limit_is_trimmed_after_the_first_write_and_on_close(
         for i in range(3):
             writer.submit_events(batch(100, f"{i}-"))
         assert writer.flush(timeout=10)
+        assert _count(db) == 400  # no second pass within 30 s of the first
     finally:
         assert writer.close()
     with EventLog(db) as log:
         kept = [e.subject for e in log.events(limit=1000)]
     assert kept == [f"2-{i}" for i in range(99, -1, -1)]
+
+
+def test_a_long_retention_pass_goes_in_chunks_between_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pass of many chunks goes on while the writer has nothing to write, and events
+    # submitted meanwhile are written between two chunks, not after the whole pass.
+    monkeypatch.setattr(logwriter, "RETENTION_CHUNK", 50)
+    steps: list[int] = []
+    real = EventLog.apply_retention
+
+    def slow_step(self: EventLog, **kwargs: Any) -> int:
+        time.sleep(0.05)  # 19 steps: about a second for the whole pass
+        steps.append(real(self, **kwargs))
+        return steps[-1]
+
+    monkeypatch.setattr(EventLog, "apply_retention", slow_step)
+    db = tmp_path / "log.db"
+    with EventLog(db) as log:
+        log.append(batch(1000, "old-"))
+    writer = LogWriter(str(db), retention=Retention(max_events=100), separate_process=False)
+    try:
+        writer.submit_events(batch(10, "first-"))
+        assert writer.flush(timeout=10)
+        writer.submit_events(batch(10, "second-"))
+        assert writer.flush(timeout=10)
+        assert _count(db) > 100  # written while the pass is still under way
+        deadline = time.monotonic() + 10
+        while _count(db) > 100 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        assert writer.close()
+    assert max(steps) == 50 and len(steps) >= 19
+    with EventLog(db) as log:
+        subjects = [e.subject or "" for e in log.events(limit=1000)]
+    assert len(subjects) == 100
+    assert subjects[:20] == [f"second-{i}" for i in range(9, -1, -1)] + [
+        f"first-{i}" for i in range(9, -1, -1)
+    ]
 
 
 def _count(db: Path) -> int:
