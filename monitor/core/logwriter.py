@@ -31,7 +31,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -424,7 +424,7 @@ class LogWriter:
     def _run(self) -> None:
         if self.separate_process:  # started now, so the first events do not wait for it
             self._process = self._start_process()
-        retention = _RetentionPasses(self.path, self.retention)
+        retention = _RetentionPasses(self.retention, self._delete_oldest)
         failing_since: float | None = None
         failures = 0  # in a row
         try:
@@ -501,18 +501,16 @@ class LogWriter:
     ) -> None:
         at = now()
         letter_rows = [dead_letter_row(d) for d in letters]
-        if self.separate_process:
-            if self._process is None or not self._process.alive:
-                self._process = self._start_process()
-            if self._process is not None:
-                events = [e for batch in batches for e in batch]
-                try:
-                    self._process.write(events, at, letter_rows, list(processed))
-                except Unbindable:
-                    # A value SQLite cannot bind (a dict as subject, from careless code):
-                    # stored as text, as below, rather than failing for ever.
-                    self._process.write(events, at, letter_rows, list(processed), plain=True)
-                return
+        process = self._live_process()
+        if process is not None:
+            events = [e for batch in batches for e in batch]
+            try:
+                process.write(events, at, letter_rows, list(processed))
+            except Unbindable:
+                # A value SQLite cannot bind (a dict as subject, from careless code):
+                # stored as text, as below, rather than failing for ever.
+                process.write(events, at, letter_rows, list(processed), plain=True)
+            return
         rows = [event_row(e, at) for batch in batches for e in batch]
         if self._conn is None:
             self._conn = connect(self.path)
@@ -526,6 +524,20 @@ class LogWriter:
             _transaction(
                 self._conn, _plain_rows(rows), _plain_rows(letter_rows), _plain_rows(processed)
             )
+
+    def _delete_oldest(self, keep: Retention, limit: int) -> int:
+        """A step of a retention pass, on this thread between two writes (SQLite lets go
+        of the interpreter lock while it deletes, so the event loop runs meanwhile)."""
+        with EventLog(self.path) as event_log:
+            return event_log.apply_retention(
+                max_events=keep.max_events, max_age_seconds=keep.max_age_seconds, limit=limit
+            )
+
+    def _live_process(self) -> _WriterProcess | None:
+        """The writer process, started again if it died; None when writing here."""
+        if self.separate_process and (self._process is None or not self._process.alive):
+            self._process = self._start_process()
+        return self._process if self.separate_process else None
 
     def _start_process(self) -> _WriterProcess | None:
         if self._process is not None:
@@ -541,22 +553,19 @@ class LogWriter:
 class _RetentionPasses:
     """The writer thread's retention: a pass when one is due, done one chunk of deletes
     at a time between writes, so that a pass over a busy log (seconds of deletes) never
-    stops the writing for more than one chunk (~0.15 s).
+    stops the writing for more than one chunk (~0.15 s). ``delete`` does one chunk and
+    says how many events it deleted.
 
     The first pass follows the first write: a log over its limit from an earlier run is
     trimmed at once, not half a minute later (or never, in a short run)."""
 
-    def __init__(self, path: str, keep: Retention) -> None:
-        self.path = path
+    def __init__(self, keep: Retention, delete: Callable[[Retention, int], int]) -> None:
         self.keep = keep
+        self.delete = delete
         self.enabled = keep.max_events is not None or keep.max_age_seconds is not None
+        self.under_way = False
         self._last_start = float("-inf")
         self._written_since = False  # events were written since the last pass started
-        self._log: EventLog | None = None  # open while a pass is under way
-
-    @property
-    def under_way(self) -> bool:
-        return self._log is not None
 
     def wrote(self) -> None:
         self._written_since = True
@@ -565,29 +574,16 @@ class _RetentionPasses:
         """Start a pass if one is due, and delete the next chunk of the pass under way."""
         if not self.enabled:
             return
-        if self._log is None:
+        if not self.under_way:
             if time.monotonic() - self._last_start <= _RETENTION_EVERY:
                 return
             self._last_start = time.monotonic()
             self._written_since = False
-            try:
-                self._log = EventLog(self.path)
-            except Exception as exc:
-                log.warning("retention pass failed: %s", exc)
-                return
         try:
-            deleted = self._log.apply_retention(
-                max_events=self.keep.max_events,
-                max_age_seconds=self.keep.max_age_seconds,
-                limit=RETENTION_CHUNK,
-            )
-            complete = deleted < RETENTION_CHUNK
-        except Exception as exc:
+            self.under_way = self.delete(self.keep, RETENTION_CHUNK) >= RETENTION_CHUNK
+        except Exception as exc:  # the next pass tries again
             log.warning("retention pass failed: %s", exc)
-            complete = True
-        if complete:
-            self._log.close()
-            self._log = None
+            self.under_way = False
 
     def finish(self, seconds: float) -> None:
         """On close: the pass under way, or one over what was written since the last,
@@ -601,6 +597,3 @@ class _RetentionPasses:
         self.step()
         while self.under_way and time.monotonic() < deadline:
             self.step()
-        if self._log is not None:
-            self._log.close()
-            self._log = None
