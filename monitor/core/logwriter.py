@@ -355,6 +355,7 @@ class LogWriter:
         self._process: _WriterProcess | None = None  # these three: the worker thread's only
         self._failed_starts = 0
         self._conn: sqlite3.Connection | None = None
+        self._retention_log: EventLog | None = None  # opened by the first retention pass
         self._thread = threading.Thread(target=self._run, name="eventflow-log-writer", daemon=True)
         self._thread.start()
 
@@ -489,6 +490,8 @@ class LogWriter:
                 self._process.stop()
             if self._conn is not None:
                 self._conn.close()
+            if self._retention_log is not None:
+                self._retention_log.close()
             with self._cond:
                 self._idle = True
                 self._cond.notify_all()
@@ -527,11 +530,20 @@ class LogWriter:
 
     def _delete_oldest(self, keep: Retention, limit: int) -> int:
         """A step of a retention pass, on this thread between two writes (SQLite lets go
-        of the interpreter lock while it deletes, so the event loop runs meanwhile)."""
-        with EventLog(self.path) as event_log:
-            return event_log.apply_retention(
+        of the interpreter lock while it deletes, so the event loop runs meanwhile).
+
+        One connection serves every step, so its page cache keeps the parts of the
+        indexes the deletes touch from one step to the next."""
+        if self._retention_log is None:
+            self._retention_log = EventLog(self.path)
+        try:
+            return self._retention_log.apply_retention(
                 max_events=keep.max_events, max_age_seconds=keep.max_age_seconds, limit=limit
             )
+        except Exception:  # the next pass starts from a new connection
+            self._retention_log.close()
+            self._retention_log = None
+            raise
 
     def _live_process(self) -> _WriterProcess | None:
         """The writer process, started again if it died; None when writing here."""

@@ -45,7 +45,7 @@ from PySide6.QtWidgets import QApplication
 from adapters.kafka.session import WINDOW_TAIL_BATCH
 from monitor.cli import tune_garbage_collector
 from monitor.core.envelope import Envelope, new_event_id
-from monitor.core.eventlog import DEFAULT_RETENTION, Retention
+from monitor.core.eventlog import DEFAULT_RETENTION, KEEP_ALL, Retention
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.main_window import MainWindow, stop_runtime
 from monitor.ui.theme import apply_theme
@@ -138,9 +138,11 @@ async def main() -> int:
 
 async def measure(folder: Path) -> int:
     # The app's retention, so a long run also measures the deletes that keep the log
-    # bounded (BENCH_KEEP=N starts them sooner).
+    # bounded (BENCH_KEEP=N starts them sooner, BENCH_KEEP=all leaves them out).
     keep = os.environ.get("BENCH_KEEP")
-    retention = Retention(max_events=int(keep)) if keep else DEFAULT_RETENTION
+    retention = DEFAULT_RETENTION
+    if keep:
+        retention = KEEP_ALL if keep == "all" else Retention(max_events=int(keep))
     runtime = EmbeddedRuntime(folder / "log.db", demo_rate=None, retention=retention)
     await runtime.start()
     window = MainWindow(runtime)
