@@ -59,8 +59,9 @@ def check_retention_options(
     events`` would look like a limit on what is listed, and change nothing)."""
     given = [option for option, name in _OPTIONS if hasattr(args, name)]
     if given and not logs_events:
+        verb = "applies" if len(given) == 1 else "apply"
         parser.error(
-            f"{' and '.join(given)} apply only where events are logged: the window "
+            f"{' and '.join(given)} {verb} only where events are logged: the window "
             "(no subcommand), demo and kafka tail"
         )
 

@@ -48,7 +48,7 @@ def test_the_default_limit_leaves_a_log_already_over_it_whole_and_says_so(
     [
         ["--keep", "10", "stats"],
         ["--keep-days", "1", "events"],
-        ["--keep", "all", "dlq", "list"],
+        ["--keep", "all", "--keep-days", "3", "dlq", "list"],
     ],
 )
 def test_keep_on_a_command_that_logs_nothing_is_a_usage_error(
@@ -57,4 +57,6 @@ def test_keep_on_a_command_that_logs_nothing_is_a_usage_error(
     with pytest.raises(SystemExit) as exit_:
         main(["--db", str(tmp_path / "x.db"), *argv])
     assert exit_.value.code == 2
-    assert "apply only where events are logged" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "only where events are logged" in error
+    assert ("--keep and --keep-days apply" in error) == ("--keep-days" in argv and "--keep" in argv)
