@@ -416,11 +416,15 @@ class EventLog:
     def count_events(self) -> int:
         return int(self._query("SELECT count(*) FROM events")[0][0])
 
-    def holds_more_than(self, n: int) -> bool:
-        """Whether more than ``n`` events are logged; at once when not (a count of
-        millions of rows takes a second or two)."""
-        span = self._query("SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM events")[0][0]
-        return bool(span > n and self.count_events() > n)
+    def setting(self, name: str) -> str | None:
+        rows = self._query("SELECT value FROM settings WHERE name = ?", (name,))
+        return str(rows[0][0]) if rows else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value)
+            )
 
     def stats(self) -> LogStats:
         by_topic = {

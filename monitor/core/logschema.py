@@ -19,7 +19,7 @@ from typing import cast
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Python's sqlite3 binds int, float and str directly, but asks its adapter registry about
 # every None and bytes value first; when none is registered, the search ends in an
@@ -122,7 +122,13 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1}
+def _v2(db: sqlite_utils.Database) -> None:
+    # What a log keeps (--keep, --keep-days), set once and used by every later command
+    # that writes to it, so a log kept whole on purpose stays whole.
+    db.execute("CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2}
 
 
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another connection's lock

@@ -482,16 +482,22 @@ class LogWriter:
                     for _ in processed:
                         self._processed.popleft()
                     self._backlog -= written
+                    if not (self._events or self._letters or self._processed):
+                        # All committed: flush() returns now, not after the deletes.
+                        self._idle = True
+                        self._cond.notify_all()
                 self.written += written
-                retention.wrote()
+                retention.wrote(written)
                 retention.step()
         finally:
-            if self._process is not None:
-                self._process.stop()
-            if self._conn is not None:
-                self._conn.close()
-            if self._retention_log is not None:
-                self._retention_log.close()
+            # Each closed whatever the others do: the last lines must run, or flush()
+            # and close() would only notice through their polling that the thread ended.
+            for resource in (self._process, self._conn, self._retention_log):
+                if resource is not None:
+                    with contextlib.suppress(Exception):
+                        resource.stop() if isinstance(
+                            resource, _WriterProcess
+                        ) else resource.close()
             with self._cond:
                 self._idle = True
                 self._cond.notify_all()
@@ -578,9 +584,12 @@ class _RetentionPasses:
         self.under_way = False
         self._last_start = float("-inf")
         self._written_since = False  # events were written since the last pass started
+        self._owed = 0  # events written since the last step of the pass under way
 
-    def wrote(self) -> None:
+    def wrote(self, events: int) -> None:
         self._written_since = True
+        if self.under_way:
+            self._owed += events
 
     def step(self) -> None:
         """Start a pass if one is due, and delete the next chunk of the pass under way."""
@@ -591,8 +600,12 @@ class _RetentionPasses:
                 return
             self._last_start = time.monotonic()
             self._written_since = False
+            self._owed = 0
+        # At least as many as were written since the last step: one chunk per write
+        # would let a flood of more than a chunk per write outgrow the limit for ever.
+        limit, self._owed = max(RETENTION_CHUNK, self._owed), 0
         try:
-            self.under_way = self.delete(self.keep, RETENTION_CHUNK) >= RETENTION_CHUNK
+            self.under_way = self.delete(self.keep, limit) >= limit
         except Exception as exc:  # the next pass tries again
             log.warning("retention pass failed: %s", exc)
             self.under_way = False

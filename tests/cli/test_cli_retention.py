@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor import cli_retention
 from monitor.cli import main
 from monitor.cli_retention import retention
 from monitor.core.envelope import Envelope
-from monitor.core.eventlog import EventLog, Retention
+from monitor.core.eventlog import DEFAULT_KEEP_EVENTS, EventLog, Retention
 
 
 def log_with(path: Path, n: int) -> str:
@@ -20,27 +19,47 @@ def log_with(path: Path, n: int) -> str:
     return str(path)
 
 
-def test_the_default_limit_leaves_a_log_already_over_it_whole_and_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(cli_retention, "DEFAULT_KEEP_EVENTS", 40)
-    big, small = log_with(tmp_path / "big.db", 50), log_with(tmp_path / "small.db", 30)
+def test_a_log_remembers_what_it_keeps_until_told_otherwise(tmp_path: Path) -> None:
+    db = log_with(tmp_path / "log.db", 5)
     nothing_given = argparse.Namespace()
-    assert retention(nothing_given, big) == Retention(max_events=None)
-    note = capsys.readouterr().err
-    assert big in note and "none are deleted" in note and "--keep" in note
-    assert retention(nothing_given, small) == Retention(max_events=40)
-    assert retention(nothing_given, str(tmp_path / "new.db")) == Retention(max_events=40)
-    assert capsys.readouterr().err == ""
-    # What the user gives is what they get, with no note.
-    assert retention(argparse.Namespace(keep=10), big) == Retention(max_events=10)
-    assert retention(argparse.Namespace(keep=None, keep_days=2.0), big) == Retention(
-        max_events=None, max_age_seconds=2 * 86_400
+    assert retention(nothing_given, db) == Retention(max_events=DEFAULT_KEEP_EVENTS)
+    # A log kept whole on purpose is not trimmed to the default by the next run.
+    assert retention(argparse.Namespace(keep=None), db) == Retention(max_events=None)
+    assert retention(nothing_given, db) == Retention(max_events=None)
+    assert retention(argparse.Namespace(keep=1000, keep_days=2.5), db) == Retention(
+        max_events=1000, max_age_seconds=2.5 * 86_400
     )
-    assert retention(argparse.Namespace(keep_days=1.0), big) == Retention(
-        max_events=None, max_age_seconds=86_400
-    )
-    assert capsys.readouterr().err.count("none are deleted") == 1
+    assert retention(nothing_given, db) == Retention(1000, 2.5 * 86_400)
+    assert retention(argparse.Namespace(keep_days=None), db) == Retention(1000, None)
+    assert retention(nothing_given, db) == Retention(1000, None)
+    # Each log its own; no log, nothing remembered; a log without a word of it: default.
+    assert retention(nothing_given, str(tmp_path / "other.db")) == Retention()
+    assert not (tmp_path / "other.db").exists()
+    assert retention(argparse.Namespace(keep=7), None) == Retention(max_events=7)
+
+
+def test_a_remembered_value_that_does_not_parse_falls_back_to_the_default(
+    tmp_path: Path,
+) -> None:
+    db = log_with(tmp_path / "log.db", 1)
+    with EventLog(db) as log:
+        log.set_setting("keep", "lots")
+        log.set_setting("keep_days", "-1")
+    assert retention(argparse.Namespace(), db) == Retention()
+
+
+def test_the_remembered_limit_reaches_a_run_given_none_through_the_command(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "log.db"
+    demo = ["--db", str(db), "demo", "--headless", "--duration", "1", "--rate", "50"]
+    assert main(["--keep", "30", *demo]) == 0
+    with EventLog(db) as log:
+        assert log.setting("keep") == "30"
+        assert log.count_events() == 30
+    assert main(demo) == 0  # no --keep: the log still keeps 30, not the default
+    with EventLog(db) as log:
+        assert log.count_events() == 30
 
 
 @pytest.mark.parametrize(
@@ -49,6 +68,7 @@ def test_the_default_limit_leaves_a_log_already_over_it_whole_and_says_so(
         ["--keep", "10", "stats"],
         ["--keep-days", "1", "events"],
         ["--keep", "all", "--keep-days", "3", "dlq", "list"],
+        ["--keep", "5", "kafka", "tail", "--bootstrap", "x:1", "--topic", "t", "--no-log"],
     ],
 )
 def test_keep_on_a_command_that_logs_nothing_is_a_usage_error(

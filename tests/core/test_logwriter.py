@@ -214,7 +214,10 @@ def test_a_log_over_its_limit_is_trimmed_after_the_first_write_and_on_close(
     writer = LogWriter(str(db), retention=Retention(max_events=100))
     try:
         writer.submit_events(batch(10, "first-"))
-        assert writer.flush(timeout=10)  # idle again: after the write and its pass
+        assert writer.flush(timeout=10)  # written; the pass follows at once
+        deadline = time.monotonic() + 10
+        while _count(db) != 100 and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert _count(db) == 100
         for i in range(3):
             writer.submit_events(batch(100, f"{i}-"))
@@ -264,6 +267,40 @@ def test_a_long_retention_pass_goes_in_chunks_between_writes(
     assert subjects[:20] == [f"second-{i}" for i in range(9, -1, -1)] + [
         f"first-{i}" for i in range(9, -1, -1)
     ]
+
+
+def test_flush_returns_once_written_without_waiting_for_retention(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = LogWriter._delete_oldest
+    limits: list[int] = []
+
+    def slow_delete(self: LogWriter, keep: Retention, limit: int) -> int:
+        limits.append(limit)
+        time.sleep(0.5)
+        return real(self, keep, limit)
+
+    monkeypatch.setattr(LogWriter, "_delete_oldest", slow_delete)
+    monkeypatch.setattr(logwriter, "RETENTION_CHUNK", 10)
+    db = tmp_path / "log.db"
+    with EventLog(db) as log:
+        log.append(batch(1000, "old-"))
+    writer = LogWriter(str(db), retention=Retention(max_events=100), separate_process=False)
+    try:
+        writer.submit_events(batch(10, "first-"))
+        started = time.monotonic()
+        assert writer.flush(timeout=10)
+        assert time.monotonic() - started < 0.4  # written; the first delete is still going
+        # A pass is under way: a write bigger than a chunk is deleted in full by the next
+        # step, or a flood of more than a chunk per write would outgrow the limit.
+        writer.submit_events(batch(300, "flood-"))
+        assert writer.flush(timeout=10)
+        deadline = time.monotonic() + 10
+        while 300 not in limits and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert 300 in limits
+    finally:
+        writer.close()
 
 
 def _count(db: Path) -> int:
