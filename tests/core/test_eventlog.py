@@ -18,7 +18,15 @@ import sqlite_utils
 from monitor.core import eventlog, logschema
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
-from monitor.core.eventlog import DEFAULT_KEEP_EVENTS, KEEP_ALL, EventLog, LogError, Retention
+from monitor.core.eventlog import (
+    DEFAULT_KEEP_EVENTS,
+    INSERT_EVENT,
+    KEEP_ALL,
+    EventLog,
+    LogError,
+    Retention,
+    event_row,
+)
 from monitor.core.logschema import MIGRATIONS, SCHEMA_VERSION, connect
 
 
@@ -197,6 +205,22 @@ def test_two_openers_of_a_new_file_at_once_both_succeed_and_migrate_it_once(
     second.join(timeout=30)
     assert outcome == [0]
     assert user_version(db) == SCHEMA_VERSION
+
+
+def test_a_version_1_log_is_migrated_with_its_events_and_takes_settings(tmp_path: Path) -> None:
+    db = tmp_path / "v1.db"
+    conn = connect(str(db))
+    MIGRATIONS[1](sqlite_utils.Database(conn))
+    conn.execute(INSERT_EVENT, event_row(ev(subject="before"), time.time()))
+    conn.execute("PRAGMA user_version=1")
+    conn.close()
+    with EventLog(db) as log:
+        assert [e.subject for e in log.events()] == ["before"]
+        assert log.setting("keep") is None
+        log.set_setting("keep", "all")
+        log.set_setting("keep", "1000")
+        assert log.setting("keep") == "1000"
+    assert user_version(db) == SCHEMA_VERSION == 2
 
 
 def test_reopening_an_existing_log_keeps_its_data(tmp_path: Path) -> None:
