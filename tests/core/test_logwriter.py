@@ -215,10 +215,7 @@ def test_a_log_over_its_limit_is_trimmed_after_the_first_write_and_on_close(
     try:
         writer.submit_events(batch(10, "first-"))
         assert writer.flush(timeout=10)  # written; the pass follows at once
-        deadline = time.monotonic() + 10
-        while _count(db) != 100 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _count(db) == 100
+        assert _wait_for_count(db, 100)
         for i in range(3):
             writer.submit_events(batch(100, f"{i}-"))
         assert writer.flush(timeout=10)
@@ -245,19 +242,14 @@ def test_a_long_retention_pass_goes_in_chunks_between_writes(
         return steps[-1]
 
     monkeypatch.setattr(EventLog, "apply_retention", slow_step)
-    db = tmp_path / "log.db"
-    with EventLog(db) as log:
-        log.append(batch(1000, "old-"))
-    writer = LogWriter(str(db), retention=Retention(max_events=100), separate_process=False)
+    db, writer = _writer_of_a_log_over_its_limit(tmp_path)
     try:
         writer.submit_events(batch(10, "first-"))
         assert writer.flush(timeout=10)
         writer.submit_events(batch(10, "second-"))
         assert writer.flush(timeout=10)
         assert _count(db) > 100  # written while the pass is still under way
-        deadline = time.monotonic() + 10
-        while _count(db) > 100 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for_count(db, 100)
     finally:
         assert writer.close()
     assert max(steps) == 50 and len(steps) >= 19
@@ -282,10 +274,7 @@ def test_flush_returns_once_written_without_waiting_for_retention(
 
     monkeypatch.setattr(LogWriter, "_delete_oldest", slow_delete)
     monkeypatch.setattr(logwriter, "RETENTION_CHUNK", 10)
-    db = tmp_path / "log.db"
-    with EventLog(db) as log:
-        log.append(batch(1000, "old-"))
-    writer = LogWriter(str(db), retention=Retention(max_events=100), separate_process=False)
+    _, writer = _writer_of_a_log_over_its_limit(tmp_path)
     try:
         writer.submit_events(batch(10, "first-"))
         started = time.monotonic()
@@ -301,6 +290,23 @@ def test_flush_returns_once_written_without_waiting_for_retention(
         assert 300 in limits
     finally:
         writer.close()
+
+
+def _writer_of_a_log_over_its_limit(tmp_path: Path) -> tuple[Path, LogWriter]:
+    """A log of 1,000 events and a writer (on its thread) told to keep 100."""
+    db = tmp_path / "log.db"
+    with EventLog(db) as log:
+        log.append(batch(1000, "old-"))
+    return db, LogWriter(str(db), retention=Retention(max_events=100), separate_process=False)
+
+
+def _wait_for_count(db: Path, n: int, within: float = 10.0) -> bool:
+    """Whether the log holds ``n`` events within ``within`` seconds (retention's pass
+    goes on after flush() returned)."""
+    deadline = time.monotonic() + within
+    while _count(db) != n and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _count(db) == n
 
 
 def _count(db: Path) -> int:
