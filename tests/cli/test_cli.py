@@ -162,21 +162,11 @@ def test_dlq_list_show_and_discard(tmp_path: Path) -> None:
     letters: list[dict[str, Any]] = []
     runs: list[str] = []  # the demo's summaries, to say what happened if none failed
     for seed in ("7", "8", "9"):
-        runs.append(
-            eventflow(
-                "demo",
-                "--headless",
-                "--duration",
-                "2",
-                "--rate",
-                "100",
-                "--seed",
-                seed,
-                "--db",
-                str(db),
-                "--json",
-            ).stdout  # fmt: skip
-        )
+        demo = eventflow(
+            "demo", "--headless", "--duration", "2", "--rate", "100", "--seed", seed,
+            "--db", str(db), "--json",
+        )  # fmt: skip
+        runs.append(demo.stdout)
         letters = json.loads(eventflow("dlq", "list", "--db", str(db), "--json").stdout)
         if letters:
             break
