@@ -365,13 +365,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return _run_window(args)
     from monitor.core.runtime import EmbeddedRuntime
 
+    db_path = _db_path(args)
+    keeping = retention(args, db_path)
+
     async def run() -> dict[str, Any]:
-        runtime = EmbeddedRuntime(
-            _db_path(args),
-            demo_rate=args.rate,
-            seed=args.seed,
-            retention=retention(args, _db_path(args)),
-        )
+        runtime = EmbeddedRuntime(db_path, demo_rate=args.rate, seed=args.seed, retention=keeping)
         await runtime.start()
         try:
             await asyncio.sleep(args.duration)
@@ -418,11 +416,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _run_window(args: argparse.Namespace) -> int:
     from monitor.ui.app import run_app
 
+    db_path = _db_path(args)
     return run_app(
-        db_path=_db_path(args),
+        db_path=db_path,
         demo_rate=args.rate,
         smoke_test=getattr(args, "smoke_test", False),
-        retention=retention(args, _db_path(args)),
+        retention=retention(args, db_path),
     )
 
 

@@ -19,9 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from monitor import cli_types
-from monitor.core.eventlog import DEFAULT_KEEP_EVENTS, EventLog, LogError, Retention
+from monitor.core.eventlog import (
+    DEFAULT_KEEP_EVENTS,
+    SECONDS_PER_DAY,
+    EventLog,
+    LogError,
+    Retention,
+)
 
-_DAY = 86_400.0
 _OPTIONS = (("--keep", "keep"), ("--keep-days", "keep_days"))
 _ALL, _NONE = "all", "none"  # the words for "no limit", on the command line and stored
 
@@ -84,7 +89,9 @@ def retention(args: argparse.Namespace, db_path: str | None) -> Retention:
         args, "keep", _remembered(stored.get("keep"), keep_events, DEFAULT_KEEP_EVENTS)
     )
     days = getattr(args, "keep_days", _remembered(stored.get("keep_days"), keep_days, None))
-    return Retention(max_events=events, max_age_seconds=None if days is None else days * _DAY)
+    return Retention(
+        max_events=events, max_age_seconds=None if days is None else days * SECONDS_PER_DAY
+    )
 
 
 def _stored(db_path: str | None, args: argparse.Namespace) -> dict[str, str]:
@@ -101,7 +108,7 @@ def _stored(db_path: str | None, args: argparse.Namespace) -> dict[str, str]:
             for name, value in given.items():
                 word = _ALL if name == "keep" else _NONE
                 event_log.set_setting(name, word if value is None else str(value))
-            return {name: v for name in ("keep", "keep_days") if (v := event_log.setting(name))}
+            return {name: v for _, name in _OPTIONS if (v := event_log.setting(name))}
     except LogError:
         return {}
 

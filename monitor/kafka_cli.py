@@ -140,9 +140,10 @@ def cmd_tail(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise KafkaCliError(str(exc)) from exc
     db_path = None if args.no_log else (args.db or str(default_db_path()))
+    keeping = retention(args, db_path)  # blocking I/O on the log: not in the coroutine
 
     async def run() -> Any:
-        writer = LogWriter(db_path, retention=retention(args, db_path)) if db_path else None
+        writer = LogWriter(db_path, retention=keeping) if db_path else None
         pipeline = IngestPipeline(writer=writer)
 
         def sink(events: list[Envelope]) -> None:

@@ -640,6 +640,7 @@ class EventLog:
         return gone
 
 
+SECONDS_PER_DAY = 86_400.0
 # Rows deleted per transaction by retention: ~0.15 s of holding the log's write lock.
 RETENTION_CHUNK = 50_000
 # What the app keeps unless told otherwise: about 1.5 GB of log at ~300 bytes an event.
@@ -662,7 +663,7 @@ class Retention:
         if self.max_events is not None:
             parts.append(f"the newest {self.max_events:,} events")
         if self.max_age_seconds is not None:
-            days = self.max_age_seconds / 86_400
+            days = self.max_age_seconds / SECONDS_PER_DAY
             parts.append(f"events of the last {days:g} {'day' if days == 1 else 'days'}")
         return " and only ".join(parts) if parts else "every event"
 
@@ -677,6 +678,7 @@ __all__ = [
     "INSERT_EVENT",
     "KEEP_ALL",
     "RETENTION_CHUNK",
+    "SECONDS_PER_DAY",
     "EventLog",
     "LogError",
     "LogStats",

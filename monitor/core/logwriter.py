@@ -492,12 +492,15 @@ class LogWriter:
         finally:
             # Each closed whatever the others do: the last lines must run, or flush()
             # and close() would only notice through their polling that the thread ended.
-            for resource in (self._process, self._conn, self._retention_log):
-                if resource is not None:
+            closers = (
+                self._process.stop if self._process is not None else None,
+                self._conn.close if self._conn is not None else None,
+                self._retention_log.close if self._retention_log is not None else None,
+            )
+            for close in closers:
+                if close is not None:
                     with contextlib.suppress(Exception):
-                        resource.stop() if isinstance(
-                            resource, _WriterProcess
-                        ) else resource.close()
+                        close()
             with self._cond:
                 self._idle = True
                 self._cond.notify_all()
