@@ -7,6 +7,16 @@ about it (an event whose cause was never seen, a duplicate delivery, a failed st
 The same function serves the command line (events read from the log) and the window
 (events held in a :class:`ChainIndex`).
 
+A dead letter that was replayed (the replay carries
+:data:`~monitor.core.deadletters.REPLAY_HEADER`) makes one hop of its chain span the
+time someone took to fix and replay it. That hop is a *replay hop*: it has no latency
+(it is left out of the slowest hop and of what is learned about latencies) and keeps
+its span apart, as :attr:`ChainEdge.replayed_after_ms`. Which hop it is depends on the
+replay: under the event's own id (the embedded bus's, or a record whose id is in it) the
+copy keeps the original time, so the wait lands on the hops from that event to what
+came after it failed; a replay with an id of its own and a later time is itself the
+end of the hop. A replay is not a duplicate delivery.
+
 :func:`load_chain` reads one chain from the log (blocking: call it from a worker thread
 when a window is drawing); :meth:`ChainIndex.find_event` finds the chain an event belongs
 to among the chains held in memory.
@@ -19,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from monitor.core.deadletters import DeadLetter, Status
+from monitor.core.deadletters import REPLAY_HEADER, DeadLetter, Status
 from monitor.core.envelope import Envelope
 
 
@@ -27,10 +37,20 @@ from monitor.core.envelope import Envelope
 class ChainEdge:
     parent_id: str
     child_id: str
-    latency_ms: float | None  # None when either side has no time
+    latency_ms: float | None  # None when either side has no time, and on a replay hop
+    # A replay hop (see the module docstring): the time from the event to the next
+    # step, fixing and replaying included; None on an ordinary hop (or without times).
+    replay: bool = False
+    replayed_after_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"parent": self.parent_id, "child": self.child_id, "latency_ms": self.latency_ms}
+        return {
+            "parent": self.parent_id,
+            "child": self.child_id,
+            "latency_ms": self.latency_ms,
+            "replay": self.replay,
+            "replayed_after_ms": self.replayed_after_ms,
+        }
 
 
 @dataclass(slots=True)
@@ -42,6 +62,11 @@ class Chain:
     duplicates: dict[str, int] = field(default_factory=dict)  # event id -> extra deliveries
     orphans: list[str] = field(default_factory=list)  # events whose cause was never seen
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    # event id -> ids of the dead letters it was replayed from (not duplicates)
+    replays: dict[str, list[str]] = field(default_factory=dict)
+    # The replays delivered under an id already in ``events``, kept so that a chain
+    # rebuilt from this one's events (``events + replay_copies``) finds them again.
+    replay_copies: list[Envelope] = field(default_factory=list)
 
     def event(self, event_id: str) -> Envelope | None:
         """The event with that id, or ``None`` when it is not in this chain."""
@@ -52,7 +77,38 @@ class Chain:
         return [edge.child_id for edge in self.edges if edge.parent_id == event_id]
 
     @property
+    def replay_edges(self) -> list[ChainEdge]:
+        """The hops that span a dead letter's fix and replay, in causal order."""
+        return [e for e in self.edges if e.replay]
+
+    @property
+    def latency_edges(self) -> list[ChainEdge]:
+        """The hops with a latency (timed, and not a replay hop)."""
+        return [e for e in self.edges if e.latency_ms is not None]
+
+    def replayed_steps(self) -> list[tuple[Envelope, float | None]]:
+        """Each event that was fixed and replayed, with how long after it the chain went
+        on (its shortest replay hop, ms; ``None`` without times), in causal order."""
+        found: dict[str, float | None] = {}
+        for edge in self.replay_edges:
+            key = self._replayed_id(edge)
+            known, wait = found.get(key), edge.replayed_after_ms
+            if key not in found or (wait is not None and (known is None or wait < known)):
+                found[key] = wait
+        return [(e, found[e.id]) for e in self.events if e.id in found]
+
+    def replayed_event(self, edge: ChainEdge) -> Envelope | None:
+        """The event fixed and replayed across the replay hop ``edge``: the replay itself
+        when it is the end of the hop, else the event it starts from."""
+        return self.event(self._replayed_id(edge))
+
+    def _replayed_id(self, edge: ChainEdge) -> str:
+        into = edge.child_id in self.replays and edge.parent_id not in self.replays
+        return edge.child_id if into else edge.parent_id
+
+    @property
     def slowest(self) -> ChainEdge | None:
+        """The hop with the highest latency; never a replay hop."""
         timed = [e for e in self.edges if e.latency_ms is not None]
         return max(timed, key=lambda e: e.latency_ms or 0.0) if timed else None
 
@@ -77,6 +133,7 @@ class Chain:
             "slowest_edge": slowest.to_dict() if slowest else None,
             "duration_ms": self.duration_ms,
             "orphans": list(self.orphans),
+            "replays": {k: list(v) for k, v in self.replays.items()},
             "dead_letters": [d.to_dict() for d in self.dead_letters],
         }
 
@@ -86,19 +143,34 @@ def build_chain(
     events: Iterable[Envelope],
     dead_letters: Sequence[DeadLetter] = (),
 ) -> Chain:
-    """Order ``events`` causally and link them. Repeated ids count as duplicates."""
+    """Order ``events`` causally and link them. Repeated ids count as duplicates, except
+    a delivery that carries the replay marker: that is a replay (see the module
+    docstring), and the hops it makes span the fix are replay hops."""
     by_id: dict[str, Envelope] = {}
     duplicates: dict[str, int] = {}
+    replays: dict[str, list[str]] = {}
+    copies: list[Envelope] = []
     for e in events:
-        if e.id in by_id:
-            duplicates[e.id] = duplicates.get(e.id, 0) + 1
-        else:
+        replayed_from = e.headers.get(REPLAY_HEADER) if e.headers else None
+        if e.id not in by_id:
             by_id[e.id] = e
+        elif replayed_from:
+            if replayed_from not in replays.get(e.id, ()):
+                copies.append(e)
+        else:
+            duplicates[e.id] = duplicates.get(e.id, 0) + 1
+        if replayed_from:
+            seen = replays.setdefault(e.id, [])
+            if replayed_from not in seen:
+                seen.append(replayed_from)
+    spans = _replay_spans(by_id, replays, dead_letters)
     children: dict[str | None, list[Envelope]] = {}
     orphans: list[str] = []
     for e in by_id.values():
         parent = e.causation_id if e.causation_id in by_id and e.causation_id != e.id else None
-        if e.causation_id and parent is None:
+        if parent is None and e.id in spans.linked:
+            parent = spans.linked[e.id]
+        elif e.causation_id and parent is None:
             orphans.append(e.id)
         children.setdefault(parent, []).append(e)
 
@@ -116,10 +188,13 @@ def build_chain(
         depth[e.id] = d
         ordered.append(e)
         for child in sorted(children.get(e.id, []), key=by_time, reverse=True):
-            latency = None
+            span = None
             if child.time is not None and e.time is not None:
-                latency = round((child.time - e.time) * 1000.0, 3)
-            edges.append(ChainEdge(e.id, child.id, latency))
+                span = round((child.time - e.time) * 1000.0, 3)
+            if spans.is_replay_hop(e, child):
+                edges.append(ChainEdge(e.id, child.id, None, True, span))
+            else:
+                edges.append(ChainEdge(e.id, child.id, span))
             stack.append((child, d + 1))
     # A causation cycle (bad data) leaves events unreached: show them as roots.
     for e in sorted(by_id.values(), key=by_time):
@@ -128,7 +203,71 @@ def build_chain(
             ordered.append(e)
     position = {e.id: i for i, e in enumerate(ordered)}
     edges.sort(key=lambda edge: position[edge.child_id])
-    return Chain(correlation_id, ordered, edges, depth, duplicates, orphans, list(dead_letters))
+    return Chain(
+        correlation_id,
+        ordered,
+        edges,
+        depth,
+        duplicates,
+        orphans,
+        list(dead_letters),
+        replays,
+        copies,
+    )
+
+
+@dataclass(slots=True)
+class _ReplaySpans:
+    """Where the wait for a fix and a replay falls in a chain (see the module docstring)."""
+
+    # A replay with an id and a time of its own: the hop into it is the replay hop.
+    into: set[str] = field(default_factory=set)
+    # A replay with its cause unseen -> the event it replays (its parent in the graph).
+    linked: dict[str, str] = field(default_factory=dict)
+    # A replay that kept the failed event's time -> when that event was given up on:
+    # the hops from it to events after that moment are replay hops.
+    after: dict[str, float] = field(default_factory=dict)
+
+    def is_replay_hop(self, parent: Envelope, child: Envelope) -> bool:
+        if child.id in self.into:
+            return True
+        failed_at = self.after.get(parent.id)
+        return failed_at is not None and (child.time is None or child.time > failed_at)
+
+
+def _replay_spans(
+    by_id: Mapping[str, Envelope],
+    replays: Mapping[str, list[str]],
+    dead_letters: Sequence[DeadLetter],
+) -> _ReplaySpans:
+    spans = _ReplaySpans()
+    if not replays:
+        return spans
+    letters = {d.id: d for d in dead_letters}
+    first_failure: dict[str, float] = {}
+    for d in dead_letters:
+        known = first_failure.get(d.event.id)
+        if known is None or d.created_at < known:
+            first_failure[d.event.id] = d.created_at
+    for event_id, letter_ids in replays.items():
+        event = by_id[event_id]
+        named = [letters[i] for i in letter_ids if i in letters]
+        moments = [d.created_at for d in named]
+        if event_id in first_failure:
+            moments.append(first_failure[event_id])
+        failed_at = min(moments) if moments else None
+        first_seen = REPLAY_HEADER in event.headers  # no delivery before the replay
+        if first_seen and (
+            failed_at is None or (event.time is not None and event.time > failed_at)
+        ):
+            spans.into.add(event_id)
+            origin = next((d.event.id for d in named if d.event.id != event_id), None)
+            if origin is not None and origin in by_id and event.causation_id not in by_id:
+                spans.linked[event_id] = origin
+            continue
+        if failed_at is not None:  # without it, which hop waited cannot be told
+            spans.after[event_id] = failed_at
+    return spans
 
 
 class ChainIndex:

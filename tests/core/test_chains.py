@@ -56,7 +56,13 @@ def test_depth_edges_latency_slowest_edge_and_duration() -> None:
     assert chain.slowest == ChainEdge("pay", "reserve", 40.0)
     assert chain.duration_ms is not None and abs(chain.duration_ms - 50.0) < 1e-3
     d = chain.to_dict()
-    assert d["slowest_edge"] == {"parent": "pay", "child": "reserve", "latency_ms": 40.0}
+    assert d["slowest_edge"] == {
+        "parent": "pay",
+        "child": "reserve",
+        "latency_ms": 40.0,
+        "replay": False,
+        "replayed_after_ms": None,
+    }
     assert [e["depth"] for e in d["events"]] == [0, 1, 1, 2, 3]
 
 

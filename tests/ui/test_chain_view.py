@@ -255,7 +255,7 @@ def test_a_chain_whose_expected_next_event_never_came_is_shown_stalled(
     (ghost,) = view.graph.ghost_nodes()
     assert ghost.event_id == paid.id and ghost.stalled
     assert ghost.title == "InventoryReserved"
-    assert view.headline.full_text().startswith(
+    assert view.headline.text().startswith(
         "Expected InventoryReserved after PaymentAuthorized, not seen for"
     )
     assert "STALLED" in view.state_badge.text()
@@ -303,7 +303,7 @@ def test_a_chain_only_in_the_log_is_loaded_in_a_worker_thread(
         open_by_typing(view, qtbot, "no-such-id")
         qtbot.waitUntil(lambda: view.status == "not_found", timeout=10_000)
         assert "no-such-id" in view.message.text()
-        assert view.headline.full_text() == "No chain or event no-such-id"  # not twice
+        assert view.headline.text() == "No chain or event no-such-id"  # not twice
         assert view.current_chain_id is None
         view._refresh_chain()  # the timer's tick does not bring the last chain back
         assert view.status == "not_found" and view.pages.currentIndex() == 0

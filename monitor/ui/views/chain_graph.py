@@ -6,7 +6,8 @@ there are two kinds of node: a *failed* node (a dead letter) hanging off the eve
 handler failed on, and a *ghost* node for the successor a chain is waiting for (amber
 once it is overdue). :class:`ChainGraph` draws that layout on a ``QGraphicsScene``:
 cards for the nodes, curved arrows for the edges labelled with the hop latency, the
-slowest hop in violet, duplicates and orphans marked on their cards.
+slowest hop in violet, a hop across a dead letter's fix and replay in teal with the time
+it took (not a latency), duplicates, replays and orphans marked on their cards.
 """
 
 from __future__ import annotations
@@ -44,10 +45,17 @@ from monitor.core.chains import Chain
 from monitor.core.envelope import format_time
 from monitor.ui import theme
 from monitor.ui.event_table_model import format_local_time
-from monitor.ui.views.chain_style import ChainColours, chain_colours, service_name, short_id
+from monitor.ui.views.chain_style import (
+    ChainColours,
+    chain_colours,
+    replay_wait_text,
+    replayed_text,
+    service_name,
+    short_id,
+)
 
 NodeKind = Literal["event", "failed", "ghost"]
-EdgeKind = Literal["flow", "failed", "ghost"]
+EdgeKind = Literal["flow", "failed", "ghost", "replay"]
 
 NODE_W = 196.0
 NODE_H = 78.0
@@ -82,6 +90,12 @@ class GraphEdge:
     slowest: bool = False
     label: str = ""
     stalled: bool = False  # a ghost edge to a successor that is overdue
+    tooltip: str = ""
+
+    @property
+    def caption(self) -> str:
+        """A word above the label, for the edges that are not ordinary hops."""
+        return "SLOWEST" if self.slowest else ("REPLAYED" if self.kind == "replay" else "")
 
 
 def layout_chain(
@@ -102,6 +116,7 @@ def layout_chain(
             offset = format_local_time(e.time)
         where = service_name(e.source) if e.source else (e.topic or "")
         dup = chain.duplicates.get(e.id, 0)
+        replays = chain.replays.get(e.id, [])
         orphan = e.id in chain.orphans
         tip = [
             f"<b>{e.type or '(no type)'}</b>",
@@ -114,6 +129,7 @@ def layout_chain(
             tip.append(f"caused by: {e.causation_id}" + (" (never seen)" if orphan else ""))
         if dup:
             tip.append(f"delivered {dup + 1} times")
+        tip += [f"replayed from dead letter {letter_id}" for letter_id in replays]
         nodes[e.id] = GraphNode(
             e.id,
             "event",
@@ -123,11 +139,27 @@ def layout_chain(
             tooltip="<br>".join(tip),
             duplicates=dup,
             orphan=orphan,
-            badge=f"delivered {dup + 1}\u00d7" if dup else ("cause not seen" if orphan else ""),
+            badge=_event_badge(dup, bool(replays), orphan),
         )
     for edge in chain.edges:
         kids.setdefault(edge.parent_id, []).append(edge.child_id)
-        is_slowest = slowest is not None and edge == slowest and len(chain.edges) > 1
+        if edge.replay:
+            wait = edge.replayed_after_ms
+            replayed = chain.replayed_event(edge)
+            sentence = replayed_text(replayed.type if replayed else "", wait)
+            edges.append(
+                GraphEdge(
+                    edge.parent_id,
+                    edge.child_id,
+                    "replay",
+                    None,
+                    label="\u21bb " + (format_duration(wait / 1000) if wait is not None else "?"),
+                    tooltip=f"{replay_wait_text(wait)}: a dead letter fixed and replayed, "
+                    f"not a latency ({sentence})",
+                )
+            )
+            continue
+        is_slowest = slowest is not None and edge == slowest and len(chain.latency_edges) > 1
         label = f"+{format_latency(edge.latency_ms)}"
         edges.append(
             GraphEdge(edge.parent_id, edge.child_id, "flow", edge.latency_ms, is_slowest, label)
@@ -222,6 +254,14 @@ def layout_chain(
         if children:
             nodes[key].row = (nodes[children[0]].row + nodes[children[-1]].row) / 2.0
     return [nodes[k] for k in order], edges
+
+
+def _event_badge(duplicates: int, replayed: bool, orphan: bool) -> str:
+    if duplicates:
+        return f"delivered {duplicates + 1}\u00d7"
+    if replayed:
+        return "replayed"
+    return "cause not seen" if orphan else ""
 
 
 # -- drawing ------------------------------------------------------------------------------
@@ -351,6 +391,8 @@ class _Card(QGraphicsItem):
             fill, ink = (c.stalled, "#ffffff") if node.stalled else (c.canvas, c.muted)
         elif node.duplicates:
             colour, fill, ink = c.duplicate, c.surface, c.duplicate
+        elif node.badge == "replayed":
+            colour, fill, ink = c.replay, c.surface, c.replay
         else:
             colour, fill, ink = c.stalled, c.surface, c.stalled
         painter.setPen(QPen(QColor(colour), 1))
@@ -389,11 +431,13 @@ class _Edge(QGraphicsItem):
         centre = path.pointAtPercent(0.5)
         self.label_rect = QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h)
         cfm = QFontMetricsF(self.caption_font)
-        cw = cfm.horizontalAdvance("SLOWEST") + 4
+        cw = cfm.horizontalAdvance(edge.caption or "SLOWEST") + 4
         self.caption_rect = QRectF(
             centre.x() - cw / 2, self.label_rect.top() - cfm.height() - 2, cw, cfm.height()
         )
-        if edge.latency_ms is not None:
+        if edge.tooltip:
+            self.setToolTip(edge.tooltip)
+        elif edge.latency_ms is not None:
             tips = {"flow": "hop latency", "failed": "from the event to its dead letter"}
             extra = " (the slowest hop of this chain)" if edge.slowest else ""
             self.setToolTip(f"{tips.get(edge.kind, '')}: {format_latency(edge.latency_ms)}{extra}")
@@ -404,6 +448,8 @@ class _Edge(QGraphicsItem):
             return c.failed, 1.6, Qt.PenStyle.DashLine
         if e.kind == "ghost":
             return (c.stalled if e.stalled else c.muted), 1.6, Qt.PenStyle.DashLine
+        if e.kind == "replay":
+            return c.replay, 2.2, Qt.PenStyle.DashDotLine
         if e.slowest:
             return c.slowest, 3.2, Qt.PenStyle.SolidLine
         return c.flow, 1.6, Qt.PenStyle.SolidLine
@@ -434,6 +480,8 @@ class _Edge(QGraphicsItem):
             fill, ink = c.slowest, "#ffffff"
         elif edge.kind == "failed":
             fill, ink = c.failed_soft, c.failed
+        elif edge.kind == "replay":
+            fill, ink = c.replay_soft, c.replay
         elif edge.kind == "ghost":
             fill, ink = (c.stalled_soft, c.stalled) if edge.stalled else (c.canvas, c.muted)
         painter.setBrush(QColor(fill))
@@ -443,10 +491,10 @@ class _Edge(QGraphicsItem):
         painter.setFont(self.font)
         painter.setPen(QColor(ink))
         painter.drawText(self.label_rect, Qt.AlignmentFlag.AlignCenter, edge.label)
-        if edge.slowest:
+        if edge.caption:
             painter.setFont(self.caption_font)
-            painter.setPen(QColor(c.slowest))
-            painter.drawText(self.caption_rect, Qt.AlignmentFlag.AlignCenter, "SLOWEST")
+            painter.setPen(QColor(c.slowest if edge.slowest else c.replay))
+            painter.drawText(self.caption_rect, Qt.AlignmentFlag.AlignCenter, edge.caption)
 
 
 class ChainGraph(QGraphicsView):
@@ -489,6 +537,9 @@ class ChainGraph(QGraphicsView):
 
     def slowest_edge(self) -> GraphEdge | None:
         return next((e for e in self.edges if e.slowest), None)
+
+    def replay_edges(self) -> list[GraphEdge]:
+        return [e for e in self.edges if e.kind == "replay"]
 
     def card_centre(self, key: str) -> QPointF:
         """Where the card of ``key`` is on the viewport (for clicking it in a test)."""

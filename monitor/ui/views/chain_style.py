@@ -2,7 +2,8 @@
 
 The colours carry meaning and are the same everywhere in the view: red is a failed step
 (a dead letter), amber a chain that stalled (its expected next event never came), violet
-the slowest hop, blue the ordinary flow. Each theme has its own set, read when a widget
+the slowest hop, blue the ordinary flow, teal a hop that spans a dead letter's fix and
+replay (time someone took, not latency). Each theme has its own set, read when a widget
 draws (see :func:`chain_colours`), so a theme switch only needs a redraw.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.core.chain_expectations import ChainState
+from monitor.core.chain_expectations import ChainState, format_duration
 from monitor.ui import theme
 
 
@@ -33,6 +34,8 @@ class ChainColours:
     stalled_soft: str
     complete: str
     duplicate: str
+    replay: str  # a hop across a dead letter's fix and replay
+    replay_soft: str
 
 
 _LIGHT = ChainColours(
@@ -53,6 +56,8 @@ _LIGHT = ChainColours(
     stalled_soft="#fff4df",
     complete="#1a7f37",
     duplicate="#8a5a00",
+    replay="#0f766e",
+    replay_soft="#dcf3ef",
 )
 
 _DARK = ChainColours(
@@ -73,6 +78,8 @@ _DARK = ChainColours(
     stalled_soft="#3a2c17",
     complete="#4cc86b",
     duplicate="#e0b45c",
+    replay="#3cc2ae",
+    replay_soft="#17332f",
 )
 
 
@@ -112,3 +119,16 @@ def service_name(source: str) -> str:
     """``demo-shop/payments`` -> ``payments``; a source without a path stays as it is."""
     tail = source.rstrip("/").rsplit("/", 1)[-1]
     return tail or source
+
+
+def replayed_text(event_type: str, wait_ms: float | None) -> str:
+    """``PaymentAuthorized fixed and replayed after 1 min 9 s`` (no event type: "an
+    event"; no wait: without "after")."""
+    after = f" after {format_duration(wait_ms / 1000)}" if wait_ms is not None else ""
+    return f"{event_type or 'an event'} fixed and replayed{after}"
+
+
+def replay_wait_text(wait_ms: float | None) -> str:
+    """The short form on an edge or a timeline row: ``fixed + replayed 1 min 9 s``."""
+    after = f" {format_duration(wait_ms / 1000)}" if wait_ms is not None else ""
+    return f"fixed + replayed{after}"

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -54,6 +53,7 @@ from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.ui import theme
 from monitor.ui.context import AppContext
+from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.event_table_model import format_local_time
 from monitor.ui.views.chain_graph import ChainGraph
 from monitor.ui.views.chain_recent import (
@@ -62,7 +62,13 @@ from monitor.ui.views.chain_recent import (
     chains_for_filter,
     held_chains,
 )
-from monitor.ui.views.chain_style import STATE_TITLES, chain_colours, short_id, state_colour
+from monitor.ui.views.chain_style import (
+    STATE_TITLES,
+    chain_colours,
+    replayed_text,
+    short_id,
+    state_colour,
+)
 from monitor.ui.views.chain_waterfall import ChainWaterfall
 
 log = logging.getLogger(__name__)
@@ -86,12 +92,13 @@ def _health_key(health: ChainHealth) -> tuple[Any, ...]:
 
 
 def merge_chains(logged: Chain, live: Chain | None) -> Chain:
-    """The chain as logged plus whatever arrived in memory since (events and dead letters
-    not in the log copy)."""
+    """The chain as logged plus whatever arrived in memory since (events, replays and dead
+    letters not in the log copy)."""
     if live is None:
         return logged
     ids = {e.id for e in logged.events}
-    events = logged.events + [e for e in live.events if e.id not in ids]
+    events = logged.events + logged.replay_copies
+    events += [e for e in live.events if e.id not in ids] + live.replay_copies
     letter_ids = {d.id for d in logged.dead_letters}
     letters = logged.dead_letters + [d for d in live.dead_letters if d.id not in letter_ids]
     chain = build_chain(logged.correlation_id, events, letters)
@@ -106,7 +113,8 @@ class ChainView(QWidget):
     * :meth:`show_chain` (``chain_or_event_id``): open a chain;
     * :attr:`current_chain_id`: the correlation id shown, or ``None``;
     * :attr:`event_selected` (event id): the user clicked an event (graph or waterfall);
-    * :attr:`dead_letter_selected` (dead letter id): the user clicked a failed node;
+    * :attr:`dead_letter_selected` (dead letter id): the user clicked a failed node (in
+      the graph or the timeline): the window shows that letter in the Dead letters view;
     * :attr:`chain_shown` (correlation id): a chain was opened;
     * :meth:`focus_id_field`, :meth:`save_state` / :meth:`restore_state` (settings).
     """
@@ -228,15 +236,17 @@ class ChainView(QWidget):
         self.state_badge.hide()
         self.headline = ElidedLabel()
         self.headline.setObjectName("chainHeadline")
-        self.summary = QLabel("")
+        # Elided: a chain with duplicates, dead letters and a replay makes a long line,
+        # and a label's whole width would be the window's minimum.
+        self.summary = ElidedLabel()
         self.summary.setObjectName("sectionHint")
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.graph = ChainGraph()
         self.graph.event_clicked.connect(self._clicked)
         self.graph.dead_letter_clicked.connect(self._dead_letter_clicked)
         self.waterfall = ChainWaterfall()
         self.waterfall.event_clicked.connect(self._clicked)
+        self.waterfall.dead_letter_clicked.connect(self._dead_letter_clicked)
         waterfall_scroll = QScrollArea()
         waterfall_scroll.setWidget(self.waterfall)
         waterfall_scroll.setWidgetResizable(True)
@@ -548,12 +558,14 @@ class ChainView(QWidget):
         if duration is not None and n > 1:
             parts.append(f"{format_latency(duration)} end to end")
         slowest = chain.slowest
-        if slowest is not None and len(chain.edges) > 1:
+        if slowest is not None and len(chain.latency_edges) > 1:
             a, b = chain.event(slowest.parent_id), chain.event(slowest.child_id)
             if a is not None and b is not None:
                 parts.append(
                     f"slowest hop {a.type} \u2192 {b.type} {format_latency(slowest.latency_ms)}"
                 )
+        # Apart from the latencies: the time someone took to fix a dead letter is not one.
+        parts += [replayed_text(event.type, wait) for event, wait in chain.replayed_steps()]
         dups = sum(chain.duplicates.values())
         if dups:
             parts.append(f"{dups} duplicate deliver{'ies' if dups != 1 else 'y'}")
@@ -620,33 +632,6 @@ class ChainView(QWidget):
             text = _letter_text(letter) if letter is not None else ""
         if self.details.toPlainText() != text:
             self.details.setPlainText(text)
-
-
-class ElidedLabel(QLabel):
-    """One line that ends in "..." when it does not fit; the whole text is the tooltip."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setText(text)
-
-    def setText(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text if text else "")
-        self._elide()
-
-    def full_text(self) -> str:
-        return self._full
-
-    def _elide(self) -> None:
-        width = max(10, self.width() - 4)
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width)
-        super().setText(shown)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
 
 
 def _pairs(rows: list[tuple[str, str | None]]) -> list[str]:

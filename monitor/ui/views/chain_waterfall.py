@@ -3,10 +3,11 @@ from the chain's first event.
 
 Each event's bar spans its hop: from the moment its cause happened to its own time, so the
 bar's length is the hop latency and its right end is when the event happened. The slowest
-hop is violet and says so. A dead letter gets a red row (from the failed event to the
-moment it was given up on); an awaited successor gets a dashed row running off the right
-edge, amber once it is overdue. :func:`waterfall_rows` computes the rows (no Qt);
-:class:`ChainWaterfall` paints them.
+hop is violet and says so. A hop across a dead letter's fix and replay is a teal dashed
+line with the time it took, not a latency bar. A dead letter gets a red row (from the
+failed event to the moment it was given up on); an awaited successor gets a dashed row
+running off the right edge, amber once it is overdue. :func:`waterfall_rows` computes the
+rows (no Qt); :class:`ChainWaterfall` paints them.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ from monitor.core.chain_expectations import ChainHealth, format_duration, format
 from monitor.core.chains import Chain
 from monitor.core.envelope import format_time
 from monitor.ui import theme
-from monitor.ui.views.chain_style import chain_colours, service_name, short_id
+from monitor.ui.views.chain_style import (
+    chain_colours,
+    replay_wait_text,
+    replayed_text,
+    service_name,
+    short_id,
+)
 
 RowKind = Literal["event", "failed", "ghost"]
 
@@ -59,6 +66,7 @@ class WaterfallRow:
     stalled: bool = False
     note: str = ""
     tooltip: str = ""
+    replay: bool = False  # the hop into this event spans a dead letter's fix and replay
 
 
 def waterfall_rows(chain: Chain, health: ChainHealth | None = None) -> list[WaterfallRow]:
@@ -67,7 +75,7 @@ def waterfall_rows(chain: Chain, health: ChainHealth | None = None) -> list[Wate
     start = min(times) if times else None
     by_id = {e.id: e for e in chain.events}
     parent = {edge.child_id: edge for edge in chain.edges}
-    slowest = chain.slowest if len(chain.edges) > 1 else None
+    slowest = chain.slowest if len(chain.latency_edges) > 1 else None
 
     def offset(t: float | None) -> float | None:
         return t - start if t is not None and start is not None else None
@@ -131,8 +139,15 @@ def waterfall_rows(chain: Chain, health: ChainHealth | None = None) -> list[Wate
         begin = offset(cause.time) if cause is not None else end
         latency = edge.latency_ms if edge is not None else None
         is_slowest = slowest is not None and edge == slowest
+        replay = edge is not None and edge.replay
+        hop = f"<br>hop: +{format_latency(latency)}" if latency is not None else ""
         if edge is None:
             note = "cause not seen" if e.id in chain.orphans else "start"
+        elif replay:
+            note = replay_wait_text(edge.replayed_after_ms)
+            replayed = chain.replayed_event(edge)
+            sentence = replayed_text(replayed.type if replayed else "", edge.replayed_after_ms)
+            hop = f"<br>{sentence}: the time a dead letter waited, not a latency"
         else:
             note = f"+{format_latency(latency)}"
         if chain.duplicates.get(e.id):
@@ -157,8 +172,9 @@ def waterfall_rows(chain: Chain, health: ChainHealth | None = None) -> list[Wate
                         if end is not None
                         else ""
                     )
-                    + (f"<br>hop: +{format_latency(latency)}" if latency is not None else "")
+                    + hop
                 ),
+                replay=replay,
             )
         )
         for row in letters.pop(e.id, []):
@@ -185,6 +201,7 @@ def _with_depth(row: WaterfallRow, depth: int) -> WaterfallRow:
         row.stalled,
         row.note,
         row.tooltip,
+        row.replay,
     )
 
 
@@ -209,9 +226,11 @@ def tick_text(seconds: float) -> str:
 
 
 class ChainWaterfall(QWidget):
-    """Paints :func:`waterfall_rows`. Click a row: :attr:`event_clicked` (event id)."""
+    """Paints :func:`waterfall_rows`. Click a row: :attr:`event_clicked` (event id); a
+    dead letter's row also :attr:`dead_letter_clicked` (the letter's id)."""
 
     event_clicked = Signal(str)
+    dead_letter_clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -230,6 +249,9 @@ class ChainWaterfall(QWidget):
 
     def slowest_row(self) -> WaterfallRow | None:
         return next((r for r in self.rows if r.slowest), None)
+
+    def replay_rows(self) -> list[WaterfallRow]:
+        return [r for r in self.rows if r.replay]
 
     def row_centre(self, key: str) -> QPointF:
         i = next(i for i, r in enumerate(self.rows) if r.key == key)
@@ -332,7 +354,7 @@ class ChainWaterfall(QWidget):
             elif row.kind == "ghost" and row.stalled:
                 p.fillRect(QRectF(0, top, width, ROW_H), QColor(c.stalled_soft))
             colour = {
-                "event": c.slowest if row.slowest else c.flow,
+                "event": c.slowest if row.slowest else (c.replay if row.replay else c.flow),
                 "failed": c.failed,
                 "ghost": c.stalled if row.stalled else c.muted,
             }[row.kind]
@@ -371,6 +393,14 @@ class ChainWaterfall(QWidget):
                 p.drawPolygon(
                     QPolygonF([QPointF(x1 + 6, mid), QPointF(x1, mid - 5), QPointF(x1, mid + 5)])
                 )
+            elif row.replay and row.start_s is not None and row.end_s is not None:
+                # Not a latency: a dashed line from the failed event to the next step.
+                a, b = self._x(row.start_s), self._x(row.end_s)
+                p.setPen(QPen(QColor(colour), 2, Qt.PenStyle.DashLine))
+                p.drawLine(QPointF(a, mid), QPointF(b, mid))
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(QColor(colour))
+                p.drawEllipse(QPointF(b, mid), 3.5, 3.5)
             elif row.start_s is not None and row.end_s is not None:
                 a, b = self._x(row.start_s), self._x(row.end_s)
                 h = 12.0 if row.slowest else 9.0
@@ -408,8 +438,8 @@ class ChainWaterfall(QWidget):
                 note = f"{row.note}  slowest hop"
                 note_font = bold
             p.setFont(note_font)
-            p.setPen(QColor(colour if row.kind != "event" or row.slowest else c.text))
-            if row.kind == "event" and row.latency_ms is None:
+            p.setPen(QColor(colour if row.kind != "event" or row.slowest or row.replay else c.text))
+            if row.kind == "event" and row.latency_ms is None and not row.replay:
                 p.setPen(QColor(c.muted))
             fmn = QFontMetricsF(note_font)
             room = width - x1 - 2 * PAD
@@ -429,6 +459,8 @@ class ChainWaterfall(QWidget):
         if row is not None and row.event_id is not None and row.kind != "ghost":
             self.select(row.key)
             self.event_clicked.emit(row.event_id)
+            if row.kind == "failed":
+                self.dead_letter_clicked.emit(row.key.removeprefix("dead-letter:"))
             event.accept()
             return
         super().mousePressEvent(event)
