@@ -17,7 +17,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from monitor import cli_types
+from monitor import __version__, cli_types
 from monitor.cli_output import json_text, print_json, use_safe_output_errors
 from monitor.cli_retention import add_retention_options, check_retention_options, retention
 from monitor.core.chains import Chain, load_chain
@@ -95,11 +95,13 @@ def _open_log(args: argparse.Namespace) -> EventLog:
 
 def cmd_events(args: argparse.Namespace) -> int:
     with _open_log(args) as log:
+        # The start of an id, as the window shows it, stands for the whole id.
+        chain_id = log.resolve_chain_id(args.correlation_id) if args.correlation_id else None
         events = log.events(
             type=args.type,
             topic=args.topic,
             source=args.source,
-            correlation_id=args.correlation_id,
+            correlation_id=chain_id,
             limit=args.limit,
         )
     if args.json:
@@ -109,7 +111,8 @@ def cmd_events(args: argparse.Namespace) -> int:
     else:
         from adapters.kafka.tail import is_pattern
 
-        patterned = [o for o in ("type", "topic", "source") if is_pattern(getattr(args, o) or "")]
+        # A topic may be a glob (as in the window's filter); a type or a source may not.
+        patterned = [o for o in ("type", "source") if is_pattern(getattr(args, o) or "")]
         hint = f" (--{patterned[0]} takes a name, not a pattern)" if patterned else ""
         print(f"No events match{hint}.", file=sys.stderr)
     return 0
@@ -154,7 +157,7 @@ def _print_chain(chain: Chain) -> None:
 
 def cmd_chain(args: argparse.Namespace) -> int:
     with _open_log(args) as log:
-        chain = _load_chain(log, args.correlation_id)
+        chain = _load_chain(log, log.resolve_chain_id(args.correlation_id))
     if args.json:
         print_json(chain.to_dict())
     else:
@@ -198,6 +201,7 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
     with _open_log(args) as log:
         try:
             letters = log.dead_letters(status=args.status, limit=args.limit)
+            total = log.count_dead_letters(status=args.status) if len(letters) >= args.limit else 0
         except LogError as exc:
             raise CliError(str(exc)) from exc
     if args.json:
@@ -205,6 +209,12 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
     elif letters:
         headers = ["id", "status", "attempts", "original_topic", "handler", "created", "reason"]
         print(_table(_letter_rows(letters), headers))
+        if total > len(letters):
+            # On stderr: the table stays the whole of stdout for a script that reads it.
+            print(
+                f"Showing the newest {len(letters):,} of {total:,}; --limit to see more.",
+                file=sys.stderr,
+            )
     else:
         print("No dead letters" + (f" with status {args.status}." if args.status else "."))
     return 0
@@ -213,7 +223,7 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
 def cmd_dlq_show(args: argparse.Namespace) -> int:
     with _open_log(args) as log:
         try:
-            letter = log.dead_letter(args.id)
+            letter = log.dead_letter(log.resolve_dead_letter_id(args.id))
         except LogError as exc:
             raise CliError(str(exc)) from exc
         actions = log.actions(letter.id)
@@ -473,16 +483,25 @@ def build_parser() -> argparse.ArgumentParser:
         "events", parents=[db, out], help="list logged events, the last logged first"
     )
     p.add_argument("--type", help="only this event type")
-    p.add_argument("--topic", help="only this topic")
+    p.add_argument("--topic", help="only this topic, or topics matching a glob ('orders.*')")
     p.add_argument("--source", help="only this source")
-    p.add_argument("--correlation-id", help="only this correlation id")
+    p.add_argument(
+        "--correlation-id",
+        metavar="ID",
+        help="only this chain: its correlation id, an event's id, or the start of either",
+    )
     p.add_argument("--limit", type=cli_types.count, default=50, help="at most N events (50)")
     p.set_defaults(func=cmd_events)
 
     p = sub.add_parser(
         "chain", parents=[db, out], help="the causal chain of a correlation id or an event id"
     )
-    p.add_argument("correlation_id", metavar="ID", help="a correlation id, or any event's id")
+    p.add_argument(
+        "correlation_id",
+        metavar="ID",
+        help="a correlation id or any event's id, or its start (8 characters, as the window"
+        " shows it)",
+    )
     p.set_defaults(func=cmd_chain)
 
     p = sub.add_parser("stats", parents=[db, out], help="counts per topic and type, dead letters")
@@ -495,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=cli_types.count, default=100, help="at most N (100)")
     p.set_defaults(func=cmd_dlq_list)
     p = dsub.add_parser("show", parents=[db, out], help="one dead letter in full")
-    p.add_argument("id", metavar="ID")
+    p.add_argument("id", metavar="ID", help="a dead letter's id, or its start")
     p.set_defaults(func=cmd_dlq_show)
     p = dsub.add_parser("replay", parents=[db, out], help="republish dead letters")
     which = p.add_mutually_exclusive_group(required=True)
@@ -521,6 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+    parser.add_argument("--version", action="version", version=f"eventflow {__version__}")
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Help text wrapped between words only: a default path such as
     ``.../eventflow-monitor/eventflow.db`` stays whole instead of breaking at a hyphen."""

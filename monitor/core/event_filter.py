@@ -4,8 +4,12 @@ An :class:`EventFilter` is matched against envelopes in memory (:meth:`EventFilt
 and turned into an SQL condition over the ``events`` table (:meth:`EventFilter.sql`). The
 two agree, so a filter shows the same events live as a log search finds later:
 
-- ``type``, ``topic``, ``source``: the field *contains* the text, ignoring case
-  ("pay" finds ``PaymentAuthorized`` and ``PaymentFailed``).
+- ``type``, ``source``: the field *contains* the text, ignoring case ("pay" finds
+  ``PaymentAuthorized`` and ``PaymentFailed``).
+- ``topic``: the topic *is* the text (``orders`` does not show ``orders.placed``), or
+  matches it as a shell-style glob when it has one of ``*?[`` (``orders.*``; ``[!x]``
+  negates), case-sensitively, as Kafka names topics: the same rule as ``eventflow events
+  --topic`` and ``eventflow kafka tail --topic`` (see :func:`topic_matches`).
 - ``correlation_id``: the event's chain id (its correlation id, or its own id when it has
   none) *starts with* the text, case-sensitively: ids are opaque, and the table shows only
   their first characters, which is what people copy.
@@ -27,6 +31,7 @@ SQLite's ``LIKE`` ignores it: for ASCII letters (other letters match as typed).
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from collections.abc import Callable
@@ -55,6 +60,31 @@ def like_contains(text: str) -> str:
         .replace("_", _LIKE_ESCAPE + "_")
     )
     return f"%{escaped}%"
+
+
+def is_topic_pattern(selection: str) -> bool:
+    """Whether a topic selection is a glob (``orders.*``) rather than a name. Kafka topic
+    names never hold these characters, so a name is never taken for a pattern."""
+    return any(c in selection for c in "*?[")
+
+
+def topic_matches(topic: str | None, selection: str) -> bool:
+    """Whether ``topic`` is ``selection``, or matches it as a shell-style glob
+    (``fnmatch.fnmatchcase``: ``*``, ``?``, ``[abc]``, ``[!abc]``). The one rule for
+    topics in the window's filter, ``events --topic`` and ``kafka tail --topic``."""
+    if topic is None:
+        return False
+    if is_topic_pattern(selection):
+        return fnmatch.fnmatchcase(topic, selection)
+    return topic == selection
+
+
+def topic_sql(selection: str) -> tuple[str, list[Any]]:
+    """:func:`topic_matches` as an SQL condition over the ``topic`` column, and its
+    parameters. SQLite's ``GLOB`` reads the same globs, but negates with ``[^...]``."""
+    if is_topic_pattern(selection):
+        return "topic GLOB ?", [selection.replace("[!", "[^")]
+    return "topic = ?", [selection]
 
 
 # The separators of JSON text, where the two stored forms differ: ``": "`` after a key
@@ -134,10 +164,13 @@ class EventFilter:
         checks: list[Matcher] = []
         if self.malformed_only:
             checks.append(lambda e: e.malformed)
-        for name in ("type", "topic", "source"):
+        for name in ("type", "source"):
             wanted = _fold(getattr(self, name))
             if wanted:
                 checks.append(_contains_check(name, wanted))
+        if self.topic:
+            selection = self.topic
+            checks.append(lambda e: topic_matches(e.topic, selection))
         if self.correlation_id:
             prefix = self.correlation_id
             checks.append(lambda e: (e.correlation_id or e.id).startswith(prefix))
@@ -164,11 +197,15 @@ class EventFilter:
         params: list[Any] = []
         if self.malformed_only:
             where.append("error IS NOT NULL")
-        for column in ("type", "topic", "source"):
+        for column in ("type", "source"):
             value = getattr(self, column)
             if value:
                 where.append(f"{column} LIKE ? ESCAPE '\\'")
                 params.append(like_contains(value))
+        if self.topic:
+            condition, values = topic_sql(self.topic)
+            where.append(condition)
+            params += values
         if self.correlation_id:
             where.append("substr(coalesce(correlation_id, id), 1, ?) = ?")
             params += [len(self.correlation_id), self.correlation_id]
@@ -189,10 +226,13 @@ class EventFilter:
     def describe(self) -> str:
         """A short sentence for status lines: ``type contains "Order", text "ord-1"``."""
         parts: list[str] = []
-        for name in ("type", "topic", "source"):
-            value = getattr(self, name)
-            if value:
-                parts.append(f"{name} contains {_quoted(value)}")
+        if self.type:
+            parts.append(f"type contains {_quoted(self.type)}")
+        if self.topic:
+            verb = "matches" if is_topic_pattern(self.topic) else "is"
+            parts.append(f"topic {verb} {_quoted(self.topic)}")
+        if self.source:
+            parts.append(f"source contains {_quoted(self.source)}")
         if self.correlation_id:
             parts.append(f"correlation starts with {_quoted(self.correlation_id)}")
         if self.text:
@@ -285,4 +325,13 @@ def _text_check(needles: tuple[str, ...], cache: SearchTextCache | None) -> Matc
     return check
 
 
-__all__ = ["EventFilter", "Matcher", "SearchTextCache", "like_contains", "search_texts"]
+__all__ = [
+    "EventFilter",
+    "Matcher",
+    "SearchTextCache",
+    "is_topic_pattern",
+    "like_contains",
+    "search_texts",
+    "topic_matches",
+    "topic_sql",
+]

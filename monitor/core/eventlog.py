@@ -21,7 +21,7 @@ from typing import Any
 
 from monitor.core.deadletters import STATUSES, DeadLetter, DeadLetterAction, Status
 from monitor.core.envelope import JSON_CONTENT_TYPE, SPECVERSION, Envelope, now
-from monitor.core.event_filter import EventFilter
+from monitor.core.event_filter import EventFilter, topic_sql
 from monitor.core.event_search import SearchPage, search_events
 from monitor.core.json_diff import describe_changes, edit_changes
 from monitor.core.json_text import to_json
@@ -36,6 +36,7 @@ from monitor.core.logschema import (
     schema_version,
 )
 from monitor.core.paths import make_parent
+from monitor.core.short_ids import LISTED, MIN_PREFIX, check_prefix, pick_one, prefix_bounds
 
 EVENT_COLUMNS = (
     "id, type, source, time, subject, correlation_id, causation_id, corr_key, topic, partition,"
@@ -319,15 +320,21 @@ class EventLog:
         correlation_id: str | None = None,
         limit: int = 100,
     ) -> list[Envelope]:
-        """Logged events, newest first, filtered by the given exact values."""
+        """Logged events, newest first, filtered by the given exact values; ``topic`` may
+        also be a glob (``orders.*``), read as the window's filter reads it
+        (:func:`~monitor.core.event_filter.topic_matches`)."""
         where, params = [], []
         if correlation_id:
             where.append("corr_key = ? AND coalesce(correlation_id, id) = ?")
             params += [corr_key(correlation_id), correlation_id]
-        for column, value in (("type", type), ("topic", topic), ("source", source)):
+        for column, value in (("type", type), ("source", source)):
             if value:
                 where.append(f"{column} = ?")
                 params.append(value)
+        if topic:
+            condition, values = topic_sql(topic)
+            where.append(condition)
+            params += values
         sql = "SELECT * FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -413,6 +420,92 @@ class EventLog:
         )
         return [_dead_letter_from_row(r) for r in rows]
 
+    # -- short ids: the start of an id for the whole id ----------------------------------
+
+    def resolve_chain_id(self, text: str) -> str:
+        """The whole correlation id (chain id) that ``text`` stands for: a correlation id,
+        any logged event's id, or the start of either (at least
+        :data:`~monitor.core.short_ids.MIN_PREFIX` characters, as the window shows them).
+
+        A whole correlation id is an index hit. Anything else reads the ``id`` and
+        ``correlation_id`` columns of every event once, on the search connection (so it
+        holds up no writer): about 0.2-0.25 s per million events (``bench_short_ids.py``);
+        an index on either text column would cost every append far more. Raises
+        :class:`LogError` with a sentence when no chain matches, or when several do
+        (naming them). Blocking I/O, like every method here."""
+        text = text.strip()
+        if not text:
+            raise LogError("Give a correlation id or an event id.")
+        if self._is_chain_id(text):
+            return text
+        if len(text) < MIN_PREFIX:
+            # Too short to be a prefix; it may still be a whole (short) event id.
+            chain_id = self.chain_id_of_event(text)
+            if chain_id is not None:
+                return chain_id
+        prefix = check_prefix(text, "correlation id or event id")
+        low, high = prefix_bounds(prefix)
+        with self._reading() as conn:
+            found = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT coalesce(correlation_id, id) FROM events"
+                    " WHERE (id >= ?1 AND id < ?2)"
+                    " OR (correlation_id >= ?1 AND correlation_id < ?2) LIMIT ?3",
+                    (low, high, LISTED + 1),
+                )
+            ]
+            # A chain whose events retention removed lives on in its pending letters.
+            found += [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT coalesce(correlation_id, event_id) FROM dead_letters"
+                    " WHERE (event_id >= ?1 AND event_id < ?2)"
+                    " OR (correlation_id >= ?1 AND correlation_id < ?2) LIMIT ?3",
+                    (low, high, LISTED + 1),
+                )
+            ]
+        return pick_one(
+            prefix, found, what="correlation id or event id", kinds="chains", where=self.path
+        )
+
+    def _is_chain_id(self, chain_id: str) -> bool:
+        """Whether events or dead letters carry ``chain_id`` as their chain id (indexed)."""
+        key = corr_key(chain_id)
+        return bool(
+            self._query(
+                "SELECT 1 FROM events WHERE corr_key = ? AND coalesce(correlation_id, id) = ?"
+                " LIMIT 1",
+                (key, chain_id),
+            )
+            or self._query(
+                "SELECT 1 FROM dead_letters WHERE corr_key = ?"
+                " AND coalesce(correlation_id, event_id) = ? LIMIT 1",
+                (key, chain_id),
+            )
+        )
+
+    def resolve_dead_letter_id(self, text: str) -> str:
+        """The whole id of the dead letter ``text`` stands for: its id (a UUID for a bus
+        letter, ``kafka:orders.DLT:0:12`` for a Kafka one) or the start of it (at least
+        :data:`~monitor.core.short_ids.MIN_PREFIX` characters). Both are answered from
+        the primary key's index. Raises :class:`LogError` with a sentence when no letter
+        matches, or when several do (naming them)."""
+        text = text.strip()
+        if not text:
+            raise LogError("Give a dead letter id.")
+        if self._query("SELECT 1 FROM dead_letters WHERE id = ?", (text,)):
+            return text
+        prefix = check_prefix(text, "dead letter id")
+        low, high = prefix_bounds(prefix)
+        rows = self._query(
+            "SELECT id FROM dead_letters WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (low, high, LISTED + 1),
+        )
+        return pick_one(
+            prefix, [r[0] for r in rows], what="dead letter", kinds="dead letters", where=self.path
+        )
+
     def count_events(self) -> int:
         return int(self._query("SELECT count(*) FROM events")[0][0])
 
@@ -465,6 +558,14 @@ class EventLog:
                 "SELECT * FROM dead_letters ORDER BY created_at DESC LIMIT ?", (limit,)
             )
         return [_dead_letter_from_row(r) for r in rows]
+
+    def count_dead_letters(self, *, status: Status | None = None) -> int:
+        """How many dead letters the log holds, of one status or all (indexed)."""
+        if status is None:
+            return int(self._query("SELECT count(*) FROM dead_letters")[0][0])
+        return int(
+            self._query("SELECT count(*) FROM dead_letters WHERE status = ?", (status,))[0][0]
+        )
 
     def dead_letter(self, letter_id: str) -> DeadLetter:
         """One dead letter; :class:`LogError` when there is none with that id."""

@@ -77,9 +77,14 @@ def test_events_filters_by_topic_and_correlation_id(demo_db: Path) -> None:
     assert {"OrderPlaced", "PaymentAuthorized", "InventoryReserved", "OrderShipped"} <= {
         e["type"] for e in same
     }
-    # a pattern, as kafka tail takes, matches no name here: the command says why
-    pattern = eventflow("events", "--db", str(demo_db), "--topic", "shipping.*")
-    assert "--topic takes a name, not a pattern" in pattern.stderr
+    # a glob, as kafka tail and the window's filter take it, matches topics
+    pattern = json.loads(
+        eventflow("events", "--db", str(demo_db), "--topic", "shipping.*", "--json").stdout
+    )
+    assert pattern and {e["topic"] for e in pattern} == {"shipping.shipped"}
+    # a type is a name, not a pattern: the command says why nothing matched
+    typed = eventflow("events", "--db", str(demo_db), "--type", "Order*")
+    assert "--type takes a name, not a pattern" in typed.stderr
 
 
 def test_events_text_output_is_a_table(demo_db: Path) -> None:
@@ -126,7 +131,8 @@ def test_chain_by_the_id_of_an_event_in_the_middle_of_it(demo_db: Path) -> None:
 def test_chain_of_unknown_id_is_a_clear_error(demo_db: Path) -> None:
     proc = eventflow("chain", "no-such-id", "--db", str(demo_db), check=False)
     assert proc.returncode == 1
-    assert "No events with correlation id or event id no-such-id" in proc.stderr
+    assert "No correlation id or event id in " in proc.stderr
+    assert "is or starts with no-such-id." in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
@@ -240,8 +246,17 @@ def test_dlq_replay_republishes_marks_replayed_and_refuses_a_second_time(tmp_pat
         replayed = log.dead_letter(letter["id"])
         assert replayed.status == "replayed" and replayed.replay_count == 1
         actions = log.actions(letter["id"])
-        assert [a.action for a in actions] == ["replay"]
+        assert actions[0].action == "replay"
         assert actions[0].target == f"bus:{letter['original_topic']}"
+        # A replay that failed again is linked both ways: the new letter names the one it
+        # was replayed from, the old one's history names the new one.
+        new_id = done[0]["failed_again_as"]
+        if new_id is None:
+            assert [a.action for a in actions] == ["replay"]
+        else:
+            assert [a.action for a in actions] == ["replay", "failed again"]
+            assert actions[1].target == new_id == replayed.failed_again_as
+            assert log.dead_letter(new_id).replayed_from == letter["id"]
         # The replayed event was published again, with the replay marker.
         events = log.events(correlation_id=letter["event"]["correlation_id"], limit=100)
         marked = [e for e in events if e.headers.get("eventflow-replay-of") == letter["id"]]
@@ -405,9 +420,9 @@ def test_keep_refuses_nonsense_in_one_line(tmp_path: Path) -> None:
 
 
 def test_dlq_show_unknown_id_is_a_clear_error(demo_db: Path) -> None:
-    proc = eventflow("dlq", "show", "nope", "--db", str(demo_db), check=False)
+    proc = eventflow("dlq", "show", "nope-nope", "--db", str(demo_db), check=False)
     assert proc.returncode == 1
-    assert "There is no dead letter with id nope" in proc.stderr
+    assert "No dead letter in " in proc.stderr and "starts with nope-nope." in proc.stderr
 
 
 def test_help_lists_every_subcommand() -> None:

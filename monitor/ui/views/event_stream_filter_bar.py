@@ -39,7 +39,12 @@ class FilterBar(QFrame):
         super().__init__(parent)
         self.setObjectName("filterBar")
         self.type_edit = self._field("Type", "e.g. OrderPlaced", "Event type contains this")
-        self.topic_edit = self._field("Topic", "e.g. orders", "Topic contains this")
+        self.topic_edit = self._field(
+            "Topic",
+            "e.g. orders.placed or orders.*",
+            "This topic exactly, or the topics a glob such as orders.* matches (case"
+            " counts), as `eventflow events --topic` and `kafka tail --topic` read it",
+        )
         self.source_edit = self._field("Source", "e.g. payments", "Source contains this")
         self.correlation_edit = self._field(
             "Correlation id",
