@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self.publish.chain_requested.connect(self.open_chain)
         self.dead_letters.chain_requested.connect(self.open_chain)
         self.stream.chain_requested.connect(self.open_chain)
-        self.chains.dead_letter_selected.connect(lambda _id: self.show_view("dead_letters"))
+        self.chains.dead_letter_selected.connect(self.show_dead_letter)
         # Shortcuts that belong to one view; listed in the help dialog with the window's.
         # (action, the view it works in): the same keys can mean different things in two
         # views (Ctrl+Return sends in Publish, searches the log in the stream).
@@ -235,6 +235,15 @@ class MainWindow(QMainWindow):
         """Show the chain of ``chain_id`` (a correlation id or an event id)."""
         self.show_view("chains")
         self.chains.show_chain(chain_id)
+
+    def show_dead_letter(self, letter_id: str) -> None:
+        """Show the Dead letters view with the letter ``letter_id`` selected (a chain's
+        failed node was clicked); say so when the log does not have it (yet)."""
+        self.show_view("dead_letters")
+        if not self.dead_letters.show_letter(letter_id):
+            self.statusBar().showMessage(
+                f"Dead letter {letter_id} is not in the event log (yet).", 8000
+            )
 
     def show_view(self, key: str) -> None:
         dock = self.docks[key]

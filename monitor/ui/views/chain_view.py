@@ -247,7 +247,7 @@ class ChainView(QWidget):
         self.waterfall = ChainWaterfall()
         self.waterfall.event_clicked.connect(self._clicked)
         self.waterfall.dead_letter_clicked.connect(self._dead_letter_clicked)
-        waterfall_scroll = QScrollArea()
+        self.waterfall_scroll = waterfall_scroll = QScrollArea()
         waterfall_scroll.setWidget(self.waterfall)
         waterfall_scroll.setWidgetResizable(True)
         waterfall_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -317,7 +317,8 @@ class ChainView(QWidget):
         self.splitter.addWidget(self.recent)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([340, 1000])  # room for "OrderPlaced → PaymentAuthorized"
+        # Room for "OrderPlaced → PaymentAuthorized", and for the chain in a 1024 px window.
+        self.splitter.setSizes([270, 1000])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.splitter)

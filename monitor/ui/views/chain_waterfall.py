@@ -46,8 +46,13 @@ RowKind = Literal["event", "failed", "ghost"]
 
 ROW_H = 28
 HEADER_H = 26
-LABEL_W = 250
+LABEL_W = 250  # the event column, and the notes on the right, when there is room
 NOTE_W = 210
+# In a narrow window (1024 px with the list of chains beside it) both columns give way,
+# down to these, so the timeline fits without scrolling sideways.
+MIN_LABEL_W = 150
+MIN_NOTE_W = 130
+MIN_BARS_W = 110
 PAD = 10
 
 
@@ -239,7 +244,6 @@ class ChainWaterfall(QWidget):
         self._span = 0.001
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
-        self.setMinimumWidth(LABEL_W + NOTE_W + 160)
 
     # -- what the view and the tests read ----------------------------------------------
 
@@ -255,7 +259,7 @@ class ChainWaterfall(QWidget):
 
     def row_centre(self, key: str) -> QPointF:
         i = next(i for i, r in enumerate(self.rows) if r.key == key)
-        return QPointF(LABEL_W / 2, HEADER_H + i * ROW_H + ROW_H / 2)
+        return QPointF(self._label_w() / 2, HEADER_H + i * ROW_H + ROW_H / 2)
 
     # -- data --------------------------------------------------------------------------
 
@@ -284,14 +288,21 @@ class ChainWaterfall(QWidget):
         return QSize(900, HEADER_H + max(1, len(self.rows)) * ROW_H + PAD)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(LABEL_W + NOTE_W + 160, HEADER_H + max(1, len(self.rows)) * ROW_H + PAD)
+        width = MIN_LABEL_W + MIN_NOTE_W + MIN_BARS_W + 2 * PAD
+        return QSize(width, HEADER_H + max(1, len(self.rows)) * ROW_H + PAD)
 
     # -- geometry ----------------------------------------------------------------------
 
     def _bar_area(self) -> tuple[float, float]:
-        x0 = LABEL_W + PAD
-        x1 = max(x0 + 60.0, self.width() - NOTE_W - PAD)
+        x0 = self._label_w() + PAD
+        x1 = max(x0 + 60.0, self.width() - self._note_w() - PAD)
         return x0, x1
+
+    def _label_w(self) -> float:
+        return min(LABEL_W, max(MIN_LABEL_W, self.width() * 0.3))
+
+    def _note_w(self) -> float:
+        return min(NOTE_W, max(MIN_NOTE_W, self.width() * 0.24))
 
     def _x(self, t: float) -> float:
         x0, x1 = self._bar_area()
@@ -367,7 +378,7 @@ class ChainWaterfall(QWidget):
             label_font = bold if row.kind == "event" else base
             p.setFont(label_font)
             p.setPen(QColor(c.text if row.kind == "event" else colour))
-            room = LABEL_W - indent - 14
+            room = self._label_w() - indent - 14
             fm = fm_bold if row.kind == "event" else fm_base
             label = fm.elidedText(row.label, Qt.TextElideMode.ElideRight, room)
             p.drawText(QRectF(indent + 14, top, room, ROW_H), Qt.AlignmentFlag.AlignVCenter, label)
