@@ -453,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
         "With no subcommand, opens the window with the demo running on the embedded bus.",
         epilog=EXAMPLES,
     )
+    parser.add_argument("--version", action="version", version=f"eventflow {__version__}")
     parser.add_argument("--db", metavar="PATH", help=db_help)
     parser.add_argument(
         "--rate", type=cli_types.rate, default=20.0, help="demo orders per second (20)"
@@ -540,7 +541,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-    parser.add_argument("--version", action="version", version=f"eventflow {__version__}")
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Help text wrapped between words only: a default path such as
     ``.../eventflow-monitor/eventflow.db`` stays whole instead of breaking at a hyphen."""

@@ -1,12 +1,17 @@
-"""How the command line writes JSON: one form for every command, valid for strict readers
-(jq, JSON.parse) whatever the logged events hold (see :mod:`monitor.core.strict_json`)."""
+"""How the command line writes what it reads: JSON in one form for every command, valid for
+strict readers (jq, JSON.parse) whatever the logged events hold (see
+:mod:`monitor.core.strict_json`), and one readable line per record for a tail."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
+from monitor.core.envelope import Envelope, format_time
 from monitor.core.strict_json import OUTPUT_ERRORS, dumps_strict
+
+PAYLOAD_CHARS = 100  # of a record's payload on its line: the start says what it is
+KEY_CHARS = 40
 
 
 def use_safe_output_errors() -> None:
@@ -33,3 +38,47 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
 
 def _utf8(stream: Any) -> bool:
     return str(getattr(stream, "encoding", "") or "").lower().replace("-", "") == "utf8"
+
+
+def record_line(event: Envelope) -> str:
+    """One line for a tailed record, as kcat prints one:
+    ``TIME  TOPIC[PARTITION]@OFFSET  KEY  TYPE  PAYLOAD``, the payload as compact JSON cut
+    to :data:`PAYLOAD_CHARS` characters. A record that could not be decoded shows
+    ``(malformed)`` for its type and the start of its raw bytes. A missing value is ``-``;
+    nothing in the line can break it in two (control characters are shown as ``.``)."""
+    where = f"{event.topic or '-'}[{_or_dash(event.partition)}]@{_or_dash(event.offset)}"
+    if event.malformed:
+        kind = "(malformed)"
+        raw = event.raw or b""
+        payload = raw[: PAYLOAD_CHARS * 4].decode("utf-8", "replace") if raw else "-"
+    else:
+        kind = event.type or "-"
+        payload = "-" if event.data is None else _compact_json(event.data)
+    return "  ".join(
+        (
+            format_time(event.time) or "-",
+            where,
+            _cut(event.key, KEY_CHARS) if event.key is not None else "-",
+            _printable(kind),
+            _cut(payload, PAYLOAD_CHARS),
+        )
+    )
+
+
+def _compact_json(value: Any) -> str:
+    return dumps_strict(
+        value, ensure_ascii=not _utf8(sys.stdout), separators=(",", ":"), default=str
+    )
+
+
+def _or_dash(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _cut(text: str, n: int) -> str:
+    text = _printable(text)
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "." for c in text)

@@ -27,7 +27,7 @@ from adapters.kafka.profiles import (
 )
 from adapters.kafka.publisher import WriteRefused, check_write_allowed
 from monitor import cli_types
-from monitor.cli_output import json_text, print_json
+from monitor.cli_output import json_text, print_json, record_line
 from monitor.cli_retention import retention
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
@@ -134,11 +134,16 @@ def cmd_tail(args: argparse.Namespace) -> int:
     from monitor.core.logwriter import LogWriter
     from monitor.core.pipeline import IngestPipeline
 
+    if args.json and args.quiet:
+        raise KafkaCliError("--json prints every record and --quiet none: give one of them.")
     profile, password = resolve_profile(args)
     try:
         start = StartPosition.parse(args.start)
     except ValueError as exc:
         raise KafkaCliError(str(exc)) from exc
+    # One line per record unless told otherwise; the summary then goes to stderr, so
+    # what is on stdout is the records alone (for grep, for a file).
+    lines = not (args.json or args.quiet)
     db_path = None if args.no_log else (args.db or str(default_db_path()))
     keeping = retention(args, db_path)  # blocking I/O on the log: not in the coroutine
 
@@ -154,6 +159,9 @@ def cmd_tail(args: argparse.Namespace) -> int:
                     out.write(json_text(e.to_dict()))
                     out.write("\n")
                 out.flush()
+            elif lines:
+                sys.stdout.write("".join(record_line(e) + "\n" for e in events))
+                sys.stdout.flush()
 
         def state(_state: str, sentence: str) -> None:
             print(sentence, file=sys.stderr)
@@ -184,7 +192,8 @@ def cmd_tail(args: argparse.Namespace) -> int:
         print(
             f"{progress.records} records from {len(progress.topics)} "
             f"topic{'' if len(progress.topics) == 1 else 's'} "
-            f"({progress.malformed} malformed, {progress.dead_letters} dead letters){where}."
+            f"({progress.malformed} malformed, {progress.dead_letters} dead letters){where}.",
+            file=sys.stderr if lines else sys.stdout,
         )
     if not_logged:  # said, and the exit status says it to scripts
         print(f"eventflow: {not_logged[0]} in {db_path}.", file=sys.stderr)
@@ -223,6 +232,7 @@ def _payload(args: argparse.Namespace) -> Any:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from adapters.kafka.cluster import require_topic
     from adapters.kafka.publisher import KafkaPublisher, check_partition_number
 
     profile, password = resolve_profile(args)
@@ -251,6 +261,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return e
 
     async def run() -> Any:
+        if not args.create_topic:  # the broker would create it, and the event go nowhere
+            remedy = "create it or pass --create-topic"
+            await require_topic(profile, password, args.topic, remedy=remedy)
         async with KafkaPublisher(profile, password, mode=args.mode) as pub:
             if args.count == 1:
                 event = make(0)
@@ -412,6 +425,13 @@ def register(
     p.add_argument("--duration", type=cli_types.positive, help="stop after S seconds")
     p.add_argument("--max", type=cli_types.count, help="stop after N records")
     p.add_argument("--no-log", action="store_true", help="do not write to the event log")
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print no line per record, only the summary at the end (on stdout); without"
+        " it, each record is one line (time, topic[partition]@offset, key, type, payload)"
+        " and the summary goes to stderr",
+    )
     p.set_defaults(func=cmd_tail, logs_events=True)
 
     p = ksub.add_parser("publish", parents=[out], help="publish a test event or a burst")
@@ -432,6 +452,12 @@ def register(
     p.add_argument("--mode", choices=("binary", "structured"), default="binary",
                    help="CloudEvents mode (binary)")  # fmt: skip
     p.add_argument("--yes", action="store_true", help="confirm writing to a production profile")
+    p.add_argument(
+        "--create-topic",
+        action="store_true",
+        help="publish even if the topic does not exist, letting the broker create it"
+        " (without it, a missing topic is refused)",
+    )
     p.set_defaults(func=cmd_publish)
 
     profiles = sub.add_parser("profiles", help="saved Kafka connection profiles")

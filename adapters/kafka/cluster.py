@@ -7,6 +7,11 @@ Lag is ``end offset - committed offset`` per partition, never negative: a commit
 offset past the end (which some brokers report after batched writes, or after a topic
 was truncated) is clamped to zero lag and flagged, so a user sees a question rather
 than a nonsense number.
+
+A broker with ``auto.create.topics.enable`` (the default) creates any topic a producer
+names, so a typo in a publish makes a new topic and the event goes nowhere anyone reads.
+:func:`require_topic` checks first, and publishing refuses a missing topic unless the
+user asked for it to be created (:class:`TopicMissing`).
 """
 
 from __future__ import annotations
@@ -111,6 +116,33 @@ class GroupInfo:
         }
 
 
+class TopicMissing(KafkaUnavailable):
+    """The topic a write names does not exist, and the user did not ask to create it."""
+
+
+def cluster_label(profile: ConnectionProfile) -> str:
+    """How a sentence names the cluster: ``staging (kafka:9092)``, or only the servers for
+    a ``--bootstrap`` without a profile."""
+    adhoc = profile.name == "bootstrap"
+    return profile.bootstrap_servers if adhoc else f"{profile.name} ({profile.bootstrap_servers})"
+
+
+def missing_topic_sentence(topic: str, profile: ConnectionProfile, remedy: str) -> str:
+    """``Topic X does not exist on CLUSTER; <remedy>.``"""
+    return f"Topic {topic} does not exist on {cluster_label(profile)}; {remedy}."
+
+
+async def require_topic(
+    profile: ConnectionProfile, password: str | None, topic: str, *, remedy: str
+) -> None:
+    """Raise :class:`TopicMissing` (with :func:`missing_topic_sentence`) when ``topic`` is
+    not on the profile's cluster, :class:`KafkaUnavailable` when the cluster cannot be
+    asked. Opens a connection of its own for the question."""
+    async with KafkaCluster(profile, password) as cluster:
+        if not await cluster.has_topic(topic):
+            raise TopicMissing(missing_topic_sentence(topic, profile, remedy))
+
+
 def lag_of(committed: int, end: int) -> tuple[int, bool]:
     """(lag, clamped): never negative."""
     if committed > end:
@@ -167,6 +199,14 @@ class KafkaCluster:
             return await asyncio.wait_for(coro, CONNECT_TIMEOUT)
         except Exception as exc:
             raise KafkaUnavailable(f"{what}: {explain(exc, self.profile)}") from exc
+
+    async def has_topic(self, name: str) -> bool:
+        """Whether the cluster has a topic called ``name`` (internal ones included).
+
+        Reads the metadata of every topic: a metadata request that names the topic would
+        itself make a broker that creates topics on demand create it."""
+        names = await self._call(self._consumer.topics(), "Listing topics failed")
+        return name in names
 
     async def topic_names(self) -> list[str]:
         names = await self._call(self._consumer.topics(), "Listing topics failed")

@@ -58,7 +58,8 @@ def test_publish_then_tail_logs_events_that_events_and_chain_show(
         env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", "cli-publish-tail-*",
         "--from", "beginning", "--max", "25", "--duration", "30", "--db", db,
     )  # fmt: skip
-    assert "25 records from 1 topic " in tail.stdout
+    assert "25 records from 1 topic " in tail.stderr  # stdout holds one line per record
+    assert len(tail.stdout.splitlines()) == 25
     events = json.loads(eventflow(env, "events", "--db", db, "--limit", "100", "--json").stdout)
     assert len(events) == 25
     chain = json.loads(eventflow(env, "chain", cid, "--db", db, "--json").stdout)
@@ -158,7 +159,8 @@ def test_profiles_add_list_test_remove_and_the_safety_flags(
     assert "Profile support is read-only: publishing is disabled" in refused.stderr
     unconfirmed = eventflow(env, *publish, "--profile", "prod", check=False)
     assert unconfirmed.returncode == 1 and "needs explicit confirmation" in unconfirmed.stderr
-    assert "Published Ping" in eventflow(env, *publish, "--profile", "prod", "--yes").stdout
+    confirmed = eventflow(env, *publish, "--profile", "prod", "--yes", "--create-topic")
+    assert "Published Ping" in confirmed.stdout
 
     eventflow(env, "profiles", "remove", "local")
     missing = eventflow(env, "kafka", "topics", "--profile", "local", check=False)

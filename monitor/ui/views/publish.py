@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -278,6 +279,15 @@ class PublishView(QWidget):
         self.target_note = label("", "targetNote")
         self.target_note.setWordWrap(True)
         outer.addWidget(self.target_note)
+        # Off by default: a broker creates a topic a producer names, so a typo would
+        # publish into a new topic nobody reads (publish_sender refuses it).
+        self.create_topic_check = QCheckBox("Create the topic if it does not exist")
+        self.create_topic_check.setToolTip(
+            "Let the broker create the topic on the first send; without this, a topic the"
+            " cluster does not have is refused"
+        )
+        self.create_topic_check.setVisible(False)
+        outer.addWidget(self.create_topic_check)
 
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
@@ -400,6 +410,7 @@ class PublishView(QWidget):
         self.topic_combo.setEditText(current)
         self.topic_combo.blockSignals(False)
         self.mode_combo.setEnabled(kafka)
+        self.create_topic_check.setVisible(kafka)
         self._describe_target()
         self._update_actions()
 
@@ -530,6 +541,7 @@ class PublishView(QWidget):
                 mode=self.mode_combo.currentData(),
                 confirmed=confirmed,
                 target=f"Kafka {profile.name} ({profile.bootstrap_servers})",
+                create_topic=self.create_topic_check.isChecked(),
             )
         else:
             self.event_sender.to_bus(make, topic, count=count, rate=rate)

@@ -6,6 +6,10 @@ too) and reports through signals: ``progress(done, total)`` about ten times a se
 then exactly one of ``finished(Outcome)``, ``failed(sentence, done, total)`` or
 ``cancelled(done, total)``. Events already sent when a burst fails or is cancelled stay
 sent.
+
+A send to Kafka names a topic the cluster has, unless ``create_topic`` is given: a broker
+creates a topic a producer names, so a typo would publish into a new topic nobody reads.
+The check reads the connected cluster's topic list, fresh when the topic is not in it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from adapters.kafka.cluster import TopicMissing, missing_topic_sentence
 from adapters.kafka.connection import KafkaUnavailable
 from adapters.kafka.publisher import Mode, Sent, WriteRefused
 from monitor.core.burst import paced
@@ -33,6 +38,9 @@ BUS = "the embedded bus"
 _EXPECTED = (KafkaUnavailable, WriteRefused, RuntimeError, ValueError, TypeError)
 
 EventFactory = Callable[[int], Envelope]  # i (0-based) -> a fresh event
+
+# What the composer offers when the topic is missing (its check box says the same).
+CREATE_TOPIC_REMEDY = 'create it, or tick "Create the topic if it does not exist" and send again'
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +93,13 @@ class EventSender(QObject):
         mode: Mode,
         confirmed: bool,
         target: str,
+        create_topic: bool = False,
     ) -> None:
-        """Publish ``count`` events to ``topic`` on the connected cluster."""
-        self._start(self._kafka(make, topic, count, rate, mode, confirmed, target), count)
+        """Publish ``count`` events to ``topic`` on the connected cluster; a topic it does
+        not have fails the send (:class:`TopicMissing`) unless ``create_topic``."""
+        self._start(
+            self._kafka(make, topic, count, rate, mode, confirmed, target, create_topic), count
+        )
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -136,8 +148,11 @@ class EventSender(QObject):
         mode: Mode,
         confirmed: bool,
         target: str,
+        create_topic: bool,
     ) -> Outcome:
         started = time.monotonic()
+        if not create_topic:
+            await self._require_topic(topic)
         if count == 1:
             event = make(0)
             sent = await self.service.publish(event, topic, mode=mode, confirmed=confirmed)
@@ -159,6 +174,21 @@ class EventSender(QObject):
             on_progress=self._on_progress,
         )
         return Outcome(made[-1] if made else None, acked, target, topic, None, _since(started))
+
+    async def _require_topic(self, topic: str) -> None:
+        """Raise :class:`TopicMissing` when the connected cluster has no ``topic``."""
+        service = self.service
+        if any(t.name == topic for t in service.topics):
+            return
+        # The list is a few seconds old: the topic may have been made since. Read it again.
+        if not await service.refresh():
+            raise KafkaUnavailable(service.sentence)
+        if any(t.name == topic for t in service.topics):
+            return
+        profile = service.profile
+        if profile is None:
+            raise KafkaUnavailable(service.sentence)
+        raise TopicMissing(missing_topic_sentence(topic, profile, CREATE_TOPIC_REMEDY))
 
     def _ended(self, task: asyncio.Task[Any]) -> None:
         if self._task is task:
