@@ -18,8 +18,10 @@ came after it failed; a replay with an id of its own and a later time is itself 
 end of the hop. A replay is not a duplicate delivery.
 
 :func:`load_chain` reads one chain from the log (blocking: call it from a worker thread
-when a window is drawing); :meth:`ChainIndex.find_event` finds the chain an event belongs
-to among the chains held in memory.
+when a window is drawing), :func:`find_chain` one named by a short id (the start of a
+correlation id or of an event id, as the window shows them);
+:meth:`ChainIndex.find_event` finds the chain an event belongs to among the chains held
+in memory.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any, Protocol
 
 from monitor.core.deadletters import REPLAY_HEADER, DeadLetter, Status
 from monitor.core.envelope import Envelope
+from monitor.core.logschema import LogError
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,3 +449,35 @@ def load_chain(log: ChainSource, correlation_id: str) -> Chain | None:
         if not events and not letters:
             return None
     return build_chain(correlation_id, events, letters)
+
+
+class ChainLookup(ChainSource, Protocol):
+    """What :func:`find_chain` needs of a log (:class:`~monitor.core.eventlog.EventLog`)."""
+
+    def resolve_chain_id(self, text: str) -> str: ...
+
+
+class ChainNotFound(LookupError):
+    """No chain, or more than one, answers to an id; ``str()`` is the sentence that says
+    which (for several: naming them, so the user can pick one)."""
+
+
+def find_chain(log: ChainLookup, text: str) -> Chain:
+    """The chain ``text`` stands for in the log: a correlation id, the id of any logged
+    event, or the start of either (see ``EventLog.resolve_chain_id``).
+
+    Raises :class:`ChainNotFound` with the log's sentence when no chain or several
+    answer to it; an error reading the log (closed, damaged) propagates as it is.
+    Blocking I/O: run it in a worker thread when an event loop that draws a window is
+    running."""
+    try:
+        chain_id = log.resolve_chain_id(text)
+    except LogError as exc:
+        # The log raises LogError both for "no such id" and for a damaged file: if it
+        # still answers an (indexed) read, the sentence is about the id.
+        log.chain_dead_letters(text.strip())
+        raise ChainNotFound(str(exc)) from exc
+    chain = load_chain(log, chain_id)
+    if chain is None:  # retention removed it in between
+        raise ChainNotFound(f"The chain {chain_id} is no longer in the event log.")
+    return chain

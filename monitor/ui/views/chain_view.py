@@ -48,7 +48,7 @@ from monitor.core.chain_expectations import (
     ExpectationModel,
     format_latency,
 )
-from monitor.core.chains import Chain, ChainIndex, build_chain, load_chain
+from monitor.core.chains import Chain, ChainIndex, ChainNotFound, build_chain, find_chain
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.ui import theme
@@ -162,11 +162,14 @@ class ChainView(QWidget):
         self.id_field.selectAll()
 
     def show_chain(self, chain_or_event_id: str) -> None:
-        """Open the chain of a correlation id, or the chain an event id belongs to.
+        """Open the chain of a correlation id, or the chain an event id belongs to; the
+        start of either (8 characters, as the tables show them) will do.
 
-        Memory first (correlation id, then a bounded scan for the event id); otherwise
-        the event log in a worker thread (the view shows "loading" meanwhile); otherwise
-        the view says that nothing was found. An empty id does nothing.
+        Memory first (correlation id, a bounded scan for the event id, the start of a
+        correlation id); otherwise the event log in a worker thread (the view shows
+        "loading" meanwhile), which also knows the start of an event id; otherwise the
+        view says that nothing was found, or that the start given fits several chains
+        (naming them). An empty id does nothing.
         """
         wanted = chain_or_event_id.strip().strip("\"'").strip()  # a pasted id keeps no quotes
         if not wanted:
@@ -223,7 +226,7 @@ class ChainView(QWidget):
         self.id_field = QLineEdit()
         self.id_field.setObjectName("chainIdField")
         self.id_field.setPlaceholderText(
-            "Correlation id or event id: type or paste it, then press Enter"
+            "Correlation id or event id (or its first 8 characters), then press Enter"
         )
         self.id_field.setClearButtonEnabled(True)
         self.id_field.setFont(theme.monospace_font())
@@ -351,8 +354,11 @@ class ChainView(QWidget):
 
     # -- opening -----------------------------------------------------------------------
 
-    def _say(self, status: Status, text: str, *, busy: bool = False) -> None:
-        """Show a message instead of a chain (empty, loading, not found, error)."""
+    def _say(
+        self, status: Status, text: str, *, busy: bool = False, gist: str | None = None
+    ) -> None:
+        """Show a message instead of a chain (empty, loading, not found, error); ``gist``
+        is the headline's (by default the message up to its first colon)."""
         self.status = status
         # No chain is on screen any more: the timer must not bring the last one back.
         self._cid, self._logged, self.chain, self.health, self.source = None, None, None, None, None
@@ -365,7 +371,8 @@ class ChainView(QWidget):
         self.summary.setText("")
         # The whole message is in the middle of the pane: the headline keeps its gist
         # ("No chain or event X"), not a second copy.
-        gist = text.split(": ", 1)[0] if status in ("not_found", "error") else ""
+        if gist is None:
+            gist = text.split(": ", 1)[0] if status in ("not_found", "error") else ""
         self.headline.setText(gist)
         c = chain_colours()
         titles = {"loading": ("Loading", c.accent), "not_found": ("Not found", c.muted)}
@@ -403,7 +410,7 @@ class ChainView(QWidget):
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop runs (a script): read it here
             try:
-                chain = load_chain(source, wanted)
+                chain = find_chain(source, wanted)
             except Exception as exc:
                 self._loaded(generation, wanted, None, exc)
             else:
@@ -415,8 +422,8 @@ class ChainView(QWidget):
 
     async def _load_in_thread(self, generation: int, wanted: str, source: Any) -> None:
         try:
-            chain = await asyncio.to_thread(load_chain, source, wanted)
-        except Exception as exc:  # a closed or broken log: say so, do not crash
+            chain = await asyncio.to_thread(find_chain, source, wanted)
+        except Exception as exc:  # none, several, or a closed or broken log: say so
             self._loaded(generation, wanted, None, exc)
         else:
             self._loaded(generation, wanted, chain, None)
@@ -426,18 +433,19 @@ class ChainView(QWidget):
     ) -> None:
         if not shiboken6.isValid(self) or generation != self._generation:
             return  # the view is gone, or the user asked for another chain meanwhile
-        if error is not None:
-            log.warning("could not read chain %s from the log: %s", wanted, error)
-            self._say("error", f"Could not read the event log: {error}")
-        elif chain is None:
+        if isinstance(error, ChainNotFound):  # none, or several (the log names them)
             self._say(
                 "not_found",
-                f"No chain or event {wanted}: not among the {len(self.index):,} chains in "
-                "memory, and the event log has no event or chain with that id.",
+                f"{error} Not among the {len(self.index):,} chains in memory either.",
+                gist=f"No chain or event {wanted}"
+                if not _is_ambiguous(error)
+                else f"{wanted} starts more than one chain",
             )
-        else:  # found by one of its events' ids: select that event
-            select = wanted if wanted != chain.correlation_id else None
-            self._open(chain.correlation_id, chain, select=select)
+        elif error is not None or chain is None:
+            log.warning("could not read chain %s from the log: %s", wanted, error)
+            self._say("error", f"Could not read the event log: {error}")
+        else:  # found by one of its events' ids (or the start of one): select that event
+            self._open(chain.correlation_id, chain, select=_event_meant(chain, wanted))
 
     # -- live --------------------------------------------------------------------------
 
@@ -633,6 +641,23 @@ class ChainView(QWidget):
             text = _letter_text(letter) if letter is not None else ""
         if self.details.toPlainText() != text:
             self.details.setPlainText(text)
+
+
+def _is_ambiguous(error: ChainNotFound) -> bool:
+    """Whether the log found several chains rather than none (the sentence of
+    :func:`monitor.core.short_ids.pick_one`, which lists them)."""
+    return " could be any of " in str(error)
+
+
+def _event_meant(chain: Chain, wanted: str) -> str | None:
+    """The event to select in a chain found by ``wanted``: the event with that id, or the
+    one event whose id starts with it; ``None`` for the chain's own id (or its start)."""
+    if chain.correlation_id.startswith(wanted):
+        return None
+    if chain.event(wanted) is not None:
+        return wanted
+    starting = [e.id for e in chain.events if e.id.startswith(wanted)]
+    return starting[0] if len(starting) == 1 else None
 
 
 def _pairs(rows: list[tuple[str, str | None]]) -> list[str]:
