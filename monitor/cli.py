@@ -34,6 +34,7 @@ examples:
   eventflow demo --headless --duration 10     run the demo without a window, log it
   eventflow events --type OrderPlaced --limit 5
   eventflow chain CORRELATION_ID --json
+  eventflow chain 24cd9194                    a chain by the start of an id, as the window shows it
   eventflow dlq list --status pending
   eventflow dlq replay --all --dry-run
   eventflow dlq replay --id ID --profile staging     replay into Kafka
