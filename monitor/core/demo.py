@@ -26,7 +26,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.core.bus import EventBus, RetryPolicy
+from monitor.core.bus import EventBus, RetryPolicy, Subscription
 from monitor.core.envelope import Envelope, now
 from monitor.core.idempotency import IdempotencyGuard
 from monitor.core.resources import resource
@@ -123,34 +123,38 @@ class DemoShop:
         self._rng = random.Random(seed)
         self._tasks: set[asyncio.Task[None]] = set()
         self._generator: asyncio.Task[None] | None = None
-        self._subscribed = False
+        self._subscriptions: list[Subscription] = []
         self._stopping = False
+        self._paused = False
 
     # -- lifecycle --------------------------------------------------------------------
 
     def subscribe_services(self) -> None:
         """Register the payment, warehouse and shipping handlers (idempotent)."""
-        if self._subscribed:
+        if self._subscriptions:
             return
-        self._subscribed = True
+        self._stopping = False
         retry = self.scenario.retry
-        self.bus.subscribe("orders.placed", self.take_payment, name="payments", retry=retry)
-        self.bus.subscribe(
-            "payments.authorized",
-            self.guard.once("warehouse", self.reserve_inventory),
-            name="warehouse",
-            retry=retry,
-        )
-        self.bus.subscribe(
-            "inventory.reserved",
-            self.guard.once("shipping", self.ship_order),
-            name="shipping",
-            retry=retry,
-        )
+        self._subscriptions = [
+            self.bus.subscribe("orders.placed", self.take_payment, name="payments", retry=retry),
+            self.bus.subscribe(
+                "payments.authorized",
+                self.guard.once("warehouse", self.reserve_inventory),
+                name="warehouse",
+                retry=retry,
+            ),
+            self.bus.subscribe(
+                "inventory.reserved",
+                self.guard.once("shipping", self.ship_order),
+                name="shipping",
+                retry=retry,
+            ),
+        ]
 
     def start(self) -> None:
         """Subscribe the services and start placing orders at :attr:`rate` per second."""
         self.subscribe_services()
+        self._paused = False
         if self._generator is None:
             self._generator = asyncio.get_running_loop().create_task(
                 self._place_orders(), name="eventflow-demo-orders"
@@ -162,6 +166,49 @@ class DemoShop:
             self._generator.cancel()
             await asyncio.gather(self._generator, return_exceptions=True)
             self._generator = None
+
+    # -- what the user controls while the bus and the log run on --------------------
+
+    @property
+    def state(self) -> str:
+        """``running`` (placing orders), ``paused`` (no new orders; the services still
+        handle events), ``stopped`` (no orders and no services on the bus), or ``services``
+        (subscribed, but asked to place no orders: a rate of 0)."""
+        if not self._subscriptions:
+            return "stopped"
+        if self._paused:
+            return "paused"
+        return "running" if self._generator is not None and self.rate > 0 else "services"
+
+    async def pause(self) -> None:
+        """Place no new orders. Orders already placed finish their chains, and the
+        services go on handling what is published or replayed to them."""
+        self._paused = True
+        await self.stop_placing()
+
+    def resume(self) -> None:
+        """Place orders again at :attr:`rate` (after :meth:`pause` or :meth:`stop_services`;
+        the services come back first)."""
+        self.start()
+
+    async def stop_services(self, settle_within: float = 3.0) -> None:
+        """Place no new orders, let the orders in flight finish (for at most
+        ``settle_within`` seconds), then take the services off the bus: the demo leaves
+        the bus and the log to what the user publishes, replays or tails."""
+        self._paused = False
+        await self.stop_placing()
+        try:
+            await asyncio.wait_for(self.settle(), settle_within)
+        except TimeoutError:
+            log.warning("demo orders still in flight after %ss; stopping them", settle_within)
+        self._stopping = True  # a handler still running schedules no further step
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        subscriptions, self._subscriptions = self._subscriptions, []
+        for sub in subscriptions:
+            await self.bus.unsubscribe(sub)
 
     async def stop(self) -> None:
         """Stop placing orders and cancel steps still waiting to publish.

@@ -72,6 +72,24 @@ class EmbeddedRuntime:
             else:
                 self.demo.subscribe_services()
 
+    # -- the demo, paused or stopped while the bus and the log run on ---------------------
+
+    async def pause_demo(self) -> None:
+        """No new demo orders; orders in flight finish and the demo services stay."""
+        if self.demo is not None and self.started:
+            await self.demo.pause()
+
+    def resume_demo(self) -> None:
+        """Demo orders again (the services come back first if they were stopped)."""
+        if self.demo is not None and self.started:
+            self.demo.resume()
+
+    async def stop_demo(self) -> None:
+        """No demo orders and no demo services on the bus; the bus, the pipeline and the
+        log go on for everything else (publish, replay, Kafka tails)."""
+        if self.demo is not None and self.started:
+            await self.demo.stop_services()
+
     async def stop(self, *, settle: bool = False) -> None:
         """Stop the demo and the bus, flush the pipeline, write the log out, close it.
 

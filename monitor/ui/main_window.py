@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import shiboken6
@@ -29,17 +29,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from monitor import __version__
+from monitor.core.event_filter import EventFilter
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.core.stats import StatsSnapshot
 from monitor.ui import theme
 from monitor.ui.context import AppContext
+from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.kafka_service import KafkaService
 from monitor.ui.live_feed import LiveFeed
+from monitor.ui.screen_fit import fit_on_screen, scrolling
 from monitor.ui.shortcuts import ShortcutsDialog
 from monitor.ui.views.chain_view import ChainView
 from monitor.ui.views.connections import ConnectionsView
 from monitor.ui.views.dead_letters import DeadLettersView
-from monitor.ui.views.event_stream import EventStreamView
+from monitor.ui.views.event_stream import LIVE_TAB, EventStreamView
 from monitor.ui.views.overview import OverviewView, events_per_second
 from monitor.ui.views.publish import PublishView
 
@@ -54,6 +58,10 @@ def status_text(runtime: EmbeddedRuntime) -> str:
     demo = runtime.demo
     if demo is None:
         return "Embedded bus"
+    if demo.state == "stopped":
+        return "Embedded bus - demo stopped (Demo > Resume starts it again)"
+    if demo.state == "paused":
+        return f"Embedded bus - demo paused after {demo.orders_placed:,} orders"
     if demo.rate > 0:
         asked = f"{demo.rate:,.0f}" if demo.rate >= 1 else f"{demo.rate:g}"
         reached = demo.reached_rate()
@@ -85,6 +93,8 @@ class MainWindow(QMainWindow):
 
     ``settings`` is anything with QSettings' ``value``/``setValue`` (the app passes an
     :class:`~monitor.ui.settings.AppSettings`); ``None`` keeps nothing between runs.
+    ``notice``: a sentence shown once the window is up (the app says so when it set a
+    damaged event log aside).
     """
 
     # Emitted once the runtime has stopped and the window has really closed.
@@ -95,6 +105,7 @@ class MainWindow(QMainWindow):
         runtime: EmbeddedRuntime,
         *,
         settings: Any = None,
+        notice: str | None = None,
         parent: Any = None,
     ) -> None:
         super().__init__(parent)
@@ -104,6 +115,7 @@ class MainWindow(QMainWindow):
         self._runtime_stopped = False
         self._closed = False
         self._closing: asyncio.Future[None] | None = None
+        self._demo_task: asyncio.Future[None] | None = None
         self.setWindowTitle(WINDOW_TITLE)
         self.resize(1360, 860)
         self.setDockNestingEnabled(True)
@@ -146,6 +158,8 @@ class MainWindow(QMainWindow):
         self.dead_letters.chain_requested.connect(self.open_chain)
         self.stream.chain_requested.connect(self.open_chain)
         self.chains.dead_letter_selected.connect(self.show_dead_letter)
+        self.overview.dead_letters_requested.connect(lambda: self.show_view("dead_letters"))
+        self.overview.topic_requested.connect(self.show_topic)
         # Shortcuts that belong to one view; listed in the help dialog with the window's.
         # (action, the view it works in): the same keys can mean different things in two
         # views (Ctrl+Return sends in Publish, searches the log in the stream).
@@ -157,16 +171,19 @@ class MainWindow(QMainWindow):
             (self.stream.clear_action, "Event stream"),
         ]
 
-        self._status_source = QLabel(status_text(runtime))
-        self._status_rate = QLabel("")
-        self._status_kafka = QLabel("")
-        self._status_log = QLabel(self._log_text())
-        self._status_missed = QLabel("")
-        self.statusBar().addWidget(self._status_source)
+        # Elided, so a long log path or profile name never widens the window.
+        self._status_source = ElidedLabel(status_text(runtime))
+        self._status_rate = QLabel("")  # short, and ours: "75 events/s \u00b7 1,234 events"
+        self._status_kafka = ElidedLabel("")
+        self._status_log = ElidedLabel(self._log_text(), mode=Qt.TextElideMode.ElideMiddle)
+        self._status_missed = ElidedLabel("")
+        # Stretch factors share a narrow window's width between the texts that can be
+        # long, instead of the log path taking all it wants first.
+        self.statusBar().addWidget(self._status_source, 2)
         self.statusBar().addWidget(self._status_rate)
-        self.statusBar().addPermanentWidget(self._status_missed)
-        self.statusBar().addPermanentWidget(self._status_kafka)
-        self.statusBar().addPermanentWidget(self._status_log)
+        self.statusBar().addPermanentWidget(self._status_missed, 1)
+        self.statusBar().addPermanentWidget(self._status_kafka, 1)
+        self.statusBar().addPermanentWidget(self._status_log, 2)
         self.statusBar().setSizeGripEnabled(False)
 
         self._build_menus()
@@ -175,10 +192,13 @@ class MainWindow(QMainWindow):
         self.context.kafka.changed.connect(self._show_kafka_state)
         self._show_kafka_state()
         self._restore_state()
+        fit_on_screen(self)  # a saved (or the default) size larger than this screen
         self.feed.start()
         problem = getattr(settings, "problem", None)
         if problem:
             QTimer.singleShot(0, lambda: self._tell("Settings reset", problem))
+        if notice:
+            QTimer.singleShot(0, lambda: self._tell("A new event log", notice))
 
     # -- the pieces the tests and the smoke test look at ----------------------------------
 
@@ -215,7 +235,9 @@ class MainWindow(QMainWindow):
     def _add_dock(self, key: str, title: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{key}")  # saveState() finds docks by object name
-        dock.setWidget(widget)
+        # In a scroll area: a view that needs more room than the window has scrolls
+        # instead of widening the window past the screen.
+        dock.setWidget(scrolling(widget))
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
@@ -244,6 +266,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"Dead letter {letter_id} is not in the event log (yet).", 8000
             )
+
+    def show_topic(self, topic: str) -> None:
+        """The live stream, filtered to exactly ``topic`` (nothing else filtered)."""
+        self.show_view("stream")
+        self.stream.tabs.setCurrentIndex(LIVE_TAB)
+        self.stream.apply_filter(EventFilter(topic=topic))
 
     def show_view(self, key: str) -> None:
         dock = self.docks[key]
@@ -321,10 +349,62 @@ class MainWindow(QMainWindow):
             actions.addAction(action)
         actions.addAction(self.overview.pause_action)
 
+        self._build_demo_menu()
+
         help_menu = bar.addMenu("&Help")
         self.help_action = self._action("&Keyboard shortcuts", "F1", self.show_shortcuts)
         help_menu.addAction(self.help_action)
         help_menu.addAction(self._action("&About Eventflow Monitor", None, self._about))
+
+    def _build_demo_menu(self) -> None:
+        """Demo > Pause, Resume, Stop: the demo's orders (and, stopped, its services) off
+        the bus while the bus, the log and Kafka tails go on."""
+        menu = self.menuBar().addMenu("&Demo")
+        self.demo_menu = menu
+        self.demo_pause_action = self._action(
+            "&Pause the demo (no new orders)", None, self.pause_demo
+        )
+        self.demo_resume_action = self._action("&Resume the demo", None, self.resume_demo)
+        self.demo_stop_action = self._action(
+            "&Stop the demo (its services leave the bus)", None, self.stop_demo
+        )
+        for action in (self.demo_pause_action, self.demo_resume_action, self.demo_stop_action):
+            menu.addAction(action)
+        self._update_demo_actions()
+
+    def pause_demo(self) -> None:
+        self._run_demo_step(self.runtime.pause_demo())
+
+    def resume_demo(self) -> None:
+        self.runtime.resume_demo()
+        self._update_demo_actions()
+
+    def stop_demo(self) -> None:
+        self._run_demo_step(self.runtime.stop_demo())
+
+    def _run_demo_step(self, step: Coroutine[Any, Any, None]) -> None:
+        if self._demo_task is not None and not self._demo_task.done():
+            step.close()  # one change at a time; the menu is disabled meanwhile anyway
+            return
+        self._demo_task = asyncio.ensure_future(step)
+        self._update_demo_actions()
+        self._demo_task.add_done_callback(self._demo_step_done)
+
+    def _demo_step_done(self, task: asyncio.Future[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the demo did not change state", exc_info=task.exception())
+        if shiboken6.isValid(self):
+            self._update_demo_actions()
+
+    def _update_demo_actions(self) -> None:
+        demo = self.runtime.demo
+        busy = self._demo_task is not None and not self._demo_task.done()
+        state = demo.state if demo is not None else "none"
+        self.demo_menu.setEnabled(demo is not None)
+        self.demo_pause_action.setEnabled(not busy and state == "running")
+        self.demo_resume_action.setEnabled(not busy and state in ("paused", "stopped"))
+        self.demo_stop_action.setEnabled(not busy and state in ("running", "paused", "services"))
+        self._status_source.setText(status_text(self.runtime))
 
     def shortcut_list(self) -> list[tuple[str, str]]:
         """(keys, what they do) for every action with a shortcut, for the help dialog."""
@@ -354,6 +434,7 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         self._tell(
             "About Eventflow Monitor",
+            f"Eventflow Monitor {__version__}\n\n"
             "Eventflow Monitor makes event-driven systems visible: live rates, correlation "
             "chains, dead letters you can replay, on the embedded bus or on Kafka.",
         )
@@ -418,6 +499,8 @@ class MainWindow(QMainWindow):
         self._runtime_stopped = True
 
     async def _stop_everything(self) -> None:
+        if self._demo_task is not None:  # a pause or stop of the demo under way ends first
+            await asyncio.gather(self._demo_task, return_exceptions=True)
         # Sources first (sends in progress, the Kafka tail feeding the pipeline), then the
         # runtime, so nothing publishes into a closed bus or an unflushed log.
         for stop in (
@@ -502,6 +585,7 @@ class MainWindow(QMainWindow):
     def _save_state(self) -> None:
         if self._settings is None:
             return
+        fit_on_screen(self)  # never remember a size the screen cannot show
         self._settings.setValue("main_window/geometry", self.saveGeometry())
         self._settings.setValue("main_window/state", self.saveState(LAYOUT_VERSION))
         self.stream.save_state()

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout
 
 
 class StatCard(QFrame):
-    """Caption above, value below; ``alert=True`` turns it red (styled in the theme)."""
+    """Caption above, value below; ``alert=True`` turns it red (styled in the theme).
+
+    A card made :meth:`clickable` emits :attr:`clicked` on a left click, or on Enter or
+    Space while it has the keyboard focus (it takes focus with Tab then).
+    """
+
+    clicked = Signal()
 
     def __init__(self, caption: str, tooltip: str = "", parent: Any = None) -> None:
         super().__init__(parent)
@@ -28,6 +36,30 @@ class StatCard(QFrame):
         layout.addWidget(self._note)
         self._note.hide()
         self._alert = False
+
+    def clickable(self, tooltip: str) -> None:
+        """Make the card a button: a hand cursor, focus by Tab, ``tooltip`` says where it
+        leads."""
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip(tooltip)
+        self.setProperty("clickable", True)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if (
+            self.property("clickable")
+            and event.button() == Qt.MouseButton.LeftButton
+            and self.rect().contains(event.position().toPoint())
+        ):
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        keys = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+        if self.property("clickable") and event.key() in keys:
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
 
     def set_note(self, text: str) -> None:
         """A small line under the value (a trend, a hint); empty hides it."""

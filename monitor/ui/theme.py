@@ -158,6 +158,8 @@ QFrame#statCard {{
     border-radius: 6px;
 }}
 QFrame#statCard[alert="true"] {{ border: 1px solid {DANGER}; background: {DANGER_BG}; }}
+QFrame#statCard[clickable="true"]:hover {{ border: 1px solid {ACCENT}; }}
+QFrame#statCard:focus {{ border: 2px solid {ACCENT}; }}
 QLabel#statCaption {{ color: {MUTED_TEXT}; font-size: 9pt; }}
 QLabel#statValue {{ color: {TEXT}; font-size: 20pt; font-weight: 600; }}
 QLabel#statValue[alert="true"] {{ color: {DANGER}; }}
@@ -184,8 +186,41 @@ QHeaderView::section {{
     font-weight: 600;
 }}
 QSplitter::handle {{ background: {WINDOW_BG}; }}
+{_focus_rules()}
 QStatusBar {{ background: {SURFACE}; border-top: 1px solid {BORDER}; color: {MUTED_TEXT}; }}
 QStatusBar QLabel {{ color: {MUTED_TEXT}; padding: 0 8px; }}
+"""
+
+
+def _focus_rules() -> str:
+    """Where the keyboard focus is, in the accent colour: a ring on tables, lists, buttons
+    and the focused tab (text fields show their caret). Fusion draws its own focus frame in the
+    selection colour, which is too pale to see on either theme. Buttons are drawn by the
+    stylesheet in every state (not only when focused), so focus changes the ring only."""
+    return f"""
+QTableView:focus, QTreeView:focus, QListView:focus, QPlainTextEdit:focus, QTextEdit:focus {{
+    border: 2px solid {ACCENT};
+}}
+QPushButton {{
+    background: {SURFACE}; color: {TEXT}; border: 1px solid {BORDER}; border-radius: 4px;
+    padding: 4px 12px; min-height: 18px;
+}}
+QPushButton:hover {{ border-color: {ACCENT_MUTED}; }}
+QPushButton:pressed, QPushButton:checked {{ background: {SELECTION}; }}
+QPushButton:disabled {{ color: {MUTED_TEXT}; background: {WINDOW_BG}; }}
+QPushButton:focus {{ border: 2px solid {ACCENT}; padding: 3px 11px; }}
+QToolButton:focus {{ border: 2px solid {ACCENT}; border-radius: 4px; }}
+QCheckBox:focus, QRadioButton:focus {{ background: {SELECTION}; border-radius: 3px; }}
+QTabBar::tab {{
+    background: {WINDOW_BG}; color: {MUTED_TEXT}; border: 1px solid {BORDER};
+    border-bottom: none; border-top-left-radius: 4px; border-top-right-radius: 4px;
+    padding: 5px 12px; margin-right: 1px;
+}}
+QTabBar::tab:selected {{ background: {SURFACE}; color: {TEXT}; }}
+QTabBar::tab:hover {{ color: {TEXT}; }}
+QTabBar::tab:focus {{
+    color: {ACCENT}; border: 2px solid {ACCENT}; border-bottom: none; padding: 4px 11px;
+}}
 """
 
 

@@ -24,7 +24,6 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QSortFilterProxyModel, Q
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,13 +40,16 @@ from PySide6.QtWidgets import (
 )
 
 from adapters.kafka.cluster import GroupInfo, TopicInfo
-from adapters.kafka.profiles import ConnectionProfile, ProfileError, ProfileStore
+from adapters.kafka.profiles import ConnectionProfile, ProfileError, ProfileExists, ProfileStore
 from monitor.ui import theme
 from monitor.ui.context import AppContext
+from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.kafka_service import KafkaService
+from monitor.ui.screen_fit import scrolling
 from monitor.ui.views.connection_form import ProfileForm
 from monitor.ui.views.connection_models import GroupsModel, SortRole, TopicsModel
 from monitor.ui.views.connection_passwords import PasswordKeeper
+from monitor.ui.views.connection_tail_from import TailFromPicker
 from monitor.ui.views.form_widgets import card, card_style, label, primary_button_style, restyle
 
 LAST_PROFILE_KEY = "connections/last_profile"
@@ -77,6 +79,7 @@ QLabel#emptyHint {{ color: {theme.MUTED_TEXT}; font-size: 11pt; }}
 QListWidget#profiles {{
     background: {theme.SURFACE}; border: 1px solid {theme.BORDER}; border-radius: 4px;
 }}
+QListWidget#profiles:focus {{ border: 2px solid {theme.ACCENT}; }}
 QListWidget#profiles::item {{ padding: 6px 4px; border-bottom: 1px solid {theme.ALT_ROW}; }}
 QListWidget#profiles::item:selected {{ background: {theme.SELECTION}; color: {theme.TEXT}; }}
 QPushButton:disabled, QComboBox:disabled, QLineEdit:disabled, QCheckBox:disabled {{
@@ -187,7 +190,7 @@ class ConnectionsView(QWidget):
 
         self.profile_list = QListWidget()
         self.profile_list.setObjectName("profiles")
-        self.profile_list.setMinimumHeight(110)
+        self.profile_list.setMinimumHeight(70)
         self.profile_list.currentItemChanged.connect(self._profile_selected)
         self.profile_list.itemDoubleClicked.connect(lambda _item: self.connect_profile())
         outer.addWidget(self.profile_list, 1)
@@ -195,7 +198,11 @@ class ConnectionsView(QWidget):
         outer.addSpacing(4)
         outer.addWidget(label("Profile", "cardTitle"))
         self.form = ProfileForm()
-        outer.addWidget(self.form)
+        # The form scrolls when a TLS and SASL profile's rows are more than a short
+        # screen holds, rather than setting the view's minimum height.
+        form_area = scrolling(self.form)
+        form_area.setMinimumHeight(130)
+        outer.addWidget(form_area)
         self.form_message = label("", "formMessage")
         self.form_message.setWordWrap(True)
         self.form_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -228,7 +235,7 @@ class ConnectionsView(QWidget):
         where.setWordWrap(True)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(where)
-        frame.setMinimumWidth(380)
+        frame.setMinimumWidth(340)
         return frame
 
     def _build_cluster_pane(self) -> QWidget:
@@ -267,9 +274,9 @@ class ConnectionsView(QWidget):
         frame, outer = card()
         title = QHBoxLayout()
         title.addWidget(label("Topics", "cardTitle"))
-        self.topics_count = label("", "muted")
-        title.addWidget(self.topics_count)
-        title.addStretch(1)
+        self.topics_count = ElidedLabel("")
+        self.topics_count.setObjectName("muted")
+        title.addWidget(self.topics_count, 1)
         self.topic_filter = QLineEdit()
         self.topic_filter.setPlaceholderText("Filter topics")
         self.topic_filter.setClearButtonEnabled(True)
@@ -297,12 +304,13 @@ class ConnectionsView(QWidget):
         self.topics_view.selectionModel().selectionChanged.connect(self._update_actions)
         outer.addWidget(self.topics_view, 1)
 
+        # Two rows: where to start (the kind and, for an offset or a time, its value),
+        # then the buttons and what the tail is doing, so the card fits a laptop's width.
+        self.tail_from = TailFromPicker()
+        self.tail_from_combo = self.tail_from.combo
+        self.tail_from.changed.connect(self._tail_from_changed)
+        outer.addWidget(self.tail_from)
         tail = QHBoxLayout()
-        tail.addWidget(QLabel("Tail from"))
-        self.tail_from_combo = QComboBox()
-        self.tail_from_combo.addItem("the end (new records)", "end")
-        self.tail_from_combo.addItem("the beginning", "beginning")
-        tail.addWidget(self.tail_from_combo)
         self.tail_button = QPushButton("Tail selected topics")
         self.tail_button.setObjectName("primary")
         self.tail_button.setToolTip(
@@ -313,8 +321,8 @@ class ConnectionsView(QWidget):
         self.stop_tail_button.clicked.connect(self.stop_tail)
         tail.addWidget(self.tail_button)
         tail.addWidget(self.stop_tail_button)
-        self.tail_status = label("", "formMessage")
-        self.tail_status.setWordWrap(True)
+        self.tail_status = ElidedLabel("")  # the whole sentence in its tooltip when cut
+        self.tail_status.setObjectName("formMessage")
         tail.addWidget(self.tail_status, 1)
         outer.addLayout(tail)
         return frame
@@ -323,12 +331,13 @@ class ConnectionsView(QWidget):
         frame, outer = card()
         title = QHBoxLayout()
         title.addWidget(label("Consumer groups", "cardTitle"))
-        self.groups_count = label("", "muted")
+        self.groups_count = ElidedLabel("")
+        self.groups_count.setObjectName("muted")
         title.addWidget(self.groups_count)
-        title.addStretch(1)
-        title.addWidget(
-            label("lag = end offset - committed offset, summed over partitions", "muted")
-        )
+        lag_note = ElidedLabel("lag = end offset - committed offset, summed over partitions")
+        lag_note.setObjectName("muted")
+        lag_note.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        title.addWidget(lag_note, 1)
         outer.addLayout(title)
         self.groups_model = GroupsModel(self)
         self.groups_proxy = QSortFilterProxyModel(self)
@@ -428,6 +437,12 @@ class ConnectionsView(QWidget):
         except ProfileError as exc:
             self._message(f"Not saved: {str(exc).rstrip('.')}.", "error")
             return
+        self._save(profile, self.form.password())
+
+    def _save(self, profile: ConnectionProfile, password: str, *, connecting: bool = False) -> bool:
+        """Save ``profile`` (the form's) and keep ``password``; say so, or say why not and
+        return False (``connecting``: the save is Connect's, which then goes on)."""
+        refused = "Not connected" if connecting else "Not saved"
         original = self.form.loaded.name if self.form.loaded is not None else None
         try:
             # Only the profile being edited may be overwritten: a new profile, or a rename,
@@ -435,16 +450,24 @@ class ConnectionsView(QWidget):
             self.store.add(profile, replace=profile.name == original)
             if original is not None and original != profile.name:
                 self.store.remove(original)
+        except ProfileExists as exc:
+            self._message(
+                f"{refused}: {str(exc).rstrip('.')}. Choose another name, or select "
+                f"{profile.name} in the list.",
+                "error",
+            )
+            return False
         except ProfileError as exc:
-            self._message(f"Not saved: {str(exc).rstrip('.')}.", "error")
-            return
-        password = self.form.password()
+            self._message(f"{refused}: {str(exc).rstrip('.')}.", "error")
+            return False
         connected = self.service.profile is not None and self.service.profile.name == original
         reconnect = self.service.profile_saved(original, profile) or (connected and password)
         self.reload_profiles(select=profile.name)
         # Read-only and environment apply to the connection at once; an address or a
         # credential is only used by a new connection.
         hint = " Connect again to use its new connection settings." if reconnect else ""
+        if connecting:
+            hint = ""  # it is being connected now
         self._message(f"Saved profile {profile.name} in {self.store.path}.{hint}", "ok")
         renamed = original is not None and original != profile.name
         if password or renamed:
@@ -452,6 +475,7 @@ class ConnectionsView(QWidget):
                 self._store_password(profile, password, original if renamed else None, hint),
                 failed=lambda exc: self._message(f"The password was not stored: {exc}", "error"),
             )
+        return True
 
     async def _store_password(
         self, profile: ConnectionProfile, password: str, renamed_from: str | None, hint: str
@@ -533,19 +557,26 @@ class ConnectionsView(QWidget):
         self._message(sentence, "ok" if ok else "error")
 
     def connect_profile(self) -> None:
+        """Connect with the form's profile, saving it first when it is new or edited (so
+        it is in the list, works with ``--profile NAME`` and is there after a restart)."""
         profile = self._form_profile()
         if profile is None or "connect" in self._busy:
             return
+        typed = self.form.password()  # saving reloads the form, which clears the field
+        changed = profile != self.form.loaded or bool(typed)
+        if changed and not self._save(profile, typed, connecting=True):
+            return
         self._busy.add("connect")
-        self._message("", "muted")
+        if profile == self.form.loaded and not typed:
+            self._message("", "muted")  # nothing was saved: no sentence about it
         if self.context.settings is not None:
             self.context.settings.setValue(LAST_PROFILE_KEY, profile.name)
         self._update_actions()
-        task = self.service.spawn(self._connect(profile))
+        task = self.service.spawn(self._connect(profile, typed))
         task.add_done_callback(lambda _t: self._done("connect"))
 
-    async def _connect(self, profile: ConnectionProfile) -> None:
-        found, password = await self._password_for(profile)
+    async def _connect(self, profile: ConnectionProfile, typed: str) -> None:
+        found, password = (True, typed) if typed else await self._password_for(profile)
         if found:
             await self.service.connect_profile(profile, password)
 
@@ -577,11 +608,21 @@ class ConnectionsView(QWidget):
         names = self.selected_topics()
         if not names or "tail" in self._busy:
             return
+        try:
+            start = self.tail_from.position()
+        except ValueError as exc:  # refused here, with the reason; nothing is started
+            self.tail_status.setText(f"Not tailed: {exc}")
+            restyle(self.tail_status, tone="error")
+            self.tail_from.value_edit.setFocus()
+            return
         self._busy.add("tail")
         self._update_actions()
-        start = str(self.tail_from_combo.currentData())
         task = self.service.spawn(self.service.start_tail(names, start))
         task.add_done_callback(lambda _t: self._done("tail"))
+
+    def _tail_from_changed(self) -> None:
+        if self.tail_status.property("tone") == "error" and self.service.tail_state != "failed":
+            self.tail_status.setText("")  # the refusal was about the entry being edited
 
     def stop_tail(self) -> None:
         task = self.service.spawn(self.service.stop_tail())

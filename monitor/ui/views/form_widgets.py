@@ -38,6 +38,7 @@ def primary_button_style() -> str:
 QPushButton#primary:disabled {{
     background: {theme.ACCENT_MUTED}; border-color: {theme.ACCENT_MUTED};
 }}
+QPushButton#primary:focus {{ border: 2px solid {theme.TEXT}; padding: 4px 15px; }}
 """
 
 

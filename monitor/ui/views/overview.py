@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -57,6 +57,12 @@ def depth_rising(depth: list[float]) -> bool:
 
 
 class OverviewView(QWidget):
+    """The overview. Clicking the dead-letter card emits :attr:`dead_letters_requested`;
+    clicking a topic's row emits :attr:`topic_requested` with the topic's name."""
+
+    dead_letters_requested = Signal()
+    topic_requested = Signal(str)
+
     def __init__(self, context: AppContext, parent: Any = None) -> None:
         super().__init__(parent)
         self.context = context
@@ -70,13 +76,20 @@ class OverviewView(QWidget):
         self.dead_letters_card = StatCard(
             "Dead letters pending", "Dead letters waiting to be replayed or discarded"
         )
+        self.dead_letters_card.clickable(
+            "Dead letters waiting to be replayed or discarded: click to open them"
+        )
+        self.dead_letters_card.clicked.connect(self.dead_letters_requested)
         self.malformed_card = StatCard("Malformed", "Records that could not be decoded")
         self.rate_chart = RateChart()
         self.depth_chart = SeriesChart("dead letters", window_seconds=600)
         self.lag_chart = SeriesChart("lag (records)", window_seconds=600)
         self.lag_hint = QLabel("Connect to a Kafka cluster to see consumer lag over time.")
         self.lag_hint.setObjectName("sectionHint")
+        self.lag_hint.setWordWrap(True)  # the pane is a third of a laptop's width
         self.topics_table = self._make_topics_table()
+        self.topics_table.cellClicked.connect(self._topic_clicked)
+        self.topics_table.cellActivated.connect(self._topic_clicked)
         self.sources = QLabel()
         self.sources.setObjectName("sourcesLine")
         self.sources.setTextFormat(Qt.TextFormat.RichText)
@@ -91,10 +104,9 @@ class OverviewView(QWidget):
         cards = QHBoxLayout()
         cards.setSpacing(10)
         for card in (self.total_card, self.rate_card, self.dead_letters_card, self.malformed_card):
-            card.setMinimumWidth(160)
+            card.setMinimumWidth(150)
             cards.addWidget(card)
         cards.addStretch(1)
-        cards.addWidget(self.sources)
 
         lower = QWidget()
         grid = QGridLayout(lower)
@@ -114,6 +126,8 @@ class OverviewView(QWidget):
         rate_header = QHBoxLayout()
         rate_header.addWidget(_caption("Events per second by topic"))
         rate_header.addStretch(1)
+        # Here rather than beside the cards: that row is as wide as a laptop allows.
+        rate_header.addWidget(self.sources)
         rate_header.addWidget(pause_button)
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
@@ -225,6 +239,12 @@ class OverviewView(QWidget):
                 if item.text() != text:
                     item.setText(text)
                 item.setForeground(QColor(colour))
+            name_item = table.item(row, 0)
+            if name_item is not None and name_item.data(Qt.ItemDataRole.UserRole) != topic:
+                name_item.setData(Qt.ItemDataRole.UserRole, topic)  # the name, not the label
+                name_item.setToolTip(
+                    f"{topic}: click to see its events in the stream" if topic else ""
+                )
             table.item(row, 3).setToolTip(
                 "No events for 10 s after traffic in the last minute" if status == "quiet" else ""
             )
@@ -235,11 +255,20 @@ class OverviewView(QWidget):
             kafka.state, theme.MUTED_TEXT
         )
         name = kafka.profile.name if kafka.profile is not None else "Kafka"
+        if len(name) > 24:  # a profile name can be 64 characters; whole in the tooltip
+            name = name[:23] + "\u2026"
         self.sources.setText(
             f"<span style='color:{theme.LIVE}'>\u25cf</span> embedded bus &nbsp;&nbsp; "
             f"<span style='color:{colour}'>\u25cf</span> {name}: {kafka.state}"
         )
-        self.sources.setToolTip(kafka.sentence)
+        whole = kafka.profile.name + ": " if kafka.profile is not None else ""
+        self.sources.setToolTip(whole + kafka.sentence)
+
+    def _topic_clicked(self, row: int, _column: int) -> None:
+        item = self.topics_table.item(row, 0)
+        topic = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if topic:  # events without a topic ("(no topic)") cannot be filtered by it
+            self.topic_requested.emit(str(topic))
 
     @staticmethod
     def _make_topics_table() -> QTableWidget:
@@ -254,6 +283,8 @@ class OverviewView(QWidget):
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # long topic names: both ends
+        table.viewport().setCursor(Qt.CursorShape.PointingHandCursor)  # rows open the stream
         return table
 
 

@@ -47,7 +47,9 @@ from monitor.core.envelope import Envelope, new_event_id
 from monitor.core.templates import DEFAULT_SOURCE, EventTemplate, TemplateError, TemplateStore
 from monitor.ui import theme
 from monitor.ui.context import AppContext
+from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.kafka_service import KafkaService
+from monitor.ui.screen_fit import scrolling
 from monitor.ui.views.form_widgets import (
     card,
     card_style,
@@ -206,11 +208,20 @@ class PublishView(QWidget):
             "Correlation id", with_button(self.correlation_edit, self.new_correlation_button)
         )
         form.addRow("Causation id", with_button(self.causation_edit, self.new_causation_button))
-        outer.addLayout(form)
-        outer.addSpacing(4)
-        outer.addWidget(label("Headers", "cardTitle"))
+        # The fields and headers scroll inside the card when the screen is short (a
+        # laptop's 700 px), instead of setting the whole view's minimum height.
+        fields = QWidget()
+        inner = QVBoxLayout(fields)
+        inner.setContentsMargins(0, 0, 4, 0)
+        inner.setSpacing(8)
+        inner.addLayout(form)
+        inner.addSpacing(4)
+        inner.addWidget(label("Headers", "cardTitle"))
         self.headers = HeadersEditor()
-        outer.addWidget(self.headers, 1)
+        inner.addWidget(self.headers, 1)
+        area = scrolling(fields)
+        area.setMinimumHeight(120)
+        outer.addWidget(area, 1)
         self.type_edit.textChanged.connect(self._update_actions)
         return frame
 
@@ -229,12 +240,13 @@ class PublishView(QWidget):
         self.payload = JsonEditor()
         self.payload.validity_changed.connect(self._payload_validity)
         outer.addWidget(self.payload, 1)
-        hint = label(
+        # One line (the whole sentence in the tooltip when cut): wrapped, it set the
+        # view's minimum height to that of the sentence at its narrowest.
+        hint = ElidedLabel(
             "Placeholders {{seq}} {{uuid}} {{short_id}} {{now}} are filled in for each event "
-            "sent, so a burst carries distinct ids.",
-            "muted",
+            "sent, so a burst carries distinct ids."
         )
-        hint.setWordWrap(True)
+        hint.setObjectName("muted")
         outer.addWidget(hint)
         return frame
 
@@ -253,31 +265,37 @@ class PublishView(QWidget):
         self.bus_radio.toggled.connect(self._target_changed)
         target.addWidget(self.bus_radio)
         target.addWidget(self.kafka_radio)
-        target.addSpacing(16)
+        target.addSpacing(8)
         target.addWidget(QLabel("Topic"))
         self.topic_combo = QComboBox()
         self.topic_combo.setEditable(True)
         self.topic_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.topic_combo.setMinimumWidth(220)
+        # Long topic names of a cluster must not widen the view: about 20 characters
+        # shown at least, the rest of the row's room when there is some.
+        self.topic_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.topic_combo.setMinimumContentsLength(20)
         topic_edit = self.topic_combo.lineEdit()
         if topic_edit is not None:
             topic_edit.setPlaceholderText("topic name")
         self.topic_combo.editTextChanged.connect(self._update_actions)
-        target.addWidget(self.topic_combo)
-        target.addSpacing(16)
-        target.addWidget(QLabel("CloudEvents mode"))
+        target.addWidget(self.topic_combo, 1)
+        target.addSpacing(8)
+        target.addWidget(QLabel("CloudEvents"))
         self.mode_combo = QComboBox()
         self.mode_combo.addItem("Binary (ce_* headers)", "binary")
-        self.mode_combo.addItem("Structured (one JSON document)", "structured")
+        self.mode_combo.addItem("Structured (one JSON value)", "structured")
         self.mode_combo.setToolTip(
             "How the event is written to Kafka: attributes as ce_* headers and the payload "
             "as the value (binary), or the whole event as one JSON value (structured)"
         )
         target.addWidget(self.mode_combo)
-        target.addStretch(1)
         outer.addLayout(target)
-        self.target_note = label("", "targetNote")
-        self.target_note.setWordWrap(True)
+        # One line each (the whole sentence in the tooltip when cut), so the send card
+        # leaves the composer its room on a 700 px screen.
+        self.target_note = ElidedLabel("")
+        self.target_note.setObjectName("targetNote")
         outer.addWidget(self.target_note)
         # Off by default: a broker creates a topic a producer names, so a typo would
         # publish into a new topic nobody reads (publish_sender refuses it).
@@ -301,14 +319,14 @@ class PublishView(QWidget):
         self.send_button.setToolTip("Send the composed event once (Ctrl+Enter)")
         self.send_button.clicked.connect(self.send)
         actions.addWidget(self.send_button)
-        actions.addSpacing(18)
+        actions.addSpacing(10)
         actions.addWidget(QLabel("Burst of"))
         self.burst_count = QSpinBox()
         self.burst_count.setRange(1, 1_000_000)
         self.burst_count.setValue(50)
         self.burst_count.setGroupSeparatorShown(True)
         self.burst_count.setSuffix(" events")
-        self.burst_count.setMinimumWidth(120)
+        self.burst_count.setMinimumWidth(110)
         self.burst_count.setMaximumWidth(150)
         actions.addWidget(self.burst_count)
         actions.addWidget(QLabel("at"))
@@ -318,7 +336,7 @@ class PublishView(QWidget):
         self.burst_rate.setGroupSeparatorShown(True)
         self.burst_rate.setSuffix(" /s")
         self.burst_rate.setSpecialValueText("full speed")
-        self.burst_rate.setMinimumWidth(110)
+        self.burst_rate.setMinimumWidth(100)
         self.burst_rate.setMaximumWidth(140)
         self.burst_rate.setToolTip("Events per second; 0 sends as fast as the target takes them")
         actions.addWidget(self.burst_rate)
@@ -333,19 +351,23 @@ class PublishView(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("")  # "%v / %m" once something is sent
-        self.progress.setMinimumWidth(180)
+        self.progress.setMinimumWidth(60)
         actions.addWidget(self.progress, 1)
         outer.addLayout(actions)
 
-        self.send_hint = label("", "sendHint")
+        self.send_hint = ElidedLabel("")
+        self.send_hint.setObjectName("sendHint")
         self.status = label("Nothing sent yet.", "status")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.status.setOpenExternalLinks(False)
         self.status.linkActivated.connect(self._link_activated)
         restyle(self.status, tone="muted")
-        outer.addWidget(self.send_hint)
-        outer.addWidget(self.status)
+        results = QHBoxLayout()
+        results.setSpacing(12)
+        results.addWidget(self.send_hint, 1)
+        results.addWidget(self.status, 2)
+        outer.addLayout(results)
         return frame
 
     # -- state of the controls ----------------------------------------------------------
@@ -422,8 +444,11 @@ class PublishView(QWidget):
         kafka = self.context.kafka
         self.kafka_radio.setEnabled(kafka.connected)
         if kafka.connected and kafka.profile is not None:
-            self.kafka_radio.setText(f"Kafka: {kafka.profile.name}")
-            self.kafka_radio.setToolTip(kafka.sentence)
+            # A profile name may be 64 characters: cut, it keeps the row on the screen.
+            name = kafka.profile.name
+            shown = name if len(name) <= 20 else name[:19] + "\u2026"
+            self.kafka_radio.setText(f"Kafka: {shown}")
+            self.kafka_radio.setToolTip(f"{name}: {kafka.sentence}")
         else:
             self.kafka_radio.setText("Kafka")
             self.kafka_radio.setToolTip("Connect a Kafka profile in Connections to publish there")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.core.templates import EventTemplate, TemplateError, TemplateStore
+from monitor.ui.elided_label import ElidedLabel
 
 Compose = Callable[[str], EventTemplate]  # template name -> the composer's content
 
@@ -39,7 +40,12 @@ class TemplateBar(QWidget):
         title = QLabel("Template")
         title.setObjectName("cardTitle")
         self.combo = QComboBox()
-        self.combo.setMinimumWidth(240)
+        # As wide as about 22 characters, whatever the names: a long template name of the
+        # user's must not widen the view (the list that drops down shows it whole).
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.combo.setMinimumContentsLength(22)
         self.combo.setToolTip(
             "Shipped templates cover the demo shop's events; yours are saved in the config folder"
         )
@@ -50,9 +56,8 @@ class TemplateBar(QWidget):
         self.save_button = QPushButton("Save as template...")
         self.save_button.setToolTip("Keep the composed event as a template of yours")
         self.save_button.clicked.connect(self.save)
-        self.description = QLabel("")
+        self.description = ElidedLabel("")  # one line, the whole text in its tooltip
         self.description.setObjectName("muted")
-        self.description.setWordWrap(True)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(8)
