@@ -560,12 +560,15 @@ class ChainView(QWidget):
         return sentence[0].upper() + sentence[1:]
 
     def _summary(self, chain: Chain) -> str:
-        parts = [f"Chain {short_id(chain.correlation_id, 48)}"]  # the whole id, unless absurd
+        # The id as the tables show it: the whole one is in the field above.
+        parts = [f"Chain {short_id(chain.correlation_id)}"]
         n = len(chain.events)
         parts.append(f"{n} event{'s' if n != 1 else ''}")
         duration = chain.duration_ms
         if duration is not None and n > 1:
             parts.append(f"{format_latency(duration)} end to end")
+        # Apart from the latencies: the time someone took to fix a dead letter is not one.
+        parts += [replayed_text(event.type, wait) for event, wait in chain.replayed_steps()]
         slowest = chain.slowest
         if slowest is not None and len(chain.latency_edges) > 1:
             a, b = chain.event(slowest.parent_id), chain.event(slowest.child_id)
@@ -573,8 +576,6 @@ class ChainView(QWidget):
                 parts.append(
                     f"slowest hop {a.type} \u2192 {b.type} {format_latency(slowest.latency_ms)}"
                 )
-        # Apart from the latencies: the time someone took to fix a dead letter is not one.
-        parts += [replayed_text(event.type, wait) for event, wait in chain.replayed_steps()]
         dups = sum(chain.duplicates.values())
         if dups:
             parts.append(f"{dups} duplicate deliver{'ies' if dups != 1 else 'y'}")
