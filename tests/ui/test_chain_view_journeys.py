@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea
 
 from monitor.core.chain_expectations import ChainState
+from monitor.core.chains import build_chain
 from monitor.core.deadletters import REPLAY_HEADER, DeadLetter
 from monitor.core.demo import Scenario
 from monitor.core.envelope import Envelope
@@ -22,6 +23,7 @@ from monitor.core.eventlog import LogError
 from monitor.core.replay import replay_on_bus
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.main_window import MainWindow, stop_runtime
+from monitor.ui.views.chain_view import merge_chains
 
 SHOTS = Path("/tmp/shots")
 CHAIN_ID = "checkout-2026-12-06-eu-west-storefront-" + "7f3c9a2e" * 6
@@ -122,7 +124,7 @@ def test_a_long_chain_with_duplicates_dead_letters_and_a_replay_fits_1024x700(
     small_window: MainWindow, quiet_runtime: EmbeddedRuntime, qtbot: Any
 ) -> None:
     win = small_window
-    send(quiet_runtime, qtbot)
+    letters = send(quiet_runtime, qtbot)
     view = win.chains
     with qtbot.waitSignal(view.chain_shown):
         win.open_chain(CHAIN_ID)
@@ -160,6 +162,10 @@ def test_a_long_chain_with_duplicates_dead_letters_and_a_replay_fits_1024x700(
     assert replayed.label.endswith("1 min 9 s") and replayed.latency_ms is None
     (row,) = view.waterfall.replay_rows()
     assert row.event_id == "reserve-1" and row.note == "fixed + replayed 1 min 9 s"
+    with qtbot.waitSignal(view.event_selected):
+        pos = view.graph.card_centre("pay-1").toPoint()
+        qtbot.mouseClick(view.graph.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert f"replayed from dead letter\n  {letters[0].id}" in view.details.toPlainText()
     assert view.health is not None and view.health.state is ChainState.FAILED
     assert len(view.graph.failed_nodes()) == 2
 
@@ -270,3 +276,14 @@ def test_a_dead_letter_edited_and_replayed_on_the_bus_shows_its_wait_apart(
         with qtbot.waitSignal(win.closed, timeout=20_000):
             win.close()
         win.deleteLater()
+
+
+def test_a_chain_from_the_log_merged_with_memory_keeps_its_replay() -> None:
+    events, letters = long_chain()
+    logged = build_chain(CHAIN_ID, events[:5], letters[:1])  # up to the replay
+    live = build_chain(CHAIN_ID, events[4:], letters)  # the replay again, and what came
+    merged = merge_chains(logged, live)
+    assert [(e.parent_id, e.child_id) for e in merged.replay_edges] == [("pay-1", "reserve-1")]
+    assert merged.replays == {"pay-1": [letters[0].id]}
+    assert "pay-1" not in merged.duplicates
+    assert merged.duplicates == {"email-1": 1, "ship-1": 2}

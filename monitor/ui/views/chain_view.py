@@ -636,7 +636,8 @@ class ChainView(QWidget):
         kind, key = self._details_of or ("", "")
         if self.chain is not None and kind == "event":
             event = self.chain.event(key)
-            text = _event_text(event) if event is not None else ""
+            replays = self.chain.replays.get(key, [])
+            text = _event_text(event, replays) if event is not None else ""
         elif self.chain is not None and kind == "letter":
             letter = next((d for d in self.chain.dead_letters if d.id == key), None)
             text = _letter_text(letter) if letter is not None else ""
@@ -666,8 +667,9 @@ def _pairs(rows: list[tuple[str, str | None]]) -> list[str]:
     return [f"{k.ljust(width)}  {v}" for k, v in rows if v]
 
 
-def _event_text(event: Envelope) -> str:
-    """An event for people: what and when on top, the long ids on their own lines."""
+def _event_text(event: Envelope, replayed_from: list[str] | None = None) -> str:
+    """An event for people: what and when on top, the long ids on their own lines (and
+    the dead letters it was replayed from, when it was)."""
     lines = [event.type or "(no type)"]
     when = format_local_time(event.time)
     if when:
@@ -678,6 +680,8 @@ def _event_text(event: Envelope) -> str:
         lines += ["caused by", f"  {event.causation_id}"]
     if event.correlation_id and event.correlation_id != event.id:
         lines += ["correlation id", f"  {event.correlation_id}"]
+    if replayed_from:
+        lines += ["replayed from dead letter"] + [f"  {letter}" for letter in replayed_from]
     lines.append("")
     origin = None
     if event.topic:
