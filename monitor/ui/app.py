@@ -14,18 +14,23 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import qasync
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from monitor.core.damaged_log import is_damage, set_aside
 from monitor.core.eventlog import DEFAULT_RETENTION, Retention
+from monitor.core.logschema import LogError
+from monitor.core.paths import default_db_path
 from monitor.core.resources import resource
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.app_logging import FILE_ONLY, configure_logging
 from monitor.ui.crash_reporter import CrashReporter
+from monitor.ui.damaged_log_dialog import ask_to_start_a_new_log
 from monitor.ui.main_window import MainWindow
 from monitor.ui.settings import AppSettings
 from monitor.ui.theme import apply_theme
@@ -133,18 +138,19 @@ async def _run_window(
     retention: Retention,
     ctrl_c: _CtrlC,
 ) -> int:
-    runtime: EmbeddedRuntime | None = None
     try:
-        runtime = EmbeddedRuntime(db_path, demo_rate=demo_rate, retention=retention)
-        await runtime.start()
+        runtime, notice = await start_runtime(
+            db_path,
+            demo_rate=demo_rate,
+            retention=retention,
+            ask=not smoke_test and not ctrl_c.pressed,
+            watch=ctrl_c.watch,
+        )
     except Exception as exc:
-        log.exception("the runtime did not start", extra=FILE_ONLY)
-        if runtime is not None:
-            with contextlib.suppress(Exception):
-                await runtime.stop()
         message = f"Eventflow Monitor could not start: {exc}"
         print(message, file=sys.stderr)
-        if not smoke_test and not ctrl_c.pressed:
+        # Declined: the user has just read why, in the question; no second dialog.
+        if not smoke_test and not ctrl_c.pressed and not isinstance(exc, NewLogDeclined):
             box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME, message)
             ctrl_c.watch(box)  # Ctrl+C in the terminal closes it: nobody may be at the screen
             # Outside the task step: a modal dialog's nested loop would run other tasks
@@ -153,7 +159,7 @@ async def _run_window(
         return 1
 
     settings = None if smoke_test else AppSettings()  # the window applies its theme
-    window = MainWindow(runtime, settings=settings)
+    window = MainWindow(runtime, settings=settings, notice=notice)
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
@@ -168,6 +174,65 @@ async def _run_window(
             await window.shutdown()  # already done after a normal close; this covers errors
         except Exception:
             log.exception("the runtime did not stop cleanly")
+
+
+class NewLogDeclined(LogError):
+    """The default log is damaged and the user chose not to start a new one."""
+
+
+async def start_runtime(
+    db_path: str | None,
+    *,
+    demo_rate: float,
+    retention: Retention = DEFAULT_RETENTION,
+    ask: bool = True,
+    watch: Callable[[QWidget], None] | None = None,
+) -> tuple[EmbeddedRuntime, str | None]:
+    """Start the runtime on ``db_path``: ``(runtime, notice)``, the notice saying what
+    was done to get there (or None). Raises what stopped it.
+
+    When the log at the *default* path is damaged and ``ask`` is true, the user is asked
+    (:func:`ask_to_start_a_new_log`) whether to set it aside and start a new one, as a
+    damaged settings file is; a log named with ``--db`` is the user's own choice and is
+    never moved. Not asked, the original error is raised; declined,
+    :class:`NewLogDeclined` with the same message.
+    """
+    try:
+        return await _started(db_path, demo_rate, retention), None
+    except Exception as exc:
+        default = str(default_db_path())
+        if not (ask and db_path is not None and db_path == default and is_damage(exc)):
+            raise
+        path = Path(db_path)
+        if not await ask_to_start_a_new_log(path, str(exc), watch=watch):
+            raise NewLogDeclined(str(exc)) from exc
+        try:
+            aside = await asyncio.to_thread(set_aside, path)
+        except OSError as move_error:
+            raise LogError(
+                f"{exc} It could not be set aside either ({move_error.strerror}): move "
+                f"{path} away by hand, or start with --db PATH."
+            ) from move_error
+        log.warning("the damaged event log %s was set aside as %s", path, aside)
+        notice = (
+            f"The event log {path} was damaged, so a new one was started. The damaged file "
+            f"is kept as {aside.name} in {aside.parent}."
+        )
+        return await _started(db_path, demo_rate, retention), notice
+
+
+async def _started(db_path: str | None, demo_rate: float, retention: Retention) -> EmbeddedRuntime:
+    runtime: EmbeddedRuntime | None = None
+    try:
+        runtime = EmbeddedRuntime(db_path, demo_rate=demo_rate, retention=retention)
+        await runtime.start()
+        return runtime
+    except Exception:
+        log.exception("the runtime did not start", extra=FILE_ONLY)
+        if runtime is not None:
+            with contextlib.suppress(Exception):
+                await runtime.stop()
+        raise
 
 
 async def _smoke_test(window: MainWindow, closed: asyncio.Event) -> int:
