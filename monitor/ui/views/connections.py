@@ -567,7 +567,7 @@ class ConnectionsView(QWidget):
         if changed and not self._save(profile, typed, connecting=True):
             return
         self._busy.add("connect")
-        if profile == self.form.loaded and not typed:
+        if not changed:
             self._message("", "muted")  # nothing was saved: no sentence about it
         if self.context.settings is not None:
             self.context.settings.setValue(LAST_PROFILE_KEY, profile.name)
