@@ -21,7 +21,6 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
@@ -173,17 +172,19 @@ class MainWindow(QMainWindow):
 
         # Elided, so a long log path or profile name never widens the window.
         self._status_source = ElidedLabel(status_text(runtime))
-        self._status_rate = QLabel("")  # short, and ours: "75 events/s \u00b7 1,234 events"
+        self._status_rate = ElidedLabel("")
         self._status_kafka = ElidedLabel("")
         self._status_log = ElidedLabel(self._log_text(), mode=Qt.TextElideMode.ElideMiddle)
         self._status_missed = ElidedLabel("")
-        # Stretch factors share a narrow window's width between the texts that can be
-        # long, instead of the log path taking all it wants first.
-        self.statusBar().addWidget(self._status_source, 2)
+        # A long log path or profile name is cut (whole in the tooltip) before the
+        # sentence about the source is: that one says what is running.
+        self._status_log.setMaximumWidth(300)
+        self._status_kafka.setMaximumWidth(220)
+        self.statusBar().addWidget(self._status_source)
         self.statusBar().addWidget(self._status_rate)
-        self.statusBar().addPermanentWidget(self._status_missed, 1)
-        self.statusBar().addPermanentWidget(self._status_kafka, 1)
-        self.statusBar().addPermanentWidget(self._status_log, 2)
+        self.statusBar().addPermanentWidget(self._status_missed)
+        self.statusBar().addPermanentWidget(self._status_kafka)
+        self.statusBar().addPermanentWidget(self._status_log)
         self.statusBar().setSizeGripEnabled(False)
 
         self._build_menus()
