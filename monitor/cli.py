@@ -256,12 +256,20 @@ def _selected_letters(log: EventLog, args: argparse.Namespace) -> list[DeadLette
         if getattr(args, "all", False):
             return log.dead_letters(status=None if args.force else "pending", limit=1_000_000)
         # An id given twice is one letter: replayed or discarded once, recorded once.
-        return [log.dead_letter(i) for i in dict.fromkeys(args.id)]
+        # The start of an id, as the window shows it, stands for the whole id.
+        ids = dict.fromkeys(log.resolve_dead_letter_id(i) for i in args.id)
+        return [log.dead_letter(i) for i in ids]
     except LogError as exc:
         raise CliError(str(exc)) from exc
 
 
 def cmd_dlq_replay(args: argparse.Namespace) -> int:
+    """Replay dead letters where they came from: letters from the embedded bus onto the
+    bus, letters from Kafka (with --profile/--bootstrap) into that cluster. A letter that
+    came from elsewhere is skipped, saying where it came from, unless --any-origin."""
+    from monitor.core.dead_letter_service import BUS, Destination, comes_from
+    from monitor.core.replay import ReplayOutcome, unsent_outcome
+
     with _open_log(args) as log:
         letters = list(reversed(_selected_letters(log, args)))  # oldest first
     if not letters:
@@ -270,74 +278,146 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
         else:
             print("Nothing to replay: no pending dead letters.")
         return 0
-    if args.profile or args.bootstrap:
-        outcomes, failed_again = _replay_to_kafka(args, letters), 0
-    else:
-        outcomes, failed_again = _replay_on_bus(args, letters)
+    kafka = bool(args.profile or args.bootstrap)
+    profile = None
+    if kafka:
+        from adapters.kafka.publisher import WriteRefused, check_write_allowed
+        from monitor.kafka_cli import resolve_profile
+
+        profile = resolve_profile(args)
+        if not args.dry_run:
+            try:
+                check_write_allowed(profile[0], confirmed=args.yes, action="replay")
+            except WriteRefused as exc:
+                raise CliError(str(exc)) from exc
+    here = Destination("kafka", profile[0].name) if profile else BUS
+    outcomes: dict[str, ReplayOutcome] = {}
+    to_send = []
+    for letter in letters:
+        if not args.any_origin and not comes_from(letter, here):
+            outcomes[letter.id] = ReplayOutcome(
+                letter.id, None, "skipped", _elsewhere(letter, here)
+            )
+        elif args.dry_run:
+            topic = args.topic or letter.original_topic
+            unsent = unsent_outcome(
+                letter, topic=topic, target=topic, force=args.force, dry_run=True
+            )
+            assert unsent is not None
+            outcomes[letter.id] = unsent
+        else:
+            to_send.append(letter)
+    failed_again: dict[str, str] = {}
+    if to_send:
+        sent = (
+            _replay_to_kafka(args, profile, to_send) if profile else _replay_on_bus(args, to_send)
+        )
+        outcomes.update((o.dead_letter_id, o) for o in sent)
+        with _open_log(args) as log:
+            replayed = [o.dead_letter_id for o in sent if o.status == "replayed"]
+            failed_again = log.failed_again(replayed)
+    ordered = [outcomes[d.id] for d in letters]
     if args.json:
-        print_json([o.to_dict() for o in outcomes])
+        print_json(
+            [
+                {**o.to_dict(), "failed_again_as": failed_again.get(o.dead_letter_id)}
+                for o in ordered
+            ]
+        )
     else:
-        for o in outcomes:
+        for o in ordered:
             print(f"{o.dead_letter_id}  {o.status:<12} {o.detail}")
+            if o.dead_letter_id in failed_again:
+                print(f"    failed again: new dead letter {failed_again[o.dead_letter_id]}")
         if failed_again:
             print(
-                f"{failed_again} replayed event(s) failed again and became new dead letters"
-                " (see `eventflow dlq list --status pending`)."
+                f"{len(failed_again)} replayed event(s) failed again and became new dead"
+                " letters (see `eventflow dlq list --status pending`)."
             )
-    return 1 if any(o.status == "failed" for o in outcomes) else 0
+        elif kafka and any(o.status == "replayed" for o in ordered):
+            print(
+                "A replay that fails again reaches the dead-letter topic as a new letter,"
+                " linked to the one it was replayed from, when the topic is tailed."
+            )
+    return 1 if any(o.status == "failed" for o in ordered) else 0
 
 
-def _replay_on_bus(args: argparse.Namespace, letters: list[DeadLetter]) -> tuple[list[Any], int]:
-    from monitor.core.replay import replay_on_bus
+def _elsewhere(letter: DeadLetter, here: Any) -> str:
+    """Why ``letter`` is not replayed to ``here``: where it came from, and the option
+    that replays it there."""
+    cluster = letter.kafka_cluster
+    if cluster is None:
+        back = "run the replay without --profile/--bootstrap to put it back on the bus"
+    elif cluster:
+        back = f"pass --profile {cluster} to replay it into that cluster"
+    else:
+        back = "pass --profile or --bootstrap to replay it into its cluster"
+    return (
+        f"came from {letter.origin_label}, not {here.label}: {back}, or --any-origin to send"
+        " it here anyway"
+    )
+
+
+def _replay_on_bus(args: argparse.Namespace, letters: list[DeadLetter]) -> list[Any]:
+    from monitor.core.dead_letter_service import DeadLetterService
+    from monitor.core.replay import bus_window, window_for_rate
     from monitor.core.runtime import EmbeddedRuntime
 
-    async def run() -> tuple[list[Any], int]:
+    async def run() -> list[Any]:
         # The demo's services are subscribed (placing no orders), so a replayed event is
         # handled again, and fails again into a new dead letter if its cause remains.
-        runtime = EmbeddedRuntime(_db_path(args), demo_rate=None if args.dry_run else 0)
+        runtime = EmbeddedRuntime(_db_path(args), demo_rate=0)
         await runtime.start()
         try:
             assert runtime.log is not None
-            outcomes = await replay_on_bus(
-                runtime.bus,
-                runtime.log,
+            service = DeadLetterService(runtime.log, runtime.pipeline)
+            done = await service.replay(
                 letters,
-                topic=args.topic,
-                force=args.force,
-                dry_run=args.dry_run,
+                bus_window(runtime.bus, runtime.log, topic=args.topic, force=args.force),
+                window=window_for_rate(args.rate),
+                rate=args.rate,
             )
         finally:
             await runtime.stop(settle=True)
-        return outcomes, sum(c.dead_lettered for c in runtime.bus.counters.values())
+        return done.outcomes
 
-    result: tuple[list[Any], int] = asyncio.run(run())
+    result: list[Any] = asyncio.run(run())
     return result
 
 
-def _replay_to_kafka(args: argparse.Namespace, letters: list[DeadLetter]) -> list[Any]:
-    from adapters.kafka.publisher import KafkaPublisher, WriteRefused, check_write_allowed
+def _replay_to_kafka(
+    args: argparse.Namespace, connection: tuple[Any, str | None], letters: list[DeadLetter]
+) -> list[Any]:
+    """Replay into the cluster of ``connection`` (profile, password), already allowed."""
+    from adapters.kafka.publisher import KafkaPublisher
     from adapters.kafka.replay import replay_to_kafka
-    from monitor.kafka_cli import resolve_profile, run_kafka
+    from monitor.core.dead_letter_service import DeadLetterService
+    from monitor.kafka_cli import run_kafka
 
-    profile, password = resolve_profile(args)
-    if not args.dry_run:
-        try:
-            check_write_allowed(profile, confirmed=args.yes, action="replay")
-        except WriteRefused as exc:
-            raise CliError(str(exc)) from exc
+    profile, password = connection
 
     async def run() -> list[Any]:
         with _open_log(args) as log:
             async with KafkaPublisher(profile, password) as publisher:
-                return await replay_to_kafka(
-                    publisher,
-                    log,
-                    letters,
-                    topic=args.topic,
-                    force=args.force,
-                    dry_run=args.dry_run,
-                    rate=args.rate,
+                # One acknowledgement window per chunk: the marks follow the broker's acks.
+                async def send(
+                    chunk: Sequence[DeadLetter], *, rate: float | None, on_progress: Any
+                ) -> list[Any]:
+                    return await replay_to_kafka(
+                        publisher,
+                        log,
+                        chunk,
+                        topic=args.topic,
+                        force=args.force,
+                        rate=rate,
+                        window=len(chunk),
+                        on_progress=on_progress,
+                    )
+
+                done = await DeadLetterService(log).replay(
+                    letters, send, window=500, rate=args.rate
                 )
+                return done.outcomes
 
     outcomes: list[Any] = run_kafka(run())
     return outcomes
@@ -529,6 +609,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replay even if already replayed/discarded")
     p.add_argument("--rate", type=cli_types.positive, help="at most R records per second (Kafka)")
     p.add_argument("--yes", action="store_true", help="confirm replaying into a production profile")
+    p.add_argument(
+        "--any-origin",
+        action="store_true",
+        help="also replay letters that came from elsewhere (the bus, another cluster) here;"
+        " without it, each letter goes only where it came from",
+    )
     add_connection_options(p)
     p.set_defaults(func=cmd_dlq_replay)
     p = dsub.add_parser("discard", parents=[db, out], help="mark dead letters as discarded")

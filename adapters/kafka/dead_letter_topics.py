@@ -19,6 +19,12 @@ from dataclasses import dataclass
 
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
+from monitor.core.raw_record import (
+    FAILURE_HEADER_PREFIXES,
+    REPLAY_HEADER,
+    RawRecord,
+    is_failure_header,
+)
 
 # (regex, group holding the original topic name)
 BUILTIN_PATTERNS: tuple[str, ...] = (
@@ -26,8 +32,7 @@ BUILTIN_PATTERNS: tuple[str, ...] = (
     r"(?i)^(?:dlt|dlq|dead[._-]?letters?)[._-](?P<origin>.+)$",
 )
 
-SPRING = "kafka_dlt-"
-CONNECT = "__connect.errors."
+SPRING, CONNECT = FAILURE_HEADER_PREFIXES
 
 RawHeaders = Sequence[tuple[str, bytes | None]]
 
@@ -56,7 +61,12 @@ class DeadLetterTopicRules:
 
 
 def has_dead_letter_headers(headers: Iterable[tuple[str, bytes | None]]) -> bool:
-    return any(k.startswith(SPRING) or k.startswith(CONNECT) for k, _ in headers)
+    return any(is_failure_header(k) for k, _ in headers)
+
+
+def is_replay(headers: Iterable[tuple[str, bytes | None]]) -> bool:
+    """Whether a record is one of our replays (it carries the replay marker)."""
+    return any(k == REPLAY_HEADER for k, _ in headers)
 
 
 def _text(value: bytes | None) -> str | None:
@@ -135,16 +145,27 @@ def dead_letter_from_record(
     event: Envelope,
     headers: RawHeaders,
     rules: DeadLetterTopicRules,
+    *,
+    value: bytes | None = None,
+    key: bytes | None = None,
+    cluster: str = "",
 ) -> DeadLetter | None:
     """A dead letter for a record read from a dead-letter topic, else ``None``.
 
     The dead letter's id is derived from the record's position, so tailing the same
-    dead-letter topic twice updates one dead letter instead of creating two.
+    dead-letter topic twice updates one dead letter instead of creating two. It keeps the
+    record as it came (``value``, ``key``, ``headers``), which is what a replay sends, and
+    its origin ``kafka:<cluster>`` (the profile's name).
+
+    A record carrying our replay marker on a topic that is not a dead-letter topic is a
+    replay on its way back to its consumers, never a new dead letter, whatever headers
+    it carries. On a dead-letter topic it is a replay that failed again: the letter
+    links to the one it was replayed from.
     """
     topic = event.topic or ""
     info = failure_info(headers)
     origin_by_name = rules.match(topic)
-    if info is None and origin_by_name is None:
+    if origin_by_name is None and (info is None or is_replay(headers)):
         return None
     original_topic = (info.original_topic if info else None) or origin_by_name or None
     if info is None:
@@ -161,4 +182,6 @@ def dead_letter_from_record(
         attempts=1,
         original_topic=original_topic,
         created_at=event.time if event.time is not None else 0.0,
+        origin=f"kafka:{cluster}" if cluster else "kafka",
+        record=RawRecord.of(value, key, headers),
     )

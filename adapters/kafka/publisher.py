@@ -27,6 +27,7 @@ from adapters.kafka.profiles import ConnectionProfile
 from monitor.core.burst import sleep_until_due
 from monitor.core.decoding import encode_binary, encode_structured
 from monitor.core.envelope import Envelope
+from monitor.core.raw_record import RawRecord
 
 Mode = Literal["binary", "structured"]
 
@@ -141,6 +142,17 @@ class KafkaPublisher:
         try:
             fut: asyncio.Future[Any] = await self._producer.send(
                 topic, value=value, key=key, headers=headers, partition=partition
+            )
+        except Exception as exc:
+            raise KafkaUnavailable(explain(exc, self.profile, topic=topic)) from exc
+        return fut
+
+    async def enqueue_record(self, record: RawRecord, topic: str) -> asyncio.Future[Any]:
+        """Hand a record to the producer as it is (value, key and headers byte for byte);
+        the returned future resolves on the broker's ack."""
+        try:
+            fut: asyncio.Future[Any] = await self._producer.send(
+                topic, value=record.value, key=record.key, headers=list(record.headers)
             )
         except Exception as exc:
             raise KafkaUnavailable(explain(exc, self.profile, topic=topic)) from exc

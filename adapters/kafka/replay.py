@@ -1,7 +1,10 @@
 """Replaying dead letters to Kafka.
 
-Each dead letter's event is sent to its original topic (or the one the user names) with
-the replay marker headers. Records go out in windows: every record of a window is handed
+A letter that came from Kafka is sent as the record it was (:class:`RawRecord`: the same
+value and key bytes, its headers less the failing side's ``kafka_dlt-*`` /
+``__connect.errors.*``) with the replay marker headers, to its original topic (or the one
+the user names). A letter from the embedded bus is sent as a CloudEvent (binary mode),
+which is what bus events are. Records go out in windows: every record of a window is handed
 to the producer, the broker's acks are awaited, and only then are the acknowledged dead
 letters marked ``replayed`` in the store, in one transaction per window. A crash between
 the ack and the store update leaves a dead letter ``pending`` although it was sent: it
@@ -19,7 +22,17 @@ from adapters.kafka.publisher import KafkaPublisher
 from monitor.core.burst import sleep_until_due
 from monitor.core.deadletters import DeadLetter
 from monitor.core.eventlog import EventLog
+from monitor.core.raw_record import RawRecord, record_of_event
 from monitor.core.replay import ReplayOutcome, replay_event, unsent_outcome
+
+
+def replay_record(letter: DeadLetter) -> RawRecord | None:
+    """The record a replay of ``letter`` sends, for a letter that came from Kafka (None
+    for a letter from the embedded bus)."""
+    if letter.kafka_cluster is None:
+        return None
+    record = letter.record or record_of_event(letter.event)
+    return record.for_replay(letter.id, letter.replay_count + 1)
 
 
 async def replay_to_kafka(
@@ -67,7 +80,11 @@ async def replay_to_kafka(
             assert target  # unsent_outcome fails a letter with no topic to send it to
             if rate:
                 await sleep_until_due(started, sent, rate)
-            fut = await publisher.enqueue(replay_event(letter), target)
+            record = replay_record(letter)
+            if record is not None:
+                fut = await publisher.enqueue_record(record, target)
+            else:
+                fut = await publisher.enqueue(replay_event(letter), target)
             batch.append((letter, target, fut))
             sent += 1
             if len(batch) >= window:

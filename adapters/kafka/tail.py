@@ -423,6 +423,7 @@ class KafkaTail:
         decode = decode_record
         config = self.decoder
         next_offsets = self.progress.next_offsets
+        cluster = self.profile.name
         malformed = 0
         # Names seen on records of this batch that had no dead-letter header: records carry
         # the same few names, so one set test replaces a prefix scan of every header.
@@ -467,7 +468,9 @@ class KafkaTail:
                         if not has_dead_letter_headers(headers):
                             plain_names.update(names)
                             continue
-                    letter = dead_letter_from_record(env, headers, self.rules)
+                    letter = dead_letter_from_record(
+                        env, headers, self.rules, value=r.value, key=r.key, cluster=cluster
+                    )
                     if letter is not None:
                         letters.append(letter)
                 next_offsets[(topic, partition)] = records[-1].offset + 1

@@ -13,14 +13,21 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from monitor.core.envelope import Envelope, format_time, new_event_id, now
+from monitor.core.raw_record import REPLAY_COUNT_HEADER, REPLAY_HEADER, RawRecord
 
 Status = Literal["pending", "replayed", "discarded"]
 STATUSES: tuple[Status, ...] = ("pending", "replayed", "discarded")
 
-# Headers a replayed event carries, so a consumer can tell a replay from the first delivery
-# and drop a duplicate it already processed.
-REPLAY_HEADER = "eventflow-replay-of"
-REPLAY_COUNT_HEADER = "eventflow-replay-count"
+__all__ = [
+    "REPLAY_COUNT_HEADER",
+    "REPLAY_HEADER",
+    "STATUSES",
+    "DeadLetter",
+    "DeadLetterAction",
+    "Status",
+]
+
+BUS_ORIGIN = "bus"
 
 
 @dataclass(slots=True)
@@ -40,10 +47,37 @@ class DeadLetter:
     # The failure's shape, for grouping: exception class plus the message with its
     # numbers and ids blanked out, so a thousand "order 123 not found" make one group.
     reason_group: str = ""
+    # Where the letter came from, and so where a replay goes by default: "bus" (the
+    # embedded bus) or "kafka:<profile name>" ("kafka" alone when the cluster is unknown).
+    origin: str = BUS_ORIGIN
+    # The record as it came, for a letter read from a broker: a replay sends these bytes.
+    record: RawRecord | None = None
+    # The letter this one was replayed from, when a replay failed again (the event
+    # carried the replay marker); set from the event's headers when not given.
+    replayed_from: str | None = None
+    # The newer letter this one became when its replay failed again.
+    failed_again_as: str | None = None
 
     def __post_init__(self) -> None:
         if not self.reason_group:
             self.reason_group = reason_shape(self.reason)
+        if self.replayed_from is None:
+            self.replayed_from = self.event.headers.get(REPLAY_HEADER) or None
+
+    @property
+    def kafka_cluster(self) -> str | None:
+        """The profile name of the cluster a Kafka letter came from ("" when unknown),
+        ``None`` for a letter from the embedded bus."""
+        if self.origin == "kafka" or self.origin.startswith("kafka:"):
+            return self.origin[6:]
+        return None
+
+    @property
+    def origin_label(self) -> str:
+        cluster = self.kafka_cluster
+        if cluster is None:
+            return "the embedded bus"
+        return f"Kafka ({cluster})" if cluster else "Kafka"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` output shape of a dead letter."""
@@ -57,6 +91,9 @@ class DeadLetter:
             "original_topic": self.original_topic,
             "created_at": format_time(self.created_at),
             "replay_count": self.replay_count,
+            "origin": self.origin,
+            "replayed_from": self.replayed_from,
+            "failed_again_as": self.failed_again_as,
             "traceback": self.traceback,
             "event": self.event.to_dict(),
         }
@@ -65,10 +102,11 @@ class DeadLetter:
 @dataclass(frozen=True, slots=True)
 class DeadLetterAction:
     """One replay, discard or edit of a dead letter: when, where to, and how it went (for
-    an edit: what changed)."""
+    an edit: what changed). "failed again" is recorded on a replayed letter when its
+    replay became a new dead letter (``target`` is the new letter's id)."""
 
     dead_letter_id: str
-    action: Literal["replay", "discard", "edit"]
+    action: Literal["replay", "discard", "edit", "failed again"]
     at: float
     target: str | None
     result: str

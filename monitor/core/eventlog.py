@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor.core.deadletters import STATUSES, DeadLetter, DeadLetterAction, Status
+from monitor.core.deadletters import (
+    BUS_ORIGIN,
+    STATUSES,
+    DeadLetter,
+    DeadLetterAction,
+    Status,
+)
 from monitor.core.envelope import JSON_CONTENT_TYPE, SPECVERSION, Envelope, now
 from monitor.core.event_filter import EventFilter, topic_sql
 from monitor.core.event_search import SearchPage, search_events
@@ -36,6 +42,7 @@ from monitor.core.logschema import (
     schema_version,
 )
 from monitor.core.paths import make_parent
+from monitor.core.raw_record import RawRecord, edited_record
 from monitor.core.short_ids import LISTED, MIN_PREFIX, check_prefix, pick_one, prefix_bounds
 
 EVENT_COLUMNS = (
@@ -45,12 +52,13 @@ EVENT_COLUMNS = (
 INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({','.join('?' * 18)})"
 DEAD_LETTER_COLUMNS = (
     "id, status, reason, reason_group, handler, traceback, attempts, original_topic,"
-    " created_at, replay_count, event_id, correlation_id, corr_key, event"
+    " created_at, replay_count, event_id, correlation_id, corr_key, event, origin, record,"
+    " replayed_from"
 )
 # A dead letter seen again (the same dead-letter topic record tailed twice) keeps the
 # status and history it has: it is not reset to pending.
 INSERT_DEAD_LETTER = (
-    f"INSERT INTO dead_letters ({DEAD_LETTER_COLUMNS}) VALUES ({','.join('?' * 14)})"
+    f"INSERT INTO dead_letters ({DEAD_LETTER_COLUMNS}) VALUES ({','.join('?' * 17)})"
     " ON CONFLICT(id) DO NOTHING"
 )
 INSERT_PROCESSED = "INSERT OR IGNORE INTO processed (handler, event_id, at) VALUES (?,?,?)"
@@ -107,6 +115,9 @@ def dead_letter_row(d: DeadLetter) -> tuple[Any, ...]:
         d.event.correlation_id,
         corr_key(d.event.chain_id),
         to_json(d.event.to_dict()),
+        d.origin,
+        d.record.to_json() if d.record is not None else None,
+        d.replayed_from,
     )
 
 
@@ -150,6 +161,10 @@ def _dead_letter_from_row(row: sqlite3.Row) -> DeadLetter:
         created_at=row["created_at"],
         status=row["status"],
         replay_count=row["replay_count"] or 0,
+        origin=row["origin"] or BUS_ORIGIN,
+        record=RawRecord.from_json(row["record"]) if row["record"] else None,
+        replayed_from=row["replayed_from"],
+        failed_again_as=row["failed_again_as"],
     )
 
 
@@ -625,6 +640,21 @@ class EventLog:
                 [(r[0],) for r in records if r[2]],
             )
 
+    def failed_again(self, letter_ids: Sequence[str]) -> dict[str, str]:
+        """``{letter id: id of the new letter its replay became}`` for those of
+        ``letter_ids`` whose replay failed again."""
+        found: dict[str, str] = {}
+        for start in range(0, len(letter_ids), 500):  # SQLite caps the number of parameters
+            chunk = list(letter_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self._query(
+                f"SELECT id, failed_again_as FROM dead_letters WHERE id IN ({marks})"
+                " AND failed_again_as IS NOT NULL",
+                chunk,
+            ):
+                found[row[0]] = row[1]
+        return found
+
     def discard(self, letter_id: str, *, note: str = "discarded by user") -> DeadLetter:
         """Mark a dead letter ``discarded`` and record it."""
         letter = self.dead_letter(letter_id)
@@ -644,16 +674,19 @@ class EventLog:
         changes = edit_changes(letter.event, event)
         if not changes:
             return letter
+        if letter.record is not None:  # the bytes a replay sends change with the edit
+            letter.record = edited_record(letter.record, letter.event, event)
         letter.event = event
         with self._transaction() as conn:
             conn.execute(
                 "UPDATE dead_letters SET event_id = ?, correlation_id = ?, corr_key = ?,"
-                " event = ? WHERE id = ?",
+                " event = ?, record = ? WHERE id = ?",
                 (
                     event.id,
                     event.correlation_id,
                     corr_key(event.chain_id),
                     to_json(event.to_dict()),
+                    letter.record.to_json() if letter.record is not None else None,
                     letter.id,
                 ),
             )

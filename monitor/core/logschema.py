@@ -19,7 +19,7 @@ from typing import cast
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Python's sqlite3 binds int, float and str directly, but asks its adapter registry about
 # every None and bytes value first; when none is registered, the search ends in an
@@ -128,7 +128,35 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2}
+def _v3(db: sqlite_utils.Database) -> None:
+    # Where a letter came from (replays go back there by default), the record as it came
+    # (a replay sends its bytes), and the link between a replayed letter and the new
+    # letter its replay became when it failed again.
+    db.execute("ALTER TABLE dead_letters ADD COLUMN origin TEXT")
+    db.execute("ALTER TABLE dead_letters ADD COLUMN record TEXT")  # RawRecord.to_json
+    db.execute("ALTER TABLE dead_letters ADD COLUMN replayed_from TEXT")
+    db.execute("ALTER TABLE dead_letters ADD COLUMN failed_again_as TEXT")
+    db.execute("UPDATE dead_letters SET origin = 'kafka' WHERE id LIKE 'kafka:%'")
+    # Every writer of the log (the writer process, the CLI) gets the link for free, in
+    # the transaction that stores the new letter. A letter stored twice (a dead-letter
+    # topic tailed again) is not inserted again, so the link is made once.
+    db.execute(
+        """
+        CREATE TRIGGER dead_letter_failed_again AFTER INSERT ON dead_letters
+        WHEN NEW.replayed_from IS NOT NULL AND NEW.replayed_from != NEW.id
+        BEGIN
+            UPDATE dead_letters SET failed_again_as = NEW.id WHERE id = NEW.replayed_from;
+            INSERT INTO dead_letter_actions (dead_letter_id, action, at, target, result)
+            SELECT NEW.replayed_from, 'failed again',
+                   (julianday('now') - 2440587.5) * 86400.0, NEW.id,
+                   'the replay failed again: new dead letter ' || NEW.id
+            WHERE EXISTS (SELECT 1 FROM dead_letters WHERE id = NEW.replayed_from);
+        END
+        """
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3}
 
 
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another connection's lock

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from monitor.core.chains import ChainIndex
 from monitor.core.deadletters import DeadLetter, Status
@@ -55,6 +55,9 @@ class IngestPipeline:
         self.flush_interval = flush_interval
         self.max_backlog = max_backlog
         self.accepted = 0
+        # Told of every dead letter after it is logged (a view waiting to hear that a
+        # replay failed again, say); one that raises is logged and skipped.
+        self.dead_letter_listeners: list[Callable[[DeadLetter], None]] = []
         self._batch: list[Envelope] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -76,6 +79,11 @@ class IngestPipeline:
         self.chains.add_dead_letter(letter)
         if self.writer is not None:
             self.writer.submit_dead_letter(letter)
+        for listener in list(self.dead_letter_listeners):
+            try:
+                listener(letter)
+            except Exception:
+                log.exception("dead-letter listener failed")
 
     def dead_letters_resolved(self, statuses: Mapping[str, Status]) -> None:
         """Pending dead letters were replayed or discarded: ``{letter id: new status}``.

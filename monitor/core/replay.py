@@ -26,6 +26,7 @@ from monitor.core.bus import EventBus
 from monitor.core.deadletters import REPLAY_COUNT_HEADER, REPLAY_HEADER, DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
+from monitor.core.raw_record import is_failure_header
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +46,11 @@ class ReplayOutcome:
 
 
 def replay_event(letter: DeadLetter) -> Envelope:
-    """The event to send for ``letter``: a copy with the replay marker headers."""
+    """The event to send for ``letter``: a copy with the replay marker headers, without
+    the headers a failing framework added when it dead-lettered it."""
     event = copy.deepcopy(letter.event)
     event.headers = {
-        **event.headers,
+        **{n: v for n, v in event.headers.items() if not is_failure_header(n)},
         REPLAY_HEADER: letter.id,
         REPLAY_COUNT_HEADER: str(letter.replay_count + 1),
     }

@@ -246,11 +246,20 @@ def test_dlq_replay_into_kafka_respects_read_only_and_production_profiles(
     with EventLog(db) as log:
         assert all(log.dead_letter(d["id"]).status == "pending" for d in pending)
 
-    done = json.loads(
+    # The demo's letters came from the embedded bus: they go back there unless the user
+    # says to send them elsewhere.
+    elsewhere = json.loads(
         eventflow(
             env, "dlq", "replay", "--all", "--profile", "prod", "--yes", "--db", db, "--json"
         ).stdout
     )
+    assert {o["status"] for o in elsewhere} == {"skipped"}
+    assert "came from the embedded bus" in elsewhere[0]["detail"]
+    assert "--any-origin" in elsewhere[0]["detail"]
+    with EventLog(db) as log:
+        assert all(log.dead_letter(d["id"]).status == "pending" for d in pending)
+    replay_here = ["dlq", "replay", "--all", "--profile", "prod", "--yes", "--any-origin"]
+    done = json.loads(eventflow(env, *replay_here, "--db", db, "--json").stdout)
     assert {o["status"] for o in done} == {"replayed"}
     with EventLog(db) as log:
         assert all(log.dead_letter(d["id"]).status == "replayed" for d in pending)

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import QMessageBox
 from monitor.core.dead_letter_groups import (
     ReasonGroup,
     current_letters,
-    discard_pending,
     original_event,
     pending_in_group,
 )
+from monitor.core.dead_letter_service import DeadLetterService
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
@@ -37,7 +37,6 @@ from monitor.core.replay import ReplayOutcome, ReplayRun
 from monitor.ui.operations import OperationRunner, OperationState
 from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
 from monitor.ui.views.dead_letter_replay import (
-    BUS,
     ReplayTarget,
     needs_confirmation,
     replay,
@@ -74,7 +73,14 @@ class DeadLetterCommands(QObject):
         self.log = view.runtime.log
         self.kafka = view.context.kafka
         self.runner = OperationRunner(self)
+        self.service = (
+            DeadLetterService(self.log, self.runtime.pipeline) if self.log is not None else None
+        )
         self.edit_dialog: DeadLetterEditDialog | None = None
+        # Letters this view replayed, to say so when one of them fails again.
+        self._replayed: set[str] = set()
+        self._failed_again: dict[str, str] = {}
+        self.runtime.pipeline.dead_letter_listeners.append(self._on_dead_letter)
         self._make_actions()
         self.runner.busy_changed.connect(self.update)
         self.kafka.changed.connect(self.follow_kafka)
@@ -111,16 +117,23 @@ class DeadLetterCommands(QObject):
             "Discard every pending dead letter of the selected reason group",
             self.discard_group,
         )
+        self.replay_to_origin_action = QAction("Origin", view)
+        self.replay_to_origin_action.setCheckable(True)
+        self.replay_to_origin_action.setChecked(True)
+        self.replay_to_origin_action.setToolTip(
+            "Each letter goes back where it came from: a letter from the embedded bus to the "
+            "bus, a letter from Kafka to its original topic on its cluster"
+        )
         self.replay_to_bus_action = QAction("Embedded bus", view)
         self.replay_to_bus_action.setCheckable(True)
-        self.replay_to_bus_action.setChecked(True)
         self.replay_to_bus_action.setToolTip(
-            "Replays go to the embedded bus, on each letter's original topic"
+            "Every replay goes to the embedded bus, on each letter's original topic (asks first)"
         )
         self.replay_to_kafka_action = QAction("Kafka", view)
         self.replay_to_kafka_action.setCheckable(True)
         self.target_group = QActionGroup(view)
         self.target_group.setExclusive(True)
+        self.target_group.addAction(self.replay_to_origin_action)
         self.target_group.addAction(self.replay_to_bus_action)
         self.target_group.addAction(self.replay_to_kafka_action)
         self.target_group.triggered.connect(lambda _a: self.update())
@@ -128,18 +141,29 @@ class DeadLetterCommands(QObject):
     # -- where replays go ---------------------------------------------------------------
 
     def replay_target(self) -> ReplayTarget:
-        """Where a replay goes now: Kafka when chosen and connected, else the bus."""
+        """Where a replay goes now: where each letter came from (the default), or all to
+        the bus, or all to the connected Kafka cluster when chosen and connected."""
         kafka = self.kafka
-        if self.replay_to_kafka_action.isChecked() and kafka.connected and kafka.profile:
-            return ReplayTarget("kafka", kafka.profile, kafka.password)
-        return BUS
+        profile = kafka.profile if kafka.connected else None
+        password = kafka.password if profile is not None else None
+        if self.replay_to_kafka_action.isChecked() and profile is not None:
+            return ReplayTarget("kafka", profile, password)
+        if self.replay_to_bus_action.isChecked():
+            return ReplayTarget("bus", profile, password)
+        return ReplayTarget("origin", profile, password)
 
-    def target_refusal(self) -> str | None:
-        """Why the chosen target refuses replays (a read-only profile), or None."""
+    def target_refusal(self, letters: list[DeadLetter] | None = None) -> str | None:
+        """Why the chosen target refuses these replays (a read-only profile for letters
+        that would go to Kafka), or None. Without ``letters``: for any letter."""
         target = self.replay_target()
-        if target.kind == "kafka" and target.profile is not None:
-            return write_refusal(target.profile)
-        return None
+        if target.profile is None or target.kind == "bus":
+            return None
+        if target.kind == "origin" and letters is not None:
+            if not target.writes_to_kafka(letters):
+                return None
+        elif target.kind == "origin":
+            return None
+        return write_refusal(target.profile)
 
     def follow_kafka(self) -> None:
         """Match the Kafka target to the connection: enabled only when connected with a
@@ -183,7 +207,7 @@ class DeadLetterCommands(QObject):
                     "on each letter's original topic"
                 )
         if not action.isEnabled() and action.isChecked():
-            self.replay_to_bus_action.setChecked(True)
+            self.replay_to_origin_action.setChecked(True)
         self.kafka_note_changed.emit(note, level)
         self.update()
 
@@ -201,7 +225,7 @@ class DeadLetterCommands(QObject):
         group = view.selected_group_info()
         group_pending = group.pending if group is not None else 0
         where = self.replay_target().label
-        refusal = self.target_refusal()
+        refusal = self.target_refusal(pending if pending else None)
 
         def set_(action: QAction, enabled: bool, tip: str) -> None:
             action.setEnabled(enabled)
@@ -266,7 +290,7 @@ class DeadLetterCommands(QObject):
             # As stored now: a letter replayed meanwhile (elsewhere) is skipped, not resent.
             return await asyncio.to_thread(current_letters, log, ids)
 
-        self._start_replay(len(ids), load, what=plural(len(ids), "dead letter"))
+        self._start_replay(len(ids), load, what=plural(len(ids), "dead letter"), letters=pending)
 
     def _pending_group(self) -> tuple[ReasonGroup, EventLog] | None:
         """The selected reason group and the log, when the group has pending letters and
@@ -290,19 +314,45 @@ class DeadLetterCommands(QObject):
         what = _pending_of(group)
         self._start_replay(group.pending, load, what=what)
 
-    def _confirm(self, target: ReplayTarget, count: int) -> bool | None:
-        """True: the user confirmed; False: no need to ask; None: the user declined."""
+    def _confirm(
+        self, target: ReplayTarget, count: int, letters: list[DeadLetter] | None
+    ) -> bool | None:
+        """Ask before a replay that goes elsewhere than where the letters came from, or
+        into a production cluster. True: the user confirmed; False: no need to ask; None:
+        the user declined. ``letters``: the selection (None for a group, not read yet)."""
+        questions = []
+        if target.kind != "origin":
+            moved = target.redirected(letters) if letters is not None else None
+            if moved is None or moved:
+                n = len(moved) if moved is not None else count
+                origins = sorted({d.origin_label for d in moved or ()})
+                came = f" They came from {', '.join(origins)}." if origins else ""
+                questions.append(
+                    f"Replay {plural(n, 'dead letter')} to {target.label} instead of where "
+                    f"{'it' if n == 1 else 'they'} came from?{came}"
+                )
         profile = target.profile
-        if target.kind != "kafka" or profile is None or not needs_confirmation(profile):
+        to_kafka = letters is None or target.writes_to_kafka(letters)
+        production = (
+            profile is not None
+            and target.kind != "bus"
+            and to_kafka
+            and needs_confirmation(profile)
+        )
+        if production:
+            assert profile is not None
+            questions.append(
+                f"Replay {plural(count, 'dead letter')} into the Kafka cluster of profile "
+                f"\u201c{profile.name}\u201d ({profile.environment}, "
+                f"{profile.bootstrap_servers})? Each event is sent again to its original "
+                "topic, and the consumers there will process it again."
+            )
+        if not questions:
             return False
         answer = QMessageBox.question(
             self.view,
-            "Replay into production?",
-            f"Replay {plural(count, 'dead letter')} into the Kafka cluster of profile "
-            f"\u201c{profile.name}\u201d ({profile.environment}, "
-            f"{profile.bootstrap_servers})?\n\n"
-            "Each event is sent again to its original topic, and the consumers there will "
-            "process it again.",
+            "Replay into production?" if production else "Replay elsewhere?",
+            "\n\n".join(questions),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -314,13 +364,14 @@ class DeadLetterCommands(QObject):
         load: Callable[[], Coroutine[Any, Any, list[DeadLetter]]],
         *,
         what: str,
+        letters: list[DeadLetter] | None = None,
     ) -> None:
         target = self.replay_target()
-        refusal = self.target_refusal()
+        refusal = self.target_refusal(letters)
         if refusal:
             self.view.say(refusal)
             return
-        confirmed = self._confirm(target, count)
+        confirmed = self._confirm(target, count, letters)
         if confirmed is None:
             self.view.say(f"Replay to {target.label} cancelled: nothing was sent.")
             return
@@ -358,12 +409,34 @@ class DeadLetterCommands(QObject):
         )
 
     def _after_replay_window(self, outcomes: list[ReplayOutcome]) -> None:
-        # Replays only take pending letters (never forced), so each replayed one was pending.
-        self.runtime.pipeline.dead_letters_resolved(
-            {o.dead_letter_id: "replayed" for o in outcomes if o.status == "replayed"}
-        )
+        # The service has told the pipeline; the view shows the letters as stored now.
+        self._replayed.update(o.dead_letter_id for o in outcomes if o.status == "replayed")
         if self.view.alive():
             self.view.refresh()
+
+    def _on_dead_letter(self, letter: DeadLetter) -> None:
+        """A new dead letter reached the pipeline: when it is a replay of ours that
+        failed again, say so, with both ids (the history of the old one links them)."""
+        if not shiboken6.isValid(self) or not self.view.alive():
+            with contextlib.suppress(ValueError):
+                self.runtime.pipeline.dead_letter_listeners.remove(self._on_dead_letter)
+            return
+        old = letter.replayed_from
+        if not old or old not in self._replayed:
+            return
+        self._failed_again[old] = letter.id
+        n = len(self._failed_again)
+        self.view.say(
+            f"{plural(n, 'replayed letter')} failed again and became "
+            f"{'a new dead letter' if n == 1 else 'new dead letters'}: latest {letter.id} "
+            f"(replayed from {old}). See its history."
+        )
+        self.view.after_action()
+
+    def failed_again(self) -> dict[str, str]:
+        """``{replayed letter id: new letter id}`` for the replays of this view that
+        failed again so far."""
+        return dict(self._failed_again)
 
     # -- discard ------------------------------------------------------------------------
 
@@ -407,8 +480,8 @@ class DeadLetterCommands(QObject):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        log, pipeline = self.log, self.runtime.pipeline
-        assert log is not None
+        service = self.service
+        assert service is not None
 
         async def work(state: OperationState) -> int:
             ids = await load()
@@ -418,9 +491,7 @@ class DeadLetterCommands(QObject):
                 if state.cancel_requested:
                     break
                 chunk = ids[start : start + DISCARD_CHUNK]
-                discarded = await asyncio.to_thread(discard_pending, log, chunk)
-                pipeline.dead_letters_resolved(dict.fromkeys(discarded, "discarded"))
-                done += len(discarded)
+                done += len(await service.discard(chunk))
                 state.progress(start + len(chunk), len(ids))
             return done
 
@@ -470,13 +541,13 @@ class DeadLetterCommands(QObject):
             view.spawn(open_editor())
 
     def _save_edit(self, letter_id: str, event: Envelope | None) -> None:
-        if event is None or self.log is None:
+        if event is None or self.service is None:
             return
-        log, view = self.log, self.view
+        service, view = self.service, self.view
 
         async def save() -> None:
             try:
-                await asyncio.to_thread(log.update_dead_letter_event, letter_id, event)
+                await service.edit(letter_id, event)
             except Exception as exc:
                 if view.alive():
                     view.say(f"The edit was not saved: {exc}")

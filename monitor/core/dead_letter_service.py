@@ -1,0 +1,157 @@
+"""Dead-letter actions, one service for the window and the command line alike.
+
+:class:`DeadLetterService` replays, discards and edits dead letters. Each action is
+recorded in the letter's history by the event log, and every letter that stops being
+pending is told to the pipeline (when there is one), so the live counts and the chains
+stay right without the caller having to remember it.
+
+Where a replay goes is decided here too: by default, **where the letter came from**
+(:func:`route`): a letter from the embedded bus back to the bus, a letter from a Kafka
+cluster back to that cluster's original topic. Sending a letter elsewhere is the
+caller's explicit choice (and the window asks first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from monitor.core.dead_letter_groups import discard_pending
+from monitor.core.deadletters import DeadLetter, Status
+from monitor.core.envelope import Envelope
+from monitor.core.eventlog import EventLog
+from monitor.core.pipeline import IngestPipeline
+from monitor.core.replay import ReplayOutcome, ReplayRun, ReplayWindow, replay_in_windows
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a replay sends letters: the embedded bus, or a Kafka cluster by profile name
+    (``""``: the cluster is not known, as for letters logged by older versions)."""
+
+    kind: str  # "bus" | "kafka"
+    cluster: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.kind == "bus":
+            return "the embedded bus"
+        return f"Kafka ({self.cluster})" if self.cluster else "Kafka"
+
+
+BUS = Destination("bus")
+
+
+def origin_of(letter: DeadLetter) -> Destination:
+    cluster = letter.kafka_cluster
+    return BUS if cluster is None else Destination("kafka", cluster)
+
+
+def comes_from(letter: DeadLetter, destination: Destination) -> bool:
+    """Whether ``destination`` is where ``letter`` came from. A Kafka letter whose cluster
+    is unknown counts as coming from any cluster."""
+    origin = origin_of(letter)
+    if origin.kind != destination.kind:
+        return False
+    return origin.kind == "bus" or not origin.cluster or origin.cluster == destination.cluster
+
+
+def route(
+    letters: Sequence[DeadLetter], connected: Destination | None
+) -> tuple[list[tuple[Destination, list[DeadLetter]]], list[ReplayOutcome]]:
+    """Split ``letters`` by where they came from: ``([(destination, letters), ...],
+    outcomes of letters that cannot go back now)``. ``connected`` is the Kafka cluster the
+    caller can send to (None when none); a Kafka letter from another cluster is skipped
+    with a sentence that says which cluster to connect to."""
+    groups: dict[Destination, list[DeadLetter]] = {}
+    unsent: list[ReplayOutcome] = []
+    for letter in letters:
+        origin = origin_of(letter)
+        if origin.kind == "kafka":
+            if connected is None or not comes_from(letter, connected):
+                where = f"Kafka cluster {origin.cluster}" if origin.cluster else "Kafka"
+                unsent.append(
+                    ReplayOutcome(
+                        letter.id,
+                        None,
+                        "skipped",
+                        f"came from {where}: connect to it to replay the letter there",
+                    )
+                )
+                continue
+            origin = connected
+        groups.setdefault(origin, []).append(letter)
+    return list(groups.items()), unsent
+
+
+class DeadLetterService:
+    """Replay, discard and edit the dead letters of ``log``; see the module docstring.
+
+    Every method does its log I/O in a worker thread: call them from the event loop.
+    """
+
+    def __init__(self, log: EventLog, pipeline: IngestPipeline | None = None) -> None:
+        self.log = log
+        self.pipeline = pipeline
+
+    def _resolved(self, statuses: dict[str, Status]) -> None:
+        if self.pipeline is not None and statuses:
+            self.pipeline.dead_letters_resolved(statuses)
+
+    async def replay(
+        self,
+        letters: Sequence[DeadLetter],
+        send: ReplayWindow,
+        *,
+        window: int,
+        rate: float | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        on_window: Callable[[list[ReplayOutcome]], None] | None = None,
+    ) -> ReplayRun:
+        """Replay ``letters`` through ``send`` (a window of the bus or of a Kafka cluster)
+        in windows, paced to ``rate``; each replayed letter leaves the pending count."""
+        pending = {d.id for d in letters if d.status == "pending"}
+
+        def after_window(outcomes: list[ReplayOutcome]) -> None:
+            replayed: dict[str, Status] = {
+                o.dead_letter_id: "replayed"
+                for o in outcomes
+                if o.status == "replayed" and o.dead_letter_id in pending
+            }
+            self._resolved(replayed)
+            if on_window is not None:
+                on_window(outcomes)
+
+        return await replay_in_windows(
+            send,
+            letters,
+            window=window,
+            rate=rate,
+            should_stop=should_stop,
+            on_progress=on_progress,
+            on_window=after_window,
+        )
+
+    async def discard(self, ids: Iterable[str]) -> list[str]:
+        """Discard the pending letters among ``ids``; returns the ids discarded (a letter
+        no longer pending is left as it is and recorded nothing)."""
+        done = await asyncio.to_thread(discard_pending, self.log, list(ids))
+        self._resolved(dict.fromkeys(done, "discarded"))
+        return done
+
+    async def edit(self, letter_id: str, event: Envelope) -> DeadLetter:
+        """Replace the event a letter will replay (its record's bytes follow the edit),
+        recording what changed."""
+        return await asyncio.to_thread(self.log.update_dead_letter_event, letter_id, event)
+
+    async def failed_again(self, ids: Iterable[str]) -> dict[str, str]:
+        """``{replayed letter id: the new letter its replay became}`` for those of ``ids``
+        whose replay failed again (so far)."""
+        wanted = list(ids)
+
+        def read() -> dict[str, str]:
+            return self.log.failed_again(wanted)
+
+        return await asyncio.to_thread(read)

@@ -1,0 +1,155 @@
+"""A broker record exactly as it came: value bytes, key bytes and headers.
+
+A dead letter read from a Kafka dead-letter topic keeps its :class:`RawRecord`, so that a
+replay sends the record the consumer failed on, not a re-encoding of our model of it:
+the same value and key bytes and the original headers, less the ones the failing side
+added when it dead-lettered the record (Spring Kafka's ``kafka_dlt-*``, Kafka Connect's
+``__connect.errors.*``) and less an earlier replay's marker, plus the replay marker.
+
+No attribute the record did not have is added: a plain JSON record stays a plain JSON
+record, a CloudEvent keeps exactly its ``ce_*`` headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.core.envelope import Envelope
+
+Header = tuple[str, bytes | None]
+
+# Headers a framework adds when it moves a failed record to a dead-letter topic.
+FAILURE_HEADER_PREFIXES = ("kafka_dlt-", "__connect.errors.")
+# Headers a replayed record carries, so a consumer can tell a replay from the first
+# delivery and drop a duplicate it already processed.
+REPLAY_HEADER = "eventflow-replay-of"
+REPLAY_COUNT_HEADER = "eventflow-replay-count"
+_REPLAY_HEADERS = frozenset((REPLAY_HEADER, REPLAY_COUNT_HEADER))
+
+
+def is_failure_header(name: str) -> bool:
+    return name.startswith(FAILURE_HEADER_PREFIXES)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """``value`` and ``key`` as bytes (``None`` for a null), ``headers`` in their order."""
+
+    value: bytes | None
+    key: bytes | None = None
+    headers: tuple[Header, ...] = ()
+
+    @classmethod
+    def of(
+        cls, value: Any, key: Any = None, headers: Iterable[tuple[Any, Any]] | None = None
+    ) -> RawRecord:
+        """From what a client library hands over (bytes-like or None; header names as
+        text or bytes)."""
+        return cls(
+            _bytes(value),
+            _bytes(key),
+            tuple(
+                (n if isinstance(n, str) else bytes(n).decode("utf-8", "replace"), _bytes(v))
+                for n, v in headers or ()
+            ),
+        )
+
+    def for_replay(self, letter_id: str, count: int) -> RawRecord:
+        """The record to send again: failure headers and an earlier replay marker
+        removed, this replay's marker added."""
+        kept = tuple(
+            (n, v) for n, v in self.headers if not is_failure_header(n) and n not in _REPLAY_HEADERS
+        )
+        marker = ((REPLAY_HEADER, letter_id.encode()), (REPLAY_COUNT_HEADER, str(count).encode()))
+        return RawRecord(self.value, self.key, kept + marker)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "value": _b64(self.value),
+                "key": _b64(self.key),
+                "headers": [[n, _b64(v)] for n, v in self.headers],
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> RawRecord:
+        d = json.loads(text)
+        return cls(
+            _unb64(d.get("value")),
+            _unb64(d.get("key")),
+            tuple((str(n), _unb64(v)) for n, v in d.get("headers") or ()),
+        )
+
+
+def record_of_event(event: Envelope) -> RawRecord:
+    """A best-effort record for an event whose original bytes were not kept (a dead
+    letter logged by an older version): the raw bytes when the decoder kept them, else
+    the data encoded by its content type, and the headers as decoded text. Headers the
+    original had are all there (``ce_*`` ones included); none is added."""
+    if event.raw is not None:
+        value: bytes | None = event.raw
+    elif event.data is None:
+        value = None
+    elif isinstance(event.data, str) and not _json_media(event.datacontenttype):
+        value = event.data.encode("utf-8", "surrogatepass")
+    else:
+        value = json.dumps(event.data, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8", "surrogatepass"
+        )
+    key = event.key.encode("utf-8", "surrogateescape") if event.key is not None else None
+    headers = tuple((n, v.encode("utf-8", "surrogatepass")) for n, v in event.headers.items())
+    return RawRecord(value, key, headers)
+
+
+def edited_record(record: RawRecord, before: Envelope, after: Envelope) -> RawRecord:
+    """``record`` with the user's edit of its event (``before`` -> ``after``) applied.
+
+    The value is re-encoded only when the data changed (as JSON, or as text for a text
+    payload), the key only when it changed; a header keeps its original bytes unless its
+    text changed (Spring's binary numbers survive an edit of another header), a header
+    removed in the edit is dropped and a new one appended.
+    """
+    value = record.value
+    if after.data != before.data:
+        value = record_of_event(
+            Envelope(type="", source="", data=after.data, datacontenttype=after.datacontenttype)
+        ).value
+    key = record.key
+    if after.key != before.key:
+        key = after.key.encode("utf-8", "surrogateescape") if after.key is not None else None
+    headers: list[Header] = []
+    for name, raw in record.headers:
+        if name not in after.headers:
+            continue
+        text = after.headers[name]
+        headers.append((name, raw if text == before.headers.get(name) else text.encode()))
+    seen = {n for n, _ in record.headers}
+    headers.extend((n, v.encode()) for n, v in after.headers.items() if n not in seen)
+    return RawRecord(value, key, tuple(headers))
+
+
+def _json_media(ctype: str | None) -> bool:
+    media = (ctype or "").split(";", 1)[0].strip().lower()
+    return not media or media == "application/json" or media.endswith("+json")
+
+
+def _bytes(v: Any) -> bytes | None:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v.encode("utf-8", "surrogateescape")
+    return bytes(v)
+
+
+def _b64(v: bytes | None) -> str | None:
+    return None if v is None else base64.b64encode(v).decode("ascii")
+
+
+def _unb64(v: Any) -> bytes | None:
+    return None if v is None else base64.b64decode(v)
