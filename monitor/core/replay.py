@@ -221,7 +221,11 @@ class ReplayRun:
         if self.failed:
             parts.append(f"{self.failed} failed")
         if self.skipped:
-            parts.append(f"{self.skipped} skipped (not pending)")
+            # Say why when it is one reason (not pending; came from a cluster that is
+            # not connected), which is the common case.
+            reasons = {o.detail for o in self.outcomes if o.status == "skipped"}
+            why = reasons.pop() if len(reasons) == 1 else "for different reasons"
+            parts.append(f"{self.skipped} skipped ({why})")
         text = ", ".join(parts)
         if self.stopped and self.not_reached:
             text += f"; stopped, {self.not_reached} not sent (still pending)"

@@ -326,7 +326,8 @@ class DeadLetterCommands(QObject):
             if moved is None or moved:
                 n = len(moved) if moved is not None else count
                 origins = sorted({d.origin_label for d in moved or ()})
-                came = f" They came from {', '.join(origins)}." if origins else ""
+                who = "It" if n == 1 else "They"
+                came = f" {who} came from {', '.join(origins)}." if origins else ""
                 questions.append(
                     f"Replay {plural(n, 'dead letter')} to {target.label} instead of where "
                     f"{'it' if n == 1 else 'they'} came from?{came}"
