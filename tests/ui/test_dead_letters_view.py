@@ -21,6 +21,7 @@ from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
+from monitor.ui.display_format import format_age
 from monitor.ui.live_feed import LiveFeed
 from monitor.ui.operations import OperationRunner, OperationState
 from monitor.ui.views.dead_letter_model import (
@@ -29,7 +30,6 @@ from monitor.ui.views.dead_letter_model import (
     DeadLetterTableModel,
     LetterRole,
     ReasonGroupModel,
-    format_age,
 )
 from monitor.ui.views.dead_letters import DeadLettersView
 from tests.adapters.conftest import create_topic, read_topic

@@ -7,7 +7,6 @@ with the letter (replays and discards, from the log's audit trail).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
@@ -28,11 +27,18 @@ from PySide6.QtWidgets import (
 
 from monitor.core.deadletters import DeadLetter, DeadLetterAction
 from monitor.core.envelope import format_time
+from monitor.core.header_text import readable_headers
 from monitor.core.json_diff import pretty_json
 from monitor.ui import theme
+from monitor.ui.display_format import AgeClock
+from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.event_table_model import format_local_time
 from monitor.ui.views.dead_letter_editor import json_editor
-from monitor.ui.views.dead_letter_model import format_age, status_colour
+from monitor.ui.views.dead_letter_model import letter_origin, origin_label, status_colour
+
+# Fields that hold one unbreakable value (a name, an id): one line, elided to the room
+# the pane has, the whole value in the tooltip.
+_ONE_LINE = ("Handler", "Original topic", "Origin", "Correlation id", "Event id", "Dead letter id")
 
 
 def _value_label() -> QLabel:
@@ -43,10 +49,16 @@ def _value_label() -> QLabel:
 
 
 class DeadLetterDetails(QWidget):
-    """Shows one :class:`DeadLetter` (or a hint when none is selected)."""
+    """Shows one :class:`DeadLetter` (or a hint when none is selected).
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Its age ("7 min ago") is measured from ``ages``, the clock the letters table's Age
+    column reads, so both say the same; :meth:`refresh_age` rewrites it after that clock
+    moved on.
+    """
+
+    def __init__(self, ages: AgeClock | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.ages = ages if ages is not None else AgeClock()
         self.letter: DeadLetter | None = None
         self.history_actions: list[DeadLetterAction] = []
 
@@ -55,7 +67,7 @@ class DeadLetterDetails(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
 
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("detailsTitle")
         self.status_chip = QLabel()
         self.status_chip.setObjectName("statusChip")
@@ -71,6 +83,7 @@ class DeadLetterDetails(QWidget):
         for name in (
             "Handler",
             "Original topic",
+            "Origin",
             "Attempts",
             "Failed at",
             "Replays",
@@ -78,7 +91,7 @@ class DeadLetterDetails(QWidget):
             "Event id",
             "Dead letter id",
         ):
-            value = _value_label()
+            value = ElidedLabel() if name in _ONE_LINE else _value_label()
             if name.endswith("id"):
                 value.setFont(mono)
             self.fields[name] = value
@@ -164,22 +177,30 @@ class DeadLetterDetails(QWidget):
         self.reason.setText(letter.reason or "(no reason recorded)")
         self.fields["Handler"].setText(letter.handler or "unknown")
         self.fields["Original topic"].setText(letter.original_topic or "unknown")
+        self.fields["Origin"].setText(origin_label(letter_origin(letter)))
         self.fields["Attempts"].setText(str(letter.attempts))
-        failed = format_local_time(letter.created_at)
-        age = format_age(time.time() - letter.created_at)
-        ago = age if age == "just now" else f"{age} ago"
-        self.fields["Failed at"].setText(f"{failed}  ({ago})")
+        self.refresh_age()
         self.fields["Failed at"].setToolTip(format_time(letter.created_at) or "")
         self.fields["Replays"].setText(str(letter.replay_count))
         self.fields["Correlation id"].setText(event.correlation_id or "(none)")
         self.fields["Event id"].setText(event.id)
         self.fields["Dead letter id"].setText(letter.id)
         self.payload.setPlainText(pretty_json(event.data))
-        self.headers.setPlainText(pretty_json(dict(event.headers)) if event.headers else "{}")
+        # Spring's binary partition/offset/timestamp headers as the numbers they are.
+        headers = readable_headers(event.headers)
+        self.headers.setPlainText(pretty_json(headers) if headers else "{}")
         self.envelope.setPlainText(pretty_json(event.to_dict()))
         self.traceback.setPlainText(letter.traceback or "No traceback was recorded.")
         if not same:
             self.show_history([])
+
+    def refresh_age(self) -> None:
+        """Write the letter's "Failed at" again against :attr:`ages` (its current now)."""
+        letter = self.letter
+        if letter is None:
+            return
+        failed = format_local_time(letter.created_at)
+        self.fields["Failed at"].setText(f"{failed}  ({self.ages.ago(letter.created_at)})")
 
     def show_history(self, actions: Sequence[DeadLetterAction]) -> None:
         self.history_actions = list(actions)

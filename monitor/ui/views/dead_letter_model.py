@@ -12,7 +12,7 @@ free text, and sorts. :class:`ReasonGroupModel` lists the reason groups with the
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from typing import Any
 
@@ -30,6 +30,7 @@ from monitor.core.dead_letter_groups import ReasonGroup
 from monitor.core.deadletters import DeadLetter, Status
 from monitor.core.envelope import format_time
 from monitor.ui import theme
+from monitor.ui.display_format import AgeClock
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -77,19 +78,31 @@ HEADER_TIPS = {
 _NUMERIC = frozenset({Column.ATTEMPTS, Column.REPLAYS})
 _STATUS_ORDER = {"pending": 0, "replayed": 1, "discarded": 2}
 
+BUS_ORIGIN = "bus"  # DeadLetter.origin of a letter the embedded bus filed
+KAFKA_ORIGIN = "kafka"  # ...of one read from a cluster: "kafka:<profile>" ("kafka": unknown)
 
-def format_age(seconds: float) -> str:
-    """A short, rounded-down age: ``"just now"``, ``"42 s"``, ``"3 min"``, ``"5 h"``,
-    ``"2 d"``. Negative ages (clock skew) read as just now."""
-    if seconds < 5:
-        return "just now"
-    if seconds < 60:
-        return f"{int(seconds)} s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} d"
+
+def letter_origin(letter: DeadLetter) -> str:
+    """Where ``letter`` was filed: ``"bus"``, ``"kafka:<profile name>"`` or ``"kafka"``.
+
+    Reads ``DeadLetter.origin``; a letter without one (from a log written before origins
+    were stored) is from Kafka when its id is a Kafka record's position
+    (``kafka:topic:partition:offset``, cluster unknown), else from the bus.
+    """
+    origin = getattr(letter, "origin", None)
+    if isinstance(origin, str) and origin:
+        return origin
+    return KAFKA_ORIGIN if letter.id.startswith(KAFKA_ORIGIN + ":") else BUS_ORIGIN
+
+
+def origin_label(origin: str) -> str:
+    """An origin as people read it: "Embedded bus", "Kafka \u00b7 prod" (or "Kafka")."""
+    if origin == BUS_ORIGIN:
+        return "Embedded bus"
+    if origin == KAFKA_ORIGIN or origin.startswith(KAFKA_ORIGIN + ":"):
+        name = origin[len(KAFKA_ORIGIN) + 1 :]
+        return f"Kafka \u00b7 {name}" if name else "Kafka"
+    return origin
 
 
 def status_colour(status: str) -> str:
@@ -124,12 +137,19 @@ def status_dot(status: str) -> QIcon:
 class DeadLetterTableModel(QAbstractTableModel):
     """Rows of dead letters, in the order given (the view sorts through the proxy)."""
 
-    def __init__(self, parent: Any = None, *, clock: Any = time.time) -> None:
+    def __init__(
+        self,
+        parent: Any = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        ages: AgeClock | None = None,
+    ) -> None:
         super().__init__(parent)
         self._rows: list[DeadLetter] = []
         self._row_of: dict[str, int] = {}
-        self._clock = clock
-        self._now = clock()
+        # The instant the Age column is measured from, shared with the inspector so the
+        # two always say the same age (read once per refresh, in set_letters).
+        self.ages = ages if ages is not None else AgeClock(clock)
         self._mono: QFont | None = None
 
     # -- feeding ------------------------------------------------------------------------
@@ -139,9 +159,9 @@ class DeadLetterTableModel(QAbstractTableModel):
 
         Rows that left are removed, new ones inserted where they belong, changed ones
         (status, replay count, an edited event) reported with ``dataChanged``; the age
-        column is refreshed for all.
+        column is refreshed for all, against a fresh read of :attr:`ages`.
         """
-        self._now = self._clock()
+        self.ages.tick()
         new_ids = {d.id for d in letters}
         if len(new_ids) != len(letters) or not self._keeps_order(letters, new_ids):
             self._reset(letters)
@@ -270,7 +290,7 @@ class DeadLetterTableModel(QAbstractTableModel):
         if column == Column.STATUS:
             return letter.status
         if column == Column.AGE:
-            return format_age(self._now - letter.created_at)
+            return self.ages.age(letter.created_at)
         if column == Column.REASON:
             return letter.reason.splitlines()[0] if letter.reason else ""
         if column == Column.EVENT_TYPE:
@@ -313,6 +333,11 @@ class DeadLetterTableModel(QAbstractTableModel):
     def _tooltip(letter: DeadLetter, column: int) -> str | None:
         if column == Column.REASON:
             return letter.reason
+        if column == Column.TOPIC:
+            topic = letter.original_topic or "(unknown)"
+            return f"{topic}, filed by {origin_label(letter_origin(letter))}"
+        if column in (Column.EVENT_TYPE, Column.HANDLER):
+            return DeadLetterTableModel._text_of(letter, column) or None
         if column == Column.AGE:
             return f"failed at {format_time(letter.created_at)}"
         if column == Column.STATUS and letter.status == "pending":
@@ -321,11 +346,13 @@ class DeadLetterTableModel(QAbstractTableModel):
 
 
 class DeadLetterFilterProxy(QSortFilterProxyModel):
-    """Filters rows by status, reason group and free text; sorts by :data:`SortRole`."""
+    """Filters rows by status, origin, reason group and free text; sorts by
+    :data:`SortRole`."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._status: Status | None = "pending"
+        self._origin: str | None = None
         self._group: str | None = None
         self._text = ""
         self.setSortRole(SortRole)
@@ -338,6 +365,24 @@ class DeadLetterFilterProxy(QSortFilterProxyModel):
     @property
     def group(self) -> str | None:
         return self._group
+
+    @property
+    def origin(self) -> str | None:
+        return self._origin
+
+    def set_origin(self, origin: str | None) -> None:
+        """Show the letters of one origin (:func:`letter_origin`; ``None``: every one)."""
+        if origin != self._origin:
+            self.beginFilterChange()
+            self._origin = origin
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def accepts(self, letter: DeadLetter) -> bool:
+        """Whether the status, origin and group filters let ``letter`` through (the
+        text filter aside: the reason groups are counted without it)."""
+        if self._status is not None and letter.status != self._status:
+            return False
+        return self._origin is None or letter_origin(letter) == self._origin
 
     def set_status(self, status: Status | None) -> None:
         """Show one status (``None``: all)."""
@@ -366,7 +411,7 @@ class DeadLetterFilterProxy(QSortFilterProxyModel):
         if not isinstance(model, DeadLetterTableModel) or source_parent.isValid():
             return True
         letter = model.letter(source_row)
-        if self._status is not None and letter.status != self._status:
+        if not self.accepts(letter):
             return False
         if self._group is not None and letter.reason_group != self._group:
             return False
@@ -388,6 +433,17 @@ class DeadLetterFilterProxy(QSortFilterProxyModel):
     def letter_at(self, row: int) -> DeadLetter | None:
         value = self.data(self.index(row, 0), LetterRole)
         return value if isinstance(value, DeadLetter) else None
+
+    def row_of(self, letter_id: str) -> int | None:
+        """The row showing the letter with this id, or None when it is filtered out."""
+        model = self.sourceModel()
+        if not isinstance(model, DeadLetterTableModel):
+            return None
+        source_row = model.row_of(letter_id)
+        if source_row is None:
+            return None
+        index = self.mapFromSource(model.index(source_row, 0))
+        return index.row() if index.isValid() else None
 
     def visible_letters(self) -> list[DeadLetter]:
         out = []

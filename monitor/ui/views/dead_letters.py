@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 import shiboken6
@@ -39,6 +39,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -49,6 +50,9 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QSplitter,
+    QStyle,
+    QStyleOptionToolButton,
+    QStylePainter,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -60,21 +64,27 @@ from monitor.core.dead_letter_groups import (
     ReasonGroup,
     group_by_reason,
     load_snapshot,
+    sort_newest_first,
 )
 from monitor.core.deadletters import DeadLetter, Status
 from monitor.ui import theme
 from monitor.ui.context import AppContext
+from monitor.ui.elided_label import ElidedLabel
+from monitor.ui.flow_layout import FlowLayout
 from monitor.ui.operations import OperationBar
 from monitor.ui.views.dead_letter_commands import DeadLetterCommands
 from monitor.ui.views.dead_letter_details import DeadLetterDetails
 from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
 from monitor.ui.views.dead_letter_group_list import ReasonGroupList
 from monitor.ui.views.dead_letter_model import (
+    BUS_ORIGIN,
     Column,
     DeadLetterFilterProxy,
     DeadLetterTableModel,
     GroupKeyRole,
     ReasonGroupModel,
+    letter_origin,
+    origin_label,
 )
 from monitor.ui.views.dead_letter_replay import ReplayTarget
 from monitor.ui.views.dead_letter_style import view_stylesheet
@@ -86,14 +96,20 @@ DEFAULT_RATE = 100  # letters per second: gentle on whatever consumes the replay
 MAX_RATE = 10_000
 MESSAGE_MS = 12_000
 SETTINGS_PREFIX = "dead_letters"
+SEARCH_MIN_WIDTH = 180
+SEARCH_MAX_WIDTH = 420  # beyond this the summary gets the room (it elides otherwise)
+ORIGIN_COMBO_CHARS = 13  # the closed origin combo's width, in characters
+TARGET_BUTTON_MAX_WIDTH = 200
 
+# Narrow enough that the Reason column (which takes the rest) keeps room in a 1024 px
+# window; the user's own widths are remembered (table_header).
 _COLUMN_WIDTHS = {
-    Column.STATUS: 100,
-    Column.AGE: 72,
+    Column.STATUS: 96,
+    Column.AGE: 64,
     Column.REASON: 360,
-    Column.EVENT_TYPE: 160,
-    Column.TOPIC: 160,
-    Column.HANDLER: 110,
+    Column.EVENT_TYPE: 136,
+    Column.TOPIC: 140,
+    Column.HANDLER: 100,
     Column.ATTEMPTS: 84,
     Column.REPLAYS: 68,
 }
@@ -127,6 +143,33 @@ class _LetterTable(QTableView):
             painter.end()
 
 
+class _ElidingToolButton(QToolButton):
+    """A text tool button that elides its text when it gets less than its preferred
+    width (the target buttons carry a profile name of any length); its action's tooltip
+    says it whole."""
+
+    def shown_text(self) -> str:
+        """The text as painted: shortened by as much as the button is too narrow."""
+        text = self.text()
+        missing = self.sizeHint().width() - self.width()
+        if missing <= 0:
+            return text
+        metrics = self.fontMetrics()
+        room = max(0, metrics.horizontalAdvance(text) - missing)
+        return metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        shown = self.shown_text()
+        if shown == self.text():
+            super().paintEvent(event)
+            return
+        option = QStyleOptionToolButton()
+        self.initStyleOption(option)
+        option.text = shown
+        painter = QStylePainter(self)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ToolButton, option)
+
+
 class DeadLettersView(QWidget):
     """The dead-letter view. Takes an :class:`AppContext` and nothing else.
 
@@ -149,6 +192,7 @@ class DeadLettersView(QWidget):
         self.runtime = context.runtime
         self.log = context.runtime.log
         self.snapshot: DeadLetterSnapshot | None = None
+        self._pinned: DeadLetter | None = None  # see show_letter
         self._tasks: set[asyncio.Future[Any]] = set()
         self._reload_task: asyncio.Future[None] | None = None
         self._reload_again = False
@@ -252,16 +296,21 @@ class DeadLettersView(QWidget):
         return button
 
     def _build(self) -> None:
-        # header: title, counts, status filter, search
+        # header: title, counts, status filter, origin filter, search -- one row that
+        # wraps (FlowLayout) when the window is narrow, instead of clipping a control.
         title = QLabel("Dead letters")
         title.setObjectName("viewTitle")
-        self.summary_label = QLabel()
+        # The counts are on the status buttons too; the summary's tooltip says it whole.
+        self.summary_label = ElidedLabel()
         self.summary_label.setObjectName("viewSummary")
+        # Short ("12 waiting"): it keeps its width, and a narrow window wraps the row.
         self.status_buttons: dict[Status | None, QPushButton] = {}
         self._status_group = QButtonGroup(self)
         self._status_group.setExclusive(True)
-        segments = QHBoxLayout()
-        segments.setSpacing(0)
+        segments = QWidget()
+        segments_layout = QHBoxLayout(segments)
+        segments_layout.setContentsMargins(0, 0, 0, 0)
+        segments_layout.setSpacing(0)
         for i, (status, text) in enumerate(STATUS_FILTERS):
             button = QPushButton(text)
             button.setCheckable(True)
@@ -273,26 +322,40 @@ class DeadLettersView(QWidget):
             button.clicked.connect(lambda _c=False, s=status: self.set_status_filter(s))
             self._status_group.addButton(button)
             self.status_buttons[status] = button
-            segments.addWidget(button)
+            segments_layout.addWidget(button)
         self.status_buttons["pending"].setChecked(True)
+        self.origin_combo = QComboBox()
+        self.origin_combo.setObjectName("originFilter")
+        self.origin_combo.setToolTip(
+            "Show the letters of one origin: the embedded bus, or a Kafka cluster"
+        )
+        # As wide as "All origins" and a little more, whatever the cluster names: a long
+        # one is elided in the closed combo and whole in the list and its tooltip.
+        self.origin_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.origin_combo.setMinimumContentsLength(ORIGIN_COMBO_CHARS)
+        self.origin_combo.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.origin_combo.addItem("All origins", None)
+        self.origin_combo.addItem(origin_label(BUS_ORIGIN), BUS_ORIGIN)
+        self.origin_combo.currentIndexChanged.connect(self._on_origin_chosen)
         self.search = QLineEdit()
         self.search.setObjectName("search")
         self.search.setPlaceholderText("Filter by reason, event, topic, handler or id")
+        self.search.setToolTip(self.search.placeholderText())
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(180)
+        self.search.setMinimumWidth(SEARCH_MIN_WIDTH)
+        self.search.setMaximumWidth(SEARCH_MAX_WIDTH)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        policy.setHorizontalStretch(3)  # the search takes most of what is left on its line
+        self.search.setSizePolicy(policy)
         self.search.textChanged.connect(self.proxy.set_text)
-        # In a narrow window the summary gives way (the counts are on the buttons too), so
-        # the status buttons keep their whole labels.
-        self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
-        header = QHBoxLayout()
-        header.setSpacing(12)
-        header.addWidget(title)
-        header.addWidget(self.summary_label, 1)
-        header.addLayout(segments)
-        header.addWidget(self.search)
+        header = FlowLayout(spacing=10, line_spacing=6)
+        for widget in (title, self.summary_label, segments, self.origin_combo, self.search):
+            header.addWidget(widget)
 
-        # toolbar: actions, target, rate
+        # toolbar: actions, target, rate -- the same, each group kept whole when it wraps
         self.replay_button = self._tool_button(self.replay_action, "primaryButton")
         self.replay_group_button = self._tool_button(self.replay_group_action)
         self.edit_button = self._tool_button(self.edit_action)
@@ -300,10 +363,18 @@ class DeadLettersView(QWidget):
         self.discard_group_button = self._tool_button(self.discard_group_action, "dangerButton")
         target_caption = QLabel("Replay to")
         target_caption.setObjectName("fieldCaption")
-        self.bus_target_button = self._tool_button(self.replay_to_bus_action, "targetButton")
-        self.bus_target_button.setProperty("position", "first")
-        self.kafka_target_button = self._tool_button(self.replay_to_kafka_action, "targetButton")
-        self.kafka_target_button.setProperty("position", "last")
+        self.bus_target_button = _ElidingToolButton()
+        self.kafka_target_button = _ElidingToolButton()
+        for target, action, position in (
+            (self.bus_target_button, self.replay_to_bus_action, "first"),
+            (self.kafka_target_button, self.replay_to_kafka_action, "last"),
+        ):
+            target.setObjectName("targetButton")
+            target.setDefaultAction(action)
+            target.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            target.setCursor(Qt.CursorShape.PointingHandCursor)
+            target.setProperty("position", position)
+            target.setMaximumWidth(TARGET_BUTTON_MAX_WIDTH)  # a long profile name elides
         rate_caption = QLabel("at most")
         rate_caption.setObjectName("fieldCaption")
         self.rate_spin = QSpinBox()
@@ -316,27 +387,32 @@ class DeadLettersView(QWidget):
         )
         self.rate_spin.setKeyboardTracking(False)
 
-        toolbar = QHBoxLayout()
-        toolbar.setSpacing(6)
-        for widget in (
-            self.replay_button,
-            self.replay_group_button,
-            self.edit_button,
-        ):
-            toolbar.addWidget(widget)
-        toolbar.addSpacing(10)
-        toolbar.addWidget(self.discard_button)
-        toolbar.addWidget(self.discard_group_button)
-        toolbar.addStretch(1)
-        toolbar.addWidget(target_caption)
-        targets = QHBoxLayout()
-        targets.setSpacing(0)
-        targets.addWidget(self.bus_target_button)
-        targets.addWidget(self.kafka_target_button)
-        toolbar.addLayout(targets)
-        toolbar.addSpacing(6)
-        toolbar.addWidget(rate_caption)
-        toolbar.addWidget(self.rate_spin)
+        def group(*widgets: QWidget, spacing: int = 6) -> QWidget:
+            box = QWidget()
+            row = QHBoxLayout(box)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(spacing)
+            for widget in widgets:
+                row.addWidget(widget)
+            return box
+
+        targets = group(
+            self.bus_target_button,
+            self.kafka_target_button,
+            spacing=0,
+        )
+        # An empty widget that takes the room left on the first line, so that the target
+        # and the rate sit at the right edge while everything fits on one line.
+        push_right = QWidget()
+        push_right.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        push_right.setMinimumWidth(0)
+        toolbar = FlowLayout(spacing=16, line_spacing=6)
+        toolbar.addWidget(group(self.replay_button, self.replay_group_button, self.edit_button))
+        toolbar.addWidget(group(self.discard_button, self.discard_group_button))
+        toolbar.addWidget(push_right)
+        # Where and how fast replays go stay together: on a line of their own when the
+        # window is narrow.
+        toolbar.addWidget(group(target_caption, targets, rate_caption, self.rate_spin))
 
         self.kafka_note = QLabel()
         self.kafka_note.setObjectName("kafkaNote")
@@ -360,7 +436,7 @@ class DeadLettersView(QWidget):
         groups_layout.addWidget(self.group_list, 1)
 
         self.table = self._make_table()
-        self.details = DeadLetterDetails()
+        self.details = DeadLetterDetails(self.model.ages)
         details_frame = QFrame()
         details_frame.setObjectName("detailsPane")
         frame_layout = QVBoxLayout(details_frame)
@@ -442,6 +518,106 @@ class DeadLettersView(QWidget):
         """Show letters of one status (``None``: all) and regroup the reasons for it."""
         self.status_buttons[status].setChecked(True)
         self.proxy.set_status(status)
+        self._regroup()
+        self._update_empty_text()
+        self._update_actions()
+
+    @property
+    def origin_filter(self) -> str | None:
+        """The origin shown (``"bus"``, ``"kafka:<profile>"``), or None for all."""
+        return self.proxy.origin
+
+    def set_origin_filter(self, origin: str | None) -> None:
+        """Show the letters of one origin (``None``: every origin) and regroup the reasons
+        for it. An origin no letter has yet is offered in the combo all the same."""
+        if origin is not None:
+            self._add_origins([origin])
+        row = self.origin_combo.findData(origin) if origin is not None else 0
+        if self.origin_combo.currentIndex() != row:
+            self.origin_combo.setCurrentIndex(row)  # -> _on_origin_chosen
+        else:
+            self._apply_origin(origin)
+
+    def origins(self) -> list[str | None]:
+        """The origins the combo offers, in its order (None: "All origins")."""
+        return [self.origin_combo.itemData(i) for i in range(self.origin_combo.count())]
+
+    def show_letter(self, letter_id: str) -> bool:
+        """Select the letter with id ``letter_id`` and scroll to it, clearing the filters
+        that would hide it (status, origin, reason group, text). False when the log has
+        no such letter; the view is then left as it was.
+
+        A letter the last reload did not bring (filed since, or older than the newest
+        letters a reload reads) is read from the log by its id -- one row by primary
+        key -- and shown until a reload brings it.
+        """
+        if not letter_id:
+            return False
+        row = self.model.row_of(letter_id)
+        letter = self.model.letter(row) if row is not None else self._read_letter(letter_id)
+        if letter is None:
+            return False
+        if row is None:
+            self._pinned = letter
+            self.model.set_letters(self._letters())
+            self._add_origins([letter_origin(letter)])
+        self._reveal(letter)
+        index = self.proxy.index(self.proxy.row_of(letter.id) or 0, Column.EVENT_TYPE)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self._on_selection()
+        return True
+
+    def _read_letter(self, letter_id: str) -> DeadLetter | None:
+        if self.log is None:
+            return None
+        try:
+            return self.log.dead_letter(letter_id)
+        except Exception as exc:  # LogError: no such letter; or the log cannot be read
+            log.info("dead letter %s not shown: %s", letter_id, exc)
+            return None
+
+    def _reveal(self, letter: DeadLetter) -> None:
+        """Clear each filter that hides ``letter``, and only those."""
+        if self.proxy.status is not None and letter.status != self.proxy.status:
+            self.set_status_filter(letter.status)
+        if self.proxy.origin is not None and letter_origin(letter) != self.proxy.origin:
+            self.set_origin_filter(None)
+        if self.proxy.group is not None and letter.reason_group != self.proxy.group:
+            self._select_group(None)
+        if self.proxy.row_of(letter.id) is None and self.search.text():
+            self.search.clear()  # the text filter was what hid it
+
+    def _letters(self) -> list[DeadLetter]:
+        """The snapshot's letters, plus the one :meth:`show_letter` read by itself."""
+        letters = list(self.snapshot.letters) if self.snapshot is not None else []
+        if self._pinned is not None and all(d.id != self._pinned.id for d in letters):
+            letters = sort_newest_first([*letters, self._pinned])
+        return letters
+
+    def _add_origins(self, origins: Iterable[str]) -> None:
+        """Offer each origin not offered yet: clusters sorted by name after the bus."""
+        known = set(self.origins())
+        fresh = sorted({o for o in origins if o not in known})
+        for origin in fresh:
+            self.origin_combo.addItem(origin_label(origin), origin)
+            row = self.origin_combo.count() - 1
+            self.origin_combo.setItemData(row, origin_label(origin), Qt.ItemDataRole.ToolTipRole)
+
+    def _on_origin_chosen(self, row: int) -> None:
+        self._apply_origin(self.origin_combo.itemData(row) if row >= 0 else None)
+
+    def _apply_origin(self, origin: str | None) -> None:
+        self.proxy.set_origin(origin)
+        self.origin_combo.setToolTip(
+            f"Showing the letters from {origin_label(origin)}"
+            if origin is not None
+            else "Show the letters of one origin: the embedded bus, or a Kafka cluster"
+        )
         self._regroup()
         self._update_empty_text()
         self._update_actions()
@@ -536,6 +712,9 @@ class DeadLettersView(QWidget):
         for known, _text in STATUS_FILTERS:
             if status == (known or "all"):
                 self.set_status_filter(known)
+        origin = settings.value(f"{SETTINGS_PREFIX}/origin")
+        if isinstance(origin, str) and origin:
+            self.set_origin_filter(origin)
 
     def _save_state(self) -> None:
         settings = self.context.settings
@@ -545,6 +724,7 @@ class DeadLettersView(QWidget):
             settings.setValue(f"{SETTINGS_PREFIX}/{key}", widget.saveState())
         settings.setValue(f"{SETTINGS_PREFIX}/rate", self.rate_spin.value())
         settings.setValue(f"{SETTINGS_PREFIX}/status", self.proxy.status or "all")
+        settings.setValue(f"{SETTINGS_PREFIX}/origin", self.proxy.origin or "")
 
     def _layout_parts(self) -> dict[str, Any]:
         return {
@@ -601,12 +781,17 @@ class DeadLettersView(QWidget):
     def _apply(self, snapshot: DeadLetterSnapshot) -> None:
         self.snapshot = snapshot
         shown = self.details.letter
-        self.model.set_letters(snapshot.letters)
+        if self._pinned is not None and any(d.id == self._pinned.id for d in snapshot.letters):
+            self._pinned = None  # the log's snapshot has it now, as it stands
+        self.model.set_letters(self._letters())
+        self._add_origins(letter_origin(d) for d in snapshot.letters)
         for status, text in STATUS_FILTERS:
             button = self.status_buttons[status]
             button.setText(f"{text}  {snapshot.count_text(status)}")
             button.setMinimumWidth(button.sizeHint().width())  # never clip a count
         self.summary_label.setText(self._summary_text(snapshot))
+        pending = snapshot.count_text("pending")
+        self.summary_label.set_detail(f"{pending} waiting for a replay or a discard")
         self._regroup()
         current = self.current_letter()
         if current is not None and shown is not None and current.id == shown.id:
@@ -616,6 +801,7 @@ class DeadLettersView(QWidget):
                     self._load_history(current.id)
         elif current is None and shown is not None:
             self.details.show_letter(None)
+        self.details.refresh_age()  # the Age column was just measured: the same instant
         self._update_actions()
         self.refreshed.emit()
 
@@ -624,13 +810,12 @@ class DeadLettersView(QWidget):
         pending = snapshot.count_text("pending")
         if snapshot.counts.get("pending", 0) == 0:
             return "nothing waiting"
-        return f"{pending} waiting for a replay or a discard"
+        return f"{pending} waiting"
 
     def _regroup(self) -> None:
         if self.snapshot is None:
             return
-        status = self.proxy.status
-        letters = [d for d in self.snapshot.letters if status is None or d.status == status]
+        letters = [d for d in self._letters() if self.proxy.accepts(d)]
         groups = group_by_reason(letters)
         keep = self.proxy.group
         self.group_model.set_groups(groups)

@@ -33,6 +33,7 @@ from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QPoint,
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QGraphicsOpacityEffect,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -51,6 +52,7 @@ from monitor.core.envelope import Envelope, format_time
 from monitor.core.event_filter import EventFilter, SearchTextCache
 from monitor.ui import theme
 from monitor.ui.context import AppContext
+from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.event_table_model import EnvelopeRole, EventTableModel, format_local_time
 from monitor.ui.views.event_stream_details import EventDetailsPane, pretty_json
 from monitor.ui.views.event_stream_export import Format, export_events, format_for
@@ -61,7 +63,6 @@ from monitor.ui.views.event_stream_style import (
     make_table,
     set_state,
     set_tab_text,
-    status_label,
     stylesheet,
 )
 
@@ -69,6 +70,7 @@ log = logging.getLogger(__name__)
 
 LIVE_CAPACITY = 5000  # rows in the live table
 RECENT_EVENTS = 10_000  # the ring a new filter is applied to
+STALE_OPACITY = 0.45  # the Log search results of a query the fields no longer show
 SEARCH_PAGE = 1000  # matches per "Search log" / "Search older"
 SEARCH_CAPACITY = 10_000  # rows in the results table
 NOTICE_MS = 6000
@@ -136,6 +138,12 @@ class EventStreamView(QWidget):
         self.live_table = make_table(self.live_model, "liveTable")
         self.live_hold = LiveHold(self.live_table)
         self.search_table = make_table(self.search_model, "searchTable")
+        # Results of a query the filter fields no longer say are dimmed (see
+        # search_is_stale), so they are not read as matches of what the fields show.
+        self._stale_effect = QGraphicsOpacityEffect(self.search_table.viewport())
+        self._stale_effect.setOpacity(STALE_OPACITY)
+        self._stale_effect.setEnabled(False)
+        self.search_table.viewport().setGraphicsEffect(self._stale_effect)
         self.details = EventDetailsPane()
         self.search = LogSearch(self)
 
@@ -197,7 +205,7 @@ class EventStreamView(QWidget):
 
     def _build_layout(self) -> None:
         # Live page: a status line over the table.
-        self.live_status = status_label()
+        self.live_status = _status_line()
         self.live_hint = QLabel(f"filters apply to the last {RECENT_EVENTS:,} and all new")
         self.live_hint.setObjectName("sectionHint")
         self.live_hint.setToolTip(
@@ -219,7 +227,7 @@ class EventStreamView(QWidget):
         live_layout.addWidget(self.live_table, 1)
 
         # Search page: progress, status, Cancel and "Search older" over the results.
-        self.search_status = status_label()
+        self.search_status = _status_line()
         self.search_progress = QProgressBar()
         self.search_progress.setRange(0, 1000)
         self.search_progress.setTextVisible(False)
@@ -308,6 +316,11 @@ class EventStreamView(QWidget):
         self.older_button.clicked.connect(self.search_older)
         self.search.results.connect(self._on_search_results)
         self.search.finished.connect(self._on_search_finished)
+        # At each keystroke, not after the typing pause: the results must not look like
+        # answers to a query already on screen for a moment.
+        for edit in self.filter_bar.edits():
+            edit.textChanged.connect(self._on_query_fields_changed)
+        self.filter_bar.malformed_check.toggled.connect(self._on_query_fields_changed)
         for table in (self.live_table, self.search_table):
             table.activated.connect(self._on_activated)  # double-click or Enter
             table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
@@ -370,6 +383,14 @@ class EventStreamView(QWidget):
         self._searched_filter = flt
         self._search_outcome = None
         self._start_search(flt, before=None)
+
+    @property
+    def search_is_stale(self) -> bool:
+        """Whether the Log search tab holds the results of a query other than the one
+        the filter fields show now (they were edited since): its status says so, the
+        results are dimmed, and Search log runs the new query."""
+        searched = self._searched_filter
+        return searched is not None and self.filter_bar.filter() != searched
 
     def search_older(self) -> None:
         """Continue the last search further back, appending to the results."""
@@ -641,6 +662,10 @@ class EventStreamView(QWidget):
         self._search_outcome = outcome
         self._update_search_status()
 
+    def _on_query_fields_changed(self, *_args: Any) -> None:
+        if self._searched_filter is not None:
+            self._update_search_status(running=self.search.running)
+
     def _update_search_status(self, *, running: bool = False) -> None:
         self.search_progress.setVisible(running)
         self.cancel_button.setVisible(running)
@@ -653,7 +678,8 @@ class EventStreamView(QWidget):
             and outcome.error is None
             and not self.search_model.is_full
         )
-        self.older_button.setVisible(can_go_on)
+        stale = self._log is not None and self.search_is_stale
+        self.older_button.setVisible(can_go_on and not stale)  # it would go on with the old
         state = ""
         if self._log is None:
             text = "There is no event log: the app runs as a live view only."
@@ -672,9 +698,18 @@ class EventStreamView(QWidget):
             state = "error"
         else:
             text = self._outcome_text(outcome, rows)
+        if stale and self._searched_filter is not None:
+            text = (
+                f"These are the results for {self._searched_filter.describe()}: the fields"
+                " have changed since. Press Search log (Ctrl+Enter) to search for"
+                f" {self.filter_bar.filter().describe()}."
+            )
+            state = "paused"
         self.search_status.setText(text)
         set_state(self.search_status, state)
-        set_tab_text(self.tabs, SEARCH_TAB, f"Log search ({rows:,})" if rows else "Log search")
+        self._stale_effect.setEnabled(stale)
+        tab = f"Log search ({rows:,})" if rows else "Log search"
+        set_tab_text(self.tabs, SEARCH_TAB, f"{tab} \u00b7 old query" if stale else tab)
 
     @staticmethod
     def _outcome_text(outcome: SearchOutcome, rows: int) -> str:
@@ -801,6 +836,14 @@ class EventStreamView(QWidget):
             value = settings.value(f"{SETTINGS_GROUP}/{key}")
             if isinstance(value, QByteArray):
                 restore(value)
+
+
+def _status_line() -> ElidedLabel:
+    """A status line that names a query: elided to the pane (whole in its tooltip), so
+    a long filter never widens the window."""
+    label = ElidedLabel()
+    label.setObjectName("streamStatus")
+    return label
 
 
 __all__ = ["LIVE_CAPACITY", "RECENT_EVENTS", "SEARCH_PAGE", "EventStreamView"]

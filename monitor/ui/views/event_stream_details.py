@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.core.envelope import JSON_CONTENT_TYPE, Envelope, format_time
+from monitor.core.header_text import readable_headers
 from monitor.ui import theme
 from monitor.ui.event_table_model import format_local_time
 
@@ -187,7 +188,9 @@ def details_html(event: Envelope) -> str:
 
     parts.append(_section(f"Headers ({len(event.headers)})" if event.headers else "Headers"))
     if event.headers:
-        parts.append(_fields([(name, value, True) for name, value in event.headers.items()]))
+        # Spring's binary partition/offset/timestamp headers as the numbers they are.
+        readable = readable_headers(event.headers)
+        parts.append(_fields([(name, value, True) for name, value in readable.items()]))
     else:
         parts.append(f'<p style="color:{theme.MUTED_TEXT}">No headers.</p>')
 
