@@ -131,8 +131,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
 def cmd_tail(args: argparse.Namespace) -> int:
     from adapters.kafka.tail import KafkaTail, StartPosition
-    from monitor.core.logwriter import LogWriter
-    from monitor.core.pipeline import IngestPipeline
+    from monitor.core.runtime import EmbeddedRuntime
 
     if args.json and args.quiet:
         raise KafkaCliError("--json prints every record and --quiet none: give one of them.")
@@ -148,8 +147,10 @@ def cmd_tail(args: argparse.Namespace) -> int:
     keeping = retention(args, db_path)  # blocking I/O on the log: not in the coroutine
 
     async def run() -> Any:
-        writer = LogWriter(db_path, retention=keeping) if db_path else None
-        pipeline = IngestPipeline(writer=writer)
+        # The same wiring as the window and the demo (pipeline, log writer, what observes
+        # the batches), with no bus traffic of its own.
+        runtime = EmbeddedRuntime(db_path, demo_rate=None, retention=keeping)
+        pipeline = runtime.pipeline
 
         def sink(events: list[Envelope]) -> None:
             pipeline.accept_many(events)
@@ -176,13 +177,13 @@ def cmd_tail(args: argparse.Namespace) -> int:
             password=password,
             on_state=state,
         )
-        pipeline.start()
+        await runtime.start()
         try:
             progress = await tail.run(duration=args.duration, max_records=args.max)
         finally:
-            await pipeline.stop()
-            if writer is not None and not await asyncio.to_thread(writer.close):
-                not_logged.append(writer.last_error or "events were not written")
+            await runtime.stop()
+            if runtime.log_failure:
+                not_logged.append(runtime.log_failure)
         return progress
 
     not_logged: list[str] = []

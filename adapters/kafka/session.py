@@ -36,7 +36,7 @@ from adapters.kafka.sampler import ClusterSampler
 from adapters.kafka.tail import KafkaTail, StartPosition, matches_any
 from monitor.core.envelope import Envelope
 from monitor.core.gauges import GaugeHistory
-from monitor.core.pipeline import IngestPipeline
+from monitor.core.pipeline import EventSink
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class KafkaSession:
         profile: ConnectionProfile,
         password: str | None = None,
         *,
-        pipeline: IngestPipeline,
+        pipeline: EventSink,
         lag: GaugeHistory | None = None,
         dead_letter_depth: GaugeHistory | None = None,
         interval: float = 5.0,

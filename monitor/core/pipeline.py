@@ -1,10 +1,13 @@
 """The ingest pipeline: one path for every event, whatever its source.
 
 Sources (the embedded bus, a Kafka tail, the user's own publishes) call :meth:`accept`
-for each event and :meth:`accept_dead_letter` for each dead letter. Events are gathered
-into batches; each batch goes, in one step, to the live statistics, the chain index, the
-live buffer that stream views read, and the log writer. Nothing here redraws anything:
-views pull snapshots on their own timers.
+for each event and :meth:`accept_dead_letter` for each dead letter (:class:`EventSink` is
+all a source needs of it). Events are gathered into batches; each batch goes first to the
+log writer, then to each observer in turn: the live statistics, the chain index, the live
+buffer that stream views read, and whatever else joins with :meth:`add_observer` (an
+:class:`Observer` is anything with ``observe(batch)``). An observer that raises is logged
+and skipped: it never costs the log or the other observers the batch. Nothing here
+redraws anything: views pull snapshots on their own timers.
 
 A batch is handed on when it reaches ``batch_size`` or when the flush task's timer fires
 (``flush_interval``), whichever comes first, so latency stays low at a trickle and
@@ -20,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 from monitor.core.chains import ChainIndex
 from monitor.core.deadletters import DeadLetter, Status
@@ -30,6 +34,33 @@ from monitor.core.logwriter import LogWriter
 from monitor.core.stats import LiveStats
 
 log = logging.getLogger(__name__)
+
+
+class Observer(Protocol):
+    """Sees every batch of events, after the log writer has it. Keeps bounded state."""
+
+    def observe(self, events: Sequence[Envelope]) -> None: ...
+
+
+class EventSink(Protocol):
+    """Where a source delivers: events in batches, dead letters one by one, and a wait
+    for room when the log falls behind (backpressure)."""
+
+    def accept_many(self, events: list[Envelope]) -> None: ...
+
+    def accept_dead_letter(self, letter: DeadLetter) -> None: ...
+
+    async def wait_for_room(self) -> None: ...
+
+
+class _Named:
+    """An observer made of a method, with the name its failures are logged under."""
+
+    __slots__ = ("name", "observe")
+
+    def __init__(self, name: str, observe: Callable[[Sequence[Envelope]], None]) -> None:
+        self.name = name
+        self.observe = observe
 
 
 class IngestPipeline:
@@ -55,6 +86,11 @@ class IngestPipeline:
         self.flush_interval = flush_interval
         self.max_backlog = max_backlog
         self.accepted = 0
+        self.observers: list[Observer] = [
+            _Named("stats", self.stats.observe),
+            _Named("chains", self.chains.add),
+            _Named("live buffer", self.live.extend),
+        ]
         # Told of every dead letter after it is logged (a view waiting to hear that a
         # replay failed again, say); one that raises is logged and skipped.
         self.dead_letter_listeners: list[Callable[[DeadLetter], None]] = []
@@ -92,18 +128,30 @@ class IngestPipeline:
             self.stats.dead_letters_changed(-len(statuses))
             self.chains.set_dead_letter_statuses(statuses)
 
+    def add_observer(self, observer: Observer) -> None:
+        """Show every later batch to ``observer`` too (after the log and the others)."""
+        self.observers.append(observer)
+
+    def remove_observer(self, observer: Observer) -> None:
+        if observer in self.observers:
+            self.observers.remove(observer)
+
     def flush(self) -> None:
-        """Hand the current batch to stats, chains, live buffer and log."""
+        """Hand the current batch to the log, then to each observer."""
         batch = self._batch
         if not batch:
             return
         self._batch = []
         self.accepted += len(batch)
-        self.stats.observe(batch)
-        self.chains.add(batch)
-        self.live.extend(batch)
+        # The log first: whatever an observer does, the batch is logged.
         if self.writer is not None:
             self.writer.submit_events(batch)
+        for observer in self.observers:
+            try:
+                observer.observe(batch)
+            except Exception:
+                name = getattr(observer, "name", type(observer).__name__)
+                log.exception("pipeline observer %s failed on a batch; skipped", name)
 
     async def wait_for_room(self) -> None:
         """Wait while the log writer is more than ``max_backlog`` events behind."""

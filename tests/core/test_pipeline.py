@@ -4,8 +4,11 @@ a partial batch is flushed by the timer; dead letters reach the writer and the s
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
+
+import pytest
 
 from monitor.core.bus import EventBus, RetryPolicy
 from monitor.core.deadletters import DeadLetter
@@ -150,3 +153,38 @@ def test_wait_for_room_slows_a_fast_source_to_the_writers_pace(tmp_path: Path) -
         writer.close()
     with EventLog(db) as log:
         assert log.count_events() == 20_000
+
+
+def test_an_observer_that_raises_costs_neither_the_log_nor_the_other_observers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "log.db"
+    writer = LogWriter(str(db))
+    seen: list[int] = []
+
+    class Broken:
+        name = "broken chart"
+
+        def observe(self, events: Sequence[Envelope]) -> None:
+            raise RuntimeError("chart exploded")
+
+    class Counting:
+        def observe(self, events: Sequence[Envelope]) -> None:
+            seen.append(len(events))
+
+    try:
+        pipeline = IngestPipeline(writer=writer, batch_size=5)
+        # Before the built-in observers, so a batch meets the failure first.
+        pipeline.observers.insert(0, Broken())
+        pipeline.add_observer(Counting())
+        pipeline.accept_many([ev("c1") for _ in range(5)])
+        pipeline.accept_many([ev("c2") for _ in range(5)])
+        assert seen == [5, 5]
+        assert pipeline.stats.total == 10 and len(pipeline.chains) == 2
+        assert pipeline.live.seq == 10
+        assert writer.flush(timeout=10)
+        with EventLog(db) as log:
+            assert log.count_events() == 10
+        assert "broken chart" in caplog.text and "chart exploded" in caplog.text
+    finally:
+        writer.close()
