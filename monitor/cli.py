@@ -133,10 +133,17 @@ def _print_chain(chain: Chain) -> None:
         + (f", {duration:.1f} ms end to end" if duration is not None else "")
     )
     latency = {edge.child_id: edge.latency_ms for edge in chain.edges}
+    # A hop that spans a dead letter's fix and replay is not latency: said apart.
+    waited = {edge.child_id: edge.replayed_after_ms for edge in chain.replay_edges}
     slowest = chain.slowest
     for e in chain.events:
         hop = latency.get(e.id)
         hop_text = f"+{hop:.1f} ms" if hop is not None else "start"
+        if e.id in waited:
+            wait = waited[e.id]
+            hop_text = "replayed"
+            if wait is not None:
+                hop_text += f" after {wait / 1000:.1f} s"
         marks = []
         if slowest is not None and slowest.child_id == e.id:
             marks.append("slowest hop")

@@ -266,29 +266,31 @@ def test_flush_returns_once_written_without_waiting_for_retention(
 ) -> None:
     real = LogWriter._delete_oldest
     limits: list[int] = []
+    release = threading.Event()  # holds every delete step until the test lets it go
 
-    def slow_delete(self: LogWriter, keep: Retention, limit: int) -> int:
+    def held_delete(self: LogWriter, keep: Retention, limit: int) -> int:
         limits.append(limit)
-        time.sleep(0.5)
+        release.wait(30)
         return real(self, keep, limit)
 
-    monkeypatch.setattr(LogWriter, "_delete_oldest", slow_delete)
+    monkeypatch.setattr(LogWriter, "_delete_oldest", held_delete)
     monkeypatch.setattr(logwriter, "RETENTION_CHUNK", 10)
     _, writer = _writer_of_a_log_over_its_limit(tmp_path)
     try:
         writer.submit_events(batch(10, "first-"))
-        started = time.monotonic()
+        # Written, while the first delete step is held: a flush that waited for it would
+        # wait for release (30 s) and report False here.
         assert writer.flush(timeout=10)
-        assert time.monotonic() - started < 0.4  # written; the first delete is still going
+        assert not release.is_set()
+        wait_for(lambda: bool(limits))  # the step the write set off
+        release.set()
         # A pass is under way: a write bigger than a chunk is deleted in full by the next
         # step, or a flood of more than a chunk per write would outgrow the limit.
         writer.submit_events(batch(300, "flood-"))
         assert writer.flush(timeout=10)
-        deadline = time.monotonic() + 10
-        while 300 not in limits and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert 300 in limits
+        wait_for(lambda: 300 in limits)
     finally:
+        release.set()
         writer.close()
 
 
