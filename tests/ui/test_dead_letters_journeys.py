@@ -286,6 +286,9 @@ def test_spring_binary_headers_read_as_numbers_in_both_details_panes(
     assert '"kafka_dlt-original-timestamp": "1765000000123 (2025-12-06T05:46:40.123Z)"' in headers
     assert "\\u0000" not in headers and "\\\\x" not in headers
     assert view.details.fields["Origin"].text() == "Kafka \u00b7 staging"
+    view.resize(1000, 620)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert view.grab().save(str(SHOTS / "dead_letters_spring_headers.png"))
 
     pane = EventDetailsPane()
     qtbot.addWidget(pane)

@@ -52,6 +52,7 @@ QToolButton#targetButton {{ border-radius: 0; }}
 QToolButton#targetButton[position="first"] {{
     border-top-left-radius: 5px; border-bottom-left-radius: 5px; border-right: none;
 }}
+QToolButton#targetButton[position="middle"] {{ border-right: none; }}
 QToolButton#targetButton[position="last"] {{
     border-top-right-radius: 5px; border-bottom-right-radius: 5px;
 }}

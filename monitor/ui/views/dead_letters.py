@@ -255,6 +255,7 @@ class DeadLettersView(QWidget):
         self.edit_action = c.edit_action
         self.discard_action = c.discard_action
         self.discard_group_action = c.discard_group_action
+        self.replay_to_origin_action = c.replay_to_origin_action
         self.replay_to_bus_action = c.replay_to_bus_action
         self.replay_to_kafka_action = c.replay_to_kafka_action
 
@@ -363,10 +364,12 @@ class DeadLettersView(QWidget):
         self.discard_group_button = self._tool_button(self.discard_group_action, "dangerButton")
         target_caption = QLabel("Replay to")
         target_caption.setObjectName("fieldCaption")
+        self.origin_target_button = _ElidingToolButton()
         self.bus_target_button = _ElidingToolButton()
         self.kafka_target_button = _ElidingToolButton()
         for target, action, position in (
-            (self.bus_target_button, self.replay_to_bus_action, "first"),
+            (self.origin_target_button, self.replay_to_origin_action, "first"),
+            (self.bus_target_button, self.replay_to_bus_action, "middle"),
             (self.kafka_target_button, self.replay_to_kafka_action, "last"),
         ):
             target.setObjectName("targetButton")
@@ -397,6 +400,7 @@ class DeadLettersView(QWidget):
             return box
 
         targets = group(
+            self.origin_target_button,
             self.bus_target_button,
             self.kafka_target_button,
             spacing=0,
@@ -562,7 +566,11 @@ class DeadLettersView(QWidget):
             self.model.set_letters(self._letters())
             self._add_origins([letter_origin(letter)])
         self._reveal(letter)
-        index = self.proxy.index(self.proxy.row_of(letter.id) or 0, Column.EVENT_TYPE)
+        row = self.proxy.row_of(letter.id)
+        if row is None:  # not expected: every filter that could hide it was cleared
+            log.warning("dead letter %s could not be shown", letter_id)
+            return False
+        index = self.proxy.index(row, Column.EVENT_TYPE)
         self.table.selectionModel().setCurrentIndex(
             index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect

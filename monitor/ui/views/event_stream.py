@@ -699,10 +699,10 @@ class EventStreamView(QWidget):
         else:
             text = self._outcome_text(outcome, rows)
         if stale and self._searched_filter is not None:
+            # What to do first: a long query elides the end, not the advice.
             text = (
-                f"These are the results for {self._searched_filter.describe()}: the fields"
-                " have changed since. Press Search log (Ctrl+Enter) to search for"
-                f" {self.filter_bar.filter().describe()}."
+                "Fields changed: press Search log (Ctrl+Enter). These results are for"
+                f" {self._searched_filter.describe()}."
             )
             state = "paused"
         self.search_status.setText(text)
