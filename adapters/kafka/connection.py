@@ -15,7 +15,7 @@ import socket
 import ssl
 from typing import Any
 
-from adapters.kafka.profiles import ConnectionProfile
+from adapters.kafka.profiles import ConnectionProfile, SecretStore
 
 # How long to wait for a broker before saying it cannot be reached: long enough for a
 # remote cluster over a VPN, short enough that a typo does not feel like a hang.
@@ -26,13 +26,18 @@ class KafkaUnavailable(Exception):
     """A Kafka operation failed; ``str(exc)`` is the sentence to show the user."""
 
 
-def ssl_context(profile: ConnectionProfile) -> ssl.SSLContext:
-    """A verifying TLS context: the system's trust store plus the profile's CA file."""
+def ssl_context(profile: ConnectionProfile, pkcs12_password: str | None = None) -> ssl.SSLContext:
+    """A verifying TLS context: the system's trust store plus the profile's CA file, and
+    the client certificate (PEM files, or a PKCS#12 bundle whose password is given or is
+    found in the environment or the keyring)."""
+    from adapters.kafka.client_certificates import BundleError, load_pkcs12
+
     # ssl says "[Errno 2] No such file or directory" without naming the file: name it.
     for what, path in (
         ("CA file", profile.ca_file),
         ("certificate file", profile.cert_file),
         ("key file", profile.key_file),
+        ("PKCS#12 bundle", profile.pkcs12_file),
     ):
         if path and not os.path.isfile(path):
             raise KafkaUnavailable(
@@ -43,6 +48,12 @@ def ssl_context(profile: ConnectionProfile) -> ssl.SSLContext:
         context = ssl.create_default_context(cafile=profile.ca_file or None)
         if profile.cert_file:
             context.load_cert_chain(profile.cert_file, profile.key_file or None)
+        if profile.pkcs12_file:
+            if pkcs12_password is None:
+                pkcs12_password = SecretStore().find(profile.name, "pkcs12")
+            load_pkcs12(context, profile.pkcs12_file, pkcs12_password)
+    except BundleError as exc:
+        raise KafkaUnavailable(f"TLS set-up for profile {profile.name} failed: {exc}.") from exc
     except (OSError, ssl.SSLError) as exc:
         raise KafkaUnavailable(
             f"TLS set-up for profile {profile.name} failed: {exc}. Check the CA, certificate "
@@ -62,11 +73,34 @@ def client_options(profile: ConnectionProfile, password: str | None = None) -> d
     }
     if profile.uses_tls:
         options["ssl_context"] = ssl_context(profile)
-    if profile.uses_sasl:
+    if profile.uses_sasl and profile.sasl_mechanism in ("OAUTHBEARER", "AWS_MSK_IAM"):
+        # MSK IAM rides on OAUTHBEARER: the token is AWS's signed request.
+        options["sasl_mechanism"] = "OAUTHBEARER"
+        options["sasl_oauth_token_provider"] = token_provider(profile, password)
+    elif profile.uses_sasl:
         options["sasl_mechanism"] = profile.sasl_mechanism
         options["sasl_plain_username"] = profile.sasl_username
         options["sasl_plain_password"] = password or ""
     return options
+
+
+def token_provider(profile: ConnectionProfile, client_secret: str | None = None) -> Any:
+    """The aiokafka token provider of an OAUTHBEARER or MSK IAM profile (else None)."""
+    if profile.sasl_mechanism == "AWS_MSK_IAM":
+        from adapters.kafka.msk_iam import MskIamTokenProvider
+
+        return MskIamTokenProvider(profile.aws_region or "", profile.aws_profile or None)
+    if profile.sasl_mechanism == "OAUTHBEARER":
+        from adapters.kafka.oauth import OidcTokenProvider
+
+        return OidcTokenProvider(
+            profile.oauth_token_endpoint or "",
+            profile.oauth_client_id or "",
+            client_secret or "",
+            scope=profile.oauth_scope,
+            extensions=profile.oauth_extensions,
+        )
+    return None
 
 
 def explain(exc: BaseException, profile: ConnectionProfile, *, topic: str | None = None) -> str:

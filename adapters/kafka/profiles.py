@@ -22,8 +22,13 @@ from typing import Any
 from monitor.core.paths import config_dir, make_parent
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "AWS_MSK_IAM")
+# Mechanisms whose secret is a password typed for a user name (PLAIN, SCRAM).
+PASSWORD_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 KEYRING_SERVICE = "eventflow-monitor"
+# The secrets a profile can have besides its SASL password (or OIDC client secret, or
+# Confluent API secret, or Event Hubs connection string, which are all "password").
+SECRET_KINDS = ("password", "pkcs12", "schema_registry")
 
 
 class ProfileError(Exception):
@@ -59,6 +64,24 @@ class ConnectionProfile:
     environment: str = "development"
     # Dead-letter topic name conventions on top of the built-in ones (regular expressions).
     dead_letter_patterns: list[str] = field(default_factory=list)
+    # How the user signs in, as the Connections form offers it (see adapters.kafka.sign_in);
+    # empty in profiles saved before there was a choice: derived from the settings then.
+    sign_in: str = ""
+    # OAUTHBEARER with OIDC client credentials; the client secret is the profile's password.
+    oauth_token_endpoint: str | None = None
+    oauth_client_id: str | None = None
+    oauth_scope: str | None = None
+    oauth_extensions: dict[str, str] = field(default_factory=dict)
+    # AWS MSK IAM: tokens signed with the credentials of this AWS profile (or the
+    # environment's when empty) for this region.
+    aws_region: str | None = None
+    aws_profile: str | None = None
+    # Mutual TLS from a PKCS#12 bundle instead of PEM files; its password is a secret.
+    pkcs12_file: str | None = None
+    # Schema registry (Confluent Cloud and others): its key is a user name, its secret
+    # is the "schema_registry" secret.
+    registry_url: str | None = None
+    registry_username: str | None = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -84,8 +107,12 @@ class ConnectionProfile:
                     f"profile {self.name}: {self.security_protocol} needs a SASL mechanism, "
                     f"one of {', '.join(SASL_MECHANISMS)}"
                 )
-            if not self.sasl_username:
+            if self.sasl_mechanism in PASSWORD_MECHANISMS and not self.sasl_username:
                 raise ProfileError(f"profile {self.name}: SASL needs a user name")
+        from adapters.kafka.sign_in import sign_in_problem  # the rules of each method
+
+        if problem := sign_in_problem(self):
+            raise ProfileError(f"profile {self.name}: {problem}")
         for pattern in self.dead_letter_patterns:
             try:
                 re.compile(pattern)
@@ -97,6 +124,11 @@ class ConnectionProfile:
     @property
     def uses_sasl(self) -> bool:
         return self.security_protocol.startswith("SASL")
+
+    @property
+    def needs_password(self) -> bool:
+        """Whether connecting needs the profile's secret (MSK IAM signs with AWS's)."""
+        return self.uses_sasl and self.sasl_mechanism != "AWS_MSK_IAM"
 
     @property
     def uses_tls(self) -> bool:
@@ -148,6 +180,28 @@ def _server_problem(server: str) -> str | None:
 def password_env_var(profile_name: str) -> str:
     """The environment variable that supplies a profile's password without a keyring."""
     return "EVENTFLOW_PASSWORD_" + re.sub(r"\W", "_", profile_name).upper()
+
+
+_SECRET_ENV_PREFIX = {
+    "password": "EVENTFLOW_PASSWORD_",
+    "pkcs12": "EVENTFLOW_PKCS12_PASSWORD_",
+    "schema_registry": "EVENTFLOW_REGISTRY_SECRET_",
+}
+_SECRET_WORDS = {
+    "password": "password",
+    "pkcs12": "PKCS#12 bundle password",
+    "schema_registry": "schema registry secret",
+}
+
+
+def secret_env_var(profile_name: str, kind: str = "password") -> str:
+    """The environment variable that supplies one of a profile's secrets without a keyring."""
+    return _SECRET_ENV_PREFIX[kind] + re.sub(r"\W", "_", profile_name).upper()
+
+
+def _keyring_user(profile_name: str, kind: str) -> str:
+    # The password keeps the bare profile name it has always been stored under.
+    return profile_name if kind == "password" else f"{profile_name}/{kind}"
 
 
 class ProfileStore:
@@ -228,35 +282,46 @@ class SecretStore:
     def __init__(self, environ: dict[str, str] | None = None) -> None:
         self._environ = environ if environ is not None else os.environ
 
-    def set_password(self, profile_name: str, password: str) -> None:
+    def set_password(self, profile_name: str, password: str, kind: str = "password") -> None:
+        """Keep one of a profile's secrets (``kind``: one of :data:`SECRET_KINDS`)."""
         import keyring
         from keyring.errors import KeyringError, NoKeyringError
 
+        words = _SECRET_WORDS[kind]
         try:
-            keyring.set_password(KEYRING_SERVICE, profile_name, password)
+            keyring.set_password(KEYRING_SERVICE, _keyring_user(profile_name, kind), password)
         except NoKeyringError as exc:
             raise SecretStoreUnavailable(
-                "there is no OS keyring on this machine to keep the password in, and it is "
+                f"there is no OS keyring on this machine to keep the {words} in, and it is "
                 "never written to a file. Set the environment variable "
-                f"{password_env_var(profile_name)} when you connect instead."
+                f"{secret_env_var(profile_name, kind)} when you connect instead."
             ) from exc
         except KeyringError as exc:
-            raise SecretStoreUnavailable(f"the OS keyring refused the password: {exc}") from exc
+            raise SecretStoreUnavailable(f"the OS keyring refused the {words}: {exc}") from exc
 
-    def delete_password(self, profile_name: str) -> None:
+    def delete_password(self, profile_name: str, kind: str | None = None) -> None:
+        """Forget one secret of a profile, or all of them when ``kind`` is None."""
         import keyring
         from keyring.errors import KeyringError
 
-        with contextlib.suppress(KeyringError):  # nothing stored, or no keyring
-            keyring.delete_password(KEYRING_SERVICE, profile_name)
+        for each in SECRET_KINDS if kind is None else (kind,):
+            with contextlib.suppress(KeyringError):  # nothing stored, or no keyring
+                keyring.delete_password(KEYRING_SERVICE, _keyring_user(profile_name, each))
 
-    def get_password(self, profile_name: str, *, prompt: Callable[[str], str] | None = None) -> str:
-        """The password from the environment, else the keyring, else ``prompt``.
+    def get_password(
+        self,
+        profile_name: str,
+        *,
+        prompt: Callable[[str], str] | None = None,
+        kind: str = "password",
+    ) -> str:
+        """The secret from the environment, else the keyring, else ``prompt``.
 
         Raises :class:`SecretStoreUnavailable` when none of them has it, saying how to
         provide it.
         """
-        env_name = password_env_var(profile_name)
+        words = _SECRET_WORDS[kind]
+        env_name = secret_env_var(profile_name, kind)
         if self._environ.get(env_name):
             return self._environ[env_name]
         import keyring
@@ -264,7 +329,7 @@ class SecretStore:
 
         no_keyring = False
         try:
-            stored = keyring.get_password(KEYRING_SERVICE, profile_name)
+            stored = keyring.get_password(KEYRING_SERVICE, _keyring_user(profile_name, kind))
         except NoKeyringError:
             stored, no_keyring = None, True
         except KeyringError:
@@ -272,13 +337,20 @@ class SecretStore:
         if stored:
             return stored
         if prompt is not None:
-            return prompt(f"Password for Kafka profile {profile_name}: ")
+            return prompt(f"{words.capitalize()} for Kafka profile {profile_name}: ")
         if no_keyring:  # storing it there would fail too: only the variable is left
             raise SecretStoreUnavailable(
-                f"no password is known for profile {profile_name}, and there is no OS "
+                f"no {words} is known for profile {profile_name}, and there is no OS "
                 f"keyring on this machine to keep one: set {env_name}"
             )
         raise SecretStoreUnavailable(
-            f"no password is known for profile {profile_name}: store it in the OS keyring "
+            f"no {words} is known for profile {profile_name}: store it in the OS keyring "
             f"(`eventflow profiles add ... --password-prompt`) or set {env_name}"
         )
+
+    def find(self, profile_name: str, kind: str) -> str | None:
+        """The secret if the environment or the keyring has it, else None (never asks)."""
+        try:
+            return self.get_password(profile_name, kind=kind)
+        except SecretStoreUnavailable:
+            return None
