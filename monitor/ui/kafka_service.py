@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import Any
@@ -40,6 +39,7 @@ from adapters.kafka.session import KafkaSession, check_connection
 from adapters.kafka.tail import StartPosition
 from monitor.core.envelope import Envelope
 from monitor.core.gauges import GaugeHistory
+from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class KafkaService(QObject):
         self.groups: list[GroupInfo] = []
         self._session: KafkaSession | None = None
         self._connecting: asyncio.Task[Any] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.tasks = BackgroundTasks(self)
         self._groups_shown: list[dict[str, Any]] = []
 
     # -- what views read ----------------------------------------------------------------
@@ -106,35 +106,14 @@ class KafkaService(QObject):
         *,
         done: Callable[[Any], None] | None = None,
         failed: Callable[[BaseException], None] | None = None,
-    ) -> asyncio.Task[Any]:
-        """Run ``coro`` as a task the service keeps (and cancels on :meth:`shutdown`).
+    ) -> asyncio.Future[Any]:
+        """Run ``coro`` as a task the service keeps (and cancels on :meth:`shutdown`);
+        see :meth:`BackgroundTasks.spawn`."""
+        return self.tasks.spawn(coro, done=done, failed=failed)
 
-        ``done(result)`` runs when it succeeds. ``failed(exc)`` runs when it raises; without
-        it, the error goes to ``sys.excepthook`` (the app's one error dialog). A cancelled
-        task calls neither.
-        """
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-
-        def finished(t: asyncio.Task[Any]) -> None:
-            self._tasks.discard(t)
-            if t.cancelled():
-                return
-            exc = t.exception()
-            if exc is None:
-                if done is not None:
-                    done(t.result())
-            elif failed is not None:
-                failed(exc)
-            else:
-                sys.excepthook(type(exc), exc, exc.__traceback__)
-
-        task.add_done_callback(finished)
-        return task
-
-    def pending_tasks(self) -> list[asyncio.Task[Any]]:
+    def pending_tasks(self) -> list[asyncio.Future[Any]]:
         """Every task the service runs that has not finished (empty once disconnected)."""
-        tasks = [t for t in self._tasks if not t.done()]
+        tasks: list[asyncio.Future[Any]] = self.tasks.pending()
         if self._session is not None:
             tasks.extend(self._session.running_tasks())
         return tasks
@@ -337,10 +316,7 @@ class KafkaService(QObject):
 
     async def shutdown(self) -> None:
         """Cancel every task (the views' too) and disconnect; the app can then exit."""
-        tasks = [t for t in self._tasks if not t.done()]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.tasks.aclose()
         await self.disconnect_cluster(quiet=True)
         if self.state != "disconnected":
             self._set_state("disconnected", NOT_CONNECTED)

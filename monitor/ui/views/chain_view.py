@@ -25,7 +25,7 @@ import time
 from typing import Any, Literal
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, Qt, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -52,6 +52,7 @@ from monitor.core.chains import Chain, ChainIndex, ChainNotFound, build_chain, f
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.ui import theme
+from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
 from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.event_table_model import format_local_time
@@ -138,13 +139,11 @@ class ChainView(QWidget):
         self._selected: str | None = None
         self._details_of: tuple[str, str] | None = None  # ("event" | "letter", id)
         self._generation = 0  # a newer request makes an older load's answer stale
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.tasks = BackgroundTasks(self)
         self._ticks = 0
         self._scanner = StalledScanner()
         self._build()
-        self._timer = QTimer(self)
-        self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self._tick)
+        self._timer = context.feed.every(REFRESH_MS, self._tick, self)
 
     # -- public ------------------------------------------------------------------------
 
@@ -407,7 +406,7 @@ class ChainView(QWidget):
         generation = self._generation
         self._say("loading", f"Loading the chain {wanted} from the event log\u2026", busy=True)
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:  # no event loop runs (a script): read it here
             try:
                 chain = find_chain(source, wanted)
@@ -416,9 +415,7 @@ class ChainView(QWidget):
             else:
                 self._loaded(generation, wanted, chain, None)
             return
-        task = loop.create_task(self._load_in_thread(generation, wanted, source))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.tasks.spawn(self._load_in_thread(generation, wanted, source))
 
     async def _load_in_thread(self, generation: int, wanted: str, source: Any) -> None:
         try:
