@@ -25,6 +25,7 @@ from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.eventlog import EventLog, LogError
 from monitor.core.paths import default_db_path
+from monitor.history_cli import register as register_history
 from monitor.kafka_cli import KafkaCliError, add_connection_options
 from monitor.kafka_cli import register as register_kafka
 
@@ -40,6 +41,8 @@ examples:
   eventflow dlq replay --id ID --profile staging     replay into Kafka
   eventflow kafka tail --bootstrap localhost:9092 --topic 'orders.*' --from beginning
   eventflow stats --json
+  eventflow history --metric dead_letters.pending --since 24h
+  eventflow watch --profile staging --exit-on-alert   exits 3 at the first alert
 """
 
 
@@ -632,6 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dlq_discard)
 
     register_kafka(sub, db, keep, out)
+    register_history(sub, db, out)
     return parser
 
 

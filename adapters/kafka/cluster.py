@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -82,6 +83,9 @@ class PartitionLag:
     end: int
     lag: int
     clamped: bool  # committed was past the end: lag shown as 0, worth a look
+    # How far behind in time: the age of the record at the committed offset (0 with no
+    # lag; None when not asked for or the record could not be read).
+    lag_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +95,7 @@ class PartitionLag:
             "end": self.end,
             "lag": self.lag,
             "clamped": self.clamped,
+            "lag_seconds": self.lag_seconds,
         }
 
 
@@ -106,12 +111,19 @@ class GroupInfo:
     def lag(self) -> int:
         return sum(p.lag for p in self.partitions)
 
+    @property
+    def lag_seconds(self) -> float | None:
+        """The worst partition's lag in seconds; None when none was measured."""
+        ages = [p.lag_seconds for p in self.partitions if p.lag_seconds is not None]
+        return max(ages) if ages else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "group_id": self.group_id,
             "state": self.state,
             "members": self.members,
             "lag": self.lag,
+            "lag_seconds": self.lag_seconds,
             "partitions": [p.to_dict() for p in self.partitions],
         }
 
@@ -168,6 +180,7 @@ class KafkaCluster:
         self.rules = rules or DeadLetterTopicRules(tuple(profile.dead_letter_patterns))
         self._admin: Any = None
         self._consumer: Any = None
+        self._peeker: Any = None  # reads single records for lag in seconds; made on demand
 
     async def __aenter__(self) -> KafkaCluster:
         from aiokafka import AIOKafkaConsumer
@@ -188,11 +201,15 @@ class KafkaCluster:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        for client, stop in ((self._consumer, "stop"), (self._admin, "close")):
+        for client, stop in (
+            (self._peeker, "stop"),
+            (self._consumer, "stop"),
+            (self._admin, "close"),
+        ):
             if client is not None:
                 with contextlib.suppress(Exception):
                     await getattr(client, stop)()
-        self._admin = self._consumer = None
+        self._admin = self._consumer = self._peeker = None
 
     async def _call(self, coro: Any, what: str) -> Any:
         try:
@@ -266,8 +283,9 @@ class KafkaCluster:
                     state[g[1]] = (g[2] or "Unknown", len(g[5] or ()))
         return state
 
-    async def groups(self) -> list[GroupInfo]:
-        """Consumer groups with state, member count, committed offsets and lag."""
+    async def groups(self, *, lag_seconds: bool = False) -> list[GroupInfo]:
+        """Consumer groups with state, member count, committed offsets and lag; with
+        ``lag_seconds``, also how far behind in time each lagging partition is."""
         from aiokafka import TopicPartition
 
         listed = await self._call(self._admin.list_consumer_groups(), "Listing groups failed")
@@ -305,4 +323,75 @@ class KafkaCluster:
                 lag, clamped = lag_of(meta.offset, end)
                 lags.append(PartitionLag(tp.topic, tp.partition, meta.offset, end, lag, clamped))
             out.append(GroupInfo(gid, st, members, lags))
+        if lag_seconds:
+            await self._add_lag_seconds(out)
         return out
+
+    async def _add_lag_seconds(self, groups: list[GroupInfo]) -> None:
+        from aiokafka import TopicPartition
+
+        wanted = {
+            (p.topic, p.partition, p.committed) for g in groups for p in g.partitions if p.lag > 0
+        }
+        try:
+            times = await record_times(self, [(TopicPartition(t, n), o) for t, n, o in wanted])
+        except Exception as exc:  # lag in records is still worth showing
+            log.info("reading the records at committed offsets failed: %s", exc)
+            times = {}
+        now = time.time()
+        for g in groups:
+            g.partitions = [
+                dataclasses.replace(p, lag_seconds=_age(p, times, now)) for p in g.partitions
+            ]
+
+    async def peeker(self) -> Any:
+        """A group-less consumer of its own, for reading single records at offsets (the
+        offsets consumer is never assigned anything, so its reads stay cheap)."""
+        if self._peeker is None:
+            from aiokafka import AIOKafkaConsumer
+
+            options = client_options(self.profile, self.password)
+            peeker = AIOKafkaConsumer(
+                group_id=None,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_partition_fetch_bytes=64 * 1024,
+                **options,
+            )
+            await asyncio.wait_for(peeker.start(), CONNECT_TIMEOUT)
+            self._peeker = peeker
+        return self._peeker
+
+
+def _age(p: PartitionLag, times: dict[tuple[str, int, int], float], now: float) -> float | None:
+    if p.lag <= 0:
+        return 0.0
+    at = times.get((p.topic, p.partition, p.committed))
+    return None if at is None else max(0.0, now - at)
+
+
+async def record_times(
+    cluster: KafkaCluster, wanted: list[tuple[Any, int]]
+) -> dict[tuple[str, int, int], float]:
+    """The timestamp (epoch seconds) of the record at each ``(TopicPartition, offset)``,
+    keyed ``(topic, partition, offset)``. A record gone (retention) reads as the first one
+    still there; one not read within the connect timeout is left out."""
+    if not wanted:
+        return {}
+    consumer = await cluster.peeker()
+    consumer.assign([tp for tp, _ in wanted])
+    for tp, offset in wanted:
+        consumer.seek(tp, offset)
+    found: dict[tuple[str, int, int], float] = {}
+    offsets = dict(wanted)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CONNECT_TIMEOUT
+    while len(found) < len(wanted) and loop.time() < deadline:
+        batches = await consumer.getmany(timeout_ms=200, max_records=len(wanted) * 10)
+        for tp, records in batches.items():
+            key = (tp.topic, tp.partition, offsets[tp])
+            if records and key not in found:
+                found[key] = records[0].timestamp / 1000.0
+                consumer.pause(tp)
+    consumer.assign([])
+    return found

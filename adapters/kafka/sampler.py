@@ -1,8 +1,9 @@
 """Periodic sampling of a cluster's consumer lag and dead-letter depth into gauges.
 
 :class:`ClusterSampler` asks the cluster every ``interval`` seconds for each consumer
-group's total lag and each dead-letter topic's depth, and records them in two
-:class:`~monitor.core.gauges.GaugeHistory` objects the window draws from. A failed sample
+group's total lag, its lag in seconds (the age of the record at the committed offset,
+the worst partition's) and each dead-letter topic's depth, and records them in
+:class:`~monitor.core.gauges.GaugeHistory` objects the window and the history read. A failed sample
 is reported through ``on_state`` and retried on the next tick; sampling never stops on an
 error.
 """
@@ -38,15 +39,18 @@ class ClusterSampler:
         self.dead_letter_depth = (
             dead_letter_depth if dead_letter_depth is not None else GaugeHistory()
         )
+        self.lag_seconds = GaugeHistory()
         self.interval = interval
         self.on_state = on_state
         self.groups: list[GroupInfo] = []  # the latest full answer, for a table of partitions
 
     async def sample_once(self, cluster: KafkaCluster) -> None:
-        groups = await cluster.groups()
+        groups = await cluster.groups(lag_seconds=True)
         depth = await cluster.dead_letter_depth()
         for group in groups:
             self.lag.record(group.group_id, group.lag)
+            if group.lag_seconds is not None:
+                self.lag_seconds.record(group.group_id, group.lag_seconds)
         for topic, messages in depth.items():
             self.dead_letter_depth.record(topic, messages)
         self.groups = groups

@@ -19,7 +19,7 @@ from typing import cast
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Python's sqlite3 binds int, float and str directly, but asks its adapter registry about
 # every None and bytes value first; when none is registered, the search ends in an
@@ -156,7 +156,34 @@ def _v3(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3}
+def _v4(db: sqlite_utils.Database) -> None:
+    # Sampled history (monitor.core.history_store) and alerts (monitor.core.alert_log).
+    # A sample row is small and keyed by (series, tier, time) without a rowid: a week of
+    # history is a few hundred thousand rows, so every byte a row saves counts.
+    db.execute(
+        "CREATE TABLE history_series (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+        " unit TEXT NOT NULL)"
+    )
+    db.execute(
+        "CREATE TABLE history_samples (series INTEGER NOT NULL, tier INTEGER NOT NULL,"
+        " t REAL NOT NULL, mean REAL NOT NULL, max REAL NOT NULL, n INTEGER NOT NULL,"
+        " PRIMARY KEY (series, tier, t)) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE alerts (id INTEGER PRIMARY KEY, rule TEXT NOT NULL, series TEXT NOT NULL,"
+        " fired_at REAL NOT NULL, value REAL NOT NULL, message TEXT NOT NULL,"
+        " target_kind TEXT, target TEXT, profile TEXT, acknowledged_at REAL)"
+    )
+    db.execute("CREATE INDEX alerts_by_time ON alerts (fired_at)")
+    db.execute("CREATE TABLE alert_rules (name TEXT PRIMARY KEY, spec TEXT NOT NULL)")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
+    1: _v1,
+    2: _v2,
+    3: _v3,
+    4: _v4,
+}
 
 
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another connection's lock

@@ -14,6 +14,8 @@ from pathlib import Path
 from monitor.core.bus import EventBus
 from monitor.core.demo import DemoShop, Scenario
 from monitor.core.eventlog import KEEP_ALL, EventLog, Retention
+from monitor.core.history_probes import LiveStatsProbe, UndecodedCounter
+from monitor.core.history_watch import HistoryWatch
 from monitor.core.idempotency import IdempotencyGuard
 from monitor.core.logwriter import LogWriter
 from monitor.core.pipeline import IngestPipeline
@@ -56,6 +58,11 @@ class EmbeddedRuntime:
                 self.bus, rate=demo_rate, guard=self.guard, scenario=scenario, seed=seed
             )
         self._demo_rate = demo_rate
+        # Sampled history and alert rules, stored in the same log (none without one).
+        self.history = HistoryWatch(self.db_path)
+        undecoded = UndecodedCounter()
+        self.pipeline.add_observer(undecoded)
+        self.history.probes.append(LiveStatsProbe(self.pipeline.stats, undecoded))
         self.started = False
 
     async def start(self) -> None:
@@ -66,6 +73,8 @@ class EmbeddedRuntime:
             stats = await asyncio.to_thread(self.log.stats)
             self.pipeline.stats.start_with_pending(stats.dead_letters_by_status["pending"])
         self.pipeline.start()
+        await self.history.open()
+        self.history.start()
         if self.demo is not None:
             if self._demo_rate:
                 self.demo.start()
@@ -109,6 +118,7 @@ class EmbeddedRuntime:
             await self.demo.stop()
         await self.bus.close()
         await self.pipeline.stop()
+        await self.history.stop()  # after the pipeline: the last sample sees every event
         await asyncio.to_thread(self._close_log)
 
     def _close_log(self) -> None:

@@ -1,0 +1,156 @@
+"""Alerts and alert rules stored in the event log, beside the history they came from.
+
+Blocking (SQLite): hosts call it from a worker thread. Rules not stored are the defaults
+(:data:`~monitor.core.alerts.DEFAULT_RULES`); a stored rule of the same name replaces its
+default, so an edited threshold survives a restart and a new default still arrives with
+an upgrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from monitor.core.alerts import DEFAULT_RULES, Alert, AlertRule
+from monitor.core.logschema import LogError, connect, migrate
+
+log = logging.getLogger(__name__)
+
+_COLUMNS = (
+    "id, rule, series, fired_at, value, message, target_kind, target, profile, acknowledged_at"
+)
+
+
+class AlertLog:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._conn = connect(self.path)
+        try:
+            migrate(self._conn, self.path)
+        except BaseException:
+            self._conn.close()
+            raise
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> AlertLog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise LogError(f"The alerts in {self.path} cannot be written: {exc}") from exc
+            try:
+                yield self._conn
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # -- alerts -------------------------------------------------------------------------
+
+    def add(self, alerts: Sequence[Alert]) -> None:
+        """Store new alerts; each gets its ``id``."""
+        with self._transaction() as conn:
+            for a in alerts:
+                cur = conn.execute(
+                    "INSERT INTO alerts (rule, series, fired_at, value, message, target_kind,"
+                    " target, profile, acknowledged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        a.rule,
+                        a.series,
+                        a.fired_at,
+                        a.value,
+                        a.message,
+                        a.target_kind,
+                        a.target,
+                        a.profile,
+                        a.acknowledged_at,
+                    ),
+                )
+                a.id = cur.lastrowid
+
+    def alerts(self, *, limit: int = 500, since: float | None = None) -> list[Alert]:
+        """Alerts, newest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM alerts WHERE fired_at >= ?"
+                " ORDER BY fired_at DESC, id DESC LIMIT ?",
+                (since if since is not None else float("-inf"), limit),
+            ).fetchall()
+        return [
+            Alert(
+                rule=r[1],
+                series=r[2],
+                fired_at=r[3],
+                value=r[4],
+                message=r[5],
+                target_kind=r[6],
+                target=r[7],
+                profile=r[8],
+                acknowledged_at=r[9],
+                id=r[0],
+            )
+            for r in rows
+        ]
+
+    def acknowledge(self, ids: Iterable[int], at: float | None = None) -> int:
+        """Mark alerts acknowledged (those already acknowledged keep their time)."""
+        when = time.time() if at is None else at
+        with self._transaction() as conn:
+            changed = 0
+            for i in ids:
+                cur = conn.execute(
+                    "UPDATE alerts SET acknowledged_at = ?"
+                    " WHERE id = ? AND acknowledged_at IS NULL",
+                    (when, i),
+                )
+                changed += cur.rowcount
+        return changed
+
+    def unacknowledged(self) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT count(*) FROM alerts WHERE acknowledged_at IS NULL"
+            ).fetchone()
+        return int(row[0])
+
+    # -- rules --------------------------------------------------------------------------
+
+    def rules(self) -> list[AlertRule]:
+        """The defaults, each replaced by its stored version, then stored rules of other
+        names. A stored spec that cannot be read is logged and its default used."""
+        with self._lock:
+            rows = self._conn.execute("SELECT name, spec FROM alert_rules").fetchall()
+        stored: dict[str, AlertRule] = {}
+        for name, spec in rows:
+            try:
+                stored[str(name)] = AlertRule.from_json(str(spec))
+            except ValueError as exc:
+                log.warning(
+                    "alert rule %s in %s is unreadable (%s): default used", name, self.path, exc
+                )
+        out = [stored.pop(r.name, r) for r in DEFAULT_RULES]
+        return out + sorted(stored.values(), key=lambda r: r.name)
+
+    def save_rule(self, rule: AlertRule) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO alert_rules (name, spec) VALUES (?, ?)",
+                (rule.name, rule.to_json()),
+            )

@@ -1,0 +1,107 @@
+"""Where sampled values come from: a probe is called once per sample and returns
+``{series name: value}``.
+
+:class:`LiveStatsProbe` turns the pipeline's exact counters into rates over the time
+since the previous sample (so nothing between two samples is missed, however fast the
+events come) and reads the pending dead letters. :class:`GaugeProbe` reads the latest
+values a cluster sampler recorded (lag, lag in seconds, dead-letter topic depth), only
+while they are fresh: a cluster that stopped answering leaves a gap, not a flat line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from monitor.core.envelope import Envelope
+from monitor.core.gauges import GaugeHistory
+from monitor.core.stats import LiveStats
+
+Probe = Callable[[float], dict[str, float]]
+
+
+class UndecodedCounter:
+    """A pipeline observer counting well-formed events whose payload stayed bytes (neither
+    JSON nor text: a schema-encoded record with no registry to read it, say)."""
+
+    name = "undecoded events"
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def observe(self, events: Sequence[Envelope]) -> None:
+        self.count += sum(1 for e in events if e.data is None and e.raw and not e.malformed)
+
+
+class LiveStatsProbe:
+    """Rates per topic, in all, of malformed and undecoded events; dead letters pending.
+    Add ``undecoded`` to the pipeline's observers for the undecoded rate."""
+
+    def __init__(self, stats: LiveStats, undecoded: UndecodedCounter | None = None) -> None:
+        self.stats = stats
+        self.undecoded = undecoded if undecoded is not None else UndecodedCounter()
+        self._at: float | None = None
+        self._topics: dict[str, int] = {}
+        self._total = self._malformed = self._undecoded = 0
+
+    def __call__(self, at: float) -> dict[str, float]:
+        s = self.stats
+        values: dict[str, float] = {"dead_letters.pending": float(s.dead_letters_pending)}
+        previous = self._at
+        if previous is not None and at > previous:
+            dt = at - previous
+            for topic, n in s.totals_by_topic.items():
+                values[f"topic.{topic or '(none)'}.rate"] = (n - self._topics.get(topic, 0)) / dt
+            values["events.rate"] = (s.total - self._total) / dt
+            values["events.malformed.rate"] = (s.malformed - self._malformed) / dt
+            values["events.undecoded.rate"] = (self.undecoded.count - self._undecoded) / dt
+        self._at = at
+        self._topics = dict(s.totals_by_topic)
+        self._total, self._malformed, self._undecoded = s.total, s.malformed, self.undecoded.count
+        return values
+
+
+class GaugeProbe:
+    """The latest value of each gauge, named ``prefix + gauge + suffix``, when it was
+    recorded in the last ``fresh`` seconds."""
+
+    def __init__(self, gauges: GaugeHistory, prefix: str, suffix: str, fresh: float) -> None:
+        self.gauges = gauges
+        self.prefix = prefix
+        self.suffix = suffix
+        self.fresh = fresh
+
+    def __call__(self, at: float) -> dict[str, float]:
+        out = {}
+        for name in self.gauges.names():
+            samples = self.gauges.series(name, since=at - self.fresh)
+            if samples:
+                out[f"{self.prefix}{name}{self.suffix}"] = samples[-1][1]
+        return out
+
+
+def cluster_probes(
+    lag: GaugeHistory,
+    lag_seconds: GaugeHistory,
+    dead_letter_depth: GaugeHistory,
+    *,
+    fresh: float,
+    total_dead_letters: bool,
+) -> list[Probe]:
+    """Probes over a cluster sampler's gauges: ``group.<g>.lag``, ``group.<g>.lag_seconds``,
+    ``dead_letters.<topic>.pending``, and with ``total_dead_letters`` (a host with no log
+    of its own to count them, such as ``eventflow watch``) their sum as
+    ``dead_letters.pending``."""
+    per_topic = GaugeProbe(dead_letter_depth, "dead_letters.", ".pending", fresh)
+    probes: list[Probe] = [
+        GaugeProbe(lag, "group.", ".lag", fresh),
+        GaugeProbe(lag_seconds, "group.", ".lag_seconds", fresh),
+        per_topic,
+    ]
+    if total_dead_letters:
+
+        def total(at: float) -> dict[str, float]:
+            depths = per_topic(at)
+            return {"dead_letters.pending": sum(depths.values())} if depths else {}
+
+        probes.append(total)
+    return probes
