@@ -11,9 +11,11 @@ feeds (stats, chains, event log).
 
 When the broker goes away the tail says so through ``on_state``, reconnects with
 exponential backoff, and resumes each partition at the offset after the last record it
-handed on, so no record is skipped or handed on twice. If that offset no longer exists
-(the topic was truncated or recreated), the partition restarts at its beginning and the
-tail says so.
+handed on, so no record is skipped or handed on twice; no reported end offset overrides
+that (see :mod:`adapters.kafka.resume`). When the fetch says that offset no longer exists
+(records deleted before the tail read them, or the topic truncated or recreated), the tail
+hands on a gap marker (:mod:`monitor.core.gaps`) saying how many records were lost, where
+known, reads on where the partition now starts, and says so.
 """
 
 from __future__ import annotations
@@ -41,9 +43,11 @@ from adapters.kafka.dead_letter_topics import (
     has_dead_letter_headers,
 )
 from adapters.kafka.profiles import ConnectionProfile
+from adapters.kafka.resume import LastRead, Resume, after_out_of_range
 from monitor.core.deadletters import DeadLetter
 from monitor.core.decoding import DEFAULT_CONFIG, DecoderConfig, decode_record
 from monitor.core.envelope import Envelope, parse_time
+from monitor.core.gaps import describe_gap, gap_marker
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,10 @@ _MAX_BACKOFF = 30.0
 _HEALTH_CHECK_AFTER = 2.0  # seconds without records before asking the broker if it is there
 _TOPIC_REFRESH = 30.0  # seconds between looks for new topics matching the patterns
 _WAIT_FOR_TOPIC = 2.0  # seconds between looks while no topic matches a pattern yet
+# Seconds to wait for the last record read when looking whether a partition still has it:
+# a broker that has it answers at once; one that has not answers nothing for its fetch
+# wait (0.5 s) over and over.
+_LOOK_TIMEOUT = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +104,7 @@ class TailProgress:
     dead_letters: int = 0
     reconnects: int = 0
     partitions: int = 0
+    gaps: int = 0  # gap markers handed on: partitions that lost records the tail never read
     topics: list[str] = field(default_factory=list)
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
 
@@ -169,6 +178,8 @@ class KafkaTail:
         self._dlt_topics: dict[str, bool] = {}
         # The partitions the first connection found; None until then.
         self._partitions_at_start: set[tuple[str, int]] | None = None
+        # The last record handed on from each partition, to know it again on a reconnect.
+        self._last_read: dict[tuple[str, int], LastRead] = {}
 
     # -- state ------------------------------------------------------------------------
 
@@ -186,7 +197,9 @@ class KafkaTail:
         consumer = AIOKafkaConsumer(
             group_id=None,  # no group: nothing joined, nothing rebalanced
             enable_auto_commit=False,  # and nothing committed
-            auto_offset_reset="earliest",  # a vanished offset restarts at the beginning
+            # A position the broker no longer has raises OffsetOutOfRangeError from the
+            # fetch, for the tail to decide (and log a gap marker); never a silent reset.
+            auto_offset_reset="none",
             max_partition_fetch_bytes=4 * 1024 * 1024,
             fetch_max_bytes=64 * 1024 * 1024,
             **client_options(self.profile, self.password),
@@ -217,25 +230,27 @@ class KafkaTail:
             self._partitions_at_start = {(tp.topic, tp.partition) for tp in tps}
 
     async def _seek(self, consumer: Any, tps: list[Any]) -> None:
-        """Resume where we left off; elsewhere, apply the start position."""
-        fresh = []
-        resumed = [tp for tp in tps if (tp.topic, tp.partition) in self.progress.next_offsets]
-        ends = await consumer.end_offsets(resumed) if resumed else {}
-        for tp in tps:
-            resume = self.progress.next_offsets.get((tp.topic, tp.partition))
-            if resume is None:
-                fresh.append(tp)
-            elif resume > ends[tp]:
-                # The partition is shorter than what we already read: it was truncated or
-                # the topic recreated. Its records now are new ones: read them all.
-                self._set_state(
-                    "connected",
-                    f"{tp.topic}[{tp.partition}] restarted at offset {ends[tp]} (we had read "
-                    f"up to {resume}); reading it from the beginning.",
-                )
-                await consumer.seek_to_beginning(tp)
-            else:
-                consumer.seek(tp, resume)
+        """Resume where we left off; elsewhere, apply the start position.
+
+        A partition read before resumes at the offset after the last record handed on,
+        whatever end offset the broker reports: a reported end below the position is no
+        proof of truncation (the test broker answers stale ones after a reconnect), so it
+        only makes the tail look whether the last record read is still there."""
+        next_offsets = self.progress.next_offsets
+        resumed = [tp for tp in tps if (tp.topic, tp.partition) in next_offsets]
+        fresh = [tp for tp in tps if (tp.topic, tp.partition) not in next_offsets]
+        for tp in resumed:
+            consumer.seek(tp, next_offsets[(tp.topic, tp.partition)])
+        if resumed:
+            ends = await consumer.end_offsets(resumed)
+            doubtful = [
+                tp
+                for tp in resumed
+                if ends[tp] < next_offsets[(tp.topic, tp.partition)]
+                and (tp.topic, tp.partition) in self._last_read
+            ]
+            if doubtful:
+                await self._look_for_last_read(consumer, doubtful)
         # The start position is for the partitions that existed when the tail started. A
         # partition found later (a new topic matching a pattern, found by discovery) only
         # has records written after the tail began watching for it, so none of them is
@@ -265,6 +280,82 @@ class KafkaTail:
                 hit = found.get(tp)
                 consumer.seek(tp, hit.offset if hit is not None else ends[tp])
 
+    async def _look_for_last_read(self, consumer: Any, tps: list[Any]) -> None:
+        """Fetch the last record read from each of ``tps``: the same record still there
+        means the partition is intact (read on after it); gone or different means it was
+        recreated, and it is read from its beginning after a gap marker."""
+        from aiokafka.errors import OffsetOutOfRangeError
+
+        last = {tp: self._last_read[(tp.topic, tp.partition)] for tp in tps}
+        for tp in tps:
+            consumer.seek(tp, last[tp].offset)
+        first: dict[Any, Any] = {}
+        waiting = set(tps)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _LOOK_TIMEOUT
+        while waiting and loop.time() < deadline:
+            try:
+                batches = await consumer.getmany(*waiting, timeout_ms=200)
+            except OffsetOutOfRangeError as exc:
+                waiting.difference_update(_out_of_range_positions(exc))  # gone
+                continue
+            for tp, records in batches.items():
+                if records and tp in waiting:
+                    first[tp] = records[0]
+                    waiting.discard(tp)
+        for tp in tps:
+            position = last[tp].offset + 1
+            if last[tp].is_record(first.get(tp)):
+                consumer.seek(tp, position)
+                continue
+            begin = (await consumer.beginning_offsets([tp]))[tp]
+            reason = (
+                f"the record at offset {last[tp].offset}, read before, is no longer there:"
+                " the partition was recreated, and its records are read from its beginning."
+            )
+            consumer.seek(tp, begin)
+            self._hand_on_gap(tp, position, Resume(begin, None, reason))
+
+    async def _out_of_range(self, positions: dict[Any, int]) -> None:
+        """The fetch said these positions no longer exist: read on where each partition
+        now starts, after a gap marker (see :func:`after_out_of_range`)."""
+        consumer = self._consumer
+        tps = list(positions)
+        begins = await consumer.beginning_offsets(tps)
+        ends = await consumer.end_offsets(tps)
+        disagree = False
+        for tp, position in positions.items():
+            resume = after_out_of_range(position, begins[tp], ends[tp])
+            if resume is None:
+                consumer.seek(tp, position)  # offsets that contain it: ask the fetch again
+                disagree = True
+            else:
+                consumer.seek(tp, resume.offset)
+                self._hand_on_gap(tp, position, resume)
+        if disagree:
+            await asyncio.sleep(0.5)
+
+    def _hand_on_gap(self, tp: Any, position: int, resume: Resume) -> None:
+        marker = gap_marker(
+            tp.topic,
+            tp.partition,
+            from_offset=position,
+            resumed_at=resume.offset,
+            lost=resume.lost,
+            reason=resume.reason,
+        )
+        self.progress.next_offsets[(tp.topic, tp.partition)] = resume.offset
+        self._last_read.pop((tp.topic, tp.partition), None)
+        self.progress.gaps += 1
+        self.sink([marker])
+        self._set_state(self.state, describe_gap(marker))
+
+    def _note_last_read(self, batches: dict[Any, list[Any]]) -> None:
+        last_read = self._last_read
+        for tp, records in batches.items():
+            if records:
+                last_read[(tp.topic, tp.partition)] = LastRead.of(records[-1])
+
     async def _disconnect(self) -> None:
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
@@ -288,6 +379,8 @@ class KafkaTail:
         A first connection that fails raises :class:`KafkaUnavailable` with the reason; a
         connection lost later is retried with backoff until the tail ends.
         """
+        from aiokafka.errors import OffsetOutOfRangeError
+
         loop = asyncio.get_running_loop()
         deadline = None if duration is None else loop.time() + duration
         try:
@@ -343,12 +436,20 @@ class KafkaTail:
                     timeout_ms = max(1, min(timeout_ms, int((deadline - loop.time()) * 1000)))
                 try:
                     batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=limit)
+                except OffsetOutOfRangeError as exc:
+                    try:
+                        await self._out_of_range(_out_of_range_positions(exc))
+                    except Exception as exc:
+                        self._set_state("reconnecting", explain(exc, self.profile))
+                        await self._disconnect()
+                    continue
                 except Exception as exc:
                     self._set_state("reconnecting", explain(exc, self.profile))
                     await self._disconnect()
                     continue
                 if batches:
                     self._handle(batches)
+                    self._note_last_read(batches)
                     quiet_since = loop.time()
                     if self.wait_for_room is not None:
                         await self.wait_for_room()
@@ -484,6 +585,12 @@ class KafkaTail:
             for letter in letters:
                 self.dead_letter_sink(letter)
         self.progress.dead_letters += len(letters)
+
+
+def _out_of_range_positions(exc: Exception) -> dict[Any, int]:
+    """``{TopicPartition: offset fetched}`` of aiokafka's OffsetOutOfRangeError."""
+    positions = exc.args[0] if exc.args else None
+    return dict(positions) if isinstance(positions, dict) else {}
 
 
 def _count(n: int, noun: str) -> str:
