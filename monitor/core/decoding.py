@@ -1,35 +1,42 @@
-"""Kafka records -> :class:`Envelope`, and envelopes -> Kafka records.
+"""Kafka records -> :class:`Envelope`.
 
 :func:`decode_record` turns one record (value bytes, headers, key, origin) into an envelope
-and never raises. It recognises, first match wins:
+and never raises. What the value is, first match wins:
 
-1. **CloudEvents structured mode** by a ``content-type: application/cloudevents+json`` header;
-2. **CloudEvents binary mode** (Kafka protocol binding) by a ``ce_specversion`` header;
-3. **CloudEvents structured mode** by shape: a JSON object with ``specversion``, ``id``,
-   ``type`` and ``source``;
-4. **plain JSON**: anything else, with id/type/source/time taken from configurable fields.
-   A JSON value that is not an object is fine: it becomes ``data``.
+1. a **tombstone** (null or empty value; in CloudEvents binary mode an event without data);
+2. **schema-encoded** (Avro, Protobuf, JSON Schema): Confluent framing v0/v1, a
+   ``__value_schema_id`` header, or a topic with a local schema file; decoded through
+   :mod:`monitor.core.formats` with the schema a :class:`SchemaSource` gives, else kept
+   *undecoded* (``format="undecoded"``, the reason in ``error``, the bytes in ``raw``);
+3. **MessagePack** or **CBOR** when the content type says so;
+4. **CloudEvents** structured mode (content-type header or shape) or binary mode
+   (``ce_specversion`` header);
+5. **plain JSON**, with id/type/source/time taken from configurable fields; a JSON value
+   that is not an object is fine: it becomes ``data``;
+6. **text** (UTF-8 that does not claim to be JSON, or a ``text/*`` content type), else
+   **binary** (data ``None``, bytes in ``raw``).
 
-The value is parsed as JSON when the content type is JSON-ish or absent, kept as text for
-``text/*`` and left opaque (``data=None``, bytes in ``raw``) for any other type.
+The key is decoded on its own (its own framing and schema), else kept as text.
 
-The correlation id comes from a CloudEvents extension (``correlationid``), else a payload
-field (top level, then one level down in ``metadata``/``meta``/``headers``), else a
+The type falls back, in order: CloudEvents type, a type header, a type field, the Avro
+record's or Protobuf message's full name, the topic. The correlation id comes from a
+CloudEvents extension (``correlationid``), else a payload field (top level, then one level
+down in ``metadata``/``meta``/``headers``; decoded Avro/Protobuf records too), else a
 correlation header, else the trace id of a W3C ``traceparent`` header. The causation id
 follows the same order, without the traceparent step. All names are in
 :class:`DecoderConfig`; header names match case-insensitively.
 
-A record that cannot be decoded comes back with ``malformed=True``, a readable ``error``
-and ``raw`` holding the value bytes exactly as they arrived (``b""`` for a null value):
-a tombstone (null or empty value; in binary mode that is just an event without data),
-invalid UTF-8, invalid or truncated JSON, JSON nested deeper than ``max_depth`` or a value
-over ``max_bytes``, a structured event that is not an object, missing required CloudEvents
-attributes or non-string ones (coerced to text). What could be decoded is still filled in.
-Well-formed records keep ``raw`` only when the payload is not JSON (text or opaque bytes,
-or the decoded ``data_base64`` of a structured event): a parsed JSON payload is already in
-``data`` and keeping its bytes too would double the memory of a busy tail.
+**Malformed** (``malformed=True``, ``error``, ``raw`` as it arrived) means the record breaks
+what it claims: invalid UTF-8 or JSON under a JSON content type or JSON shape, JSON nested
+deeper than ``max_depth`` or over ``max_bytes``, a structured event that is not an object,
+missing or non-string CloudEvents attributes, an Avro or Protobuf body that does not decode
+with its schema, a schema header with an unknown magic byte. What could be decoded is
+still filled in. Well-formed records keep ``raw`` only when the payload is not JSON: a
+parsed JSON payload is already in ``data`` and keeping its bytes too would double the
+memory of a busy tail.
 
-:func:`encode_binary` and :func:`encode_structured` are the inverse, for publishing.
+The encoders (:func:`encode_binary`, :func:`encode_structured`) live in
+:mod:`monitor.core.encoding` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -46,25 +53,34 @@ from typing import Any
 
 import orjson
 
+from monitor.core.encoding import encode_binary, encode_structured
 from monitor.core.envelope import (
     JSON_CONTENT_TYPE,
     SPECVERSION,
     Envelope,
-    format_time,
     new_event_id,
     now,
     parse_time,
 )
+from monitor.core.formats.binary import MEDIA_FORMATS, MSGPACK, decode_cbor, decode_msgpack
+from monitor.core.formats.codecs import UNDECODED, decode_schema_value
+from monitor.core.formats.framing import KEY_SCHEMA_HEADER, VALUE_SCHEMA_HEADER
+from monitor.core.formats.schemas import NO_SCHEMAS, SchemaSource
+from monitor.core.media import (
+    CAUSATION_EXT,
+    CE_ATTRS,
+    CORRELATION_EXT,
+    REQUIRED,
+    STRUCTURED_CONTENT_TYPE,
+)
+from monitor.core.media import coerce_str as _coerce_str
+from monitor.core.media import media_type as _media_type
 
-STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
-_STRUCTURED_HEADER = STRUCTURED_CONTENT_TYPE + "; charset=UTF-8"
-_REQUIRED = ("specversion", "id", "type", "source")
-# Attributes with their own Envelope field; any other top-level key is an extension.
-_CE_ATTRS = frozenset({*_REQUIRED, "time", "subject", "datacontenttype", "data", "data_base64"})
+_REQUIRED = REQUIRED
+_CE_ATTRS = CE_ATTRS
 _CE_HEADERS = frozenset({f"ce_{a}" for a in _CE_ATTRS})
-_CORRELATION_EXT = "correlationid"
-_CAUSATION_EXT = "causationid"
-_ID_EXTS = frozenset({_CORRELATION_EXT, _CAUSATION_EXT})
+_CORRELATION_EXT = CORRELATION_EXT
+_CAUSATION_EXT = CAUSATION_EXT
 # Years 1..9999: what format_time can render.
 _MIN_TIME, _MAX_TIME = -62135596800.0, 253402300799.0
 
@@ -105,6 +121,8 @@ class DecoderConfig:
     causation_extensions: tuple[str, ...] = (_CAUSATION_EXT,)
     # Empty string: never take the correlation id from the W3C trace context.
     traceparent_header: str = "traceparent"
+    # Headers naming the event type; they come before a payload's type field.
+    type_headers: tuple[str, ...] = ("event-type", "event_type", "eventtype", "x-event-type")
     # Plain JSON only: CloudEvents records have these as attributes.
     type_fields: tuple[str, ...] = ("type", "eventType", "event_type")
     id_fields: tuple[str, ...] = ("id", "eventId", "event_id")
@@ -118,6 +136,7 @@ class DecoderConfig:
     _corr_headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _caus_headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _traceparent: str = field(init=False, repr=False, compare=False)
+    _type_headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
     # The first name of the id, type, source, time, correlation and causation fields, for
     # the plain-JSON fast path (None, which no JSON key equals, when a list is empty).
     _first_fields: tuple[str | None, ...] = field(init=False, repr=False, compare=False)
@@ -127,6 +146,7 @@ class DecoderConfig:
         set_(self, "_corr_headers", tuple(h.lower() for h in self.correlation_headers))
         set_(self, "_caus_headers", tuple(h.lower() for h in self.causation_headers))
         set_(self, "_traceparent", self.traceparent_header.lower())
+        set_(self, "_type_headers", tuple(h.lower() for h in self.type_headers))
         lists = (
             self.id_fields,
             self.type_fields,
@@ -139,6 +159,9 @@ class DecoderConfig:
 
 
 DEFAULT_CONFIG = DecoderConfig()
+
+# Re-exported: the publisher imports the encoders from here.
+__all__ = ["DEFAULT_CONFIG", "DecoderConfig", "decode_record", "encode_binary", "encode_structured"]
 
 _TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?")
 
@@ -170,8 +193,12 @@ def decode_record(
     offset: int | None = None,
     timestamp_ms: int | None = None,
     config: DecoderConfig = DEFAULT_CONFIG,
+    schemas: SchemaSource | None = None,
 ) -> Envelope:
     """One Kafka record -> an :class:`Envelope`. Never raises; see the module docstring.
+
+    ``schemas`` answers for schema-framed keys and values (and topics with a local
+    schema); without it such a record is undecoded, saying that no registry is set.
 
     Header values and the key are decoded as UTF-8 (bad bytes backslash-escaped, ``None``
     -> ``""``). Without an event id the id is ``"{topic}-{partition}-{offset}"`` when the
@@ -179,7 +206,7 @@ def decode_record(
     Without an event time it is ``timestamp_ms / 1000``, else now.
     """
     try:
-        return _decode(value, headers, key, topic, partition, offset, timestamp_ms, config)
+        return _decode(value, headers, key, topic, partition, offset, timestamp_ms, config, schemas)
     except Exception as exc:  # the contract: a bad record must never stop a tail
         try:
             reason = f"decoder error: {type(exc).__name__}: {exc}"
@@ -197,6 +224,7 @@ def decode_record(
             malformed=True,
             error=reason,
             raw=bytes(value) if isinstance(value, bytes | bytearray | memoryview) else b"",
+            format="binary",
         )
 
 
@@ -209,7 +237,10 @@ def _decode(
     offset: int | None,
     timestamp_ms: int | None,
     config: DecoderConfig,
+    schemas: SchemaSource | None = None,
+    fast: bool = True,
 ) -> Envelope:
+    # ``fast=False`` skips the fast paths (the tests check both give the same envelopes).
     # This runs once per record of a busy tail: the common cases (a plain JSON object, or
     # a binary-mode CloudEvent with a JSON object as data) return early with an envelope
     # built in one positional call; everything else falls through to the general path
@@ -234,7 +265,8 @@ def _decode(
     data: Any = None
     kind = _NONE
     if (
-        media_kind is not _OTHER
+        fast
+        and media_kind is not _OTHER
         and type(value) is bytes
         and value
         and value[0] == 0x7B  # "{": no BOM, no leading space, an object if anything
@@ -253,14 +285,13 @@ def _decode(
             if type(obj) is dict:
                 data, kind = obj, _JSON
 
-    if kind is _JSON and media_kind is _PLAIN:
-        key_text = (
-            None
-            if key is None
-            else key.decode("utf-8", "backslashreplace")
-            if type(key) is bytes
-            else _text(key)
-        )
+    if (
+        kind is _JSON
+        and media_kind is _PLAIN
+        and VALUE_SCHEMA_HEADER not in lower
+        and (schemas is None or not schemas.claims(topic, False))
+    ):
+        key_text, key_format, key_schema = _key_parts(key, lower, topic, schemas)
         binary_mode = "ce_specversion" in lower
         if not binary_mode and not (
             "specversion" in obj and "id" in obj and "type" in obj and "source" in obj
@@ -272,7 +303,9 @@ def _decode(
             eid, etype, source, t, corr, caus = map(obj.get, config._first_fields)
             if type(eid) is not str or not eid:
                 eid = _find_field(obj, config.id_fields)
-            if type(etype) is not str or not etype:
+            if lower and (header_type := _find_header(lower, config._type_headers)):
+                etype = header_type
+            elif type(etype) is not str or not etype:
                 etype = _find_field(obj, config.type_fields)
             if type(source) is not str or not source:
                 source = _find_field(obj, config.source_fields)
@@ -283,7 +316,7 @@ def _decode(
             if type(caus) is not str or not caus:
                 caus = _causation_of(obj, lower, config)
             return Envelope(
-                etype or config.default_type,
+                etype or topic or config.default_type,
                 source or config.default_source,
                 eid or _origin_id(topic, partition, offset) or new_event_id(),
                 t if t is not None else _record_time(timestamp_ms),
@@ -302,6 +335,10 @@ def _decode(
                 None,
                 None,
                 {},
+                "json",
+                None,
+                key_format,
+                key_schema,
             )
         if binary_mode:
             get = lower.get
@@ -348,11 +385,16 @@ def _decode(
                     None,
                     None,
                     ext,
+                    "cloudevents",
+                    None,
+                    key_format,
+                    key_schema,
                 )
 
     # The general path.
     if value is not None and type(value) is not bytes:
         value = bytes(value)
+    key_text, key_format, key_schema = _key_parts(key, lower, topic, schemas)
     env = Envelope(
         type="",
         source="",
@@ -362,37 +404,82 @@ def _decode(
         topic=topic,
         partition=partition,
         offset=offset,
-        key=None if key is None else _text(key),
+        key=key_text,
         headers=hdrs,
+        key_format=key_format,
+        key_schema=key_schema,
     )
     errors: list[str] = []
     ext = {}
     media = _media_type(ctype) if ctype else ""
     structured_header = media.startswith(STRUCTURED_CONTENT_TYPE)
     binary = not structured_header and "ce_specversion" in lower
+    fmt = "json"
+    record_name = None
+    undecoded = None
 
+    if kind is _JSON and (
+        VALUE_SCHEMA_HEADER in lower or (schemas is not None and schemas.claims(topic, False))
+    ):
+        kind, data = _NONE, None  # parsed as JSON above, but a schema says what it is
     if kind is _JSON:
         pass  # parsed above, for the general path
     elif not value:
         # In binary mode an empty value is an event without data, not a tombstone.
-        if not binary:
-            errors.append("empty value (tombstone)")
+        kind = _NONE
+        fmt = "cloudevents" if binary else "tombstone"
+    elif (
+        value[0] <= 1
+        or VALUE_SCHEMA_HEADER in lower
+        or (schemas is not None and schemas.claims(topic, False))
+    ) and (
+        sd := decode_schema_value(
+            value, _raw_header(headers, VALUE_SCHEMA_HEADER), topic, False, schemas or NO_SCHEMAS
+        )
+    ) is not None:
+        fmt, data, env.schema, record_name = sd.format, sd.data, sd.schema, sd.name
+        kind = _SCHEMA
+        if sd.error:
+            errors.append(sd.error)
+        elif sd.undecoded:
+            undecoded = sd.undecoded
+    elif (binary_format := MEDIA_FORMATS.get(media)) is not None:
+        fmt = binary_format
+        try:
+            data = decode_msgpack(value) if fmt == MSGPACK else decode_cbor(value)
+            kind = _SCHEMA
+        except ValueError as exc:
+            errors.append(f"{exc} (content-type {ctype})")
+            kind = _OPAQUE
     else:
         data, perr, kind = _parse_payload(value, media, config)
         if perr:
             errors.append(perr)
-    obj = data if kind is _JSON and type(data) is dict else None
+        if kind is _TEXT:
+            fmt = "text"
+        elif kind is _OPAQUE and not perr:
+            fmt = "binary"
+    obj = data if (kind is _JSON or kind is _SCHEMA) and type(data) is dict else None
 
     if binary:
         _apply_binary(env, lower, ext, errors, ctype, kind)
-    elif obj is not None and (structured_header or all(k in obj for k in _REQUIRED)):
+        fmt = "cloudevents" if kind is _JSON or kind is _NONE else fmt
+    elif (
+        obj is not None
+        and kind is _JSON
+        and (structured_header or all(k in obj for k in _REQUIRED))
+    ):
         data = _apply_structured(env, obj, ext, errors)
+        fmt = "cloudevents"
     else:
         if structured_header and value and kind is not _OPAQUE:
             errors.append("structured-mode CloudEvent is not a JSON object")
         env.datacontenttype = ctype or (JSON_CONTENT_TYPE if kind is _JSON else None)
         if obj is not None:
             _apply_plain(env, obj, config)
+        # The type falls back: a type header, a type field, the record's name, the topic.
+        header_type = _find_header(lower, config._type_headers) if lower else None
+        env.type = header_type or env.type or record_name or topic or ""
 
     corr = caus = None
     if ext:
@@ -416,13 +503,61 @@ def _decode(
         env.time = _record_time(timestamp_ms)
     env.data = data
     env.extensions = ext
+    env.format = fmt
     if errors:
         env.malformed = True
         env.error = "; ".join(errors)
         env.raw = value if value is not None else b""
-    elif kind is _TEXT or kind is _OPAQUE:
+    elif undecoded is not None:
+        env.format = UNDECODED
+        env.error = undecoded
+        env.raw = value
+    elif kind is _TEXT or kind is _OPAQUE or kind is _SCHEMA:
+        # Schema-encoded bytes are kept too: replaying or re-publishing the event sends
+        # them as they came.
         env.raw = value
     return env
+
+
+def _key_parts(
+    key: bytes | None,
+    lower: Mapping[str, str],
+    topic: str | None,
+    schemas: SchemaSource | None,
+) -> tuple[str | None, str | None, dict[str, Any] | None]:
+    """The key as text, its format and its schema info. A schema-encoded key is decoded
+    on its own (its own framing, header and schema) and shown as compact JSON text."""
+    if key is None:
+        return None, None, None
+    if type(key) is not bytes:
+        if isinstance(key, bytearray | memoryview):
+            key = bytes(key)
+        else:
+            return _text(key), "text", None
+    if (key and (key[0] <= 1 or KEY_SCHEMA_HEADER in lower)) or (
+        schemas is not None and schemas.claims(topic, True)
+    ):
+        sd = decode_schema_value(key, None, topic, True, schemas or NO_SCHEMAS)
+        if sd is not None and sd.error is None and sd.undecoded is None:
+            data = sd.data
+            text = data if type(data) is str else orjson.dumps(data).decode()
+            return text, sd.format, sd.schema
+        if sd is not None:
+            # Kept readable as bytes; the schema info says which schema it needs.
+            text = key.decode("utf-8", "backslashreplace")
+            return text, sd.format, {**(sd.schema or {}), "error": sd.error or sd.undecoded}
+    try:
+        return key.decode("utf-8"), "text", None
+    except UnicodeDecodeError:
+        return key.decode("utf-8", "backslashreplace"), "binary", None
+
+
+def _raw_header(headers: Sequence[tuple[str, bytes | None]] | None, name: str) -> bytes | None:
+    """The raw bytes of header ``name`` (schema-id headers are binary, not text)."""
+    for hname, hval in headers or ():
+        if hname == name:
+            return bytes(hval) if hval is not None else b""
+    return None
 
 
 # The fast path builds envelopes with positional arguments (half the cost of keywords):
@@ -447,6 +582,10 @@ _ENVELOPE_FIELDS = (
     "error",
     "raw",
     "extensions",
+    "format",
+    "schema",
+    "key_format",
+    "key_schema",
 )
 if Envelope.__match_args__ != _ENVELOPE_FIELDS:
     raise ImportError("Envelope's fields changed: update decoding._decode's fast path")
@@ -610,14 +749,18 @@ def _first_time(obj: Mapping[str, Any], names: Sequence[str]) -> float | None:
     return None
 
 
-# Payload kinds.
-_NONE, _JSON, _TEXT, _OPAQUE = object(), object(), object(), object()
+# Payload kinds (_SCHEMA: decoded by a schema or a binary format into JSON-ready data).
+_NONE, _JSON, _TEXT, _OPAQUE, _SCHEMA = object(), object(), object(), object(), object()
 
 
 def _parse_payload(
     value: bytes, media: str, config: DecoderConfig
 ) -> tuple[Any, str | None, object]:
-    """``(data, error, kind)``. JSON is expected when the content type is JSON-ish or absent."""
+    """``(data, error, kind)``. JSON is expected when the content type is JSON-ish or absent.
+
+    With no content type, a value that does not start like a JSON object, array or string
+    is not claiming to be JSON: it is text when it is UTF-8, else binary (no error).
+    """
     if len(value) > config.max_bytes:
         return None, f"payload too large ({len(value)} bytes, limit {config.max_bytes})", _OPAQUE
     json_ish = (
@@ -628,6 +771,8 @@ def _parse_payload(
     try:
         text = value.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if not media and value.lstrip()[:1] not in _JSON_CLAIMS:
+            return None, None, _OPAQUE
         return None, f"invalid UTF-8 at byte {exc.start}", _OPAQUE
     if not json_ish:
         return text, None, _TEXT
@@ -642,9 +787,9 @@ def _parse_payload(
         return None, too_deep, _OPAQUE
     except json.JSONDecodeError as exc:
         stripped = text.rstrip()
-        if not media and stripped.lstrip()[:1] not in _JSON_START:
-            what = "not JSON (and no content-type says what it is)"
-        elif exc.pos >= len(stripped) or exc.msg.startswith("Unterminated string"):
+        if not media and stripped.lstrip()[:1] not in _JSON_START_CHARS:
+            return text, None, _TEXT
+        if exc.pos >= len(stripped) or exc.msg.startswith("Unterminated string"):
             what = "truncated JSON"
         else:
             what = "invalid JSON"
@@ -653,7 +798,10 @@ def _parse_payload(
         return None, f"invalid JSON: {exc}", _OPAQUE
 
 
-_JSON_START = frozenset('{["-0123456789tfnNI')
+# What a value with no content type must start with to claim it is JSON when it fails to
+# parse (a bare number or word that fails is text, such as "42 apples" or "true story").
+_JSON_START_CHARS = frozenset('{["')
+_JSON_CLAIMS = frozenset((b"{", b"[", b'"'))
 # Brackets inside strings do not nest, so strings are cut out before counting.
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
@@ -696,20 +844,6 @@ def _text(v: object) -> str:
     return v if isinstance(v, str) else str(v)
 
 
-_MEDIA_CACHE: dict[str, str] = {}
-
-
-def _media_type(ctype: str) -> str:
-    """``"Application/JSON; charset=utf-8"`` -> ``"application/json"``, cached: a topic
-    carries a handful of distinct content types, so the string work is done once each."""
-    media = _MEDIA_CACHE.get(ctype)
-    if media is None:
-        if len(_MEDIA_CACHE) > 256:
-            _MEDIA_CACHE.clear()
-        media = _MEDIA_CACHE[ctype] = ctype.split(";", 1)[0].strip().lower()
-    return media
-
-
 def _origin_id(topic: str | None, partition: int | None, offset: int | None) -> str | None:
     if topic is None or partition is None or offset is None:
         return None
@@ -738,18 +872,6 @@ def _coerce_time(v: Any) -> float | None:
             t /= 1000.0
         return t if _MIN_TIME <= t <= _MAX_TIME else None
     return None
-
-
-def _coerce_str(v: Any) -> str | None:
-    if type(v) is str:
-        return v or None
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return str(v)
-    return json.dumps(v, separators=(",", ":"), ensure_ascii=False, default=repr)
 
 
 def _id_str(v: Any) -> str | None:
@@ -807,113 +929,3 @@ def _pop_ext(ext: dict[str, Any], names: Sequence[str]) -> str | None:
             if found is None:
                 found = s
     return found
-
-
-# --- encoding -------------------------------------------------------------------------
-
-
-def _is_json_media(ctype: str | None) -> bool:
-    media = _media_type(ctype) if ctype else ""
-    return media == JSON_CONTENT_TYPE or media.endswith("+json") or media == "text/json"
-
-
-def _dump(obj: Any) -> bytes:
-    try:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: JSON can escape them, UTF-8 cannot
-        return json.dumps(obj, separators=(",", ":")).encode("ascii")
-
-
-def _encode_data(env: Envelope) -> tuple[bytes, str | None]:
-    """The value bytes and content type for ``env``'s data (or raw bytes when it has none)."""
-    data, ctype = env.data, env.datacontenttype
-    if data is None:
-        return (env.raw or b""), ctype
-    if isinstance(data, bytes | bytearray):
-        return bytes(data), ctype or "application/octet-stream"
-    if isinstance(data, str) and ctype and not _is_json_media(ctype):
-        return data.encode("utf-8", "surrogatepass"), ctype
-    return _dump(data), ctype if _is_json_media(ctype) else JSON_CONTENT_TYPE
-
-
-def _hb(s: str) -> bytes:
-    return s.encode("utf-8", "surrogatepass")
-
-
-def _passthrough_headers(env: Envelope) -> list[tuple[str, bytes]]:
-    return [
-        (name, _hb(v))
-        for name, v in env.headers.items()
-        if not name.lower().startswith("ce_") and name.lower() != "content-type"
-    ]
-
-
-def encode_binary(env: Envelope) -> tuple[bytes, list[tuple[str, bytes]]]:
-    """``env`` as a CloudEvents binary-mode Kafka record: ``(value, headers)``.
-
-    The value is the JSON-encoded data (text data as-is under a text/* content type,
-    ``bytes`` data or ``raw`` as-is). Attributes, the correlation/causation ids and the
-    extensions become ``ce_*`` headers; the envelope's other headers are passed through.
-    Raises ``TypeError`` for data JSON cannot encode: publishing must not guess.
-    """
-    value, ctype = _encode_data(env)
-    headers = [
-        ("ce_specversion", _hb(env.specversion or SPECVERSION)),
-        ("ce_id", _hb(env.id)),
-        ("ce_type", _hb(env.type)),
-        ("ce_source", _hb(env.source)),
-    ]
-    t = format_time(env.time)
-    if t is not None:
-        headers.append(("ce_time", _hb(t)))
-    if env.subject:
-        headers.append(("ce_subject", _hb(env.subject)))
-    if ctype:
-        headers.append(("content-type", _hb(ctype)))
-    if env.correlation_id:
-        headers.append((f"ce_{_CORRELATION_EXT}", _hb(env.correlation_id)))
-    if env.causation_id:
-        headers.append((f"ce_{_CAUSATION_EXT}", _hb(env.causation_id)))
-    for name, v in env.extensions.items():
-        lname = name.lower()
-        if v is not None and lname not in _CE_ATTRS and lname not in _ID_EXTS:
-            headers.append((f"ce_{lname}", _hb(_coerce_str(v) or "")))
-    headers.extend(_passthrough_headers(env))
-    return value, headers
-
-
-def encode_structured(env: Envelope) -> tuple[bytes, list[tuple[str, bytes]]]:
-    """``env`` as a CloudEvents structured-mode Kafka record: ``(value, headers)``.
-
-    The value is one JSON object: the attributes, ``correlationid``/``causationid`` and the
-    extensions, and ``data`` (``data_base64`` for bytes data, or ``raw`` when there is no
-    data). The header is ``content-type: application/cloudevents+json; charset=UTF-8`` plus
-    the envelope's headers other than ``ce_*`` and ``content-type``.
-    """
-    obj: dict[str, Any] = {
-        name: v
-        for name, v in env.extensions.items()
-        if name not in _CE_ATTRS and name not in _ID_EXTS
-    }
-    obj.update(
-        specversion=env.specversion or SPECVERSION, id=env.id, type=env.type, source=env.source
-    )
-    t = format_time(env.time)
-    if t is not None:
-        obj["time"] = t
-    if env.subject:
-        obj["subject"] = env.subject
-    if env.datacontenttype:
-        obj["datacontenttype"] = env.datacontenttype
-    if env.correlation_id:
-        obj[_CORRELATION_EXT] = env.correlation_id
-    if env.causation_id:
-        obj[_CAUSATION_EXT] = env.causation_id
-    binary = env.data if isinstance(env.data, bytes | bytearray) else None
-    if binary is None and env.data is None:
-        binary = env.raw
-    if binary is not None:
-        obj["data_base64"] = base64.b64encode(binary).decode("ascii")
-    elif env.data is not None:
-        obj["data"] = env.data
-    return _dump(obj), [("content-type", _hb(_STRUCTURED_HEADER)), *_passthrough_headers(env)]

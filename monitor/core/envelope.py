@@ -6,7 +6,15 @@ link events into chains (``correlation_id``, ``causation_id``) and where the rec
 from (``topic``, ``partition``, ``offset``, ``key``, ``headers``).
 
 A record that could not be decoded is still an envelope: ``malformed`` is true, ``error``
-says why, and ``raw`` keeps the bytes as they arrived so nothing is lost.
+says why, and ``raw`` keeps the bytes as they arrived so nothing is lost. A record whose
+schema cannot be had yet is *undecoded*, not malformed: ``format`` is ``"undecoded"``,
+``error`` says what to do, ``raw`` keeps the bytes and ``schema`` names the schema.
+
+``format`` says what the value was (``json``, ``cloudevents``, ``avro``, ``protobuf``,
+``json-schema``, ``text``, ``msgpack``, ``cbor``, ``binary``, ``tombstone``; ``None`` for
+events made in this process) and ``schema`` what is known of the schema that decoded it
+(``id``, ``guid``, ``subject``, ``version``, ``name``); ``key_format`` and ``key_schema``
+the same for the key.
 
 ``time`` is kept as float seconds since the epoch (UTC) because stats and chain latencies
 do arithmetic on it on the hot path; it is rendered as RFC 3339 only for output.
@@ -163,6 +171,15 @@ class Envelope:
     raw: bytes | None = None
     # CloudEvents extension attributes other than the ones modelled above.
     extensions: dict[str, Any] = field(default_factory=dict)
+    format: str | None = None
+    schema: dict[str, Any] | None = None
+    key_format: str | None = None
+    key_schema: dict[str, Any] | None = None
+
+    @property
+    def undecoded(self) -> bool:
+        """Kept with its raw bytes until its schema can be had (``error`` says why)."""
+        return self.format == "undecoded"
 
     @property
     def chain_id(self) -> str:
@@ -191,6 +208,10 @@ class Envelope:
             "malformed": self.malformed,
             "error": self.error,
             "raw": base64.b64encode(self.raw).decode("ascii") if self.raw is not None else None,
+            "format": self.format,
+            "schema": self.schema,
+            "key_format": self.key_format,
+            "key_schema": self.key_schema,
         }
 
     @classmethod
@@ -218,4 +239,8 @@ class Envelope:
             malformed=bool(d.get("malformed", False)),
             error=d.get("error"),
             raw=base64.b64decode(raw) if isinstance(raw, str) else None,
+            format=d.get("format"),
+            schema=d.get("schema"),
+            key_format=d.get("key_format"),
+            key_schema=d.get("key_schema"),
         )

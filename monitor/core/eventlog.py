@@ -66,17 +66,47 @@ INSERT_PROCESSED = "INSERT OR IGNORE INTO processed (handler, event_id, at) VALU
 _SEARCH_MMAP_BYTES = 1 << 30  # address space only: pages are read in as they are touched
 
 
+# The extra column of the common events, whose only rare fields are their formats: one
+# constant string each, so a busy Kafka tail's rows cost no JSON encoding for them.
+_FORMATS_ONLY: dict[tuple[str | None, str | None], str | None] = {
+    (fmt, key_fmt): (
+        None
+        if fmt is None and key_fmt is None
+        else json.dumps(
+            {k: v for k, v in (("format", fmt), ("key_format", key_fmt)) if v is not None},
+            separators=(",", ":"),
+        )
+    )
+    for fmt in (None, "json", "cloudevents")
+    for key_fmt in (None, "text")
+}
+
+
 def event_row(e: Envelope, logged_at: float) -> tuple[Any, ...]:
     """An envelope as a row of ``events`` (column order of :data:`EVENT_COLUMNS`)."""
     extra = None
-    if e.extensions or e.specversion != SPECVERSION or e.datacontenttype != JSON_CONTENT_TYPE:
-        extra = to_json(
-            {
-                "specversion": e.specversion,
-                "datacontenttype": e.datacontenttype,
-                "extensions": e.extensions,
-            }
-        )
+    if (
+        e.extensions
+        or e.specversion != SPECVERSION
+        or e.datacontenttype != JSON_CONTENT_TYPE
+        or e.schema is not None
+        or e.key_schema is not None
+        or (e.error is not None and not e.malformed)
+        or (extra := _FORMATS_ONLY.get((e.format, e.key_format), "")) == ""
+    ):
+        rare: dict[str, Any] = {
+            "specversion": e.specversion,
+            "datacontenttype": e.datacontenttype,
+            "extensions": e.extensions,
+        }
+        # The value's and key's formats and schemas (and an undecoded record's reason,
+        # which the error column keeps only for malformed ones) ride in the same column.
+        for name in ("format", "schema", "key_format", "key_schema"):
+            if (v := getattr(e, name)) is not None:
+                rare[name] = v
+        if e.error is not None and not e.malformed:
+            rare["error"] = e.error
+        extra = to_json(rare)
     return (
         e.id,
         e.type,
@@ -143,8 +173,12 @@ def envelope_from_row(row: sqlite3.Row) -> Envelope:
         extensions=rare.get("extensions") or {},
         data=json.loads(data) if data is not None else None,
         malformed=row["error"] is not None,
-        error=row["error"],
+        error=row["error"] if row["error"] is not None else rare.get("error"),
         raw=row["raw"],
+        format=rare.get("format"),
+        schema=rare.get("schema"),
+        key_format=rare.get("key_format"),
+        key_schema=rare.get("key_schema"),
     )
 
 

@@ -408,10 +408,11 @@ def test_origin_key_and_invalid_header_bytes_are_kept_as_text() -> None:
 
 
 @pytest.mark.parametrize("value", [None, b""])
-def test_tombstone_is_malformed_with_empty_raw(value: bytes | None) -> None:
-    env = decode_record(value, topic="t", partition=0, offset=1)
-    assert env.malformed and env.error == "empty value (tombstone)"
-    assert env.raw == b"" and env.data is None
+def test_tombstone_is_a_tombstone_with_its_key_not_malformed(value: bytes | None) -> None:
+    env = decode_record(value, key=b"order-7", topic="t", partition=0, offset=1)
+    assert not env.malformed and env.error is None
+    assert env.format == "tombstone" and env.key == "order-7" and env.key_format == "text"
+    assert env.data is None and env.type == "t"
 
 
 def test_invalid_utf8_is_malformed_and_raw_kept() -> None:
@@ -433,9 +434,30 @@ def test_truncated_json_is_malformed() -> None:
     assert env.raw == value
 
 
-def test_text_that_is_not_json_is_malformed_without_a_content_type() -> None:
-    env = decode_record(b"hello world")
-    assert env.malformed and "not JSON" in (env.error or "")
+def test_text_that_is_not_json_is_text_without_a_content_type() -> None:
+    env = decode_record(b"hello world", topic="greetings")
+    assert not env.malformed and env.error is None
+    assert env.format == "text" and env.data == "hello world" and env.raw == b"hello world"
+    assert env.type == "greetings"  # no type anywhere: the topic
+
+
+@pytest.mark.parametrize("value", [b"42 apples", b"true story", b"null and void"])
+def test_text_that_starts_like_a_json_literal_is_still_text(value: bytes) -> None:
+    env = decode_record(value)
+    assert not env.malformed and env.format == "text" and env.data == value.decode()
+
+
+@pytest.mark.parametrize("value", [b'{"a": 1', b"[1, 2", b'"unterminated'])
+def test_what_starts_like_json_and_breaks_is_malformed_json(value: bytes) -> None:
+    env = decode_record(value)
+    assert env.malformed and "JSON" in (env.error or "") and env.format == "json"
+
+
+def test_bytes_that_are_not_utf8_without_a_content_type_are_binary_not_malformed() -> None:
+    value = b"\x89PNG\r\n\x1a\n\xff"
+    env = decode_record(value)
+    assert not env.malformed and env.format == "binary"
+    assert env.data is None and env.raw == value
 
 
 def test_text_under_a_text_content_type_is_fine() -> None:
@@ -553,9 +575,10 @@ def test_encode_binary_text_and_bytes_data_go_out_as_is() -> None:
 
 
 def test_encode_binary_of_undecodable_record_republishes_its_raw_bytes() -> None:
-    bad = decode_record(b"not json", [("x-service", b"a")])
+    bad = decode_record(b"{not json", [("x-service", b"a")])
+    assert bad.malformed
     value, headers = encode_binary(bad)
-    assert value == b"not json" and ("x-service", b"a") in headers
+    assert value == b"{not json" and ("x-service", b"a") in headers
 
 
 def test_encode_structured_is_one_cloudevents_json_object() -> None:
@@ -681,14 +704,30 @@ def test_decode_never_raises_and_malformed_records_keep_their_bytes(
     assert isinstance(env.type, str) and env.type
     assert isinstance(env.source, str) and env.source
     assert isinstance(env.time, float)
+    assert env.format in FORMATS
     if env.malformed:
         assert isinstance(env.error, str) and env.error
         assert env.raw == (value if value is not None else b"")
+    elif env.undecoded:  # schema-framed bytes with no registry: kept, saying what to do
+        assert env.error is not None and "--schema-registry" in env.error
+        assert env.raw == value
     else:
         assert env.error is None
     if origin is not None:
         again = decode_record(value, headers, topic=topic, partition=partition, offset=offset)
         assert again.id == env.id  # stable when derived from the origin
+
+
+FORMATS = {
+    "json",
+    "cloudevents",
+    "text",
+    "binary",
+    "tombstone",
+    "undecoded",
+    "msgpack",
+    "cbor",
+}
 
 
 RESERVED_KEYS = {
