@@ -58,7 +58,7 @@ def resolve_profile(args: argparse.Namespace) -> tuple[ConnectionProfile, str | 
             raise KafkaCliError("Name a cluster: --profile NAME or --bootstrap HOST:PORT.")
         profile = _store(args).get(args.profile)
         password = None
-        if profile.uses_sasl:
+        if profile.needs_password:  # MSK IAM signs with AWS credentials instead
             prompt = getpass.getpass if sys.stdin.isatty() else None
             password = SecretStore().get_password(profile.name, prompt=prompt)
         return profile, password
@@ -320,6 +320,8 @@ def cmd_profiles_list(args: argparse.Namespace) -> int:
 
 
 def cmd_profiles_add(args: argparse.Namespace) -> int:
+    from monitor.profiles_cli import sign_in_fields, store_extra_secrets
+
     try:
         profile = ConnectionProfile(
             name=args.name,
@@ -334,6 +336,7 @@ def cmd_profiles_add(args: argparse.Namespace) -> int:
             read_only=args.read_only,
             environment=args.environment,
             dead_letter_patterns=args.dead_letter_pattern or [],
+            **sign_in_fields(args),
         )
         store = _store(args)
         store.add(profile, replace=args.replace)
@@ -342,7 +345,10 @@ def cmd_profiles_add(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         raise KafkaCliError(str(exc)) from exc
     print(f"Saved profile {profile.name} in {store.path}.")
-    if profile.uses_sasl:
+    if problems := store_extra_secrets(args, profile.name):
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    if profile.needs_password:
         if args.password_prompt:
             password = getpass.getpass(f"Password for {profile.sasl_username}: ")
             try:
@@ -369,21 +375,6 @@ def cmd_profiles_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_profiles_test(args: argparse.Namespace) -> int:
-    from adapters.kafka.cluster import KafkaCluster
-
-    args.profile, args.bootstrap = args.name, None
-    profile, password = resolve_profile(args)
-
-    async def run() -> int:
-        async with KafkaCluster(profile, password) as cluster:
-            return len(await cluster.topic_names())
-
-    n = run_kafka(run())
-    print(f"Connected to {profile.bootstrap_servers}: {n} topics.")
-    return 0
-
-
 # -- the parser -----------------------------------------------------------------------
 
 
@@ -396,6 +387,8 @@ def register(
     """Add ``kafka`` and ``profiles`` to the main parser's subcommands (``db``, ``keep``
     and ``out``: the shared options of commands that read or write a log, write events,
     print JSON)."""
+    from monitor import profiles_cli
+
     kafka = sub.add_parser("kafka", help="topics, groups, tail and publish on a Kafka cluster")
     ksub = kafka.add_subparsers(dest="kafka_command", metavar="ACTION", required=True)
 
@@ -482,10 +475,9 @@ def register(
     p.add_argument("--environment", default="development", help="e.g. production")
     p.add_argument("--dead-letter-pattern", action="append", metavar="REGEX")
     p.add_argument("--replace", action="store_true", help="overwrite a profile of that name")
+    profiles_cli.add_sign_in_options(p)
     p.set_defaults(func=cmd_profiles_add)
     p = psub.add_parser("remove", help="delete a profile and its stored password")
     p.add_argument("name")
     p.set_defaults(func=cmd_profiles_remove)
-    p = psub.add_parser("test", help="connect with a profile and list its topics")
-    p.add_argument("name")
-    p.set_defaults(func=cmd_profiles_test)
+    profiles_cli.register(psub)  # test (the connection doctor) and import
