@@ -804,9 +804,9 @@ class DeadLettersView(QWidget):
         current = self.current_letter()
         if current is not None and shown is not None and current.id == shown.id:
             if current != shown:
+                # Replayed, edited, failed again...: whatever changed it added history.
                 self.details.show_letter(current)
-                if (current.status, current.replay_count) != (shown.status, shown.replay_count):
-                    self._load_history(current.id)
+                self._load_history(current.id)
         elif current is None and shown is not None:
             self.details.show_letter(None)
         self.details.refresh_age()  # the Age column was just measured: the same instant
