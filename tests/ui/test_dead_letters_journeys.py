@@ -25,7 +25,7 @@ from monitor.ui.context import AppContext
 from monitor.ui.display_format import AgeClock
 from monitor.ui.live_feed import LiveFeed
 from monitor.ui.main_window import MainWindow
-from monitor.ui.views.dead_letter_model import Column
+from monitor.ui.views.dead_letter_model import Column, letter_origin, origin_label
 from monitor.ui.views.dead_letters import SEARCH_MIN_WIDTH, DeadLettersView
 from monitor.ui.views.event_stream_details import EventDetailsPane
 
@@ -391,3 +391,17 @@ def test_the_view_fits_a_1024x700_window_with_every_control_whole(
         folder.mkdir(parents=True, exist_ok=True)
     assert window.grab().save(str(SHOTS / "dead_letters_1024x700.png"))
     assert window.grab().save(str(ARTIFACTS / "dead_letters_1024x700.png"))
+
+
+def test_origins_read_as_people_say_them_and_old_kafka_letters_are_still_from_kafka() -> None:
+    [bus] = letters(1)
+    [cluster] = letters(1, origin="kafka:prod-eu")
+    # A Kafka letter from a log written before origins were stored reads back as "bus".
+    [old] = letters(1)
+    old.id = "kafka:orders.DLT:0:12"
+    assert [letter_origin(d) for d in (bus, cluster, old)] == ["bus", "kafka:prod-eu", "kafka"]
+    assert [origin_label(letter_origin(d)) for d in (bus, cluster, old)] == [
+        "Embedded bus",
+        "Kafka \u00b7 prod-eu",
+        "Kafka",
+    ]

@@ -85,14 +85,14 @@ KAFKA_ORIGIN = "kafka"  # ...of one read from a cluster: "kafka:<profile>" ("kaf
 def letter_origin(letter: DeadLetter) -> str:
     """Where ``letter`` was filed: ``"bus"``, ``"kafka:<profile name>"`` or ``"kafka"``.
 
-    Reads ``DeadLetter.origin``; a letter without one (from a log written before origins
-    were stored) is from Kafka when its id is a Kafka record's position
-    (``kafka:topic:partition:offset``, cluster unknown), else from the bus.
+    ``DeadLetter.origin``, except for a letter of a log written before origins were
+    stored (read back as from the bus): its id tells a Kafka record's position
+    (``kafka:topic:partition:offset``; which cluster is not known).
     """
-    origin = getattr(letter, "origin", None)
-    if isinstance(origin, str) and origin:
-        return origin
-    return KAFKA_ORIGIN if letter.id.startswith(KAFKA_ORIGIN + ":") else BUS_ORIGIN
+    origin = letter.origin or BUS_ORIGIN
+    if origin == BUS_ORIGIN and letter.id.startswith(KAFKA_ORIGIN + ":"):
+        return KAFKA_ORIGIN
+    return origin
 
 
 def origin_label(origin: str) -> str:
