@@ -24,7 +24,7 @@ from monitor.core.chains import Chain, load_chain
 from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.eventlog import EventLog, LogError
-from monitor.core.paths import default_db_path
+from monitor.core.paths import default_db_path, keep_private
 from monitor.history_cli import register as register_history
 from monitor.kafka_cli import KafkaCliError, add_connection_options
 from monitor.kafka_cli import register as register_kafka
@@ -699,6 +699,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.verbose:
         # aiokafka logs every failed connection attempt; the commands say it in one sentence.
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    for notice in keep_private():  # the files hold production data: said once, if ever
+        print(f"eventflow: {notice}", file=sys.stderr)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     check_retention_options(
         parser, args, logs_events=func is None or getattr(args, "logs_events", False)

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from monitor.core.paths import config_dir, make_parent
+from monitor.core.paths import config_dir, make_parent, write_private_text
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "AWS_MSK_IAM")
@@ -244,7 +244,7 @@ class ProfileStore:
         data = {"version": 1, "profiles": [p.to_dict() for p in profiles.values()]}
         try:
             make_parent(self.path)
-            tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
+            write_private_text(tmp, json.dumps(data, indent=2))  # 0600: it maps clusters
             os.replace(tmp, self.path)  # atomic: a crash never leaves half a file
         except OSError as exc:
             raise ProfileError(
