@@ -166,7 +166,9 @@ class HistoryWatch:
 
     async def save_rule(self, rule: AlertRule) -> None:
         """Store an edited rule and use it from the next sample on."""
-        rules = [r for r in self.engine.rules if r.name != rule.name] + [rule]
-        self.engine.set_rules(rules)
+        rules = [rule if r.name == rule.name else r for r in self.engine.rules]
+        if rule not in rules:
+            rules.append(rule)
+        self.engine.set_rules(rules)  # in place: a list of rules keeps its order
         if self.alerts is not None:
             await asyncio.to_thread(self.alerts.save_rule, rule)

@@ -35,10 +35,13 @@ from monitor.core.stats import StatsSnapshot
 from monitor.ui import theme
 from monitor.ui.context import AppContext
 from monitor.ui.elided_label import ElidedLabel
+from monitor.ui.history_service import HistoryService
 from monitor.ui.kafka_service import KafkaService
 from monitor.ui.live_feed import LiveFeed
+from monitor.ui.notifications import TrayNotifier
 from monitor.ui.screen_fit import fit_on_screen, scrolling
 from monitor.ui.shortcuts import ShortcutsDialog
+from monitor.ui.views.alerts import AlertsView
 from monitor.ui.views.chain_view import ChainView
 from monitor.ui.views.connections import ConnectionsView
 from monitor.ui.views.dead_letters import DeadLettersView
@@ -50,7 +53,7 @@ log = logging.getLogger(__name__)
 
 WINDOW_TITLE = "Eventflow Monitor"
 SETTLE_SECONDS = 3.0  # how long closing waits for demo orders already placed
-LAYOUT_VERSION = 4  # bump when the set of docks changes: an old saved layout is ignored
+LAYOUT_VERSION = 5  # bump when the set of docks changes: an old saved layout is ignored
 
 
 def status_text(runtime: EmbeddedRuntime) -> str:
@@ -127,6 +130,10 @@ class MainWindow(QMainWindow):
         self.kafka = KafkaService(self.context)
         self.overview = OverviewView(self.context)
         self.overview.set_kafka_gauges(self.kafka.lag, self.kafka.dead_letter_depth)
+        self.history = HistoryService(self.context, self.kafka, parent=self)
+        self.overview.set_history(self.history)
+        self.alerts = AlertsView(self.history)
+        self.notifier = TrayNotifier(self)
         self.stream = EventStreamView(self.context)
         # One Ctrl+F for the whole window (below); the view's own would be ambiguous.
         self.stream.focus_filter_action.setShortcut(QKeySequence())
@@ -151,6 +158,7 @@ class MainWindow(QMainWindow):
             self.docks[key].visibilityChanged.connect(view.set_on_screen)
         self._add_dock("publish", "Publish", self.publish)
         self._add_dock("connections", "Connections", self.connections)
+        self._add_dock("alerts", "Alerts", self.alerts)
         self._tabify_all()
         self._default_layout = self.saveState(LAYOUT_VERSION)  # for View > Reset layout
         self.publish.chain_requested.connect(self.open_chain)
@@ -159,6 +167,10 @@ class MainWindow(QMainWindow):
         self.chains.dead_letter_selected.connect(self.show_dead_letter)
         self.overview.dead_letters_requested.connect(lambda: self.show_view("dead_letters"))
         self.overview.topic_requested.connect(self.show_topic)
+        self.alerts.open_requested.connect(self.open_alert_target)
+        self.history.alert_raised.connect(self._notify_alert)
+        self.alerts.waiting_changed.connect(self.notifier.set_count)
+        self.notifier.activated.connect(lambda: self.show_view("alerts"))
         # Shortcuts that belong to one view; listed in the help dialog with the window's.
         # (action, the view it works in): the same keys can mean different things in two
         # views (Ctrl+Return sends in Publish, searches the log in the stream).
@@ -273,6 +285,18 @@ class MainWindow(QMainWindow):
         self.show_view("stream")
         self.stream.tabs.setCurrentIndex(LIVE_TAB)
         self.stream.apply_filter(EventFilter(topic=topic))
+
+    def open_alert_target(self, kind: str, name: str) -> None:
+        """Show what an alert is about: the dead letters, the topic's events, the groups."""
+        if kind == "topic" and name:
+            self.show_topic(name)
+        else:
+            self.show_view(
+                {"dead_letters": "dead_letters", "group": "connections"}.get(kind, "stream")
+            )
+
+    def _notify_alert(self, alert: Any) -> None:
+        self.notifier.notify(f"Eventflow Monitor: {alert.rule}", alert.message)
 
     def show_view(self, key: str) -> None:
         dock = self.docks[key]

@@ -4,20 +4,29 @@ Colour carries meaning here and nowhere is it decoration: a dead-letter count in
 work is waiting; a topic marked *quiet* had traffic in the last minute and none in the
 last ten seconds (a producer or a consumer upstream may have stopped); a rising
 dead-letter depth is flagged with an arrow on its card.
+
+Ranges: *5 min* draws the live charts from memory; *1 h*, *24 h* and *7 d* draw the
+history stored in the event log (through the window's
+:class:`~monitor.ui.history_service.HistoryService`), so they come back after a restart
+with their past. A point under the mouse says its value and time; a click on the
+dead-letter chart opens the Dead letters view.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QSplitter,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -26,15 +35,26 @@ from PySide6.QtWidgets import (
 )
 
 from monitor.core.gauges import GaugeHistory
+from monitor.core.history_store import Series
 from monitor.core.stats import StatsSnapshot
 from monitor.ui import theme
+from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
+from monitor.ui.history_service import HistoryService
 from monitor.ui.rate_chart import RateChart, complete_seconds
-from monitor.ui.series_chart import SeriesChart
+from monitor.ui.series_chart import HistoryChart, SeriesChart
 from monitor.ui.stat_card import StatCard
 
 QUIET_AFTER = 10  # seconds without events, after traffic in the last minute
 DEPTH_TREND_SECONDS = 30  # a dead-letter depth higher than this long ago is "rising"
+# (label, seconds); the first is live, from memory, the others read the stored history.
+RANGES = (("5 min", 300), ("1 h", 3600), ("24 h", 86_400), ("7 d", 7 * 86_400))
+LIVE_RANGE = RANGES[0][1]
+CHART_POINTS = 500  # a history chart reads at most about this many points per series
+# What each history chart draws: the rate chart, the dead-letter depth, the lag.
+RATE_SERIES = ("topic.*.rate",)
+DEPTH_SERIES = ("dead_letters.pending", "dead_letters.*.pending")
+LAG_SERIES = ("group.*.lag",)
 
 
 def events_per_second(snapshot: StatsSnapshot) -> float:
@@ -70,6 +90,10 @@ class OverviewView(QWidget):
         self._kafka_depth: GaugeHistory | None = None
         self._latest: StatsSnapshot | None = None
         self._on_screen = True  # told otherwise by whoever can hide it (the main window)
+        self.history: HistoryService | None = None
+        self.range_seconds = LIVE_RANGE
+        self.tasks = BackgroundTasks(self)
+        self._history_loading = False
 
         self.total_card = StatCard("Total events", "Events seen since the app started")
         self.rate_card = StatCard("Events / s", "All topics, last complete second")
@@ -87,6 +111,31 @@ class OverviewView(QWidget):
         self.lag_hint = QLabel("Connect to a Kafka cluster to see consumer lag over time.")
         self.lag_hint.setObjectName("sectionHint")
         self.lag_hint.setWordWrap(True)  # the pane is a third of a laptop's width
+        self.rate_history = HistoryChart("events/s", "events/s")
+        self.depth_history = HistoryChart("dead letters", "letters")
+        self.lag_history = HistoryChart("lag (records)", "records")
+        self.depth_history.moment_clicked.connect(lambda _t: self.dead_letters_requested.emit())
+        self.rate_stack = _stacked(self.rate_chart, self.rate_history)
+        self.depth_stack = _stacked(self.depth_chart, self.depth_history)
+        self.lag_stack = _stacked(self.lag_chart, self.lag_history)
+        self.range_buttons = QButtonGroup(self)
+        self.range_buttons.setExclusive(True)
+        ranges = QHBoxLayout()
+        ranges.setSpacing(0)
+        for label, seconds in RANGES:
+            button = QToolButton()
+            button.setText(label)
+            button.setCheckable(True)
+            button.setObjectName("rangeButton")
+            button.setToolTip(
+                "The live charts, from memory"
+                if seconds == LIVE_RANGE
+                else f"The last {label} from the event log's history"
+            )
+            self.range_buttons.addButton(button, seconds)
+            ranges.addWidget(button)
+        self.range_buttons.button(LIVE_RANGE).setChecked(True)
+        self.range_buttons.idClicked.connect(self.set_range)
         self.topics_table = self._make_topics_table()
         self.topics_table.cellClicked.connect(self._topic_clicked)
         self.topics_table.cellActivated.connect(self._topic_clicked)
@@ -111,12 +160,12 @@ class OverviewView(QWidget):
         lower = QWidget()
         grid = QGridLayout(lower)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(_titled("Dead-letter depth", self.depth_chart), 0, 0)
+        grid.addWidget(_titled("Dead-letter depth", self.depth_stack), 0, 0)
         lag_box = QWidget()
         lag_layout = QVBoxLayout(lag_box)
         lag_layout.setContentsMargins(0, 0, 0, 0)
         lag_layout.addWidget(self.lag_hint)
-        lag_layout.addWidget(self.lag_chart, 1)
+        lag_layout.addWidget(self.lag_stack, 1)
         grid.addWidget(_titled("Consumer lag by group", lag_box), 0, 1)
         grid.addWidget(_titled("Topics", self.topics_table), 0, 2)
         grid.setColumnStretch(0, 1)
@@ -128,13 +177,14 @@ class OverviewView(QWidget):
         rate_header.addStretch(1)
         # Here rather than beside the cards: that row is as wide as a laptop allows.
         rate_header.addWidget(self.sources)
+        rate_header.addLayout(ranges)
         rate_header.addWidget(pause_button)
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.setSpacing(2)
         upper_layout.addLayout(rate_header)
-        upper_layout.addWidget(self.rate_chart, 1)
+        upper_layout.addWidget(self.rate_stack, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
@@ -162,18 +212,99 @@ class OverviewView(QWidget):
         """Draw these (sampled from a Kafka cluster) in the lag and depth charts."""
         self._lag, self._kafka_depth = lag, dead_letter_depth
 
+    def set_history(self, history: HistoryService) -> None:
+        """Read the 1 h, 24 h and 7 d ranges from ``history``; redraw them as it samples."""
+        self.history = history
+        history.sampled.connect(self._history_sampled)
+
+    def set_range(self, seconds: int) -> None:
+        """Show the last ``seconds`` (one of :data:`RANGES`): live, or from the history."""
+        self.range_seconds = seconds
+        button = self.range_buttons.button(seconds)
+        if button is not None and not button.isChecked():
+            button.setChecked(True)
+        live = seconds == LIVE_RANGE
+        for stack in (self.rate_stack, self.depth_stack, self.lag_stack):
+            stack.setCurrentIndex(0 if live else 1)
+        if live:
+            self._show_gauges()
+        else:
+            self.reload_history()
+
+    def reload_history(self) -> None:
+        """Read the stored series of the current range (in a worker thread) and draw them."""
+        if self.history is None or self.range_seconds == LIVE_RANGE or self._history_loading:
+            return
+        self._history_loading = True
+        span = float(self.range_seconds)
+        self.tasks.spawn(
+            self._read_history(self.history, span),
+            done=lambda read: self._draw_history(read, span),
+            failed=self._history_failed,
+        )
+
+    async def _read_history(
+        self, history: HistoryService, span: float
+    ) -> tuple[float, list[Series], list[Series], list[Series]]:
+        now = time.time()
+        since = now - span
+        step = span / CHART_POINTS
+        rates = await history.series(RATE_SERIES, since=since, step=step)
+        depth = await history.series(DEPTH_SERIES, since=since, step=step)
+        lag = await history.series(LAG_SERIES, since=since, step=step)
+        return now, rates, depth, lag
+
+    def _draw_history(
+        self, read: tuple[float, list[Series], list[Series], list[Series]], span: float
+    ) -> None:
+        self._history_loading = False
+        now, rates, depth, lag = read
+        if span != self.range_seconds:
+            self.reload_history()  # the range changed while reading: read the new one
+            return
+        self.rate_history.show_series({_short(s.name): s.samples for s in rates}, span, now)
+        self.depth_history.show_series({_short(s.name): s.samples for s in depth}, span, now)
+        self.lag_history.show_series({_short(s.name): s.samples for s in lag}, span, now)
+        has_lag = any(s.samples for s in lag)
+        self.lag_hint.setVisible(not has_lag)
+        self.lag_stack.setVisible(has_lag)
+
+    def _history_failed(self, exc: BaseException) -> None:
+        self._history_loading = False
+        self.lag_hint.setText(f"The history could not be read: {exc}")
+        self.lag_hint.setVisible(True)
+
+    def _history_sampled(self) -> None:
+        if self._on_screen and self.range_seconds != LIVE_RANGE:
+            self.reload_history()
+
     def set_paused(self, paused: bool) -> None:
-        for chart in (self.rate_chart, self.depth_chart, self.lag_chart):
+        for chart in (
+            self.rate_chart,
+            self.depth_chart,
+            self.lag_chart,
+            self.rate_history,
+            self.depth_history,
+            self.lag_history,
+        ):
             chart.set_paused(paused)
         self.pause_action.setText("Resume charts" if paused else "Pause charts")
 
     def save_state(self, settings: Any) -> None:
         settings.setValue("overview/splitter", self.splitter.saveState())
+        settings.setValue("overview/range", self.range_seconds)
 
     def restore_state(self, settings: Any) -> None:
         state = settings.value("overview/splitter")
         if isinstance(state, QByteArray):
             self.splitter.restoreState(state)
+        saved = settings.value("overview/range")
+        try:
+            seconds = int(saved) if saved is not None else LIVE_RANGE
+        except (TypeError, ValueError):
+            seconds = LIVE_RANGE
+        if seconds in {s for _, s in RANGES}:
+            self.set_range(seconds)
 
     def show_stats(self, snapshot: StatsSnapshot) -> None:
         self._latest = snapshot
@@ -190,6 +321,7 @@ class OverviewView(QWidget):
                 self._draw(self._latest)
             self._show_gauges()
             self._gauge_timer.start()
+            self.reload_history()
         else:
             self._gauge_timer.stop()
 
@@ -214,9 +346,11 @@ class OverviewView(QWidget):
         self._show_topics(snapshot)
 
     def _show_gauges(self) -> None:
+        if self.range_seconds != LIVE_RANGE:
+            return  # the history range draws the lag from the log
         has_lag = self._lag is not None and bool(self._lag.names())
         self.lag_hint.setVisible(not has_lag)
-        self.lag_chart.setVisible(has_lag)
+        self.lag_stack.setVisible(has_lag)
         if has_lag and self._lag is not None:
             self.lag_chart.show_samples(self._lag.snapshot())
 
@@ -286,6 +420,21 @@ class OverviewView(QWidget):
         table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # long topic names: both ends
         table.viewport().setCursor(Qt.CursorShape.PointingHandCursor)  # rows open the stream
         return table
+
+
+def _short(name: str) -> str:
+    """A series' name as a legend shows it: ``topic.orders.rate`` -> ``orders``."""
+    for prefix, suffix in (("topic.", ".rate"), ("group.", ".lag"), ("dead_letters.", ".pending")):
+        if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix + suffix):
+            return name[len(prefix) : -len(suffix)]
+    return "all dead letters" if name == "dead_letters.pending" else name
+
+
+def _stacked(*charts: QWidget) -> QStackedWidget:
+    stack = QStackedWidget()
+    for chart in charts:
+        stack.addWidget(chart)
+    return stack
 
 
 def _caption(text: str) -> QLabel:
