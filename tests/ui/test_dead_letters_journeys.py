@@ -8,6 +8,7 @@ running demo's own (which come from the embedded bus).
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from monitor.core.envelope import Envelope
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
 from monitor.ui.display_format import AgeClock
+from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.live_feed import LiveFeed
 from monitor.ui.main_window import MainWindow
 from monitor.ui.views.dead_letter_model import Column, letter_origin, origin_label
@@ -335,7 +337,16 @@ def test_the_view_fits_a_1024x700_window_with_every_control_whole(
     qtbot: Any, window: MainWindow, runtime: EmbeddedRuntime
 ) -> None:
     write(runtime, letters(6, reason="InvoiceRejected"))
-    long_cluster = letters(2, origin="kafka:payments-production-eu-west-1-primary-cluster")
+    long_reason = (
+        "org.springframework.kafka.listener.ListenerExecutionFailedException: Listener"
+        " method 'public void com.example.billing.InvoiceListener.onInvoice(Invoice)'"
+        " threw exception; nested exception is java.lang.IllegalStateException: the"
+        " customer of this invoice was deleted before the invoice could be issued, and"
+        " the retry policy gave up after ten attempts over five minutes"
+    )
+    long_cluster = letters(
+        2, origin="kafka:payments-production-eu-west-1-primary-cluster", reason=long_reason
+    )
     write(runtime, long_cluster)
     window.resize(1024, 700)
     window.show_view("dead_letters")
@@ -386,6 +397,22 @@ def test_the_view_fits_a_1024x700_window_with_every_control_whole(
     origin_field = view.details.fields["Origin"]
     assert origin_field.text() == "Kafka \u00b7 payments-production-eu-west-1-primary-cluster"
     assert right_edge_in(origin_field, view) <= view.width()
+    # A long reason takes a few lines, not the whole summary; rows are never squeezed
+    # together in a short pane (the summary scrolls instead).
+    reason = view.details.reason
+    assert reason.height() <= reason.fontMetrics().lineSpacing() * 4 + 2
+    assert reason.toolTip() == reason.text() == long_cluster[0].reason
+    # Neither the reason's long class name nor the long cluster name runs under the tabs.
+    tabs_left = view.details.tabs.mapTo(view, QPoint(0, 0)).x()
+    assert right_edge_in(reason, view) <= tabs_left
+    assert right_edge_in(origin_field, view) <= tabs_left
+    assert isinstance(origin_field, ElidedLabel) and origin_field.is_elided()
+    fields = list(view.details.fields.values())
+    for above, below in itertools.pairwise(fields):
+        wrapped = below.hasHeightForWidth()
+        needed = below.heightForWidth(below.width()) if wrapped else below.sizeHint().height()
+        assert below.height() >= needed
+        assert below.y() >= above.y() + above.height()
 
     for folder in (SHOTS, ARTIFACTS):
         folder.mkdir(parents=True, exist_ok=True)

@@ -7,16 +7,21 @@ with the letter (replays and discards, from the log's audit trail).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPlainTextEdit,
+    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QTabWidget,
     QTreeWidget,
@@ -36,6 +41,10 @@ from monitor.ui.event_table_model import format_local_time
 from monitor.ui.views.dead_letter_editor import json_editor
 from monitor.ui.views.dead_letter_model import letter_origin, origin_label, status_colour
 
+REASON_LINES = 4  # the most the reason takes in the summary
+SUMMARY_MIN_WIDTH = 300
+SUMMARY_MAX_WIDTH = 460
+
 # Fields that hold one unbreakable value (a name, an id): one line, elided to the room
 # the pane has, the whole value in the tooltip.
 _ONE_LINE = ("Handler", "Original topic", "Origin", "Correlation id", "Event id", "Dead letter id")
@@ -46,6 +55,39 @@ def _value_label() -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setWordWrap(True)
     return label
+
+
+# After the dots, slashes and dollars of a dotted name, before the next word: where a
+# long exception class name (org.springframework.kafka.listener.ListenerExecution...)
+# may wrap.
+_NAME_BREAK = re.compile(r"(?<=[./$])(?=\w)")
+
+
+class _ReasonLabel(QLabel):
+    """The failure reason, wrapped, also inside long dotted names (a Java class name
+    never widens the pane: it wraps at its dots, with invisible break marks). ``text()``
+    is the reason as recorded; right-click copies it (a mouse selection would copy the
+    break marks, so there is none)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._reason = ""
+        self.setWordWrap(True)
+        # Cut at the bottom when longer than it may be, never at the top.
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        copy = QAction("Copy reason", self)
+        copy.triggered.connect(lambda: QGuiApplication.clipboard().setText(self._reason))
+        self.addAction(copy)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+    def setText(self, text: str) -> None:
+        self._reason = text
+        super().setText(_NAME_BREAK.sub("\u200b", text))
+        self.setToolTip(text)
+
+    def text(self) -> str:
+        return self._reason
 
 
 class DeadLetterDetails(QWidget):
@@ -71,7 +113,7 @@ class DeadLetterDetails(QWidget):
         self.title.setObjectName("detailsTitle")
         self.status_chip = QLabel()
         self.status_chip.setObjectName("statusChip")
-        self.reason = _value_label()
+        self.reason = _ReasonLabel()
         self.reason.setObjectName("detailsReason")
 
         self.fields: dict[str, QLabel] = {}
@@ -128,8 +170,6 @@ class DeadLetterDetails(QWidget):
 
         summary = QWidget()
         summary.setObjectName("detailsSummary")
-        summary.setMinimumWidth(300)
-        summary.setMaximumWidth(460)
         left = QVBoxLayout(summary)
         left.setContentsMargins(12, 10, 12, 10)
         left.setSpacing(6)
@@ -144,7 +184,7 @@ class DeadLetterDetails(QWidget):
         row = QHBoxLayout(body)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
-        row.addWidget(summary, 2)
+        row.addWidget(self._scrolling(summary), 2)
         row.addWidget(self.tabs, 3)
 
         self.stack = QStackedWidget()
@@ -153,6 +193,25 @@ class DeadLetterDetails(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
+
+    @staticmethod
+    def _scrolling(summary: QWidget) -> QScrollArea:
+        """The summary in a frameless area that scrolls it up and down when the pane is
+        short (a 700 px screen, a long reason): its rows are never squeezed together."""
+        area = QScrollArea()
+        area.setObjectName("detailsSummaryScroller")
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setWidgetResizable(True)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setWidget(summary)
+        bar = area.verticalScrollBar().sizeHint().width()
+        area.setMinimumWidth(SUMMARY_MIN_WIDTH + bar)
+        area.setMaximumWidth(SUMMARY_MAX_WIDTH + bar)
+        # The pane paints its own background; the area's would show as a grey box.
+        summary.setAutoFillBackground(False)
+        area.viewport().setAutoFillBackground(False)
+        area.setStyleSheet("QScrollArea#detailsSummaryScroller { background: transparent; }")
+        return area
 
     def show_letter(self, letter: DeadLetter | None) -> None:
         """Show ``letter``; None shows the hint. The history is shown by
@@ -175,6 +234,11 @@ class DeadLetterDetails(QWidget):
         )
         self.title.setText(f"{event.type or '(no type)'}")
         self.reason.setText(letter.reason or "(no reason recorded)")
+        # Wrapped, but at most a few lines (a reason can be a whole stack of messages):
+        # the rest is in its tooltip and the Traceback tab. Measured now, in the font
+        # the style sheet gave it.
+        lines = self.reason.fontMetrics().lineSpacing() * REASON_LINES
+        self.reason.setMaximumHeight(lines + 2)
         self.fields["Handler"].setText(letter.handler or "unknown")
         self.fields["Original topic"].setText(letter.original_topic or "unknown")
         self.fields["Origin"].setText(origin_label(letter_origin(letter)))
