@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from monitor import __version__, cli_types
+from monitor.catalog_cli import register as register_catalog
 from monitor.cli_output import json_text, print_json, use_safe_output_errors
 from monitor.cli_retention import add_retention_options, check_retention_options, retention
 from monitor.core.chains import Chain, load_chain
@@ -635,6 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_dlq_discard)
 
     register_kafka(sub, db, keep, out)
+    register_catalog(sub, db, out)
     register_history(sub, db, out)
     return parser
 

@@ -42,6 +42,12 @@ TOPICS = (
 )
 
 
+def schema_uri(event_type: str) -> str:
+    """The schema each demo event names (CloudEvents ``dataschema``): the shop's events
+    are versioned, as the design review asks."""
+    return f"urn:eventflow:demo-shop:{event_type}:1"
+
+
 class WarehouseTimeout(Exception):
     """The warehouse did not answer in time (transient: a retry usually works)."""
 
@@ -294,6 +300,7 @@ class DemoShop:
             source=s.source + "/storefront",
             subject=order_id,
             key=order_id,
+            extensions={"dataschema": schema_uri("OrderPlaced")},
             data={
                 "orderId": order_id,
                 "customerId": self._rng.choice(s.customers),
@@ -336,6 +343,7 @@ class DemoShop:
             source=f"{self.scenario.source}/{service}",
             subject=order.subject,
             key=order.key,
+            extensions={"dataschema": schema_uri(type_)},
             data={"orderId": (order.data or {}).get("orderId"), **data},
         )
 

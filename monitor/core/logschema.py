@@ -19,7 +19,9 @@ from typing import cast
 
 import sqlite_utils
 
-SCHEMA_VERSION = 4
+from monitor.core.catalog.tables import create_tables as create_catalog_tables
+
+SCHEMA_VERSION = 5
 
 # Python's sqlite3 binds int, float and str directly, but asks its adapter registry about
 # every None and bytes value first; when none is registered, the search ends in an
@@ -178,11 +180,17 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE alert_rules (name TEXT PRIMARY KEY, spec TEXT NOT NULL)")
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    # The event catalog learnt from traffic (monitor.core.catalog.store).
+    create_catalog_tables(db)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _v1,
     2: _v2,
     3: _v3,
     4: _v4,
+    5: _v5,
 }
 
 

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from monitor.core.bus import EventBus
+from monitor.core.catalog.watch import CatalogWatch
 from monitor.core.demo import DemoShop, Scenario
 from monitor.core.eventlog import KEEP_ALL, EventLog, Retention
 from monitor.core.history_probes import LiveStatsProbe, UndecodedCounter
@@ -58,6 +59,13 @@ class EmbeddedRuntime:
                 self.bus, rate=demo_rate, guard=self.guard, scenario=scenario, seed=seed
             )
         self._demo_rate = demo_rate
+        # The event catalog, learnt from every batch and dead letter, kept in the log.
+        self.catalog = CatalogWatch(
+            self.db_path,
+            consumers_of=lambda topic: [s.name for s in self.bus.subscriptions if s.matches(topic)],
+        )
+        self.pipeline.add_observer(self.catalog.catalog)
+        self.pipeline.dead_letter_listeners.append(self.catalog.catalog.observe_dead_letter)
         # Sampled history and alert rules, stored in the same log (none without one).
         self.history = HistoryWatch(self.db_path)
         undecoded = UndecodedCounter()
@@ -72,6 +80,8 @@ class EmbeddedRuntime:
         if self.log is not None:
             stats = await asyncio.to_thread(self.log.stats)
             self.pipeline.stats.start_with_pending(stats.dead_letters_by_status["pending"])
+        await self.catalog.open()  # before events flow: it catches up with the log first
+        self.catalog.start()
         self.pipeline.start()
         await self.history.open()
         self.history.start()
@@ -120,6 +130,7 @@ class EmbeddedRuntime:
         await self.pipeline.stop()
         await self.history.stop()  # after the pipeline: the last sample sees every event
         await asyncio.to_thread(self._close_log)
+        await self.catalog.stop()  # after the log has every event: saved up to its end
 
     def _close_log(self) -> None:
         if self.writer is not None and not self.writer.close():

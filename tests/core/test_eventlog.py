@@ -220,7 +220,7 @@ def test_a_version_1_log_is_migrated_with_its_events_and_takes_settings(tmp_path
         log.set_setting("keep", "all")
         log.set_setting("keep", "1000")
         assert log.setting("keep") == "1000"
-    assert user_version(db) == SCHEMA_VERSION == 4
+    assert user_version(db) == SCHEMA_VERSION == 5
 
 
 def test_reopening_an_existing_log_keeps_its_data(tmp_path: Path) -> None:

@@ -1,0 +1,363 @@
+"""The event catalog: every event type seen, learned from the events themselves.
+
+:class:`Catalog` is a pipeline observer (``observe(batch)``), fed live by the embedded
+bus and Kafka tails, or from the event log (:mod:`monitor.core.catalog.store`). For each
+type it keeps an :class:`~monitor.core.catalog.entry.EventTypeEntry`; across types it
+keeps the evidence the design review reads (:mod:`monitor.core.catalog.evidence`).
+
+Cost: :meth:`observe` runs for every batch on the event loop, so an event costs one pass
+of cheap attribute reads, its payload's shape (two tuples built at C speed) and a few
+dictionary lookups. What costs more happens only when something is new: a shape seen
+for the first time (its examples and drift), a repeated id, a key going backwards. A
+payload's size in bytes is measured for one event in :data:`SIZE_SAMPLE` and for the
+first event of each shape; the rest of the catalog counts every event.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+from monitor.core.catalog.entry import EventTypeEntry
+from monitor.core.catalog.evidence import Deliveries, Entities, RequestReplies, role_of
+from monitor.core.catalog.shapes import NOT_AN_OBJECT, ShapeKey
+from monitor.core.catalog.versions import (
+    UNVERSIONED,
+    attribute_version,
+    registry_version,
+    sequence_field,
+    version_field,
+)
+from monitor.core.deadletters import REPLAY_HEADER, DeadLetter
+from monitor.core.envelope import Envelope
+
+SIZE_SAMPLE = 64
+_PRODUCER_HEADERS = ("x-producer", "producer", "x-source", "client-id")
+REPLY_TO_HEADERS = ("reply-to", "replyTo", "reply_to", "kafka_replyTopic", "x-reply-to")
+_TYPE = attrgetter("type")
+_ID = attrgetter("id")
+
+
+@dataclass(slots=True)
+class _Roles:
+    """Which payload fields of a shape carry the version and the sequence number."""
+
+    version: str | None
+    sequence: str | None
+
+
+class Catalog:
+    """Event types and design evidence, learned from batches of events.
+
+    ``consumers_of``: asked for a topic's consumers when the catalog is read (the bus's
+    handlers, say); the names found are remembered. ``clock`` gives the observing time
+    the rate is measured in.
+    """
+
+    def __init__(
+        self,
+        *,
+        consumers_of: Callable[[str], Iterable[str]] | None = None,
+        soup_window: float = 60.0,
+        request_reply_window: float = 5.0,
+        clock: Callable[[], float] = time.time,
+        detail_per_second: int = 5_000,
+    ) -> None:
+        self.entries: dict[str, EventTypeEntry] = {}
+        self.deliveries = Deliveries()
+        self.entities = Entities(soup_window)
+        self.requests = RequestReplies(request_reply_window)
+        self.consumers_of = consumers_of
+        self.consumers_by_topic: dict[str, set[str]] = {}
+        self.total = 0
+        self.clock = clock
+        self._roles: dict[ShapeKey, _Roles] = {}
+        self._roles_of_types: dict[str, str | None] = {}
+        self._until_sized = 1
+        self.detail_per_second = detail_per_second
+        self._second = 0
+        self._seen_this_second = 0
+        self._last_second_seen = 0
+        self._analysed_this_second = 0
+
+    # -- observing --------------------------------------------------------------------
+
+    def entry(self, type_: str) -> EventTypeEntry:
+        entry = self.entries.get(type_)
+        if entry is None:
+            entry = self.entries[type_] = EventTypeEntry(type_)
+        return entry
+
+    def observe(self, events: Sequence[Envelope]) -> None:
+        """Learn from a batch of events (the pipeline's observer contract).
+
+        Every event is counted; up to ``detail_per_second`` events a second are also
+        analysed in full (shape, version, fields, order, repeats); beyond that, an even
+        sample of the batch (every n-th event) is, so a fast tail is not slowed down."""
+        if not events:
+            return
+        n = len(events)
+        self.total += n
+        second = int(self.clock())
+        entries = self.entries
+        for type_, count in Counter(map(_TYPE, events)).items():
+            entry = entries.get(type_)
+            if entry is None:
+                entry = self.entry(type_)
+            entry.count += count
+            entry.counted(second, count)
+        if second != self._second:
+            self._last_second_seen, self._seen_this_second = self._seen_this_second, 0
+            self._second, self._analysed_this_second = second, 0
+        self._seen_this_second += n
+        if self._analysed_this_second + n > self.detail_per_second:
+            expected = max(self._last_second_seen, self._seen_this_second)
+            stride = max(2, -(-expected // max(1, self.detail_per_second)))
+            events = events[::stride]
+        self._analysed_this_second += len(events)
+        self.analyse(events)
+
+    def learn(self, events: Sequence[Envelope]) -> None:
+        """Count and analyse every one of ``events`` (read back from the log, say: no
+        rate is measured, as they were not seen live)."""
+        self.total += len(events)
+        entries = self.entries
+        for type_, count in Counter(map(_TYPE, events)).items():
+            entry = entries.get(type_)
+            if entry is None:
+                entry = self.entry(type_)
+            entry.count += count
+        self.analyse(events)
+
+    def analyse(self, events: Sequence[Envelope]) -> None:
+        """Learn everything but the counts from these events (all of them)."""
+        repeated, repeated_within = self.deliveries.repeats(list(map(_ID, events)))
+        firsts: set[str] = set()
+        entries = self.entries
+        roles_of = self._roles
+        state = self.entities.state
+        soup_window = self.entities.soup_window
+        soup_floor = self.entities.soup_floor()
+        delivered = self.deliveries.delivered
+        for e in events:
+            type_ = e.type
+            entry = entries.get(type_)
+            if entry is None:
+                entry = self.entry(type_)
+            entry.analysed += 1
+            at = e.time
+            if at is not None:
+                if entry.first_seen is None or at < entry.first_seen:
+                    entry.first_seen = at
+                if entry.last_seen is None or at > entry.last_seen:
+                    entry.last_seen = at
+            else:
+                entry.lacking["time"] += 1
+            topic = e.topic or ""
+            if topic in entry.topics:
+                entry.topics[topic] += 1
+            else:
+                entry.add_name(entry.topics, topic)
+            if topic in delivered:
+                delivered[topic] += 1
+            else:
+                delivered[topic] = 1
+            source = e.source
+            if source:
+                if source in entry.producers:
+                    entry.producers[source] += 1
+                else:
+                    entry.add_name(entry.producers, source)
+            else:
+                entry.lacking["source"] += 1
+            if not e.id:
+                entry.lacking["id"] += 1
+            corr = e.correlation_id
+            if corr is None and e.causation_id is None:
+                entry.lacking["correlation"] += 1
+            headers = e.headers
+            replayed = False
+            if headers:
+                for name in _PRODUCER_HEADERS:
+                    producer = headers.get(name)
+                    if producer:
+                        entry.add_name(entry.producers, producer)
+                        break
+                for name in REPLY_TO_HEADERS:
+                    if name in headers:
+                        entry.reply_to += 1
+                        break
+                replayed = REPLAY_HEADER in headers
+
+            # The payload's shape, and what it says of the version and sequence.
+            data = e.data
+            if type(data) is dict:
+                key: ShapeKey = (tuple(data), tuple(map(type, data.values())))
+            else:
+                key = ((NOT_AN_OBJECT,), (type(data),))
+            roles = roles_of.get(key)
+            if roles is None:
+                roles = roles_of[key] = _Roles(version_field(key[0]), sequence_field(key[0]))
+                if len(roles_of) > 4096:
+                    roles_of.clear()
+            version = UNVERSIONED
+            if e.schema:
+                version = registry_version(e.schema)
+                entry.named_schema += 1
+            elif e.extensions or headers:
+                stated, names_schema = attribute_version(e.extensions, headers)
+                if stated is not None:
+                    version = stated
+                    entry.named_schema += names_schema
+            if not version and roles.version is not None:
+                version = str(data[roles.version])
+            if version in entry.versions:
+                entry.versions[version] += 1
+            else:
+                entry.versions[version] = 1
+            if not version:
+                entry.lacking["version"] += 1
+            schema = entry.schemas.get(version)
+            shape = schema.shapes.get(key) if schema is not None else None
+            if shape is None:
+                shape = entry.new_shape(version, key, e)
+                if shape is not None:
+                    entry.measure(e)
+            if shape is not None:
+                shape.count += 1
+                schema = entry.schemas[version]
+                schema.last = shape
+            self._until_sized -= 1
+            if not self._until_sized:
+                self._until_sized = SIZE_SAMPLE
+                entry.measure(e)
+            entry.newest = e
+
+            if replayed:
+                continue  # sent again on purpose: neither a repeat nor out of order
+            eid = e.id
+            if eid in repeated or (eid in repeated_within and eid in firsts):
+                self.deliveries.note(eid, type_, topic)
+                continue  # a repeat says nothing new of order or of the entity's types
+            if eid in repeated_within:
+                firsts.add(eid)
+
+            # Per entity: order of arrival and the types it emits in one window.
+            entity = e.subject or e.key
+            if entity is not None and at is not None:
+                seq = data[roles.sequence] if roles.sequence is not None else None
+                known = state.get(entity)
+                if known is None:
+                    state[entity] = [at, seq, at, {type_}]
+                else:
+                    if at < known[0]:
+                        self.entities.went_back(entity, type_, e.id, at, known[0], "time")
+                    elif seq is not None and known[1] is not None and _before(seq, known[1]):
+                        self.entities.went_back(entity, type_, e.id, seq, known[1], "sequence")
+                    else:
+                        known[0] = at
+                    if seq is not None:
+                        known[1] = seq
+                    types = known[3]
+                    if at - known[2] > soup_window:
+                        known[2] = at
+                        types.clear()
+                    if type_ not in types:
+                        types.add(type_)
+                        if len(types) > soup_floor:
+                            self.entities.many_types(entity, types, at, e.id)
+                            soup_floor = self.entities.soup_floor()
+
+            role = self._roles_of_types.get(type_, 0)
+            if role == 0:
+                role = self._roles_of_types[type_] = role_of(type_)
+            if role is not None and corr is not None and at is not None:
+                if role == "request":
+                    self.requests.request(corr, at, type_)
+                else:
+                    self.requests.reply(corr, at, type_, e.id)
+        self.entities.trim()
+
+    def observe_dead_letter(self, letter: DeadLetter) -> None:
+        """A dead letter: counted against its event's type (tight coupling, order)."""
+        event = letter.event
+        entry = self.entry(event.type)
+        entry.dead_letters += 1
+        entry.dead_letter_times.append(letter.created_at)
+        self.entities.dead_letter(letter.id, event.id, event.subject or event.key, event.type)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def refresh_consumers(self) -> None:
+        """Ask ``consumers_of`` for each topic's consumers and note them on its types."""
+        if self.consumers_of is not None:
+            for entry in self.entries.values():
+                for topic in entry.topics:
+                    names = set(self.consumers_of(topic))
+                    if names:
+                        self.consumers_by_topic.setdefault(topic, set()).update(names)
+        self.apply_consumers()
+
+    def set_consumers(self, by_topic: dict[str, Iterable[str]]) -> None:
+        """Consumers found elsewhere (Kafka consumer groups whose offsets cover a topic)."""
+        for topic, names in by_topic.items():
+            self.consumers_by_topic.setdefault(topic, set()).update(names)
+        self.apply_consumers()
+
+    def apply_consumers(self) -> None:
+        for entry in self.entries.values():
+            for topic in entry.topics:
+                entry.consumers.update(self.consumers_by_topic.get(topic, ()))
+
+    def types(self) -> list[EventTypeEntry]:
+        """Every entry, the busiest first."""
+        return sorted(self.entries.values(), key=lambda e: (-e.count, e.type))
+
+    def summary(self, *, since: float | None = None) -> dict[str, Any]:
+        """``{"event_types": [...]}``, the shape of ``eventflow catalog --json``; with
+        ``since``, only the types seen since then."""
+        self.refresh_consumers()
+        now = self.clock()
+        return {
+            "event_types": [
+                e.summary(now)
+                for e in self.types()
+                if since is None or (e.last_seen is not None and e.last_seen >= since)
+            ]
+        }
+
+    # -- persistence ------------------------------------------------------------------
+
+    def evidence_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "deliveries": self.deliveries.to_dict(),
+            "entities": self.entities.to_dict(),
+            "requests": self.requests.to_dict(),
+            "consumers_by_topic": {t: sorted(n) for t, n in self.consumers_by_topic.items()},
+        }
+
+    def load(self, entries: Iterable[dict[str, Any]], evidence: dict[str, Any]) -> None:
+        """Take the state a store read back (replacing what this catalog holds)."""
+        self.entries = {}
+        for d in entries:
+            entry = EventTypeEntry.from_dict(d)
+            self.entries[entry.type] = entry
+        self.total = int(evidence.get("total", 0))
+        self.deliveries = Deliveries.from_dict(evidence.get("deliveries") or {})
+        self.entities = Entities.from_dict(evidence.get("entities") or {})
+        self.requests = RequestReplies.from_dict(evidence.get("requests") or {})
+        self.consumers_by_topic = {
+            t: set(n) for t, n in (evidence.get("consumers_by_topic") or {}).items()
+        }
+
+
+def _before(seq: Any, last: Any) -> bool:
+    try:
+        return bool(seq < last)
+    except TypeError:
+        return False

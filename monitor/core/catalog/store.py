@@ -1,0 +1,224 @@
+"""The catalog in the event log: stored, read back, and brought up to date from the
+events logged since it was stored.
+
+Tables (created by schema migration 5, :mod:`monitor.core.catalog.tables`): ``catalog_types`` holds
+one row per event type (its entry as JSON), ``catalog_state`` the cross-type evidence
+and ``built_to_seq``, the last logged event the stored catalog has learnt from. Building
+the catalog from scratch is :meth:`CatalogStore.catch_up` from seq 0; a stored catalog
+catches up from where it was saved.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from monitor.core.catalog.catalog import Catalog
+from monitor.core.deadletters import DeadLetter
+from monitor.core.envelope import Envelope
+from monitor.core.logschema import connect, migrate
+
+CHUNK = 20_000  # events read per query while catching up
+
+
+_COLUMNS = (
+    "seq, id, type, source, time, subject, correlation_id, causation_id, topic, key,"
+    " headers, data, extra"
+)
+
+
+def _envelopes(rows: list[tuple[Any, ...]]) -> list[Envelope]:
+    loads = json.loads
+    out = []
+    for _seq, id_, type_, source, t, subject, corr, cause, topic, key, headers, data, extra in rows:
+        e = Envelope(
+            type=type_ or "",
+            source=source or "",
+            id=id_,
+            time=t,
+            data=loads(data) if data is not None else None,
+            subject=subject,
+            correlation_id=corr,
+            causation_id=cause,
+            topic=topic,
+            key=key,
+            headers=loads(headers) if headers else {},
+        )
+        if extra:
+            rare = loads(extra)
+            e.extensions = rare.get("extensions") or {}
+        out.append(e)
+    return out
+
+
+class CatalogStore:
+    """The catalog tables of the event log at ``path`` (migrated on open).
+
+    Raises :class:`~monitor.core.logschema.LogError` when the file is not a usable log.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._conn = connect(path)
+        migrate(self._conn, path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def load(self, catalog: Catalog) -> int:
+        """Read the stored catalog into ``catalog``; returns the seq it was built to."""
+        entries = [
+            json.loads(text) for (text,) in self._conn.execute("SELECT entry FROM catalog_types")
+        ]
+        state = dict(self._conn.execute("SELECT name, value FROM catalog_state").fetchall())
+        evidence = json.loads(state.get("evidence", "{}"))
+        catalog.load(entries, evidence)
+        return int(state.get("built_to_seq", "0"))
+
+    def dead_letters_to(self) -> float:
+        row = self._conn.execute(
+            "SELECT value FROM catalog_state WHERE name = 'dead_letters_to'"
+        ).fetchone()
+        return float(row[0]) if row else 0.0
+
+    def save(self, catalog: Catalog, built_to_seq: int, dead_letters_to: float) -> None:
+        """Replace the stored catalog with ``catalog`` (one transaction)."""
+        rows = [(e.type, json.dumps(e.to_dict(), default=str)) for e in catalog.entries.values()]
+        state = [
+            ("evidence", json.dumps(catalog.evidence_dict(), default=str)),
+            ("built_to_seq", str(built_to_seq)),
+            ("dead_letters_to", repr(dead_letters_to)),
+        ]
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("DELETE FROM catalog_types")
+            self._conn.executemany("INSERT INTO catalog_types VALUES (?, ?)", rows)
+            self._conn.executemany("INSERT OR REPLACE INTO catalog_state VALUES (?, ?)", state)
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def last_seq(self) -> int:
+        row = self._conn.execute("SELECT max(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def event_chunks(
+        self, after_seq: int, since: float | None = None
+    ) -> Iterator[tuple[int, list[Envelope]]]:
+        """Logged events after ``after_seq`` (and logged since ``since``), in log order,
+        a chunk at a time: ``(last seq of the chunk, envelopes)``."""
+        seq = after_seq
+        if since is not None:
+            row = self._conn.execute(
+                "SELECT min(seq) FROM events WHERE logged_at >= ?", (since,)
+            ).fetchone()
+            seq = max(seq, int(row[0]) - 1) if row[0] is not None else self.last_seq()
+        while True:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE seq > ? AND error IS NULL"
+                " ORDER BY seq LIMIT ?",
+                (seq, CHUNK),
+            ).fetchall()
+            if not rows:
+                return
+            seq = int(rows[-1][0])
+            yield seq, _envelopes(rows)
+
+    def catch_up(
+        self,
+        catalog: Catalog,
+        after_seq: int,
+        *,
+        since: float | None = None,
+        dead_letters_after: float = 0.0,
+        progress: Callable[[int], None] | None = None,
+    ) -> tuple[int, float]:
+        """Learn the events logged after ``after_seq`` and the dead letters made after
+        ``dead_letters_after``; returns how far both were read."""
+        seq = after_seq
+        read = 0
+        for chunk_end, events in self.event_chunks(after_seq, since):
+            seq = chunk_end
+            catalog.learn(events)
+            read += len(events)
+            if progress is not None:
+                progress(read)
+        last_letter = dead_letters_after
+        if since is not None:
+            last_letter = max(last_letter, since)
+        for created_at, letter in self._dead_letters_after(last_letter):
+            catalog.observe_dead_letter(letter)
+            last_letter = max(last_letter, created_at)
+        return max(seq, after_seq), last_letter
+
+    def _dead_letters_after(self, at: float) -> Iterator[tuple[float, DeadLetter]]:
+        rows = self._conn.execute(
+            "SELECT id, created_at, event, original_topic, reason FROM dead_letters"
+            " WHERE created_at > ? ORDER BY created_at",
+            (at,),
+        ).fetchall()
+        for id_, created_at, event, topic, reason in rows:
+            try:
+                envelope = Envelope.from_dict(json.loads(event))
+            except (ValueError, TypeError, AttributeError):
+                continue
+            yield float(created_at), DeadLetter(
+                id=id_, event=envelope, reason=reason or "", original_topic=topic,
+                created_at=float(created_at),
+            )  # fmt: skip
+
+    def pending_dead_letters(self, older_than: float) -> list[tuple[str, float, str, str]]:
+        """Pending dead letters made before ``older_than``, oldest first: (id, created
+        at, event type, topic)."""
+        rows = self._conn.execute(
+            "SELECT id, created_at, event, original_topic FROM dead_letters"
+            " WHERE status = 'pending' AND created_at < ? ORDER BY created_at LIMIT 1000",
+            (older_than,),
+        ).fetchall()
+        out = []
+        for id_, created_at, event, topic in rows:
+            try:
+                type_ = str(json.loads(event).get("type") or "")
+            except (ValueError, AttributeError):
+                type_ = ""
+            out.append((str(id_), float(created_at), type_, topic or ""))
+        return out
+
+    def last_dead_letter_action(self) -> float | None:
+        row = self._conn.execute("SELECT max(at) FROM dead_letter_actions").fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    def processed_by(self, event_id: str) -> set[str]:
+        """The handlers that marked ``event_id`` processed (the idempotency guard's)."""
+        try:
+            rows = self._conn.execute(
+                "SELECT handler FROM processed WHERE event_id = ?", (event_id,)
+            ).fetchall()
+        except sqlite3.Error:
+            return set()
+        return {str(r[0]) for r in rows}
+
+
+def build_catalog(
+    path: str, *, since: float | None = None, save: bool = True, catalog: Catalog | None = None
+) -> Catalog:
+    """The catalog of the log at ``path``: the stored one brought up to date (and saved
+    again), or, with ``since``, one learnt afresh from what was logged since then (not
+    saved: it is not the whole log's)."""
+    catalog = catalog if catalog is not None else Catalog()
+    store = CatalogStore(path)
+    try:
+        if since is not None:
+            store.catch_up(catalog, 0, since=since)
+            return catalog
+        built_to = store.load(catalog)
+        letters_to = store.dead_letters_to()
+        new_seq, new_letters_to = store.catch_up(catalog, built_to, dead_letters_after=letters_to)
+        if save and (new_seq, new_letters_to) != (built_to, letters_to):
+            store.save(catalog, new_seq, new_letters_to)
+    finally:
+        store.close()
+    return catalog

@@ -1,0 +1,110 @@
+"""The catalog as a runtime hosts it: fed by the pipeline, stored in the event log.
+
+:class:`CatalogWatch` reads the stored catalog and the events logged since it was saved
+when it opens (before events flow), then the pipeline shows it every batch and every dead
+letter, and it saves the catalog every ``interval`` seconds and when it stops, in a
+worker thread. Without a log it keeps the catalog in memory only. A save that fails is
+logged and retried at the next interval: the catalog never stops a host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+
+from monitor.core.catalog.catalog import Catalog
+from monitor.core.catalog.store import CatalogStore
+
+log = logging.getLogger(__name__)
+
+SAVE_INTERVAL = 15.0
+
+
+class CatalogWatch:
+    def __init__(
+        self,
+        db_path: str | None,
+        *,
+        consumers_of: Callable[[str], Iterable[str]] | None = None,
+        interval: float = SAVE_INTERVAL,
+    ) -> None:
+        self.db_path = db_path
+        self.catalog = Catalog(consumers_of=consumers_of)
+        self.interval = interval
+        self.store: CatalogStore | None = None
+        self._dead_letters_to = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self._io = asyncio.Lock()
+
+    async def open(self) -> None:
+        """Read the stored catalog and catch up with the log (in a worker thread)."""
+        if self.db_path is None or self.store is not None:
+            return
+        path = self.db_path
+
+        def opening() -> tuple[CatalogStore, float]:
+            store = CatalogStore(path)
+            built_to = store.load(self.catalog)
+            _, letters_to = store.catch_up(
+                self.catalog, built_to, dead_letters_after=store.dead_letters_to()
+            )
+            return store, letters_to
+
+        try:
+            self.store, self._dead_letters_to = await asyncio.to_thread(opening)
+        except Exception:
+            log.exception("the stored catalog could not be read; starting a new one")
+
+    def start(self) -> None:
+        if self._task is None and self.store is not None:
+            self._task = asyncio.get_running_loop().create_task(
+                self._save_periodically(), name="eventflow-catalog-save"
+            )
+
+    async def save(self) -> None:
+        """Store the catalog now (built up to the last event the log holds)."""
+        store = self.store
+        if store is None:
+            return
+        async with self._io:
+            self.catalog.refresh_consumers()  # the bus's handlers, stored with the types
+            # The entries are turned into JSON on the loop (small, bounded), so no thread
+            # reads them while the pipeline changes them.
+            entries = [e.to_dict() for e in self.catalog.entries.values()]
+            evidence = self.catalog.evidence_dict()
+            letters_to = max(
+                (t for e in self.catalog.entries.values() for t in e.dead_letter_times),
+                default=self._dead_letters_to,
+            )
+
+            def saving() -> None:
+                snapshot = Catalog()
+                snapshot.load(entries, evidence)
+                store.save(snapshot, store.last_seq(), letters_to)
+
+            await asyncio.to_thread(saving)
+
+    async def _save_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.save()
+            except Exception:
+                log.exception("saving the catalog failed; trying again later")
+
+    async def stop(self) -> None:
+        """Stop saving periodically, save a last time (after the log has every event)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        try:
+            await self.save()
+        except Exception:
+            log.exception("saving the catalog failed")
+        if self.store is not None:
+            store, self.store = self.store, None
+            await asyncio.to_thread(store.close)

@@ -1,0 +1,154 @@
+"""The event catalog: types, topics, producers, consumers, versions, schema and drift,
+learnt from events, stored in a real event log and brought up to date from it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from monitor.core.catalog.catalog import Catalog
+from monitor.core.catalog.store import CatalogStore, build_catalog
+from monitor.core.envelope import Envelope
+from monitor.core.eventlog import EventLog
+from monitor.core.runtime import EmbeddedRuntime
+from tests.core.catalog_events import event
+
+
+def test_a_type_lists_its_topics_producers_versions_and_counts() -> None:
+    catalog = Catalog()
+    catalog.observe([event(topic="orders"), event(topic="orders.eu", source="shop/eu")])
+    catalog.observe([event(version="urn:test:2", headers={"x-producer": "legacy-app"})])
+    [entry] = catalog.summary()["event_types"]
+    assert entry["type"] == "OrderPlaced"
+    assert entry["count"] == 3
+    assert entry["topics"] == ["orders", "orders.eu"]
+    assert entry["producers"] == ["legacy-app", "shop/eu", "shop/storefront"]
+    assert [(v["version"], v["count"]) for v in entry["versions"]] == [
+        ("urn:test:1", 2),
+        ("urn:test:2", 1),
+    ]
+    assert entry["first_seen"] < entry["last_seen"]
+
+
+def test_the_inferred_schema_says_which_fields_are_always_there_and_their_types() -> None:
+    catalog = Catalog()
+    catalog.observe(
+        [
+            event(data={"orderId": "o-1", "total": 10, "note": "gift"}),
+            event(data={"orderId": "o-2", "total": 12.5}),
+        ]
+    )
+    schema = catalog.entries["OrderPlaced"].schema()
+    assert schema["required"] == ["orderId", "total"]
+    assert schema["properties"]["total"]["type"] == "number"  # integer and number: number
+    assert schema["properties"]["note"] == {"type": "string", "examples": ["gift"]}
+
+
+def test_the_version_comes_from_a_payload_field_when_no_attribute_names_one() -> None:
+    catalog = Catalog()
+    catalog.observe([event(version=None, data={"schemaVersion": 3, "orderId": "o"})])
+    assert catalog.entries["OrderPlaced"].versions == {"3": 1}
+
+
+def test_consumers_are_the_handlers_of_the_topics_a_type_flows_on() -> None:
+    catalog = Catalog(consumers_of=lambda topic: ["billing"] if topic == "orders" else [])
+    catalog.observe([event(topic="orders"), event("OrderShipped", topic="shipping")])
+    by_type = {t["type"]: t["consumers"] for t in catalog.summary()["event_types"]}
+    assert by_type == {"OrderPlaced": ["billing"], "OrderShipped": []}
+
+
+def test_drift_from_a_producer_that_adds_a_field_and_changes_anothers_type_mid_run(
+    tmp_path: Path,
+) -> None:
+    """Published on the embedded bus while the runtime runs: the drift is stored in the
+    log with the first event that showed each change."""
+    db = tmp_path / "log.db"
+
+    async def run() -> tuple[str, str]:
+        runtime = EmbeddedRuntime(db, demo_rate=None)
+        await runtime.start()
+        for i in range(5):
+            await runtime.bus.publish(event(data={"orderId": f"o-{i}", "total": 10.0}), "orders")
+        changed = event(data={"orderId": 7, "total": 11.0, "coupon": "XMAS"})
+        await runtime.bus.publish(changed, "orders")
+        for i in range(3):  # the new shape goes on: no further drift
+            await runtime.bus.publish(event(data={"orderId": i, "total": 1.0, "coupon": ""}))
+        later = event(data={"orderId": 9, "total": 1.0})  # the coupon goes away again
+        await runtime.bus.publish(later, "orders")
+        await runtime.stop()
+        return changed.id, later.id
+
+    changed_id, later_id = asyncio.run(run())
+    drift = build_catalog(str(db)).summary()["event_types"][0]["drift"]
+    assert [(d["change"], d["field"], d["event_id"]) for d in drift] == [
+        ("changed", "orderId", changed_id),
+        ("added", "coupon", changed_id),
+        ("removed", "coupon", later_id),
+    ]
+    assert drift[0]["from"] == "string" and drift[0]["to"] == "integer"
+    assert drift[0]["at"].endswith("Z")
+
+
+def test_a_stored_catalog_catches_up_with_events_logged_after_it_was_saved(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "log.db")
+    with EventLog(db) as log:
+        log.append([event() for _ in range(4)])
+    assert build_catalog(db).entries["OrderPlaced"].count == 4
+    with EventLog(db) as log:
+        log.append([event(), event("OrderShipped")])
+    catalog = build_catalog(db)  # the stored 4, plus the 2 logged since: none twice
+    assert {t: e.count for t, e in catalog.entries.items()} == {
+        "OrderPlaced": 5,
+        "OrderShipped": 1,
+    }
+    store = CatalogStore(db)
+    try:
+        reread = Catalog()
+        assert store.load(reread) == store.last_seq()
+        assert reread.entries["OrderPlaced"].count == 5
+    finally:
+        store.close()
+
+
+def test_since_builds_the_catalog_of_what_was_logged_since_then_and_stores_nothing(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "log.db")
+    with EventLog(db) as log:
+        log.append([event("OldType")])
+    with EventLog(db) as log:
+        log.append([event("NewType")])
+        cutoff = log._query("SELECT logged_at FROM events ORDER BY seq DESC LIMIT 1")[0][0]
+    recent = build_catalog(db, since=cutoff)
+    assert list(recent.entries) == ["NewType"]
+    store = CatalogStore(db)
+    try:
+        assert store.load(Catalog()) == 0  # nothing was stored by the --since build
+    finally:
+        store.close()
+
+
+def test_a_fast_stream_is_counted_whole_but_analysed_as_a_sample() -> None:
+    catalog = Catalog(detail_per_second=100, clock=lambda: 1000.0)
+    batch = [event(data={"orderId": str(i), "total": 1.0}) for i in range(1000)]
+    catalog.observe(batch[:50])
+    catalog.observe(batch[50:])
+    entry = catalog.entries["OrderPlaced"]
+    assert entry.count == 1000
+    assert 50 < entry.analysed < 1000
+    assert entry.rate(1000.0) == 1000 / 60
+
+
+def test_repeats_within_one_batch_count_once_each() -> None:
+    catalog = Catalog()
+    once = event()
+    catalog.observe([once, event(), once, once])
+    assert catalog.deliveries.duplicates_by_type == {"OrderPlaced": 2}
+
+
+def test_a_payload_that_is_not_an_object_has_a_schema_of_its_type() -> None:
+    catalog = Catalog()
+    catalog.observe([Envelope(type="Ping", source="x", data="hello", topic="t")])
+    assert catalog.entries["Ping"].schema() == {"type": "string"}
