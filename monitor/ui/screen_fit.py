@@ -29,7 +29,9 @@ class _MinimumHolder(QWidget):
         self.setFocusProxy(view)
 
     def sizeHint(self) -> QSize:
-        return self._view.sizeHint()
+        # A layout that wraps text can prefer less height than its minimum (its preferred
+        # size is taken at a wider width): never ask for less than the minimum.
+        return self._view.sizeHint().expandedTo(self.minimumSizeHint())
 
     def minimumSizeHint(self) -> QSize:
         return self._view.minimumSizeHint().expandedTo(self._view.minimumSize())
@@ -41,14 +43,34 @@ class _MinimumHolder(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._view and event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()  # the view's minimum may have changed
+            area = self.parentWidget()
+            while area is not None and not isinstance(area, _ViewScroller):
+                area = area.parentWidget()
+            if area is not None:
+                area.updateGeometry()  # and with it what the area asks of its layout
         return False
+
+
+class _ViewScroller(QScrollArea):
+    """A scroll area whose size hint follows its widget's. QScrollArea keeps the first
+    size hint its widget gave, so a form that grew (a row shown) got the old height and
+    scrolled in a card that had room."""
+
+    def sizeHint(self) -> QSize:
+        widget = self.widget()
+        if widget is None:
+            return super().sizeHint()
+        frame = 2 * self.frameWidth()
+        line = self.fontMetrics().height()
+        wanted = widget.sizeHint() + QSize(frame, frame)
+        return wanted.boundedTo(QSize(36 * line, 24 * line))  # as QScrollArea bounds it
 
 
 def scrolling(view: QWidget) -> QScrollArea:
     """``view`` in a frameless scroll area that gives it all its room and scrolls only when
     the room is smaller than the view's minimum size. ``area.widget()`` is a holder of the
     view, not the view itself."""
-    area = QScrollArea()
+    area = _ViewScroller()
     area.setObjectName("viewScroller")
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidgetResizable(True)

@@ -64,6 +64,18 @@ def settled(win: MainWindow, key: str) -> bool:
     )
 
 
+def scrolling_areas(win: MainWindow, key: str) -> list[str]:
+    """The scroll areas of a view that show a scroll bar, named for a failure message."""
+    dock = win.docks[key]
+    areas = [dock.widget(), *dock.findChildren(QScrollArea)]
+    return [
+        f"{a.objectName() or type(a).__name__} in {type(a.parent()).__name__}"
+        f" {a.size().toTuple()} < {a.widget().minimumSizeHint().toTuple()}"
+        for a in areas
+        if a.horizontalScrollBar().isVisible() or a.verticalScrollBar().isVisible()
+    ]
+
+
 def save_shot(widget: QWidget, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
@@ -104,7 +116,10 @@ def test_every_view_fits_1024x700_and_the_window_never_needs_more(
     # These views need no scrolling at all at this size (inner areas included).
     for key in ("overview", "publish", "connections"):
         window.show_view(key)
-        qtbot.waitUntil(lambda k=key: settled(window, k), timeout=5_000)
+        try:
+            qtbot.waitUntil(lambda k=key: settled(window, k), timeout=5_000)
+        except qtbot.TimeoutError:
+            raise AssertionError(f"{key} scrolls: {scrolling_areas(window, key)}") from None
     window.show_view("publish")
     publish = window.publish
     for widget in (

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -191,6 +192,9 @@ class ConnectionsView(QWidget):
         self.profile_list = QListWidget()
         self.profile_list.setObjectName("profiles")
         self.profile_list.setMinimumHeight(70)
+        # The list takes the height the form leaves, not the other way round: on a short
+        # screen it gives up its room before the form has to scroll.
+        self.profile_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.profile_list.currentItemChanged.connect(self._profile_selected)
         self.profile_list.itemDoubleClicked.connect(lambda _item: self.connect_profile())
         outer.addWidget(self.profile_list, 1)
@@ -227,14 +231,14 @@ class ConnectionsView(QWidget):
         buttons.addWidget(self.connect_button)
         outer.addLayout(buttons)
         outer.addWidget(self.form_message)
-        where = label(
-            f"Profiles are saved in {self.store.path}. Passwords go to the OS keyring, "
-            "never to that file.",
-            "muted",
+        # One line each (whole in the tooltip): wrapped, the path took three lines of a
+        # 700 px screen from the profile form.
+        where = ElidedLabel(
+            f"Profiles are saved in {self.store.path}.", mode=Qt.TextElideMode.ElideMiddle
         )
-        where.setWordWrap(True)
-        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        where.setObjectName("muted")
         outer.addWidget(where)
+        outer.addWidget(label("Passwords go to the OS keyring, never to that file.", "muted"))
         frame.setMinimumWidth(340)
         return frame
 
