@@ -94,6 +94,7 @@ class OverviewView(QWidget):
         self.range_seconds = LIVE_RANGE
         self.tasks = BackgroundTasks(self)
         self._history_loading = False
+        self._history_drawn_at = 0.0  # monotonic time of the last history drawn
 
         self.total_card = StatCard("Total events", "Events seen since the app started")
         self.rate_card = StatCard("Events / s", "All topics, last complete second")
@@ -258,6 +259,7 @@ class OverviewView(QWidget):
         self, read: tuple[float, list[Series], list[Series], list[Series]], span: float
     ) -> None:
         self._history_loading = False
+        self._history_drawn_at = time.monotonic()
         now, rates, depth, lag = read
         if span != self.range_seconds:
             self.reload_history()  # the range changed while reading: read the new one
@@ -275,7 +277,12 @@ class OverviewView(QWidget):
         self.lag_hint.setVisible(True)
 
     def _history_sampled(self) -> None:
-        if self._on_screen and self.range_seconds != LIVE_RANGE:
+        # A point of a long range covers minutes: redrawing it at every sample would
+        # cost the loop for nothing, so at most once per point (between 5 s and 1 min).
+        if not self._on_screen or self.range_seconds == LIVE_RANGE:
+            return
+        every = min(60.0, max(5.0, self.range_seconds / CHART_POINTS))
+        if time.monotonic() - self._history_drawn_at >= every:
             self.reload_history()
 
     def set_paused(self, paused: bool) -> None:
