@@ -20,6 +20,7 @@ from monitor.core.deadletters import REPLAY_COUNT_HEADER, REPLAY_HEADER, DeadLet
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
 from monitor.ui.live_feed import LiveFeed
+from monitor.ui.views.dead_letter_model import Column
 from monitor.ui.views.dead_letters import DeadLettersView
 from tests.adapters.conftest import create_topic
 from tests.adapters.test_dead_letter_round_trip import (
@@ -149,6 +150,17 @@ def test_a_kafka_dead_letter_goes_back_to_its_topic_as_it_was_and_a_second_failu
         timeout=10_000,
     )
     assert runtime.log.dead_letter(new_id).replayed_from == letter_id
+
+    # The table says it too, once it reloads: the old letter is not a plain success.
+    def status_text(letter_id: str) -> str:
+        row = view.model.row_of(letter_id)
+        return "" if row is None else str(view.model.index(row, Column.STATUS).data())
+
+    qtbot.waitUntil(lambda: status_text(letter_id) == "replayed, failed again", timeout=10_000)
+    tip = view.model.index(view.model.row_of(letter_id), Column.STATUS).data(
+        Qt.ItemDataRole.ToolTipRole
+    )
+    assert new_id in tip
 
 
 def test_a_kafka_letter_is_not_sent_to_the_bus_while_its_cluster_is_not_connected(

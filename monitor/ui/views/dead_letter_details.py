@@ -47,7 +47,15 @@ SUMMARY_MAX_WIDTH = 460
 
 # Fields that hold one unbreakable value (a name, an id): one line, elided to the room
 # the pane has, the whole value in the tooltip.
-_ONE_LINE = ("Handler", "Original topic", "Origin", "Correlation id", "Event id", "Dead letter id")
+_ONE_LINE = (
+    "Handler",
+    "Original topic",
+    "Origin",
+    "Replays",
+    "Correlation id",
+    "Event id",
+    "Dead letter id",
+)
 
 
 def _value_label() -> QLabel:
@@ -245,7 +253,13 @@ class DeadLetterDetails(QWidget):
         self.fields["Attempts"].setText(str(letter.attempts))
         self.refresh_age()
         self.fields["Failed at"].setToolTip(format_time(letter.created_at) or "")
-        self.fields["Replays"].setText(str(letter.replay_count))
+        replays = str(letter.replay_count)
+        if letter.failed_again_as:
+            replays += f" \u2014 failed again as {letter.failed_again_as}"
+        elif letter.replayed_from:
+            replays += f" \u2014 this is the replay of {letter.replayed_from}, failed again"
+        self.fields["Replays"].setText(replays)
+        self.fields["Replays"].setToolTip(replays)
         self.fields["Correlation id"].setText(event.correlation_id or "(none)")
         self.fields["Event id"].setText(event.id)
         self.fields["Dead letter id"].setText(letter.id)

@@ -288,7 +288,8 @@ class DeadLetterTableModel(QAbstractTableModel):
 
     def _text(self, letter: DeadLetter, column: int) -> str:
         if column == Column.STATUS:
-            return letter.status
+            # A replay that failed again is not a success: say so where the eye looks.
+            return f"{letter.status}, failed again" if letter.failed_again_as else letter.status
         if column == Column.AGE:
             return self.ages.age(letter.created_at)
         if column == Column.REASON:
@@ -340,8 +341,13 @@ class DeadLetterTableModel(QAbstractTableModel):
             return DeadLetterTableModel._text_of(letter, column) or None
         if column == Column.AGE:
             return f"failed at {format_time(letter.created_at)}"
+        if column == Column.STATUS and letter.failed_again_as:
+            return f"Its replay failed again: new dead letter {letter.failed_again_as}"
         if column == Column.STATUS and letter.status == "pending":
-            return "Waiting: replay it once the cause is fixed, or discard it"
+            waiting = "Waiting: replay it once the cause is fixed, or discard it"
+            if letter.replayed_from:
+                return f"Replayed from dead letter {letter.replayed_from}, failed again. {waiting}"
+            return waiting
         return None
 
 
