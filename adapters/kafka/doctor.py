@@ -136,8 +136,10 @@ async def _kafka_steps(
             fail(
                 "tcp",
                 f"{h}:{p}: {problem}",
-                "nothing reachable listens at the bootstrap address: check the port, that "
-                "the cluster is up, and that no firewall or VPN is in the way",
+                f"Nothing accepts connections at {h}:{p}: is the broker running on that port?"
+                if problem == "connection refused"
+                else f"{h}:{p} does not answer: the host may be down, or a firewall or VPN "
+                "is in the way",
             )
     record(Step("tcp", True, f"{host}:{port} accepts connections"))
     # tls

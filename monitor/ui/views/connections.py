@@ -18,12 +18,14 @@ All cluster work goes through :class:`~monitor.ui.kafka_service.KafkaService`.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -47,7 +49,9 @@ from monitor.ui.context import AppContext
 from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.kafka_service import KafkaService
 from monitor.ui.screen_fit import scrolling
+from monitor.ui.views.connection_doctor import DoctorSteps
 from monitor.ui.views.connection_form import ProfileForm
+from monitor.ui.views.connection_import import import_profile
 from monitor.ui.views.connection_models import GroupsModel, SortRole, TopicsModel
 from monitor.ui.views.connection_passwords import PasswordKeeper
 from monitor.ui.views.connection_tail_from import TailFromPicker
@@ -185,7 +189,13 @@ class ConnectionsView(QWidget):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Remove the selected profile and its stored password")
         self.remove_button.clicked.connect(self.remove_profile)
+        self.import_button = QPushButton("Import...")
+        self.import_button.setToolTip(
+            "A profile from a Java client.properties, a librdkafka or a kcat config"
+        )
+        self.import_button.clicked.connect(self.choose_import)
         title.addWidget(self.new_button)
+        title.addWidget(self.import_button)
         title.addWidget(self.remove_button)
         outer.addLayout(title)
 
@@ -216,7 +226,10 @@ class ConnectionsView(QWidget):
         self.save_button.setToolTip("Save the profile (the password goes to the OS keyring)")
         self.save_button.clicked.connect(self.save_profile)
         self.test_button = QPushButton("Test")
-        self.test_button.setToolTip("Try to reach the cluster with this profile")
+        self.test_button.setToolTip(
+            "Check each step: DNS, TCP, TLS, sign-in, metadata, every advertised broker, "
+            "and the schema registry when there is one"
+        )
         self.test_button.clicked.connect(self.test_profile)
         self.connect_button = QPushButton("Connect")
         self.connect_button.setObjectName("primary")
@@ -252,6 +265,7 @@ class ConnectionsView(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.banner)
+        layout.addWidget(self._build_doctor_card())
 
         self.stack = QStackedWidget()
         empty = QLabel(
@@ -273,6 +287,24 @@ class ConnectionsView(QWidget):
         self.stack.addWidget(browse)
         layout.addWidget(self.stack, 1)
         return pane
+
+    def _build_doctor_card(self) -> QWidget:
+        """The connection doctor's steps, above the cluster: shown by Test, hidden by Hide."""
+        self.doctor_card, outer = card()
+        title = QHBoxLayout()
+        title.addWidget(label("Connection test", "cardTitle"))
+        self.doctor_title = ElidedLabel("")
+        self.doctor_title.setObjectName("muted")
+        title.addWidget(self.doctor_title, 1)
+        hide = QPushButton("Hide")
+        hide.setToolTip("Hide the test's steps")
+        hide.clicked.connect(self.doctor_card.hide)
+        title.addWidget(hide)
+        outer.addLayout(title)
+        self.doctor_steps = DoctorSteps()
+        outer.addWidget(self.doctor_steps)
+        self.doctor_card.hide()
+        return self.doctor_card
 
     def _build_topics_card(self) -> QWidget:
         frame, outer = card()
@@ -448,6 +480,8 @@ class ConnectionsView(QWidget):
         return False (``connecting``: the save is Connect's, which then goes on)."""
         refused = "Not connected" if connecting else "Not saved"
         original = self.form.loaded.name if self.form.loaded is not None else None
+        # Read now: saving reloads the form, which clears what was typed.
+        extra = {k: v for k, v in self.form.secrets().items() if k != "password"}
         try:
             # Only the profile being edited may be overwritten: a new profile, or a rename,
             # onto another profile's name is refused by the store (ProfileExists).
@@ -474,18 +508,29 @@ class ConnectionsView(QWidget):
             hint = ""  # it is being connected now
         self._message(f"Saved profile {profile.name} in {self.store.path}.{hint}", "ok")
         renamed = original is not None and original != profile.name
-        if password or renamed:
+        if password or renamed or extra:
             self.service.spawn(
-                self._store_password(profile, password, original if renamed else None, hint),
+                self._store_password(profile, password, original if renamed else None, hint, extra),
                 failed=lambda exc: self._message(f"The password was not stored: {exc}", "error"),
             )
         return True
 
     async def _store_password(
-        self, profile: ConnectionProfile, password: str, renamed_from: str | None, hint: str
+        self,
+        profile: ConnectionProfile,
+        password: str,
+        renamed_from: str | None,
+        hint: str,
+        extra: dict[str, str] | None = None,
     ) -> None:
         if renamed_from is not None:
             await asyncio.to_thread(self.passwords.rename, renamed_from, profile.name)
+        for kind, secret in (extra or {}).items():  # bundle password, registry secret
+            in_keyring, sentence = await asyncio.to_thread(
+                self.passwords.store, profile.name, secret, kind
+            )
+            if not in_keyring:
+                self._message(f"Saved profile {profile.name}. {sentence}{hint}", "warn")
         if not password:
             return
         in_keyring, sentence = await asyncio.to_thread(self.passwords.store, profile.name, password)
@@ -531,7 +576,7 @@ class ConnectionsView(QWidget):
     async def _password_for(self, profile: ConnectionProfile) -> tuple[bool, str | None]:
         """(found, password): what the form says, else the session memory, env or keyring."""
         typed = self.form.password()
-        if typed or not profile.uses_sasl:
+        if typed or not profile.needs_password:  # MSK IAM signs with AWS credentials
             return True, typed or None
         found = await asyncio.to_thread(self.passwords.lookup, profile.name)
         if found is None:
@@ -554,11 +599,58 @@ class ConnectionsView(QWidget):
         task.add_done_callback(lambda _t: self._done("test"))
 
     async def _test(self, profile: ConnectionProfile) -> None:
+        """The connection doctor: each step is shown as it finishes; the first failing
+        one's cause and fix go in the message line."""
+        from adapters.kafka.doctor import diagnose_profile
+
         found, password = await self._password_for(profile)
         if not found:
             return
-        ok, sentence = await self.service.check_profile(profile, password)
-        self._message(sentence, "ok" if ok else "error")
+        registry_secret = self.form.secrets().get("schema_registry")
+        if registry_secret is None and profile.registry_url:
+            registry_secret = await asyncio.to_thread(
+                self.passwords.lookup, profile.name, "schema_registry"
+            )
+        self.doctor_steps.start()
+        self.doctor_title.setText(f"{profile.name} at {profile.bootstrap_servers}")
+        self.doctor_card.show()
+        diagnosis = await diagnose_profile(
+            profile, password, registry_secret=registry_secret, on_step=self.doctor_steps.add_step
+        )
+        failed = diagnosis.first_failure
+        if failed is not None:
+            self._message(f"The {failed.step} step failed: {failed.fix or failed.detail}", "error")
+        else:
+            steps = ", ".join(s.step for s in diagnosis.steps)
+            self._message(f"Connected to {profile.bootstrap_servers}: {steps} passed.", "ok")
+
+    # -- import ---------------------------------------------------------------------------
+
+    def choose_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Import a client configuration",
+            str(Path.home()),
+            "Client configurations (*.properties *.conf *.config *.cfg);;All files (*)",
+        )
+        if path:
+            self.import_file(Path(path))
+
+    def import_file(self, path: Path) -> None:
+        """Make a profile of a client configuration file (in a worker thread), select it,
+        and say what was taken and what was not."""
+
+        async def run() -> None:
+            try:
+                imported = await asyncio.to_thread(import_profile, self.store, self.passwords, path)
+            except ProfileError as exc:
+                self._message(f"Not imported: {str(exc).rstrip('.')}.", "error")
+                return
+            self.reload_profiles(select=imported.name)
+            self._message(imported.sentence, "ok" if imported.all_kept else "warn")
+            self.form_message.setToolTip(imported.details)
+
+        self.service.spawn(run())
 
     def connect_profile(self) -> None:
         """Connect with the form's profile, saving it first when it is new or edited (so
@@ -684,6 +776,7 @@ class ConnectionsView(QWidget):
 
     def _message(self, text: str, tone: str) -> None:
         self.form_message.setText(text)
+        self.form_message.setToolTip("")  # an import's list belongs to its sentence only
         restyle(self.form_message, tone=tone)
 
     def _update_actions(self, *_: object) -> None:
