@@ -39,6 +39,7 @@ class HistoryService(QObject):
     ) -> None:
         super().__init__(parent)
         self.watch: HistoryWatch = context.runtime.history
+        self.runtime = context.runtime
         self.tasks = BackgroundTasks(self)
         self.lag_seconds = GaugeHistory()
         if kafka is not None:
@@ -100,6 +101,18 @@ class HistoryService(QObject):
         changed = await asyncio.to_thread(log_.acknowledge, list(ids))
         self.alerts_changed.emit()
         return changed
+
+    async def dead_letter_near(self, at: float, within: float) -> str | None:
+        """The id of the dead letter created nearest to ``at`` (within ``within`` seconds
+        after it: a chart's point starts its bucket), or None."""
+        event_log = self.runtime.log
+        if event_log is None:
+            return None
+        letters = await asyncio.to_thread(event_log.dead_letters, limit=5000)
+        near = [d for d in letters if at - 1.0 <= d.created_at <= at + within]
+        if not near:
+            return None
+        return min(near, key=lambda d: abs(d.created_at - at)).id
 
     def rules(self) -> list[AlertRule]:
         return list(self.watch.engine.rules)

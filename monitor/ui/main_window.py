@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         self.overview.dead_letters_requested.connect(lambda: self.show_view("dead_letters"))
         self.overview.topic_requested.connect(self.show_topic)
         self.alerts.open_requested.connect(self.open_alert_target)
+        self.overview.dead_letters_at.connect(self.show_dead_letters_at)
         self.history.alert_raised.connect(self._notify_alert)
         self.alerts.waiting_changed.connect(self.notifier.set_count)
         self.notifier.activated.connect(lambda: self.show_view("alerts"))
@@ -294,6 +295,18 @@ class MainWindow(QMainWindow):
             self.show_view(
                 {"dead_letters": "dead_letters", "group": "connections"}.get(kind, "stream")
             )
+
+    def show_dead_letters_at(self, at: float, within: float) -> None:
+        """The Dead letters view, on the letter of a moment of the dead-letter history
+        (read from the log in a worker thread); the view alone when there is none."""
+
+        def found(letter_id: str | None) -> None:
+            if letter_id is None:
+                self.show_view("dead_letters")
+            else:
+                self.show_dead_letter(letter_id)
+
+        self.history.tasks.spawn(self.history.dead_letter_near(at, within), done=found)
 
     def _notify_alert(self, alert: Any) -> None:
         self.notifier.notify(f"Eventflow Monitor: {alert.rule}", alert.message)

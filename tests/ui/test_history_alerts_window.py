@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QPushButton
 
 from monitor.core.alert_log import AlertLog
@@ -207,3 +207,28 @@ def test_screenshots_of_the_24_h_overview_and_the_alerts_view_at_1024x700(
         qtbot.waitUntil(lambda: not win.docks["stream"].visibleRegion().isEmpty())
     finally:
         close_window(win, qtbot)
+
+
+def test_a_click_on_the_dead_letter_history_opens_the_letter_of_that_moment(
+    window: MainWindow, runtime: EmbeddedRuntime, run: Any, qtbot: Any
+) -> None:
+    qtbot.waitUntil(lambda: runtime.pipeline.stats.dead_letters_pending > 0, timeout=20_000)
+    qtbot.waitUntil(lambda: runtime.writer is not None and runtime.writer.backlog == 0)
+    run(runtime.history.sample())
+    window.resize(LAPTOP_W, LAPTOP_H)
+    window.show_view("overview")
+    overview = window.overview
+    overview.set_range(3600)
+    chart = overview.depth_history
+    qtbot.waitUntil(
+        lambda: any(v > 0 for _, v in chart.samples("all dead letters")), timeout=10_000
+    )
+    at, _value = next((t, v) for t, v in chart.samples("all dead letters") if v > 0)
+    view_box = chart.getPlotItem().getViewBox()
+    scene_point = view_box.mapViewToScene(QPointF(chart._now - at, 0.5))
+    point = chart.mapFromScene(scene_point)
+    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: not window.docks["dead_letters"].visibleRegion().isEmpty())
+    qtbot.waitUntil(lambda: window.dead_letters.current_letter() is not None, timeout=10_000)
+    letter = window.dead_letters.current_letter()
+    assert letter is not None and at - 1 <= letter.created_at <= at + 10

@@ -9,7 +9,7 @@ Ranges: *5 min* draws the live charts from memory; *1 h*, *24 h* and *7 d* draw 
 history stored in the event log (through the window's
 :class:`~monitor.ui.history_service.HistoryService`), so they come back after a restart
 with their past. A point under the mouse says its value and time; a click on the
-dead-letter chart opens the Dead letters view.
+dead-letter chart opens the Dead letters view on the letter of that moment.
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ class OverviewView(QWidget):
 
     dead_letters_requested = Signal()
     topic_requested = Signal(str)
+    # A point of the dead-letter history was clicked: (its time, the seconds it covers).
+    dead_letters_at = Signal(float, float)
 
     def __init__(self, context: AppContext, parent: Any = None) -> None:
         super().__init__(parent)
@@ -115,7 +117,7 @@ class OverviewView(QWidget):
         self.rate_history = HistoryChart("events/s", "events/s")
         self.depth_history = HistoryChart("dead letters", "letters")
         self.lag_history = HistoryChart("lag (records)", "records")
-        self.depth_history.moment_clicked.connect(lambda _t: self.dead_letters_requested.emit())
+        self.depth_history.moment_clicked.connect(self._depth_moment_clicked)
         self.rate_stack = _stacked(self.rate_chart, self.rate_history)
         self.depth_stack = _stacked(self.depth_chart, self.depth_history)
         self.lag_stack = _stacked(self.lag_chart, self.lag_history)
@@ -270,6 +272,10 @@ class OverviewView(QWidget):
         has_lag = any(s.samples for s in lag)
         self.lag_hint.setVisible(not has_lag)
         self.lag_stack.setVisible(has_lag)
+
+    def _depth_moment_clicked(self, at: float) -> None:
+        # A drawn point is the maximum of its bucket: it stands for the bucket's seconds.
+        self.dead_letters_at.emit(at, max(10.0, self.range_seconds / CHART_POINTS))
 
     def _history_failed(self, exc: BaseException) -> None:
         self._history_loading = False
