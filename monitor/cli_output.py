@@ -44,11 +44,13 @@ def record_line(event: Envelope) -> str:
     """One line for a tailed record, as kcat prints one:
     ``TIME  TOPIC[PARTITION]@OFFSET  KEY  TYPE  PAYLOAD``, the payload as compact JSON cut
     to :data:`PAYLOAD_CHARS` characters. A record that could not be decoded shows
-    ``(malformed)`` for its type and the start of its raw bytes. A missing value is ``-``;
+    ``(malformed)`` for its type and the start of its raw bytes (``(undecoded)`` or
+    ``(binary)`` for bytes kept as they came). A missing value is ``-``;
     nothing in the line can break it in two (control characters are shown as ``.``)."""
     where = f"{event.topic or '-'}[{_or_dash(event.partition)}]@{_or_dash(event.offset)}"
-    if event.malformed:
-        kind = "(malformed)"
+    if event.malformed or event.undecoded or (event.data is None and event.raw):
+        # Bytes with nothing decoded (binary, or waiting for a schema): their start.
+        kind = "(malformed)" if event.malformed else f"({event.format})"
         raw = event.raw or b""
         payload = raw[: PAYLOAD_CHARS * 4].decode("utf-8", "replace") if raw else "-"
     else:

@@ -43,6 +43,35 @@ def add_connection_options(p: argparse.ArgumentParser) -> None:
     who = p.add_mutually_exclusive_group()
     who.add_argument("--profile", metavar="NAME", help="a saved connection profile")
     who.add_argument("--bootstrap", metavar="HOST:PORT", help="a plaintext broker, no profile")
+    p.add_argument(
+        "--schema-registry",
+        metavar="URL",
+        help="a schema registry (Confluent REST API) for Avro, Protobuf and JSON Schema "
+        "records; overrides the profile's",
+    )
+    p.add_argument(
+        "--schema-file",
+        metavar="PATTERN=PATH",
+        action="append",
+        default=[],
+        help="decode the topics matching PATTERN with a local schema (.avsc, .json, or a "
+        "Protobuf descriptor set .desc); key:PATTERN=PATH for keys; repeatable",
+    )
+
+
+def schemas_for(args: argparse.Namespace, profile: ConnectionProfile) -> Any:
+    """The schema source of the command's options and profile (None when neither sets
+    one); a schema file that cannot be used is a one-sentence error."""
+    from adapters.schema_registry.sources import schema_source
+
+    try:
+        return schema_source(
+            profile,
+            registry_url=getattr(args, "schema_registry", None),
+            schema_files=getattr(args, "schema_file", None) or (),
+        )
+    except ValueError as exc:
+        raise KafkaCliError(f"{exc}.") from exc
 
 
 def _store(_args: argparse.Namespace) -> ProfileStore:
@@ -145,6 +174,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
     lines = not (args.json or args.quiet)
     db_path = None if args.no_log else (args.db or str(default_db_path()))
     keeping = retention(args, db_path)  # blocking I/O on the log: not in the coroutine
+    schemas = schemas_for(args, profile)
 
     async def run() -> Any:
         # The same wiring as the window and the demo (pipeline, log writer, what observes
@@ -176,10 +206,12 @@ def cmd_tail(args: argparse.Namespace) -> int:
             start=start,
             password=password,
             on_state=state,
+            schemas=schemas,
         )
         await runtime.start()
         try:
             progress = await tail.run(duration=args.duration, max_records=args.max)
+            tail.flush_held()  # records still waiting for a schema go on undecoded
         finally:
             await runtime.stop()
             if runtime.log_failure:
@@ -193,7 +225,9 @@ def cmd_tail(args: argparse.Namespace) -> int:
         print(
             f"{progress.records} records from {len(progress.topics)} "
             f"topic{'' if len(progress.topics) == 1 else 's'} "
-            f"({progress.malformed} malformed, {progress.dead_letters} dead letters){where}.",
+            f"({progress.malformed} malformed, "
+            + (f"{progress.undecoded} undecoded, " if progress.undecoded else "")
+            + f"{progress.dead_letters} dead letters){where}.",
             file=sys.stderr if lines else sys.stdout,
         )
     if not_logged:  # said, and the exit status says it to scripts

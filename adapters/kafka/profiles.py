@@ -82,6 +82,15 @@ class ConnectionProfile:
     # is the "schema_registry" secret.
     registry_url: str | None = None
     registry_username: str | None = None
+    # The "schema_registry" secret is a bearer token (sent as Authorization: Bearer)
+    # rather than the password of registry_username.
+    registry_bearer: bool = False
+    # The registry's own TLS: a CA file, and a client certificate and key for mutual TLS.
+    registry_ca_file: str | None = None
+    registry_cert_file: str | None = None
+    registry_key_file: str | None = None
+    # Local schemas per topic pattern, "PATTERN=PATH" (see monitor.core.formats.schemas).
+    schema_files: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.validate()

@@ -47,6 +47,7 @@ from adapters.kafka.resume import LastRead, Resume, after_out_of_range
 from monitor.core.deadletters import DeadLetter
 from monitor.core.decoding import DEFAULT_CONFIG, DecoderConfig, decode_record
 from monitor.core.envelope import Envelope, parse_time
+from monitor.core.formats.schemas import SchemaSource
 from monitor.core.gaps import describe_gap, gap_marker
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class StartPosition:
 class TailProgress:
     records: int = 0
     malformed: int = 0
+    undecoded: int = 0  # kept with their bytes until their schema can be had
     dead_letters: int = 0
     reconnects: int = 0
     partitions: int = 0
@@ -158,6 +160,7 @@ class KafkaTail:
         rules: DeadLetterTopicRules | None = None,
         on_state: StateListener | None = None,
         max_batch: int = 10_000,
+        schemas: SchemaSource | None = None,
     ) -> None:
         if not patterns:
             raise ValueError("name at least one topic or pattern to tail")
@@ -172,6 +175,12 @@ class KafkaTail:
         self.rules = rules or DeadLetterTopicRules(tuple(profile.dead_letter_patterns))
         self.on_state = on_state
         self.max_batch = max_batch
+        # Where schema-encoded records find their schemas. Records whose schema is being
+        # fetched are held (not the tail: it reads on) and handed on once it settles.
+        self.schemas = schemas
+        self._held: dict[Any, list[Any]] = {}
+        self._held_count = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.progress = TailProgress()
         self.state = "idle"
         self._consumer: Any = None
@@ -517,15 +526,42 @@ class KafkaTail:
             self.progress.next_offsets[(tp.topic, tp.partition)] = position
         return True
 
-    def _handle(self, batches: dict[Any, list[Any]]) -> None:
+    def _on_schema_settled(self) -> None:
+        # Called from the registry client's worker thread.
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._release_held)
+
+    def _release_held(self) -> None:
+        """Decode the held records again and hand on those whose schema has settled."""
+        if not self._held:
+            return
+        held, self._held, self._held_count = self._held, {}, 0
+        self._handle(held, replay=True)
+
+    def flush_held(self) -> None:
+        """Hand on the records still waiting for their schema, undecoded (with their
+        bytes and the reason), e.g. when the tail stops: nothing read is dropped."""
+        if self._held:
+            held, self._held, self._held_count = self._held, {}, 0
+            self._handle(held, replay=True, hold=False)
+
+    def _handle(
+        self, batches: dict[Any, list[Any]], *, replay: bool = False, hold: bool = True
+    ) -> None:
+        # ``replay``: records held for their schema, already counted in next_offsets.
         events: list[Envelope] = []
         letters: list[DeadLetter] = []
         append = events.append
         decode = decode_record
         config = self.decoder
+        schemas = self.schemas
+        # Past this many held records, records go on undecoded instead (memory bound).
+        can_hold = hold and schemas is not None and self._held_count < _MAX_HELD
+        held_before = self._held_count
         next_offsets = self.progress.next_offsets
         cluster = self.profile.name
-        malformed = 0
+        malformed = undecoded = 0
         # Names seen on records of this batch that had no dead-letter header: records carry
         # the same few names, so one set test replaces a prefix scan of every header.
         plain_names: set[str] = set()
@@ -554,10 +590,17 @@ class KafkaTail:
                         offset=r.offset,
                         timestamp_ms=r.timestamp,
                         config=config,
+                        schemas=schemas,
                     )
+                    if can_hold and env.format == "undecoded" and _is_pending(env):
+                        self._held.setdefault(tp, []).append(r)
+                        self._held_count += 1
+                        continue
                     append(env)
                     if env.malformed:
                         malformed += 1
+                    elif env.format == "undecoded":
+                        undecoded += 1
                     if not is_dlt:
                         if not headers:
                             continue
@@ -574,9 +617,11 @@ class KafkaTail:
                     )
                     if letter is not None:
                         letters.append(letter)
-                next_offsets[(topic, partition)] = records[-1].offset + 1
+                if not replay:
+                    next_offsets[(topic, partition)] = records[-1].offset + 1
             self.progress.records += len(events)
             self.progress.malformed += malformed
+            self.progress.undecoded += undecoded
             self.sink(events)
         finally:
             if gc_was_enabled:
@@ -585,6 +630,16 @@ class KafkaTail:
             for letter in letters:
                 self.dead_letter_sink(letter)
         self.progress.dead_letters += len(letters)
+        if self._held_count > held_before and schemas is not None:
+            self._loop = asyncio.get_running_loop()
+            schemas.when_settled(self._on_schema_settled)
+
+
+_MAX_HELD = 50_000
+
+
+def _is_pending(env: Envelope) -> bool:
+    return bool(env.schema and env.schema.get("pending"))
 
 
 def _out_of_range_positions(exc: Exception) -> dict[Any, int]:

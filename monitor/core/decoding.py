@@ -137,6 +137,7 @@ class DecoderConfig:
     _caus_headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _traceparent: str = field(init=False, repr=False, compare=False)
     _type_headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _type_header_set: frozenset[str] = field(init=False, repr=False, compare=False)
     # The first name of the id, type, source, time, correlation and causation fields, for
     # the plain-JSON fast path (None, which no JSON key equals, when a list is empty).
     _first_fields: tuple[str | None, ...] = field(init=False, repr=False, compare=False)
@@ -147,6 +148,7 @@ class DecoderConfig:
         set_(self, "_caus_headers", tuple(h.lower() for h in self.causation_headers))
         set_(self, "_traceparent", self.traceparent_header.lower())
         set_(self, "_type_headers", tuple(h.lower() for h in self.type_headers))
+        set_(self, "_type_header_set", frozenset(self._type_headers))
         lists = (
             self.id_fields,
             self.type_fields,
@@ -291,7 +293,19 @@ def _decode(
         and VALUE_SCHEMA_HEADER not in lower
         and (schemas is None or not schemas.claims(topic, False))
     ):
-        key_text, key_format, key_schema = _key_parts(key, lower, topic, schemas)
+        key_schema = None
+        if key is None:
+            key_text = key_format = None
+        elif type(key) is bytes and (not key or key[0] > 1) and schemas is None:
+            # A key that is not schema-framed (inline: a call costs a tenth of this path).
+            try:
+                key_text, key_format = key.decode("utf-8"), "text"
+            except UnicodeDecodeError:
+                key_text, key_format = key.decode("utf-8", "backslashreplace"), "binary"
+            if KEY_SCHEMA_HEADER in lower:
+                key_text, key_format, key_schema = _key_parts(key, lower, topic, schemas)
+        else:
+            key_text, key_format, key_schema = _key_parts(key, lower, topic, schemas)
         binary_mode = "ce_specversion" in lower
         if not binary_mode and not (
             "specversion" in obj and "id" in obj and "type" in obj and "source" in obj
@@ -303,7 +317,11 @@ def _decode(
             eid, etype, source, t, corr, caus = map(obj.get, config._first_fields)
             if type(eid) is not str or not eid:
                 eid = _find_field(obj, config.id_fields)
-            if lower and (header_type := _find_header(lower, config._type_headers)):
+            if (
+                lower
+                and not config._type_header_set.isdisjoint(lower)
+                and (header_type := _find_header(lower, config._type_headers))
+            ):
                 etype = header_type
             elif type(etype) is not str or not etype:
                 etype = _find_field(obj, config.type_fields)
@@ -336,7 +354,6 @@ def _decode(
                 None,
                 {},
                 "json",
-                None,
                 key_format,
                 key_schema,
             )
@@ -386,7 +403,6 @@ def _decode(
                     None,
                     ext,
                     "cloudevents",
-                    None,
                     key_format,
                     key_schema,
                 )
@@ -583,9 +599,9 @@ _ENVELOPE_FIELDS = (
     "raw",
     "extensions",
     "format",
-    "schema",
     "key_format",
     "key_schema",
+    "schema",
 )
 if Envelope.__match_args__ != _ENVELOPE_FIELDS:
     raise ImportError("Envelope's fields changed: update decoding._decode's fast path")

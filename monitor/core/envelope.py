@@ -172,9 +172,9 @@ class Envelope:
     # CloudEvents extension attributes other than the ones modelled above.
     extensions: dict[str, Any] = field(default_factory=dict)
     format: str | None = None
-    schema: dict[str, Any] | None = None
     key_format: str | None = None
     key_schema: dict[str, Any] | None = None
+    schema: dict[str, Any] | None = None  # last: the decoder's fast paths leave it out
 
     @property
     def undecoded(self) -> bool:

@@ -72,7 +72,7 @@ def test_publish_then_tail_logs_events_that_events_and_chain_show(
 def test_tail_json_prints_one_envelope_per_line(broker: TansuBroker, env: dict[str, str]) -> None:
     topic = "cli-json-lines"
     asyncio.run(create_topic(broker.bootstrap, topic))
-    asyncio.run(produce(broker.bootstrap, topic, [b'{"id": "a"}', b"not json"]))
+    asyncio.run(produce(broker.bootstrap, topic, [b'{"id": "a"}', b'{"not json']))
     out = eventflow(
         env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic,
         "--from", "beginning", "--max", "2", "--no-log", "--json",

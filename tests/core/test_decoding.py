@@ -735,10 +735,11 @@ RESERVED_KEYS = {
     *DEFAULT_CONFIG.causation_fields,
     *DEFAULT_CONFIG.nested_fields,
 }
+# Integers within 64 bits: beyond that, see the xfail test below.
 ROUND_TRIP_DATA = st.recursive(
     st.none()
     | st.booleans()
-    | st.integers()
+    | st.integers(-(2**63), 2**64 - 1)
     | st.text()
     | st.floats(allow_nan=False, allow_infinity=False),
     lambda inner: (
@@ -748,6 +749,16 @@ ROUND_TRIP_DATA = st.recursive(
     max_leaves=20,
 )
 NON_EMPTY = st.text(min_size=1, max_size=30)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: orjson 3.13 parses integers past 64 bits as floats instead of refusing "
+    "them, so the fast path loses their digits (the json-module path keeps them)",
+)
+def test_integers_beyond_64_bits_keep_every_digit() -> None:
+    env = decode_record(b'{"type": "T", "n": -9223372036854775809}')
+    assert env.data["n"] == -9223372036854775809
 
 
 @st.composite

@@ -262,7 +262,7 @@ class LocalSchemas:
         if schema is not None:
             return schema
         what = ref.describe() if ref is not None else "schema"
-        return Unavailable(f"{what}: no local schema file matches topic {topic}")
+        return Unavailable(f"{what}: no local schema file matches topic {topic}, and {NO_REGISTRY}")
 
     def when_settled(self, callback: Callable[[], None]) -> None:
         return None

@@ -1,0 +1,1 @@
+"""A client for registries that speak the Confluent Schema Registry REST API."""

@@ -1,0 +1,53 @@
+"""The schema source a profile (and the command line) asks for: local schema files first,
+then the registry; ``None`` when neither is set, so plain JSON tails pay nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adapters.kafka.profiles import ConnectionProfile, SecretStore
+from adapters.schema_registry.client import RegistryClient, RegistrySettings
+from monitor.core.formats.schemas import LocalSchemas, SchemaFile, SchemaSource, SchemaSources
+
+
+def registry_settings(
+    profile: ConnectionProfile, url: str | None = None, secrets: SecretStore | None = None
+) -> RegistrySettings | None:
+    """The registry of ``profile`` (or ``url``, which wins), with its secret from the
+    keyring or the environment variable named for the profile; ``None`` without a URL."""
+    url = url or profile.registry_url
+    if not url:
+        return None
+    secret = None
+    if profile.registry_username or profile.registry_bearer:
+        secret = (secrets or SecretStore()).find(profile.name, "schema_registry")
+    return RegistrySettings(
+        url,
+        username=None if profile.registry_bearer else profile.registry_username,
+        password=None if profile.registry_bearer else secret,
+        bearer_token=secret if profile.registry_bearer else None,
+        ca_file=profile.registry_ca_file,
+        cert_file=profile.registry_cert_file,
+        key_file=profile.registry_key_file,
+    )
+
+
+def schema_source(
+    profile: ConnectionProfile,
+    *,
+    registry_url: str | None = None,
+    schema_files: Sequence[str] = (),
+    secrets: SecretStore | None = None,
+) -> SchemaSource | None:
+    """Local files (the profile's, then ``schema_files``) and the registry, asked in that
+    order. Raises ``ValueError`` (a SchemaFileError) for a file that cannot be used."""
+    files = [SchemaFile.parse(text) for text in (*profile.schema_files, *schema_files)]
+    sources: list[SchemaSource] = []
+    if files:
+        sources.append(LocalSchemas(files))
+    settings = registry_settings(profile, registry_url, secrets)
+    if settings is not None:
+        sources.append(RegistryClient(settings))
+    if not sources:
+        return None
+    return sources[0] if len(sources) == 1 else SchemaSources(sources)

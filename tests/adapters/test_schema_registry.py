@@ -1,0 +1,301 @@
+"""Schema-encoded records written by Confluent's own serializers, through a registry of
+our own that they register with, tailed from the real test broker and decoded through
+the app's registry client; and the registry's bad days."""
+
+from __future__ import annotations
+
+import asyncio
+import decimal
+import threading
+from collections.abc import Iterator
+
+import pytest
+from confluent_kafka import Producer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.schema_registry.json_schema import JSONSerializer
+from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
+
+from adapters.kafka.profiles import ConnectionProfile
+from adapters.kafka.tail import KafkaTail, StartPosition
+from adapters.schema_registry.client import RegistryClient, RegistrySettings
+from monitor.core.decoding import decode_record
+from monitor.core.envelope import Envelope
+from monitor.core.formats.framing import SchemaRef, frame_v0
+from monitor.core.formats.schemas import Pending, Schema, Unavailable
+from tests.adapters.conftest import create_topic
+from tests.adapters.schema_registry_server import SchemaRegistryServer
+
+ORDER_AVSC = """{"type": "record", "name": "OrderPlaced", "namespace": "com.acme",
+ "fields": [{"name": "orderId", "type": "string"},
+            {"name": "correlationId", "type": "string"},
+            {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal",
+                                        "precision": 9, "scale": 2}},
+            {"name": "at", "type": {"type": "long", "logicalType": "timestamp-millis"}}]}"""
+PAYMENT_SCHEMA = """{"title": "PaymentAuthorized", "type": "object",
+ "properties": {"type": {"type": "string"}, "amount": {"type": "number"}},
+ "required": ["amount"]}"""
+
+
+@pytest.fixture
+def registry() -> Iterator[SchemaRegistryServer]:
+    with SchemaRegistryServer() as server:
+        yield server
+
+
+def shipped_class() -> type:
+    """acme.Envelope.Shipped: a nested message (index [0, 0]) with a Timestamp."""
+    F = descriptor_pb2.FieldDescriptorProto
+    fdp = descriptor_pb2.FileDescriptorProto(
+        name="acme/ship.proto", package="acme", syntax="proto3"
+    )
+    fdp.dependency.append("google/protobuf/timestamp.proto")
+    shipped = fdp.message_type.add(name="Envelope").nested_type.add(name="Shipped")
+    shipped.field.add(name="order_id", number=1, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
+    shipped.field.add(name="correlation_id", number=2, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
+    shipped.field.add(
+        name="at",
+        number=3,
+        type=F.TYPE_MESSAGE,
+        type_name=".google.protobuf.Timestamp",
+        label=F.LABEL_OPTIONAL,
+    )
+    pool = descriptor_pool.DescriptorPool()
+    ts = descriptor_pb2.FileDescriptorProto()
+    timestamp_pb2.DESCRIPTOR.CopyToProto(ts)
+    pool.Add(ts)
+    pool.Add(fdp)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("acme.Envelope.Shipped"))
+
+
+async def tail_until(
+    profile: ConnectionProfile, topic: str, n: int, client: RegistryClient
+) -> list[Envelope]:
+    events: list[Envelope] = []
+    tail = KafkaTail(
+        profile, [topic], sink=events.extend, start=StartPosition("beginning"), schemas=client
+    )
+    await tail.run(max_records=n, duration=30)
+    return events
+
+
+def test_records_from_confluent_serializers_are_decoded_through_the_registry(
+    profile: ConnectionProfile, topic_name: str, registry: SchemaRegistryServer
+) -> None:
+    sr = SchemaRegistryClient({"url": registry.url})
+    avro = AvroSerializer(sr, ORDER_AVSC)
+    key_avro = AvroSerializer(sr, '"string"')
+    Shipped = shipped_class()
+    proto = ProtobufSerializer(Shipped, sr, {"use.deprecated.format": False})
+    js = JSONSerializer(PAYMENT_SCHEMA, sr)
+    msg = Shipped(order_id="o-1", correlation_id="c-1")
+    msg.at.FromJsonString("2026-12-06T10:00:00.250Z")
+    value_ctx = SerializationContext(topic_name, MessageField.VALUE)
+    key_ctx = SerializationContext(topic_name, MessageField.KEY)
+    records = [
+        (
+            avro(
+                {
+                    "orderId": "o-1",
+                    "correlationId": "c-1",
+                    "amount": decimal.Decimal("12.50"),
+                    "at": 1796551200123,
+                },
+                value_ctx,
+            ),
+            key_avro("o-1", key_ctx),
+            [],
+        ),
+        (proto(msg, value_ctx), b"o-1", []),
+        (paid := js({"type": "PaymentAuthorized", "amount": 12.5}, value_ctx), b"o-1", []),
+        # JSONSerializer refuses invalid payloads; a producer that does not check sends it.
+        (frame_v0(int.from_bytes(paid[1:5], "big"), b'{"amount": "twelve"}'), None, []),
+        (b"plain text, no schema", b"o-1", []),
+        (None, b"o-1", []),
+    ]
+
+    async def run() -> list[Envelope]:
+        await create_topic(profile.bootstrap_servers, topic_name)
+        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
+        for value, key, headers in records:
+            producer.produce(topic_name, value=value, key=key, headers=headers, partition=0)
+        producer.flush(10)
+        client = RegistryClient(RegistrySettings(registry.url))
+        try:
+            return await tail_until(profile, topic_name, len(records), client)
+        finally:
+            client.close()
+
+    events = sorted(asyncio.run(run()), key=lambda e: e.offset or 0)
+    assert [e.format for e in events] == [
+        "avro",
+        "protobuf",
+        "json-schema",
+        "json-schema",
+        "text",
+        "tombstone",
+    ]
+    assert not any(e.malformed or e.undecoded for e in events), [e.error for e in events]
+    order, shipped, paid, unpaid, text, tomb = events
+    assert order.data == {
+        "orderId": "o-1",
+        "correlationId": "c-1",
+        "amount": "12.50",
+        "at": "2026-12-06T10:00:00.123Z",
+    }
+    assert order.type == "com.acme.OrderPlaced" and order.correlation_id == "c-1"
+    assert order.schema is not None and order.schema["subject"] == f"{topic_name}-value"
+    assert order.key == "o-1" and order.key_format == "avro"
+    assert shipped.data == {
+        "orderId": "o-1",
+        "correlationId": "c-1",
+        "at": "2026-12-06T10:00:00.250Z",
+    }
+    assert shipped.type == "acme.Envelope.Shipped" and shipped.correlation_id == "c-1"
+    assert paid.type == "PaymentAuthorized" and paid.schema is not None and paid.schema["valid"]
+    assert unpaid.schema is not None and unpaid.schema["valid"] is False
+    assert unpaid.schema["invalid"].startswith("$.amount")
+    assert text.data == "plain text, no schema" and tomb.key == "o-1"
+
+
+def test_avro_with_a_reference_and_a_v1_guid_header(
+    registry: SchemaRegistryServer,
+) -> None:
+    import io
+    import json
+
+    import fastavro
+
+    sr = SchemaRegistryClient({"url": registry.url})
+    from confluent_kafka.schema_registry import Schema as CSchema
+    from confluent_kafka.schema_registry import SchemaReference
+
+    money = {
+        "type": "record",
+        "name": "Money",
+        "namespace": "com.acme",
+        "fields": [{"name": "cents", "type": "long"}],
+    }
+    sr.register_schema("money", CSchema(json.dumps(money), "AVRO"))
+    order = {
+        "type": "record",
+        "name": "Order",
+        "namespace": "com.acme",
+        "fields": [{"name": "total", "type": "com.acme.Money"}],
+    }
+    registered = sr.register_schema(
+        "orders-value",
+        CSchema(json.dumps(order), "AVRO", [SchemaReference("com.acme.Money", "money", 1)]),
+    )
+    out = io.BytesIO()
+    full = {**order, "fields": [{"name": "total", "type": money}]}
+    fastavro.schemaless_writer(out, fastavro.parse_schema(full), {"total": {"cents": 1250}})
+    body = out.getvalue()
+    guid = registry.state.schemas[registered - 1]["guid"]
+    client = RegistryClient(RegistrySettings(registry.url))
+    import uuid
+
+    header = [("__value_schema_id", b"\x01" + uuid.UUID(guid).bytes)]
+    assert isinstance(client.fetch(SchemaRef(guid=guid)), Schema)
+    env = decode_record(body, header, schemas=client)
+    assert env.format == "avro" and env.data == {"total": {"cents": 1250}}, env.error
+    assert env.schema is not None and env.schema["guid"] == guid
+    by_id = decode_record(frame_v0(registered, body), schemas=client)
+    assert isinstance(by_id.data, dict) or by_id.undecoded  # first sight: being fetched
+    assert isinstance(client.fetch(SchemaRef(id=registered)), Schema)
+    assert decode_record(frame_v0(registered, body), schemas=client).data == env.data
+    client.close()
+
+
+def wait_settled(client: RegistryClient, ref: SchemaRef) -> object:
+    done = threading.Event()
+    answer = client.lookup(ref, None, False)
+    if isinstance(answer, Pending):
+        client.when_settled(done.set)
+        assert done.wait(20)
+        answer = client.lookup(ref, None, False)
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [
+        ("500", "HTTP 500"),
+        ("html", "HTTP 502"),
+        ("html200", "an HTML page"),
+        ("hang", "did not answer within 0.5 s"),
+        (None, "was not found"),
+    ],
+)
+def test_a_failing_registry_gives_a_clear_reason_per_record_and_asks_once(
+    registry: SchemaRegistryServer, fault: str | None, words: str
+) -> None:
+    registry.state.fault = fault
+    registry.state.hang_for = 2.0
+    client = RegistryClient(RegistrySettings(registry.url, timeout=0.5), retry_after=3600)
+    answer = wait_settled(client, SchemaRef(id=99))
+    assert isinstance(answer, Unavailable) and words in answer.reason, answer
+    env = decode_record(frame_v0(99, b"\x02x"), topic="t", schemas=client)
+    assert env.undecoded and not env.malformed and words in (env.error or "")
+    assert env.raw == frame_v0(99, b"\x02x")
+    assert registry.state.reads == 1  # the failure is remembered, not asked per record
+    client.close()
+
+
+def test_an_unreachable_registry_is_a_reason_not_a_stall() -> None:
+    client = RegistryClient(RegistrySettings("http://127.0.0.1:9", timeout=0.5))
+    answer = wait_settled(client, SchemaRef(id=1))
+    assert isinstance(answer, Unavailable) and "cannot reach the registry" in answer.reason
+    client.close()
+
+
+def test_a_schema_referencing_itself_is_refused_with_the_chain(
+    registry: SchemaRegistryServer,
+) -> None:
+    registry.state.register(
+        "loop",
+        {"schema": '"string"', "references": [{"name": "x", "subject": "loop", "version": 1}]},
+    )
+    client = RegistryClient(RegistrySettings(registry.url))
+    answer = wait_settled(client, SchemaRef(id=1))
+    assert isinstance(answer, Unavailable) and "references itself" in answer.reason
+    client.close()
+
+
+def test_a_tail_holds_records_while_their_schema_is_fetched_and_loses_none(
+    profile: ConnectionProfile, topic_name: str, registry: SchemaRegistryServer
+) -> None:
+    sr = SchemaRegistryClient({"url": registry.url})
+    avro = AvroSerializer(sr, ORDER_AVSC)
+    ctx = SerializationContext(topic_name, MessageField.VALUE)
+    registry.state.fault = "hang"  # every schema read takes a second
+    registry.state.hang_for = 1.0
+
+    async def run() -> list[Envelope]:
+        await create_topic(profile.bootstrap_servers, topic_name)
+        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
+        for i in range(20):
+            value = avro(
+                {
+                    "orderId": f"o-{i}",
+                    "correlationId": "c",
+                    "amount": decimal.Decimal("1.00"),
+                    "at": 0,
+                },
+                ctx,
+            )
+            producer.produce(topic_name, value=value, partition=0)
+            producer.produce(topic_name, value=b'{"type": "Json"}', partition=0)
+        producer.flush(10)
+        client = RegistryClient(RegistrySettings(registry.url, timeout=5))
+        try:
+            return await tail_until(profile, topic_name, 40, client)
+        finally:
+            client.close()
+
+    events = asyncio.run(run())
+    assert sorted(e.offset or 0 for e in events) == list(range(40))
+    assert [e.format for e in events].count("avro") == 20
+    assert registry.state.reads == 1
