@@ -4,20 +4,24 @@ brokers that advertise addresses this machine cannot reach."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import ssl
 import subprocess
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from adapters.kafka.doctor import Diagnosis, diagnose_profile
-from adapters.kafka.profiles import ConnectionProfile, ProfileStore
+from adapters.kafka.profiles import ConnectionProfile, ProfileStore, SecretStore
 from tests.adapters.broker import TansuBroker, free_port, wait_for_port
 from tests.adapters.cert_factory import CertificateAuthority
 from tests.adapters.tls_proxy import TlsProxy
 from tests.cli.entry_point import eventflow
+from tests.memory_keyring import MemoryKeyring
 
 
 class AdvertisingBroker(TansuBroker):
@@ -196,3 +200,79 @@ def test_an_unresolvable_advertised_name_is_named_on_the_command_line(tmp_path: 
     assert as_text.returncode == 1
     assert "FAIL brokers" in as_text.stdout
     assert "The brokers step failed: the broker at kafka-1.invalid:9092" in as_text.stdout
+
+
+def test_a_pkcs12_client_certificate_from_the_keyring_is_accepted(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    ca = CertificateAuthority(tmp_path)
+    cert, key = ca.issue("127.0.0.1")
+    client_cert, client_key = ca.issue("monitor-client", client=True)
+    bundle = tmp_path / "client.p12"
+    subprocess.run(
+        [
+            "openssl", "pkcs12", "-export", "-in", str(client_cert), "-inkey", str(client_key),
+            "-out", str(bundle), "-passout", "pass:bundle-pass",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    SecretStore(environ={}).set_password("tls", "bundle-pass", kind="pkcs12")
+
+    async def run() -> Diagnosis:
+        async with tls_cluster(cert, key, client_ca=ca.pem) as bootstrap:
+            return await diagnose_profile(tls_profile(bootstrap, ca.pem, pkcs12_file=str(bundle)))
+
+    d = asyncio.run(run())
+    assert d.ok, d.to_dict()
+    assert d.steps[3].detail == "client certificate accepted"
+
+
+class Registry:
+    """A schema registry's GET /subjects, behind basic auth (key SRKEY, secret sr-secret)."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                expected = "Basic " + base64.b64encode(b"SRKEY:sr-secret").decode()
+                if self.headers.get("Authorization") != expected:
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                body = json.dumps(["orders-value", "payments-value"]).encode()
+                self.send_response(200 if self.path == "/subjects" else 404)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_schema_registry_step_checks_its_key_and_secret(broker: TansuBroker) -> None:
+    registry = Registry()
+    profile = ConnectionProfile(
+        name="sr",
+        bootstrap_servers=broker.bootstrap,
+        registry_url=registry.url,
+        registry_username="SRKEY",
+    )
+    try:
+        good = asyncio.run(diagnose_profile(profile, registry_secret="sr-secret"))
+        bad = asyncio.run(diagnose_profile(profile, registry_secret="wrong"))
+    finally:
+        registry.close()
+    assert good.ok and good.steps[-1].step == "schema_registry"
+    assert good.steps[-1].detail == f"{registry.url} answers: 2 subjects"
+    failed = bad.first_failure
+    assert failed is not None and failed.step == "schema_registry"
+    assert failed.detail.endswith("HTTP 401")
+    assert failed.fix == "check the schema registry key and secret"

@@ -19,6 +19,7 @@ import pytest
 
 from adapters.kafka.cluster import KafkaCluster
 from adapters.kafka.connection import client_options
+from adapters.kafka.doctor import Diagnosis, diagnose_profile
 from adapters.kafka.oauth import OidcTokenProvider, TokenError
 from adapters.kafka.profiles import ConnectionProfile, ProfileError
 from tests.adapters.broker import TansuBroker, free_port
@@ -192,3 +193,34 @@ def test_an_oauth_profile_needs_its_endpoint_and_client_id() -> None:
             sasl_mechanism="OAUTHBEARER",
             oauth_token_endpoint="https://idp/token",
         )
+
+
+def test_the_doctor_fetches_a_token_and_signs_in_with_it(endpoint: TokenEndpoint) -> None:
+    gate_port = free_port()
+    broker = TansuBroker(advertised_port=gate_port).start()
+    profile = oauth_profile(f"127.0.0.1:{gate_port}", endpoint.url)
+
+    async def run() -> tuple[Diagnosis, list[bytes]]:
+        async with SaslGate(gate_port, broker.port) as gate:
+            return await diagnose_profile(profile, "s3cret"), gate.auth_payloads
+
+    try:
+        diagnosis, sent = asyncio.run(run())
+    finally:
+        broker.stop()
+    assert diagnosis.ok, diagnosis.to_dict()
+    auth = diagnosis.steps[2]
+    assert auth.step == "auth"
+    assert auth.detail == "token fetched, valid 60 s; signed in with OAUTHBEARER"
+    assert sent == [b"n,,\x01auth=Bearer token-1\x01logicalCluster=lkc-123\x01\x01"]
+
+
+def test_the_doctor_names_a_token_endpoint_that_refuses_the_client(
+    endpoint: TokenEndpoint, broker: TansuBroker
+) -> None:
+    profile = oauth_profile(broker.bootstrap, endpoint.url)
+    diagnosis = asyncio.run(diagnose_profile(profile, "wrong"))
+    failed = diagnosis.first_failure
+    assert failed is not None and failed.step == "auth"
+    assert "refused the request (HTTP 401)" in failed.detail
+    assert failed.fix == "check the token endpoint URL, the client id and the client secret"
