@@ -16,10 +16,11 @@ import contextlib
 import datetime as dt
 import json
 import socket
+import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 
 from adapters.kafka.connection import (
@@ -82,9 +83,12 @@ async def diagnose_profile(
     secret: str | None = None,
     *,
     registry_secret: str | None = None,
+    pkcs12_password: str | None = None,
     on_step: Callable[[Step], None] | None = None,
 ) -> Diagnosis:
-    """Run every step for ``profile`` (``secret``: its password, client secret or the like)."""
+    """Run every step for ``profile`` (``secret``: its password, client secret or the like;
+    ``pkcs12_password``: a bundle password typed but not stored yet, else the stored one).
+    File and keyring reads happen in a worker thread, so a window calling this stays live."""
     result = Diagnosis()
 
     def record(step: Step) -> Step:
@@ -94,14 +98,17 @@ async def diagnose_profile(
         return step
 
     with contextlib.suppress(_Stop):  # a Kafka step failed: the registry is checked still
-        await _kafka_steps(profile, secret, record)
+        await _kafka_steps(profile, secret, pkcs12_password, record)
     if profile.registry_url:
         record(await asyncio.to_thread(_registry_step, profile, registry_secret))
     return result
 
 
 async def _kafka_steps(
-    profile: ConnectionProfile, secret: str | None, record: Callable[[Step], Step]
+    profile: ConnectionProfile,
+    secret: str | None,
+    pkcs12_password: str | None,
+    record: Callable[[Step], Step],
 ) -> None:
     def fail(step: str, detail: str, fix: str) -> NoReturn:
         record(Step(step, False, detail, fix))
@@ -143,9 +150,10 @@ async def _kafka_steps(
             )
     record(Step("tcp", True, f"{host}:{port} accepts connections"))
     # tls
+    context = None
     if profile.uses_tls:
         try:
-            context = ssl_context(profile)
+            context = await asyncio.to_thread(ssl_context, profile, pkcs12_password)
         except KafkaUnavailable as exc:
             fail("tls", str(exc), "fix the TLS file settings of the profile")
         verdict = await probe_tls(host, port, context, STEP_TIMEOUT)
@@ -155,7 +163,9 @@ async def _kafka_steps(
         record(Step("tls", True, detail))
     # auth
     provider_note = ""
-    options = client_options(profile, secret)
+    options = client_options(replace(profile, pkcs12_file=None), secret)
+    if context is not None:  # made above, with the bundle's password
+        options["ssl_context"] = context
     provider = options.get("sasl_oauth_token_provider")
     if provider is not None:
         try:
@@ -208,7 +218,7 @@ async def _kafka_steps(
     # brokers
     reached = []
     for b in brokers:
-        found = await _advertised_problem(b.host, b.port, profile)
+        found = await _advertised_problem(b.host, b.port, profile, context)
         if found:
             fail("brokers", f"{b.host}:{b.port} (broker {b.nodeId}): {found[0]}", found[1])
         reached.append(f"{b.host}:{b.port}")
@@ -231,7 +241,7 @@ async def _tcp_problem(host: str, port: int) -> str | None:
 
 
 async def _advertised_problem(
-    host: str, port: int, profile: ConnectionProfile
+    host: str, port: int, profile: ConnectionProfile, context: ssl.SSLContext | None
 ) -> tuple[str, str] | None:
     where = f"{host}:{port}"
     loop = asyncio.get_running_loop()
@@ -252,8 +262,8 @@ async def _advertised_problem(
             f"this machine ({problem}): the cluster's advertised.listeners must name an "
             "address and port clients can reach, or a firewall is in the way",
         )
-    if profile.uses_tls:
-        verdict = await probe_tls(host, port, ssl_context(profile), STEP_TIMEOUT)
+    if context is not None:
+        verdict = await probe_tls(host, port, context, STEP_TIMEOUT)
         if verdict.problem:
             return (_tls_detail(verdict), _tls_fix(verdict, where, profile))
     return None

@@ -202,7 +202,7 @@ def test_an_unresolvable_advertised_name_is_named_on_the_command_line(tmp_path: 
     assert "The brokers step failed: the broker at kafka-1.invalid:9092" in as_text.stdout
 
 
-def test_a_pkcs12_client_certificate_from_the_keyring_is_accepted(
+def test_a_pkcs12_client_certificate_typed_or_from_the_keyring_is_accepted(
     tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:
     ca = CertificateAuthority(tmp_path)
@@ -217,15 +217,18 @@ def test_a_pkcs12_client_certificate_from_the_keyring_is_accepted(
         check=True,
         capture_output=True,
     )  # fmt: skip
-    SecretStore(environ={}).set_password("tls", "bundle-pass", kind="pkcs12")
 
-    async def run() -> Diagnosis:
+    async def run() -> tuple[Diagnosis, Diagnosis]:
         async with tls_cluster(cert, key, client_ca=ca.pem) as bootstrap:
-            return await diagnose_profile(tls_profile(bootstrap, ca.pem, pkcs12_file=str(bundle)))
+            profile = tls_profile(bootstrap, ca.pem, pkcs12_file=str(bundle))
+            # Typed in the form, not stored yet; then stored, and found in the keyring.
+            typed = await diagnose_profile(profile, pkcs12_password="bundle-pass")
+            SecretStore(environ={}).set_password("tls", "bundle-pass", kind="pkcs12")
+            return typed, await diagnose_profile(profile)
 
-    d = asyncio.run(run())
-    assert d.ok, d.to_dict()
-    assert d.steps[3].detail == "client certificate accepted"
+    for d in asyncio.run(run()):
+        assert d.ok, d.to_dict()
+        assert d.steps[3].detail == "client certificate accepted"
 
 
 class Registry:

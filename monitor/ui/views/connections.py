@@ -615,7 +615,11 @@ class ConnectionsView(QWidget):
         self.doctor_title.setText(f"{profile.name} at {profile.bootstrap_servers}")
         self.doctor_card.show()
         diagnosis = await diagnose_profile(
-            profile, password, registry_secret=registry_secret, on_step=self.doctor_steps.add_step
+            profile,
+            password,
+            registry_secret=registry_secret,
+            pkcs12_password=self.form.secrets().get("pkcs12"),  # typed, not saved yet
+            on_step=self.doctor_steps.add_step,
         )
         failed = diagnosis.first_failure
         if failed is not None:
