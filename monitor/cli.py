@@ -464,6 +464,11 @@ def cmd_dlq_discard(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     if not args.headless:
+        if args.scenario == "messy":
+            raise CliError(
+                "--scenario messy runs with --headless; in the window, choose "
+                "Demo > Run the careless producer"
+            )
         return _run_window(args)
     from monitor.core.runtime import EmbeddedRuntime
 
@@ -471,7 +476,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     keeping = retention(args, db_path)
 
     async def run() -> dict[str, Any]:
-        runtime = EmbeddedRuntime(db_path, demo_rate=args.rate, seed=args.seed, retention=keeping)
+        runtime = EmbeddedRuntime(
+            db_path,
+            demo_rate=args.rate,
+            seed=args.seed,
+            retention=keeping,
+            messy=args.scenario == "messy",
+        )
         await runtime.start()
         try:
             await asyncio.sleep(args.duration)
@@ -570,6 +581,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate", type=cli_types.rate, default=argparse.SUPPRESS, help="orders per second (20)"
     )
     p.add_argument("--seed", type=int, default=None, help="random seed, for a repeatable run")
+    p.add_argument(
+        "--scenario",
+        choices=("shop", "messy"),
+        default="shop",
+        help="shop: the well-made order flow; messy: plus a careless producer that commits"
+        " every anti-pattern eventflow lint knows (shop)",
+    )
     p.set_defaults(func=cmd_demo, logs_events=True)
 
     p = sub.add_parser(

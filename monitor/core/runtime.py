@@ -14,6 +14,7 @@ from pathlib import Path
 from monitor.core.bus import EventBus
 from monitor.core.catalog.watch import CatalogWatch
 from monitor.core.demo import DemoShop, Scenario
+from monitor.core.demo_messy import CarelessProducer
 from monitor.core.eventlog import KEEP_ALL, EventLog, Retention
 from monitor.core.history_probes import LiveStatsProbe, UndecodedCounter
 from monitor.core.history_watch import HistoryWatch
@@ -39,6 +40,7 @@ class EmbeddedRuntime:
         scenario: Scenario | None = None,
         seed: int | None = None,
         retention: Retention = KEEP_ALL,
+        messy: bool = False,
     ) -> None:
         self.db_path = str(db_path) if db_path is not None else None
         self.retention = retention
@@ -59,6 +61,12 @@ class EmbeddedRuntime:
                 self.bus, rate=demo_rate, guard=self.guard, scenario=scenario, seed=seed
             )
         self._demo_rate = demo_rate
+        # The messy scenario: a careless producer beside the shop (started with messy=True
+        # or later, from the window's Demo menu).
+        self.careless = CarelessProducer(
+            self.bus, seed=seed, on_dead_letter=self.pipeline.accept_dead_letter
+        )
+        self._messy = messy
         # The event catalog, learnt from every batch and dead letter, kept in the log.
         self.catalog = CatalogWatch(
             self.db_path,
@@ -85,6 +93,8 @@ class EmbeddedRuntime:
         self.pipeline.start()
         await self.history.open()
         self.history.start()
+        if self._messy:
+            self.careless.start()
         if self.demo is not None:
             if self._demo_rate:
                 self.demo.start()
@@ -126,6 +136,7 @@ class EmbeddedRuntime:
                 except TimeoutError:
                     log.warning("orders still in flight after 10 s; stopping anyway")
             await self.demo.stop()
+        await self.careless.stop()
         await self.bus.close()
         await self.pipeline.stop()
         await self.history.stop()  # after the pipeline: the last sample sees every event

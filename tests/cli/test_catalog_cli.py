@@ -160,3 +160,21 @@ def test_export_to_a_folder_that_cannot_be_made_says_why(clean_log: Path, tmp_pa
     )
     assert code == 1
     assert "could not be written" in err
+
+
+def test_the_messy_demo_fails_lint_in_ci_and_the_clean_one_passes(tmp_path: Path) -> None:
+    messy, clean = tmp_path / "messy.db", tmp_path / "clean.db"
+    eventflow("demo", "--headless", "--scenario", "messy", "--duration", "3", "--db", str(messy))
+    eventflow("demo", "--headless", "--duration", "2", "--db", str(clean))
+    code, out, _ = eventflow("lint", "--fail-on", "error", "--db", str(messy), check=False)
+    assert code == 1
+    assert "error   ignored-dlq" in out
+    assert eventflow("lint", "--fail-on", "warning", "--db", str(clean))[0] == 0
+
+
+def test_the_messy_scenario_in_the_window_is_a_menu_choice(tmp_path: Path) -> None:
+    code, _, err = eventflow(
+        "demo", "--scenario", "messy", "--db", str(tmp_path / "x.db"), check=False
+    )
+    assert code == 1
+    assert "Demo > Run the careless producer" in err

@@ -162,6 +162,7 @@ class Catalog:
                 entry.topics[topic] += 1
             else:
                 entry.add_name(entry.topics, topic)
+                self._note_consumers(entry, topic)  # while the handlers are subscribed
             if topic in delivered:
                 delivered[topic] += 1
             else:
@@ -301,6 +302,13 @@ class Catalog:
                     if names:
                         self.consumers_by_topic.setdefault(topic, set()).update(names)
         self.apply_consumers()
+
+    def _note_consumers(self, entry: EventTypeEntry, topic: str) -> None:
+        if self.consumers_of is not None:
+            names = set(self.consumers_of(topic))
+            if names:
+                self.consumers_by_topic.setdefault(topic, set()).update(names)
+                entry.consumers.update(names)
 
     def set_consumers(self, by_topic: dict[str, Iterable[str]]) -> None:
         """Consumers found elsewhere (Kafka consumer groups whose offsets cover a topic)."""

@@ -14,11 +14,15 @@ class EventSoup:
     def check(self, context: ReviewContext) -> Iterator[Finding]:
         entities = context.catalog.entities
         limit = context.thresholds.soup_types
-        for row in entities.soup:
-            n = int(row["types_in_window"])
-            if n < limit:
-                continue
-            types = list(row["types"])
+        groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+        for row in entities.soup:  # entities emitting the same soup make one finding
+            if int(row["types_in_window"]) >= limit:
+                groups.setdefault(tuple(row["types"]), []).append(row)
+        for types_key, rows in groups.items():
+            row = rows[0]
+            n = len(types_key)
+            types = list(types_key)
+            others = [str(r["entity"]) for r in rows[1:]]
             topics = {
                 t for name in types if name in context.catalog.entries
                 for t in context.catalog.entries[name].topics
@@ -28,16 +32,19 @@ class EventSoup:
                 self.severity,
                 types[0] if types else None,
                 sorted(topics)[0] if len(topics) == 1 else None,
-                f"Entity {row['entity']} emitted {n} distinct event types within "
+                f"Entity {row['entity']}"
+                + (f" (and {len(others)} more)" if others else "")
+                + f" emitted {n} distinct event types within "
                 f"{entities.soup_window:g} s: fine-grained events that only make sense "
                 "together leave every consumer to reassemble the state. Publish the few "
                 "business facts consumers need (e.g. one ...Updated with the changed "
                 "fields) instead.",
                 {
                     "entity": row["entity"],
+                    "other_entities": others,
                     "types_in_window": n,
                     "types": types,
                     "window_s": entities.soup_window,
-                    "example_event_ids": [row["event_id"]],
+                    "example_event_ids": [str(r["event_id"]) for r in rows[:5]],
                 },
             )
