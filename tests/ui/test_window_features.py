@@ -210,7 +210,7 @@ def test_every_view_follows_a_switch_to_the_dark_theme_and_back(
     assert dark["SURFACE"] in window.connections.banner.styleSheet()  # its own, baked in
     # A JSON payload in the composer takes the dark theme's colours too.
     assert (
-        window.publish.payload.highlighter._rules[0][1].foreground().color().name()
+        window.publish.payload.highlighter.format_of("number").foreground().color().name()
         == (theme.json_colours()["number"])
     )
     window.set_theme("light")

@@ -43,7 +43,7 @@ from monitor.core.json_diff import (
     unified_json_diff,
 )
 from monitor.ui import theme
-from monitor.ui.views.dead_letter_highlight import DiffHighlighter, JsonHighlighter
+from monitor.ui.json_highlight import DiffHighlighter, JsonHighlighter
 
 MAX_CHANGES_LISTED = 8
 

@@ -50,11 +50,12 @@ from PySide6.QtWidgets import (
 
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.event_filter import EventFilter, SearchTextCache
+from monitor.core.json_diff import pretty_json
 from monitor.ui import theme
 from monitor.ui.context import AppContext
 from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.event_table_model import EnvelopeRole, EventTableModel, format_local_time
-from monitor.ui.views.event_stream_details import EventDetailsPane, pretty_json
+from monitor.ui.views.event_stream_details import EventDetailsPane
 from monitor.ui.views.event_stream_export import Format, export_events, format_for
 from monitor.ui.views.event_stream_filter_bar import FilterBar
 from monitor.ui.views.event_stream_hold import LiveHold

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
-from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -27,36 +25,12 @@ from PySide6.QtWidgets import (
 
 from monitor.core.envelope import JSON_CONTENT_TYPE, Envelope, format_time
 from monitor.core.header_text import readable_headers
+from monitor.core.json_diff import pretty_json
 from monitor.ui import theme
 from monitor.ui.event_table_model import format_local_time
+from monitor.ui.json_highlight import json_html
 
 RAW_PREVIEW_BYTES = 4096  # a hex dump longer than this is read in an export, not here
-
-_JSON_TOKEN = re.compile(
-    r'(?P<key>"(?:[^"\\]|\\.)*")(?=\s*:)'
-    r'|(?P<string>"(?:[^"\\]|\\.)*")'
-    r"|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
-    r"|(?P<literal>\btrue\b|\bfalse\b|\bnull\b)"
-)
-
-
-def pretty_json(value: Any) -> str:
-    """Indented JSON text (non-ASCII kept as is; values JSON cannot hold as ``repr``)."""
-    return json.dumps(value, indent=2, ensure_ascii=False, default=repr)
-
-
-def highlight_json(text: str) -> str:
-    """``text`` (JSON) as escaped HTML with keys, strings, numbers and literals coloured."""
-    out: list[str] = []
-    last = 0
-    colours = theme.json_colours()
-    for match in _JSON_TOKEN.finditer(text):
-        out.append(html.escape(text[last : match.start()]))
-        kind = match.lastgroup or "string"
-        out.append(f'<span style="color:{colours[kind]}">{html.escape(match.group())}</span>')
-        last = match.end()
-    out.append(html.escape(text[last:]))
-    return "".join(out)
 
 
 def hex_dump(data: bytes, limit: int = RAW_PREVIEW_BYTES) -> str:
@@ -139,7 +113,7 @@ def _payload_parts(event: Envelope) -> list[str]:
     elif isinstance(event.data, str) and event.datacontenttype not in (None, JSON_CONTENT_TYPE):
         parts.append(_code(html.escape(event.data)))  # text that is not JSON: as it came
     else:
-        parts.append(_code(highlight_json(pretty_json(event.data))))
+        parts.append(_code(json_html(pretty_json(event.data))))
     return parts
 
 
@@ -307,4 +281,4 @@ class EventDetailsPane(QWidget):
             self.chain_requested.emit(self._event.chain_id)
 
 
-__all__ = ["EventDetailsPane", "details_html", "hex_dump", "highlight_json", "pretty_json"]
+__all__ = ["EventDetailsPane", "details_html", "hex_dump"]

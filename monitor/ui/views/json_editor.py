@@ -12,77 +12,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QEvent, QRect, QRegularExpression, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
-    QFont,
     QKeyEvent,
     QPainter,
     QPaintEvent,
     QResizeEvent,
-    QSyntaxHighlighter,
-    QTextCharFormat,
     QTextCursor,
-    QTextDocument,
     QTextFormat,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from monitor.core.strict_json import loads_strict
 from monitor.ui import theme
+from monitor.ui.json_highlight import JsonHighlighter
 
 _DEBOUNCE_ABOVE = 100_000  # characters: larger documents are checked after a pause
 _INDENT = "  "
-
-
-def _format(colour: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
-    fmt = QTextCharFormat()
-    fmt.setForeground(QColor(colour))
-    if bold:
-        fmt.setFontWeight(QFont.Weight.DemiBold)
-    fmt.setFontItalic(italic)
-    return fmt
-
-
-class JsonHighlighter(QSyntaxHighlighter):
-    """Colours keys, strings, numbers, ``true``/``false``/``null`` and ``{{placeholders}}``.
-
-    Line by line, with regular expressions: JSON strings cannot span lines, so no state
-    is carried between blocks. Later rules paint over earlier ones (a number inside a
-    string is a string).
-    """
-
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
-        self._rules: list[tuple[QRegularExpression, QTextCharFormat, int]] = []
-        self.use_theme_colours()
-
-    def use_theme_colours(self) -> None:
-        """Take the current theme's colours (at start, and after a theme switch)."""
-        c = theme.json_colours()
-        self._rules = [
-            (
-                QRegularExpression(r"-?\b\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\b"),
-                _format(c["number"]),
-                0,
-            ),
-            (QRegularExpression(r"\b(?:true|false|null)\b"), _format(c["literal"], bold=True), 0),
-            (QRegularExpression(r'"(?:[^"\\]|\\.)*"'), _format(c["string"]), 0),
-            (QRegularExpression(r'("(?:[^"\\]|\\.)*")\s*:'), _format(c["key"], bold=True), 1),
-            (
-                QRegularExpression(r"\{\{\s*\w+\s*\}\}"),
-                _format(c["placeholder"], bold=True, italic=True),
-                0,
-            ),
-        ]
-        self.rehighlight()
-
-    def highlightBlock(self, text: str) -> None:
-        for pattern, fmt, group in self._rules:
-            matches = pattern.globalMatch(text)
-            while matches.hasNext():
-                m = matches.next()
-                self.setFormat(m.capturedStart(group), m.capturedLength(group), fmt)
 
 
 class _Gutter(QWidget):
