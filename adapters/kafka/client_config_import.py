@@ -253,9 +253,21 @@ class _Reader:
                 self.refuse("ssl.truststore.type", "goes with the trust store above")
             self.refuse("ssl.truststore.password", "a PEM CA file needs no password")
         if keystore := self.settings.get("ssl.keystore.location"):
-            kind = self.settings.get("ssl.keystore.type", "JKS").upper()
+            # Java defaults to JKS; librdkafka's (and kcat's) key store is always PKCS#12.
+            default = "JKS" if self.format == "Java client.properties" else "PKCS12"
+            kind = self.settings.get("ssl.keystore.type", default).upper()
             location = self.path(keystore)
-            if kind == "PKCS12" or location.lower().endswith((".p12", ".pfx")):
+            if kind == "PEM":  # Java's PEM key store: certificate and key in one file
+                self.take("ssl.keystore.location", "client certificate and key (PEM)")
+                self.take("ssl.keystore.type", "key store format")
+                f["cert_file"] = location
+                self.refuse("ssl.keystore.password", "a PEM key store needs no password")
+                self.refuse(
+                    "ssl.key.password",
+                    "encrypted PEM keys are not supported: use an unencrypted key kept "
+                    "private (0600) or a PKCS#12 bundle",
+                )
+            elif kind == "PKCS12" or location.lower().endswith((".p12", ".pfx")):
                 self.take("ssl.keystore.location", "client certificate (PKCS#12 bundle)")
                 self.take("ssl.keystore.type", "bundle format")
                 f["pkcs12_file"] = location

@@ -159,3 +159,35 @@ def test_profiles_import_saves_the_profile_and_never_writes_a_secret_to_a_file(
         env, "profiles", "import", str(EXAMPLES / "kcat.conf"), "--name", "cc", check=False
     )
     assert again.returncode == 1 and "pass --replace" in again.stderr
+
+
+def test_key_stores_by_dialect_pkcs12_in_librdkafka_pem_in_java_jks_refused(
+    tmp_path: Path,
+) -> None:
+    rd = tmp_path / "client.conf"
+    rd.write_text(
+        "bootstrap.servers=k:9093\nsecurity.protocol=ssl\n"
+        "ssl.keystore.location=client.keystore\nssl.keystore.password=rd-p12\n"
+    )
+    r = import_client_config(rd)
+    assert r.profile.pkcs12_file == str(tmp_path / "client.keystore")
+    assert r.secrets == {"pkcs12": "rd-p12"}
+    java_pem = tmp_path / "pem.properties"
+    java_pem.write_text(
+        "bootstrap.servers=k:9093\nsecurity.protocol=SSL\nssl.keystore.type=PEM\n"
+        "ssl.keystore.location=/etc/kafka/client.pem\n"
+    )
+    r = import_client_config(java_pem)
+    assert r.profile.cert_file == "/etc/kafka/client.pem" and r.secrets == {}
+    java_jks = tmp_path / "jks.properties"
+    java_jks.write_text(
+        "bootstrap.servers=k:9093\nsecurity.protocol=SSL\nsasl.jaas.config=x required;\n"
+        "ssl.keystore.location=/etc/kafka/client.keystore.jks\nssl.keystore.password=pw\n"
+    )
+    r = import_client_config(java_jks)
+    assert r.profile.pkcs12_file is None and r.secrets == {}
+    assert (
+        "keytool -importkeystore -srckeystore /etc/kafka/client.keystore.jks"
+        in (not_taken(r)["ssl.keystore.location"])
+    )
+    assert not_taken(r)["sasl.jaas.config"] == "the protocol SSL uses no SASL"
