@@ -12,7 +12,9 @@ from PySide6.QtCore import Qt
 from adapters.kafka.profiles import ProfileStore
 from monitor.ui.main_window import MainWindow
 from monitor.ui.views.connection_form import ProfileForm
-from tests.adapters.broker import TansuBroker
+from tests.adapters.broker import TansuBroker, free_port
+from tests.adapters.cert_factory import CertificateAuthority
+from tests.adapters.tls_proxy import TlsProxy
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.helpers import type_into
 from tests.ui.test_window_fits import LAPTOP_H, LAPTOP_W, save_shot, settled, wholly_visible
@@ -171,3 +173,39 @@ def test_test_shows_the_doctor_steps_at_1024x700(
     assert form.token_endpoint_edit.height() >= form.token_endpoint_edit.minimumSizeHint().height()
     assert wholly_visible(view.test_button) and wholly_visible(view.save_button)
     save_shot(window, "connections_oauth_form_1024x700.png")
+
+
+def test_a_failing_test_names_the_step_its_cause_and_the_fix(
+    config_dir: Path, window: MainWindow, run: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    ca, other = CertificateAuthority(tmp_path), CertificateAuthority(tmp_path, "Other CA")
+    cert, key = ca.issue("127.0.0.1")
+    port = free_port()
+    broker = TansuBroker(advertised_port=port).start()
+    proxy = TlsProxy(port, broker.port, cert, key)
+    run(proxy.__aenter__())
+    try:
+        view = window.connections
+        window.resize(LAPTOP_W, LAPTOP_H)
+        window.show_view("connections")
+        qtbot.mouseClick(view.new_button, LEFT)
+        type_into(qtbot, view.form.name_edit, "corp-tls")
+        choose(view.form, "tls")
+        type_into(qtbot, view.form.bootstrap_edit, f"127.0.0.1:{port}")
+        type_into(qtbot, view.form.ca_edit, str(other.pem))
+        qtbot.mouseClick(view.test_button, LEFT)
+        qtbot.waitUntil(lambda: "step failed" in view.form_message.text(), timeout=20_000)
+        assert view.doctor_steps.steps() == [("dns", True), ("tcp", True), ("tls", False)]
+        assert view.form_message.text().startswith(
+            f"The tls step failed: the certificate of 127.0.0.1:{port} was signed by "
+            "CN=Test CA, which this profile does not trust"
+        )
+        assert view.form_message.property("tone") == "error"
+        tls_row = view.doctor_steps.item(2)
+        assert "issuer CN=Test CA" in tls_row.text()
+        assert "Likely cause and fix: the certificate of" in tls_row.toolTip()
+        qtbot.waitUntil(lambda: wholly_visible(view.doctor_steps), timeout=5_000)
+        save_shot(window, "connections_doctor_failure_1024x700.png")
+    finally:
+        run(proxy.__aexit__(None, None, None))
+        broker.stop()
