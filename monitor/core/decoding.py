@@ -303,9 +303,9 @@ def _decode(
             except UnicodeDecodeError:
                 key_text, key_format = key.decode("utf-8", "backslashreplace"), "binary"
             if KEY_SCHEMA_HEADER in lower:
-                key_text, key_format, key_schema = _key_parts(key, lower, topic, schemas)
+                key_text, key_format, key_schema = _key_parts(key, lower, headers, topic, schemas)
         else:
-            key_text, key_format, key_schema = _key_parts(key, lower, topic, schemas)
+            key_text, key_format, key_schema = _key_parts(key, lower, headers, topic, schemas)
         binary_mode = "ce_specversion" in lower
         if not binary_mode and not (
             "specversion" in obj and "id" in obj and "type" in obj and "source" in obj
@@ -410,7 +410,7 @@ def _decode(
     # The general path.
     if value is not None and type(value) is not bytes:
         value = bytes(value)
-    key_text, key_format, key_schema = _key_parts(key, lower, topic, schemas)
+    key_text, key_format, key_schema = _key_parts(key, lower, headers, topic, schemas)
     env = Envelope(
         type="",
         source="",
@@ -538,6 +538,7 @@ def _decode(
 def _key_parts(
     key: bytes | None,
     lower: Mapping[str, str],
+    headers: Sequence[tuple[str, bytes | None]] | None,
     topic: str | None,
     schemas: SchemaSource | None,
 ) -> tuple[str | None, str | None, dict[str, Any] | None]:
@@ -553,7 +554,8 @@ def _key_parts(
     if (key and (key[0] <= 1 or KEY_SCHEMA_HEADER in lower)) or (
         schemas is not None and schemas.claims(topic, True)
     ):
-        sd = decode_schema_value(key, None, topic, True, schemas or NO_SCHEMAS)
+        header = _raw_header(headers, KEY_SCHEMA_HEADER) if KEY_SCHEMA_HEADER in lower else None
+        sd = decode_schema_value(key, header, topic, True, schemas or NO_SCHEMAS)
         if sd is not None and sd.error is None and sd.undecoded is None:
             data = sd.data
             text = data if type(data) is str else orjson.dumps(data).decode()

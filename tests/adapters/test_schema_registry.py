@@ -299,3 +299,94 @@ def test_a_tail_holds_records_while_their_schema_is_fetched_and_loses_none(
     assert sorted(e.offset or 0 for e in events) == list(range(40))
     assert [e.format for e in events].count("avro") == 20
     assert registry.state.reads == 1
+
+
+def payment_classes() -> tuple[type, type]:
+    """acme/pay.proto imports acme/money.proto (a schema reference, registered apart);
+    Payment.Line is a nested message (index [0, 0])."""
+    F = descriptor_pb2.FieldDescriptorProto
+    money = descriptor_pb2.FileDescriptorProto(
+        name="acme/money.proto", package="acme.money", syntax="proto3"
+    )
+    m = money.message_type.add(name="Money")
+    m.field.add(name="cents", number=1, type=F.TYPE_INT64, label=F.LABEL_OPTIONAL)
+    pay = descriptor_pb2.FileDescriptorProto(
+        name="acme/pay.proto", package="acme.pay", syntax="proto3"
+    )
+    pay.dependency.append("acme/money.proto")
+    payment = pay.message_type.add(name="Payment")
+    line = payment.nested_type.add(name="Line")
+    line.field.add(name="sku", number=1, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
+    line.field.add(
+        name="price",
+        number=2,
+        type=F.TYPE_MESSAGE,
+        type_name=".acme.money.Money",
+        label=F.LABEL_OPTIONAL,
+    )
+    line.field.add(name="correlation_id", number=3, type=F.TYPE_STRING, label=F.LABEL_OPTIONAL)
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(money)
+    pool.Add(pay)
+    get = message_factory.GetMessageClass
+    return get(pool.FindMessageTypeByName("acme.pay.Payment.Line")), get(
+        pool.FindMessageTypeByName("acme.money.Money")
+    )
+
+
+def test_guid_headers_protobuf_references_msgpack_and_a_truncated_body_on_the_broker(
+    profile: ConnectionProfile, topic_name: str, registry: SchemaRegistryServer
+) -> None:
+    import msgpack
+    from confluent_kafka.schema_registry import header_schema_id_serializer
+
+    sr = SchemaRegistryClient({"url": registry.url})
+    in_headers = {"schema.id.serializer": header_schema_id_serializer}
+    avro = AvroSerializer(sr, ORDER_AVSC, conf=in_headers)
+    key_avro = AvroSerializer(sr, '"string"', conf=in_headers)
+    Line, Money = payment_classes()
+    proto = ProtobufSerializer(Line, sr, {"use.deprecated.format": False, **in_headers})
+    framed_avro = AvroSerializer(sr, ORDER_AVSC)
+    order = {"orderId": "o-2", "correlationId": "c-2", "amount": decimal.Decimal("0.10"),
+             "at": 0}  # fmt: skip
+
+    def ser(serializer, obj, field=MessageField.VALUE, headers=None):  # type: ignore[no-untyped-def]
+        ctx = SerializationContext(topic_name, field, headers)
+        return serializer(obj, ctx)
+
+    h1: list[tuple[str, bytes]] = []
+    avro_value = ser(avro, order, headers=h1)
+    avro_key = ser(key_avro, "o-2", MessageField.KEY, h1)
+    h2: list[tuple[str, bytes]] = []
+    line = Line(sku="SKU-1", correlation_id="c-2", price=Money(cents=250))
+    proto_value = ser(proto, line, headers=h2)
+    records = [
+        (avro_value, avro_key, h1),
+        (proto_value, b"o-2", h2),
+        (msgpack.packb({"type": "Reading", "celsius": 21.5}), None,
+         [("content-type", b"application/msgpack")]),
+        (ser(framed_avro, order)[:-3], None, []),  # cut short in transit
+    ]  # fmt: skip
+    assert [name for name, _ in h1] == ["__value_schema_id", "__key_schema_id"]
+
+    async def run() -> list[Envelope]:
+        await create_topic(profile.bootstrap_servers, topic_name)
+        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
+        for value, key, headers in records:
+            producer.produce(topic_name, value=value, key=key, headers=headers, partition=0)
+        producer.flush(10)
+        client = RegistryClient(RegistrySettings(registry.url))
+        try:
+            return await tail_until(profile, topic_name, len(records), client)
+        finally:
+            client.close()
+
+    avro_env, proto_env, packed, cut = sorted(asyncio.run(run()), key=lambda e: e.offset or 0)
+    assert avro_env.format == "avro" and avro_env.data["amount"] == "0.10", avro_env.error
+    assert avro_env.schema is not None and "guid" in avro_env.schema
+    assert avro_env.key == "o-2" and avro_env.key_format == "avro"
+    assert proto_env.format == "protobuf", proto_env.error
+    assert proto_env.data == {"sku": "SKU-1", "price": {"cents": "250"}, "correlationId": "c-2"}
+    assert proto_env.type == "acme.pay.Payment.Line" and proto_env.correlation_id == "c-2"
+    assert packed.format == "msgpack" and packed.type == "Reading"
+    assert cut.malformed and "truncated" in (cut.error or "") and cut.raw == records[3][0]

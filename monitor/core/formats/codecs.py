@@ -126,7 +126,7 @@ def decode_schema_value(
                 info["invalid"] = failure
             return SchemaDecoded(answer.format, data, {**known, **info}, name=name)
         if answer.format == PROTOBUF:
-            data, name = codec.decode(framed.body, framed=ref is not None)
+            data, name = codec.decode(framed.body, ref is not None, framed.indexes)
         else:
             data, name = codec.decode(framed.body)
     except Exception as exc:  # ValueError from the codecs; anything else is as bad

@@ -6,7 +6,8 @@ schema reference either in front of the body or in a header:
 - **v0**: byte ``0x00`` + a 4-byte big-endian schema id, then the body;
 - **v1**: byte ``0x01`` + a 16-byte GUID, then the body;
 - **header**: no prefix on the value; a ``__value_schema_id`` (``__key_schema_id``)
-  header holds ``0x01`` + GUID (or ``0x00`` + id).
+  header holds ``0x01`` + GUID (or ``0x00`` + id), then for Protobuf the message-index
+  list.
 
 Protobuf bodies also start with the message-index list that picks the message type in
 the schema; that is read by the Protobuf codec, once the schema says it is Protobuf.
@@ -39,10 +40,15 @@ class SchemaRef:
 
 @dataclass(frozen=True, slots=True)
 class Framed:
-    """A framed key or value: the schema it names and the body after the prefix."""
+    """A framed key or value: the schema it names and the body after the prefix.
+
+    ``indexes``: for header framing, the bytes after the header's reference (Protobuf's
+    message-index list goes there, not in the body); ``None`` for prefix framing.
+    """
 
     ref: SchemaRef
     body: bytes
+    indexes: bytes | None = None
 
 
 class FramingError(ValueError):
@@ -75,8 +81,8 @@ def unframe(data: bytes, header: bytes | None = None) -> Framed | None:
     if header is not None:
         if not header:
             raise FramingError("schema id header is empty")
-        ref, _ = _ref_from_prefix(header, "schema id header")
-        return Framed(ref, data)
+        ref, n = _ref_from_prefix(header, "schema id header")
+        return Framed(ref, data, bytes(header[n:]))
     if not data:
         return None
     magic = data[0]

@@ -107,12 +107,20 @@ class ProtobufCodec:
             found = self._classes[indexes] = (cls, full)
         return found
 
-    def decode(self, body: bytes, framed: bool = True) -> tuple[Any, str | None]:
+    def decode(
+        self, body: bytes, framed: bool = True, index_bytes: bytes | None = None
+    ) -> tuple[Any, str | None]:
         """``(data, message full name)``; raises ValueError when the body does not fit.
-        ``framed``: the body starts with the message-index list (registry framing)."""
+        ``framed``: the body starts with the message-index list (registry framing), unless
+        ``index_bytes`` holds it (header framing; empty means the first message)."""
         from google.protobuf.message import DecodeError
 
-        pos, indexes = read_message_indexes(body) if framed else (0, (0,))
+        if index_bytes is not None:
+            pos, indexes = 0, read_message_indexes(index_bytes)[1] if index_bytes else (0,)
+        elif framed:
+            pos, indexes = read_message_indexes(body)
+        else:
+            pos, indexes = 0, (0,)
         cls, full = self._message(indexes)
         try:
             msg = cls.FromString(body[pos:])
