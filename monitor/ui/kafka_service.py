@@ -37,7 +37,7 @@ from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import Mode, Sent
 from adapters.kafka.session import KafkaSession, check_connection
 from adapters.kafka.tail import StartPosition
-from monitor.core.envelope import Envelope
+from monitor.core.envelope import Envelope, format_time
 from monitor.core.gauges import GaugeHistory
 from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
@@ -250,9 +250,11 @@ class KafkaService(QObject):
             self._set_tail_state("failed", str(exc))
             return False
         names = ", ".join(patterns)
-        where = "the beginning" if position.kind == "beginning" else "the end"
-        if position.kind not in ("beginning", "end"):
-            where = f"{position.kind} {position.value}"
+        where = {
+            "beginning": "the beginning",
+            "end": "the end",
+            "offset": f"offset {position.value}",
+        }.get(position.kind) or f"{format_time(position.value / 1000)}"
         self._set_tail_state("starting", f"Starting to tail {names} from {where}...")
         try:
             await session.start_tail(list(patterns), position)
