@@ -180,6 +180,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
         # The same wiring as the window and the demo (pipeline, log writer, what observes
         # the batches), with no bus traffic of its own.
         runtime = EmbeddedRuntime(db_path, demo_rate=None, retention=keeping)
+        runtime.history.engine.profile = profile.name  # alert rules limited to a profile
         pipeline = runtime.pipeline
 
         def sink(events: list[Envelope]) -> None:

@@ -291,6 +291,7 @@ def _message(rule: AlertRule, name: str, value: float) -> str:
 
 
 def _number(value: float) -> str:
+    value = round(value, 2)  # a share of 79.99999999999999 % reads 80
     return f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:.2f}"
 
 

@@ -59,6 +59,7 @@ class HistoryWatch:
         self.samples_taken = 0
         self._rolled_at = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._first_sample = True
         self._io = asyncio.Lock()
 
     async def open(self) -> None:
@@ -76,7 +77,20 @@ class HistoryWatch:
         self.engine.set_rules(rules)
         self.engine.remember(recent)
 
-    def start(self) -> None:
+    async def begin(self) -> None:
+        """Open the log's history, take the first sample now (where the next sample's
+        rates start from, so events that arrive at once are counted) and start the loop."""
+        await self.open()
+        try:
+            await self.sample()
+        except Exception:
+            log.exception("the first history sample failed")
+        self.start(first_sample=False)
+
+    def start(self, *, first_sample: bool = True) -> None:
+        """Sample every ``interval`` seconds until :meth:`stop`, the first one at once
+        unless ``first_sample`` is false (:meth:`begin` took it)."""
+        self._first_sample = first_sample
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(
                 self._run(), name="eventflow-history"
@@ -85,6 +99,8 @@ class HistoryWatch:
     async def _run(self) -> None:
         with contextlib.suppress(Exception):
             await self.open()
+        if not self._first_sample:
+            await asyncio.sleep(self.interval)
         while True:
             # The first sample at once: it is where the rates of the next one start from,
             # so even a run shorter than the interval ends with its rates.

@@ -91,8 +91,7 @@ class EmbeddedRuntime:
         await self.catalog.open()  # before events flow: it catches up with the log first
         self.catalog.start()
         self.pipeline.start()
-        await self.history.open()
-        self.history.start()
+        await self.history.begin()
         if self._messy:
             self.careless.start()
         if self.demo is not None:

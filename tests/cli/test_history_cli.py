@@ -12,6 +12,7 @@ from pathlib import Path
 
 from monitor.core.eventlog import EventLog
 from tests.adapters.broker import TansuBroker
+from tests.adapters.conftest import create_topic, produce
 from tests.adapters.lagging_group import make_lagging_group
 from tests.cli import entry_point
 
@@ -125,3 +126,27 @@ def test_watch_without_an_alert_runs_its_duration_and_exits_0(
     assert proc.returncode == 0, proc.stderr
     proc = eventflow("watch", "--duration", "1", check=False)
     assert proc.returncode == 1 and "--profile NAME or --bootstrap" in proc.stderr
+
+
+def test_kafka_tail_evaluates_the_rules_on_what_it_reads(
+    tmp_path: Path, broker: TansuBroker
+) -> None:
+    topic = f"m{uuid.uuid4().hex[:8]}-orders"
+
+    async def setup() -> None:
+        await create_topic(broker.bootstrap, topic)
+        await produce(broker.bootstrap, topic, [b'{"truncated": '] * 4 + [b"{}"])
+
+    asyncio.run(setup())
+    db = tmp_path / "log.db"
+    eventflow("kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic,
+              "--from", "beginning", "--max", "5", "--duration", "20", "--quiet",
+              "--db", str(db))  # fmt: skip
+    alerts = json.loads(eventflow("alerts", "list", "--json", "--db", str(db)).stdout)["alerts"]
+    (bad,) = [a for a in alerts if a["rule"] == "malformed-share"]
+    assert round(bad["value"], 6) == 80.0
+    assert bad["message"] == "malformed events are 80 % of all over 60 s"
+    history = json.loads(
+        eventflow("history", "--json", "--metric", f"topic.{topic}.rate", "--db", str(db)).stdout
+    )
+    assert history["series"][0]["samples"][-1][1] > 0
