@@ -107,9 +107,16 @@ def explain(exc: BaseException, profile: ConnectionProfile, *, topic: str | None
     """One sentence saying what went wrong talking to the cluster, and what to do."""
     from aiokafka import errors
 
+    from adapters.kafka.msk_iam import AwsSignInError
+    from adapters.kafka.oauth import TokenError
+
     where = profile.bootstrap_servers
     text = f"{exc}"
     chain = _causes(exc)
+    # No token, so no sign-in: the provider's sentence says where it failed and why.
+    for cause in chain:
+        if isinstance(cause, TokenError | AwsSignInError):
+            return f"Signing in to {where} failed: {cause}."
     if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain) or (
         "CERTIFICATE_VERIFY_FAILED" in text
     ):

@@ -224,3 +224,25 @@ def test_the_doctor_names_a_token_endpoint_that_refuses_the_client(
     assert failed is not None and failed.step == "auth"
     assert "refused the request (HTTP 401)" in failed.detail
     assert failed.fix == "check the token endpoint URL, the client id and the client secret"
+
+
+def test_a_refused_token_is_one_sentence_when_connecting(endpoint: TokenEndpoint) -> None:
+    from adapters.kafka.connection import KafkaUnavailable
+
+    gate_port = free_port()
+    broker = TansuBroker(advertised_port=gate_port).start()
+    profile = oauth_profile(f"127.0.0.1:{gate_port}", endpoint.url)
+
+    async def run() -> None:
+        async with SaslGate(gate_port, broker.port), KafkaCluster(profile, "wrong"):
+            pass
+
+    try:
+        with pytest.raises(KafkaUnavailable) as refused:
+            asyncio.run(run())
+    finally:
+        broker.stop()
+    assert str(refused.value) == (
+        f"Signing in to {profile.bootstrap_servers} failed: the token endpoint {endpoint.url} "
+        "refused the request (HTTP 401): check the client id and secret."
+    )
