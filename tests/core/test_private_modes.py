@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from adapters.kafka.profiles import ConnectionProfile, ProfileStore
+from monitor.core.envelope import Envelope
 from monitor.core.paths import keep_private, write_private_text
+from monitor.ui.views.event_stream_export import export_events
 from tests.cli.entry_point import eventflow
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
@@ -67,12 +69,13 @@ def test_keep_private_makes_new_files_and_folders_private(
     previous = os.umask(0o022)
     try:
         assert keep_private() == []  # nothing there yet: nothing to tighten, nothing said
-        export = tmp_path / "export.jsonl"
-        with open(export, "w", encoding="utf-8") as out:  # as an export is written
-            out.write("{}\n")
+        export, csv_export = tmp_path / "export.jsonl", tmp_path / "export.csv"
+        events = [Envelope(type="OrderPlaced", source="test", data={"n": 1})]
+        assert export_events(export, events, "jsonl") == 1  # the window's Export
+        assert export_events(csv_export, events, "csv") == 1
         folder = tmp_path / "made"
         folder.mkdir()
-        assert (mode(export), mode(folder)) == (0o600, 0o700)
+        assert (mode(export), mode(csv_export), mode(folder)) == (0o600, 0o600, 0o700)
     finally:
         os.umask(previous)
 
