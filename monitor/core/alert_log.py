@@ -123,6 +123,12 @@ class AlertLog:
                 changed += cur.rowcount
         return changed
 
+    def forget_before(self, cutoff: float) -> int:
+        """Drop alerts raised before ``cutoff`` (they outlive the history they came from
+        no longer than it keeps its coarsest samples); returns how many."""
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM alerts WHERE fired_at < ?", (cutoff,)).rowcount
+
     def unacknowledged(self) -> int:
         with self._lock:
             row = self._conn.execute(

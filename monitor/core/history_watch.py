@@ -22,7 +22,7 @@ from pathlib import Path
 from monitor.core.alert_log import AlertLog
 from monitor.core.alerts import Alert, AlertEngine, AlertRule
 from monitor.core.history_probes import Probe
-from monitor.core.history_store import HistoryStore
+from monitor.core.history_store import TIERS, HistoryStore
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,7 @@ class HistoryWatch:
                         alert_log.add(alerts)
                     if roll:
                         store.roll_up(at)
+                        alert_log.forget_before(at - TIERS[-1].keep)
 
                 await asyncio.to_thread(write)
         for listener in list(self.sample_listeners):

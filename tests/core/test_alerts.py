@@ -132,3 +132,12 @@ def test_a_rule_spec_that_is_not_a_rule_is_refused_with_the_reason() -> None:
         raise AssertionError("accepted")
     rule = DEFAULT_RULES[2]
     assert AlertRule.from_json(rule.to_json()) == rule
+
+
+def test_alerts_older_than_the_history_are_forgotten(tmp_path: Path) -> None:
+    with AlertLog(tmp_path / "log.db") as log:
+        engine = AlertEngine([AlertRule("dl", "above", "dead_letters.pending", quiet_period=0)])
+        log.add(engine.observe(100.0, {"dead_letters.pending": 1}))
+        log.add(engine.observe(5000.0, {"dead_letters.pending": 1}))
+        assert log.forget_before(1000.0) == 1
+        assert [a.fired_at for a in log.alerts()] == [5000.0]
