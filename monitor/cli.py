@@ -550,7 +550,8 @@ def build_parser() -> argparse.ArgumentParser:
     out = argparse.ArgumentParser(add_help=False)
     out.add_argument("--json", action="store_true", help="print JSON on stdout")
 
-    parser = _Parser(
+    # Typed as the base class: subparsers take plain ArgumentParsers as parents.
+    parser: argparse.ArgumentParser = _Parser(
         prog="eventflow",
         description="Eventflow Monitor: watch, trace and replay events. "
         "With no subcommand, opens the window with the demo running on the embedded bus.",

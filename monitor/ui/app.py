@@ -97,9 +97,10 @@ def run_app(
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(_log_loop_exception)
     try:
-        return loop.run_until_complete(
+        code: int = loop.run_until_complete(
             _run(db_path=db_path, demo_rate=demo_rate, smoke_test=smoke_test, retention=retention)
         )
+        return code
     finally:
         _finish(loop)
         asyncio.set_event_loop(None)

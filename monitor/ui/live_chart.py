@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent
 from monitor.ui import theme
 
 
-class LiveChart(pg.PlotWidget):
+class LiveChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph is untyped
     def __init__(self, y_label: str, *, legend_panel: bool = False, parent: Any = None) -> None:
         super().__init__(parent=parent, background=theme.SURFACE)
         self._y_label = y_label

@@ -85,7 +85,7 @@ class RateChart(LiveChart):
         self._set_ranges(span, peak)
         self._legend.setColumnCount(max(1, min(len(self._curves), MAX_LEGEND_COLUMNS)))
 
-    def update(self, *args: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any) -> None:
         """``update(snapshot)`` feeds the chart; any other call is QWidget.update.
 
         The name is part of the UI's contract with its callers, and it shadows the Qt

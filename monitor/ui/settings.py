@@ -83,7 +83,9 @@ class AppSettings:
         return raw
 
     def setValue(self, key: str, value: Any) -> None:  # the QSettings name
-        if isinstance(value, QByteArray | bytes | bytearray):
+        if isinstance(value, QByteArray):
+            value = value.data()
+        if isinstance(value, bytes | bytearray):
             value = {_BYTES: base64.b64encode(bytes(value)).decode("ascii")}
         self._values[key] = value
 

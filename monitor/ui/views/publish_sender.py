@@ -73,7 +73,7 @@ class EventSender(QObject):
         self.service = service
         self.done = 0
         self.total = 0
-        self._task: asyncio.Task[Any] | None = None
+        self._task: asyncio.Future[Any] | None = None
 
     @property
     def running(self) -> bool:
@@ -190,7 +190,7 @@ class EventSender(QObject):
             raise KafkaUnavailable(service.sentence)
         raise TopicMissing(missing_topic_sentence(topic, profile, CREATE_TOPIC_REMEDY))
 
-    def _ended(self, task: asyncio.Task[Any]) -> None:
+    def _ended(self, task: asyncio.Future[Any]) -> None:
         if self._task is task:
             self._task = None
         if task.cancelled():
