@@ -42,6 +42,7 @@ from monitor.ui.notifications import TrayNotifier
 from monitor.ui.screen_fit import fit_on_screen, scrolling
 from monitor.ui.shortcuts import ShortcutsDialog
 from monitor.ui.views.alerts import AlertsView
+from monitor.ui.views.catalog import CatalogView
 from monitor.ui.views.chain_view import ChainView
 from monitor.ui.views.connections import ConnectionsView
 from monitor.ui.views.dead_letters import DeadLettersView
@@ -124,7 +125,8 @@ class MainWindow(QMainWindow):
         self.setDocumentMode(True)
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
 
-        self.feed = LiveFeed(runtime.pipeline, window_seconds=120, parent=self)
+        # Five minutes: the overview's live range (measured: 0.3 ms a snapshot, not 0.1).
+        self.feed = LiveFeed(runtime.pipeline, window_seconds=300, parent=self)
         self.context = AppContext(runtime=runtime, feed=self.feed, settings=settings)
 
         self.kafka = KafkaService(self.context)
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
         self.history = HistoryService(self.context, self.kafka, parent=self)
         self.overview.set_history(self.history)
         self.alerts = AlertsView(self.history)
+        self.catalog = CatalogView(self.context)
         self.notifier = TrayNotifier(self)
         self.stream = EventStreamView(self.context)
         # One Ctrl+F for the whole window (below); the view's own would be ambiguous.
@@ -159,6 +162,11 @@ class MainWindow(QMainWindow):
         self._add_dock("publish", "Publish", self.publish)
         self._add_dock("connections", "Connections", self.connections)
         self._add_dock("alerts", "Alerts", self.alerts)
+        self._add_dock("catalog", "Catalog", self.catalog)
+        self.docks["catalog"].visibilityChanged.connect(self.catalog.set_on_screen)
+        self.catalog.chain_requested.connect(self.open_chain)
+        self.catalog.dead_letter_requested.connect(self.show_dead_letter)
+        self.catalog.topic_requested.connect(self.show_topic)
         self._tabify_all()
         self._default_layout = self.saveState(LAYOUT_VERSION)  # for View > Reset layout
         self.publish.chain_requested.connect(self.open_chain)
@@ -408,7 +416,22 @@ class MainWindow(QMainWindow):
         )
         for action in (self.demo_pause_action, self.demo_resume_action, self.demo_stop_action):
             menu.addAction(action)
+        menu.addSeparator()
+        # The messy scenario: a careless producer beside the shop, for the Catalog's review.
+        self.careless_action = QAction("Run the &careless producer (messy scenario)", self)
+        self.careless_action.setCheckable(True)
+        self.careless_action.setChecked(self.runtime.careless.running)
+        self.careless_action.toggled.connect(self.set_careless_producer)
+        menu.addAction(self.careless_action)
         self._update_demo_actions()
+
+    def set_careless_producer(self, on: bool) -> None:
+        """Start or stop the messy scenario's careless producer on the bus."""
+        careless = self.runtime.careless
+        if on and not careless.running and self.runtime.started:
+            careless.start()
+        elif not on and careless.running:
+            self._run_demo_step(careless.stop())
 
     def pause_demo(self) -> None:
         self._run_demo_step(self.runtime.pause_demo())

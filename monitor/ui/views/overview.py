@@ -108,9 +108,9 @@ class OverviewView(QWidget):
         )
         self.dead_letters_card.clicked.connect(self.dead_letters_requested)
         self.malformed_card = StatCard("Malformed", "Records that could not be decoded")
-        self.rate_chart = RateChart()
-        self.depth_chart = SeriesChart("dead letters", window_seconds=600)
-        self.lag_chart = SeriesChart("lag (records)", window_seconds=600)
+        self.rate_chart = RateChart(window_seconds=LIVE_RANGE)
+        self.depth_chart = SeriesChart("dead letters", window_seconds=LIVE_RANGE)
+        self.lag_chart = SeriesChart("lag (records)", window_seconds=LIVE_RANGE)
         self.lag_hint = QLabel("Connect to a Kafka cluster to see consumer lag over time.")
         self.lag_hint.setObjectName("sectionHint")
         self.lag_hint.setWordWrap(True)  # the pane is a third of a laptop's width
