@@ -45,16 +45,18 @@ class Column(IntEnum):
     TIME = 0
     TOPIC = 1
     TYPE = 2
-    SOURCE = 3
-    CORRELATION = 4
-    KEY = 5
-    SUBJECT = 6
+    FORMAT = 3  # json, avro, protobuf, text, tombstone, undecoded, ...: beside the type
+    SOURCE = 4
+    CORRELATION = 5
+    KEY = 6
+    SUBJECT = 7
 
 
 HEADERS = {
     Column.TIME: "Time",
     Column.TOPIC: "Topic",
     Column.TYPE: "Type",
+    Column.FORMAT: "Format",
     Column.SOURCE: "Source",
     Column.CORRELATION: "Correlation",
     Column.KEY: "Key",
@@ -79,6 +81,21 @@ def format_local_time(ts: float | None) -> str:
     return f"{clock}.{millis:03d}"
 
 
+def schema_text(schema: dict[str, Any] | None) -> str | None:
+    """A schema's description in one line: ``orders-value v3, id 42, com.acme.Order``."""
+    if not schema:
+        return None
+    subject = schema.get("subject")
+    version = schema.get("version")
+    bits = [f"{subject} v{version}" if subject and version else subject]
+    if schema.get("id") is not None:
+        bits.append(f"id {schema['id']}")
+    elif schema.get("guid"):
+        bits.append(f"GUID {schema['guid']}")
+    bits.append(schema.get("name"))
+    return ", ".join(str(b) for b in bits if b) or None
+
+
 def cell_text(event: Envelope, column: int) -> str:
     """What the table shows for ``event`` in ``column``."""
     if column == Column.TIME:
@@ -95,6 +112,8 @@ def cell_text(event: Envelope, column: int) -> str:
         return event.key or ""
     if column == Column.SUBJECT:
         return event.subject or ""
+    if column == Column.FORMAT:
+        return event.format or ""
     return ""
 
 
@@ -244,4 +263,9 @@ class EventTableModel(QAbstractTableModel):
             return event.correlation_id  # the cell shows only the first characters
         if column == Column.TIME and event.time is not None:
             return format_time(event.time)  # the full UTC timestamp, as logged
+        if column == Column.FORMAT:
+            if event.undecoded:
+                return f"Undecoded: {event.error or 'its schema cannot be had yet'}"
+            what = schema_text(event.schema)
+            return f"{event.format}: {what}" if what else event.format
         return None

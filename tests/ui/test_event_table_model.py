@@ -25,7 +25,7 @@ def make_events(n: int, start: int = 0, **fields: Any) -> list[Envelope]:
             key=f"ord-{i}",
             time=t0 + i,
             correlation_id=f"{i:08d}-aaaa-bbbb-cccc-dddddddddddd",
-            **fields,
+            **{"format": "json", **fields},
         )
         for i in range(start, start + n)
     ]
@@ -89,7 +89,9 @@ def test_columns_and_formatting() -> None:
     event.time = 1_700_000_000.25
     model.append_batch([event])
     headers = [model.headerData(c, Qt.Horizontal) for c in range(model.columnCount())]
-    assert headers == ["Time", "Topic", "Type", "Source", "Correlation", "Key", "Subject"]
+    assert headers == [
+        "Time", "Topic", "Type", "Format", "Source", "Correlation", "Key", "Subject",
+    ]  # fmt: skip
     expected_clock = time.strftime("%H:%M:%S", time.localtime(1_700_000_000)) + ".250"
     assert cell(model, 0, Column.TIME) == expected_clock
     assert cell(model, 0, Column.TOPIC) == "orders.placed"
@@ -103,10 +105,29 @@ def test_columns_and_formatting() -> None:
     assert cell(model, 0, Column.TYPE, Qt.ForegroundRole) is None  # default colour
 
 
+def test_the_format_column_names_the_format_and_its_tooltip_the_schema() -> None:
+    model = EventTableModel()
+    avro = Envelope(
+        type="com.acme.Order",
+        source="kafka",
+        format="avro",
+        schema={"id": 42, "subject": "orders-value", "version": 3, "name": "com.acme.Order"},
+    )
+    waiting = Envelope(
+        type="orders", source="kafka", format="undecoded", error="schema id 7: no registry"
+    )
+    model.append_batch([avro, waiting])  # newest first: waiting is row 0
+    assert cell(model, 1, Column.FORMAT) == "avro"
+    tip = cell(model, 1, Column.FORMAT, Qt.ToolTipRole)
+    assert tip == "avro: orders-value v3, id 42, com.acme.Order"
+    assert cell(model, 0, Column.FORMAT) == "undecoded"
+    assert cell(model, 0, Column.FORMAT, Qt.ToolTipRole) == "Undecoded: schema id 7: no registry"
+
+
 def test_missing_fields_render_empty() -> None:
     model = EventTableModel()
     model.append_batch([Envelope(type="T", source="s", time=None)])
-    assert [cell(model, 0, c) for c in Column] == ["", "", "T", "s", "", "", ""]
+    assert [cell(model, 0, c) for c in Column] == ["", "", "T", "", "s", "", "", ""]  # fmt: skip
 
 
 def test_malformed_rows_are_flagged_with_the_error() -> None:

@@ -29,7 +29,7 @@ def table(qtbot: Any, qloop: Any) -> Iterator[EventTableView]:
     model.append_batch(make_events(40))
     view = make_table(model, "testTable")
     qtbot.addWidget(view)
-    view.resize(900, 400)
+    view.resize(992, 400)  # 900 + the Format column
     view.show()
     qtbot.waitExposed(view)
     yield view

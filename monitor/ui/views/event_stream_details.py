@@ -27,7 +27,7 @@ from monitor.core.envelope import JSON_CONTENT_TYPE, Envelope, format_time
 from monitor.core.header_text import readable_headers
 from monitor.core.json_diff import pretty_json
 from monitor.ui import theme
-from monitor.ui.event_table_model import format_local_time
+from monitor.ui.event_table_model import format_local_time, schema_text
 from monitor.ui.json_highlight import json_html
 
 RAW_PREVIEW_BYTES = 4096  # a hex dump longer than this is read in an export, not here
@@ -128,6 +128,22 @@ def _raw_parts(raw: bytes | None) -> list[str]:
     ]
 
 
+def format_rows(event: Envelope) -> list[tuple[str, str | None, bool]]:
+    """What the value and the key were, and the schemas that decoded them."""
+    rows: list[tuple[str, str | None, bool]] = [("value format", event.format, False)]
+    schema = event.schema or {}
+    if schema:
+        rows.append(("value schema", schema_text(schema), False))
+    if "valid" in schema:
+        valid = "yes" if schema["valid"] else f"no: {schema.get('invalid', '')}"
+        rows.append(("valid for its schema", valid, False))
+    if event.key_format is not None:
+        rows.append(("key format", event.key_format, False))
+    if event.key_schema:
+        rows.append(("key schema", schema_text(event.key_schema), False))
+    return rows
+
+
 def details_html(event: Envelope) -> str:
     """The whole details document for one envelope."""
     parts: list[str] = []
@@ -137,6 +153,15 @@ def details_html(event: Envelope) -> str:
             f'<table width="100%" cellspacing="0" cellpadding="8" bgcolor="{theme.WARNING_BG}"'
             f' style="border:1px solid {theme.WARNING}"><tr><td>'
             f'<b style="color:{theme.WARNING}">\u26a0 Malformed record</b><br>'
+            f'<span style="color:{theme.TEXT}">{html.escape(reason)}</span>'
+            "</td></tr></table>"
+        )
+    elif event.undecoded:
+        reason = event.error or "its schema cannot be had yet"
+        parts.append(
+            f'<table width="100%" cellspacing="0" cellpadding="8" bgcolor="{theme.SURFACE}"'
+            f' style="border:1px solid {theme.BORDER}"><tr><td>'
+            f'<b style="color:{theme.TEXT}">Undecoded: kept as it came</b><br>'
             f'<span style="color:{theme.TEXT}">{html.escape(reason)}</span>'
             "</td></tr></table>"
         )
@@ -153,7 +178,7 @@ def details_html(event: Envelope) -> str:
 
     # What people look for first: for a malformed record the bytes that arrived, else
     # the payload; the envelope attributes (mostly in the table already) come last.
-    if event.malformed:
+    if event.malformed or event.undecoded:
         parts += _raw_parts(event.raw)
         if event.data is not None:
             parts += _payload_parts(event)
@@ -179,6 +204,9 @@ def details_html(event: Envelope) -> str:
             ]
         )
     )
+    if event.format is not None or event.key_format is not None:
+        parts.append(_section("Format"))
+        parts.append(_fields(format_rows(event)))
 
     parts.append(_section("Envelope"))
     envelope_rows: list[tuple[str, str | None, bool]] = [
@@ -197,7 +225,7 @@ def details_html(event: Envelope) -> str:
         envelope_rows.append((name, text, True))
     parts.append(_fields(envelope_rows))
 
-    if not event.malformed:
+    if not (event.malformed or event.undecoded):
         parts += _raw_parts(event.raw)
     return f'<div style="color:{theme.TEXT}">' + "".join(parts) + "</div>"
 

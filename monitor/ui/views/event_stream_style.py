@@ -17,6 +17,7 @@ _COLUMN_WIDTHS = {
     Column.SOURCE: 155,
     Column.CORRELATION: 95,
     Column.KEY: 130,
+    Column.FORMAT: 92,  # "json-schema" whole
 }
 
 
