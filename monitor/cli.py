@@ -26,6 +26,7 @@ from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.eventlog import EventLog, LogError
 from monitor.core.paths import default_db_path, keep_private
+from monitor.core.wording import short_id
 from monitor.history_cli import register as register_history
 from monitor.kafka_cli import KafkaCliError, add_connection_options
 from monitor.kafka_cli import register as register_kafka
@@ -52,10 +53,6 @@ class CliError(Exception):
 
 
 # -- output helpers -------------------------------------------------------------------
-
-
-def _short(text: str | None, n: int = 8) -> str:
-    return (text or "-")[:n]
 
 
 def _table(rows: list[list[str]], headers: list[str]) -> str:
@@ -154,7 +151,7 @@ def _print_chain(chain: Chain) -> None:
         if chain.duplicates.get(e.id):
             marks.append(f"delivered {chain.duplicates[e.id] + 1}x")
         if e.id in chain.orphans:
-            marks.append(f"cause {_short(e.causation_id)} not logged")
+            marks.append(f"cause {short_id(e.causation_id)} not logged")
         indent = "  " * chain.depth.get(e.id, 0)
         note = f"  [{', '.join(marks)}]" if marks else ""
         print(f"  {hop_text:>10}  {indent + e.type:<28} {e.topic or '-':<22} {e.id}{note}")

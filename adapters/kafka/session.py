@@ -37,6 +37,7 @@ from adapters.kafka.tail import KafkaTail, StartPosition, matches_any
 from monitor.core.envelope import Envelope
 from monitor.core.gauges import GaugeHistory
 from monitor.core.pipeline import EventSink
+from monitor.core.wording import count
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,7 @@ async def check_connection(
             names = await cluster.topic_names()
     except KafkaUnavailable as exc:
         return False, str(exc)
-    count = f"{len(names)} topic{'s' if len(names) != 1 else ''}"
-    return True, f"Connected to {profile.bootstrap_servers}: {count}."
+    return True, f"Connected to {profile.bootstrap_servers}: {count(len(names), 'topic')}."
 
 
 class KafkaSession:

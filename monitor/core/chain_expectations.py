@@ -37,6 +37,7 @@ from enum import StrEnum
 from monitor.core.chains import Chain
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
+from monitor.core.wording import format_duration
 
 # The order flow the demo runs (monitor/core/demo.py): the default prior.
 DEMO_FLOW: Mapping[str, Sequence[str]] = {
@@ -44,24 +45,6 @@ DEMO_FLOW: Mapping[str, Sequence[str]] = {
     "PaymentAuthorized": ("InventoryReserved",),
     "InventoryReserved": ("OrderShipped",),
 }
-
-
-def format_duration(seconds: float) -> str:
-    """A duration as people say it: ``850 ms``, ``4.2 s``, ``12 s``, ``3 min 5 s``."""
-    seconds = max(0.0, seconds)
-    if seconds < 1.0:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 10.0:
-        return f"{seconds:.1f} s"
-    if seconds < 60.0:
-        return f"{seconds:.0f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{hours // 24} d {hours % 24} h"
 
 
 def format_latency(ms: float | None) -> str:

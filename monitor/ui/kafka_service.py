@@ -39,6 +39,7 @@ from adapters.kafka.session import KafkaSession, check_connection
 from adapters.kafka.tail import StartPosition
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.gauges import GaugeHistory
+from monitor.core.wording import count
 from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
 
@@ -330,8 +331,8 @@ class KafkaService(QObject):
         p = session.profile
         topics, groups = len(session.topics), len(session.groups)
         return (
-            f"Connected to {p.name} ({p.bootstrap_servers}): {topics} topic"
-            f"{'s' if topics != 1 else ''}, {groups} consumer group{'s' if groups != 1 else ''}."
+            f"Connected to {p.name} ({p.bootstrap_servers}): {count(topics, 'topic')}, "
+            f"{count(groups, 'consumer group')}."
         )
 
     def _set_state(

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from monitor.core.chain_expectations import ChainHealth, format_duration, format_latency
 from monitor.core.chains import Chain
 from monitor.core.envelope import format_time
+from monitor.core.wording import count, short_id
 from monitor.ui import theme
 from monitor.ui.event_table_model import format_local_time
 from monitor.ui.views.chain_style import (
@@ -51,7 +52,6 @@ from monitor.ui.views.chain_style import (
     replay_wait_text,
     replayed_text,
     service_name,
-    short_id,
 )
 
 NodeKind = Literal["event", "failed", "ghost"]
@@ -171,7 +171,7 @@ def layout_chain(
         waited = None
         if letter.event.time is not None:
             waited = (letter.created_at - letter.event.time) * 1000.0
-        attempts = f"{letter.attempts} attempt{'s' if letter.attempts != 1 else ''}"
+        attempts = count(letter.attempts, "attempt")
         status = "" if letter.status == "pending" else f" ({letter.status})"
         nodes[key] = GraphNode(
             key,

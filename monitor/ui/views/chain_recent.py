@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 
 from monitor.core.chain_expectations import ChainState, ExpectationModel, format_duration
 from monitor.core.chains import Chain, ChainIndex
+from monitor.core.wording import count, short_id
 from monitor.ui import theme
-from monitor.ui.views.chain_style import STATE_TITLES, chain_colours, short_id, state_colour
+from monitor.ui.views.chain_style import STATE_TITLES, chain_colours, state_colour
 
 SHOWN = 100
 
@@ -63,8 +64,8 @@ class RecentChain:
         return f"{self.first_type} \u2192 {self.last_type}"
 
     def subtitle(self, now: float) -> str:
-        count = f"{self.events} event{'s' if self.events != 1 else ''}"
-        parts = [short_id(self.correlation_id, 8), count]
+        events = count(self.events, "event")
+        parts = [short_id(self.correlation_id, 8), events]
         if self.last_time is not None:
             age = now - self.last_time
             parts.append("just now" if age < 1.0 else f"{format_duration(age)} ago")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from monitor.core.chain_expectations import ChainState, format_duration
+from monitor.core.chain_expectations import ChainState
+from monitor.core.wording import format_duration
 from monitor.ui import theme
 
 
@@ -108,11 +109,6 @@ STATE_TITLES = {
     ChainState.IN_PROGRESS: "In progress",
     ChainState.COMPLETE: "Complete",
 }
-
-
-def short_id(event_id: str, n: int = 8) -> str:
-    """The first ``n`` characters of an id: enough to tell events of one chain apart."""
-    return event_id if len(event_id) <= n + 1 else event_id[:n] + "\u2026"
 
 
 def service_name(source: str) -> str:

@@ -51,6 +51,7 @@ from monitor.core.chain_expectations import (
 from monitor.core.chains import Chain, ChainIndex, ChainNotFound, build_chain, find_chain
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope, format_time
+from monitor.core.wording import count, short_id
 from monitor.ui import theme
 from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
@@ -67,7 +68,6 @@ from monitor.ui.views.chain_style import (
     STATE_TITLES,
     chain_colours,
     replayed_text,
-    short_id,
     state_colour,
 )
 from monitor.ui.views.chain_waterfall import ChainWaterfall
@@ -545,7 +545,7 @@ class ChainView(QWidget):
             letter = pending[0]
             text = (
                 f"{letter.event.type or 'An event'} failed in {letter.handler or 'a handler'}"
-                f" after {letter.attempts} attempt{'s' if letter.attempts != 1 else ''}:"
+                f" after {count(letter.attempts, 'attempt')}:"
                 f" {letter.reason}"
             )
             if len(pending) > 1:
@@ -560,7 +560,7 @@ class ChainView(QWidget):
         # The id as the tables show it: the whole one is in the field above.
         parts = [f"Chain {short_id(chain.correlation_id)}"]
         n = len(chain.events)
-        parts.append(f"{n} event{'s' if n != 1 else ''}")
+        parts.append(count(n, "event"))
         duration = chain.duration_ms
         if duration is not None and n > 1:
             parts.append(f"{format_latency(duration)} end to end")
@@ -575,12 +575,12 @@ class ChainView(QWidget):
                 )
         dups = sum(chain.duplicates.values())
         if dups:
-            parts.append(f"{dups} duplicate deliver{'ies' if dups != 1 else 'y'}")
+            parts.append(count(dups, "duplicate delivery", "duplicate deliveries"))
         if chain.orphans:
             parts.append(f"{len(chain.orphans)} with a cause not seen")
         letters = len(chain.dead_letters)
         if letters:
-            parts.append(f"{letters} dead letter{'s' if letters != 1 else ''}")
+            parts.append(count(letters, "dead letter"))
         if self.source == "log":
             parts.append("loaded from the event log")
         return "  \u00b7  ".join(parts)

@@ -33,13 +33,13 @@ from PySide6.QtWidgets import QApplication, QSizePolicy, QToolTip, QWidget
 from monitor.core.chain_expectations import ChainHealth, format_duration, format_latency
 from monitor.core.chains import Chain
 from monitor.core.envelope import format_time
+from monitor.core.wording import count, short_id
 from monitor.ui import theme
 from monitor.ui.views.chain_style import (
     chain_colours,
     replay_wait_text,
     replayed_text,
     service_name,
-    short_id,
 )
 
 RowKind = Literal["event", "failed", "ghost"]
@@ -91,7 +91,7 @@ def waterfall_rows(chain: Chain, health: ChainHealth | None = None) -> list[Wate
         event = by_id.get(failed_on, letter.event)
         a, b = offset(event.time), offset(letter.created_at)
         ms = (b - a) * 1000 if a is not None and b is not None else None
-        attempts = f"{letter.attempts} attempt{'s' if letter.attempts != 1 else ''}"
+        attempts = count(letter.attempts, "attempt")
         letters.setdefault(failed_on, []).append(
             WaterfallRow(
                 "failed",

@@ -34,6 +34,7 @@ from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
 from monitor.core.replay import ReplayOutcome, ReplayRun
+from monitor.core.wording import count
 from monitor.ui.operations import OperationRunner, OperationState
 from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
 from monitor.ui.views.dead_letter_replay import (
@@ -51,12 +52,8 @@ GROUP_LIMIT = 20_000  # letters one group replay or discard takes on at most
 DISCARD_CHUNK = 100  # letters discarded per worker-thread call (a stop lands between)
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
-
-
 def _pending_of(group: ReasonGroup) -> str:
-    return f"{plural(group.pending, 'pending letter')} of {group.exception or 'this reason'}"
+    return f"{count(group.pending, 'pending letter')} of {group.exception or 'this reason'}"
 
 
 class DeadLetterCommands(QObject):
@@ -238,7 +235,7 @@ class DeadLetterCommands(QObject):
         elif selected and not pending:
             replay_tip = "The selected letters are not pending: they were replayed or discarded"
         elif pending:
-            replay_tip = f"Replay {plural(len(pending), 'selected letter')} to {where}"
+            replay_tip = f"Replay {count(len(pending), 'selected letter')} to {where}"
         else:
             replay_tip = "Select pending dead letters to replay them"
         set_(self.replay_action, ready and bool(pending) and not refusal, replay_tip)
@@ -251,20 +248,20 @@ class DeadLetterCommands(QObject):
         elif not group_pending:
             group_tip = "No pending letters in this group"
         else:
-            group_tip = f"Replay the group's {plural(group_pending, 'pending letter')} to {where}"
+            group_tip = f"Replay the group's {count(group_pending, 'pending letter')} to {where}"
         set_(self.replay_group_action, ready and group_pending > 0 and not refusal, group_tip)
 
         set_(
             self.discard_action,
             ready and bool(pending),
-            f"Discard {plural(len(pending), 'selected letter')}"
+            f"Discard {count(len(pending), 'selected letter')}"
             if pending
             else "Select pending dead letters to discard them",
         )
         set_(
             self.discard_group_action,
             ready and group_pending > 0,
-            f"Discard the group's {plural(group_pending, 'pending letter')}"
+            f"Discard the group's {count(group_pending, 'pending letter')}"
             if group_pending
             else "Choose a failure reason with pending letters on the left",
         )
@@ -290,7 +287,7 @@ class DeadLetterCommands(QObject):
             # As stored now: a letter replayed meanwhile (elsewhere) is skipped, not resent.
             return await asyncio.to_thread(current_letters, log, ids)
 
-        self._start_replay(len(ids), load, what=plural(len(ids), "dead letter"), letters=pending)
+        self._start_replay(len(ids), load, what=count(len(ids), "dead letter"), letters=pending)
 
     def _pending_group(self) -> tuple[ReasonGroup, EventLog] | None:
         """The selected reason group and the log, when the group has pending letters and
@@ -315,7 +312,7 @@ class DeadLetterCommands(QObject):
         self._start_replay(group.pending, load, what=what)
 
     def _confirm(
-        self, target: ReplayTarget, count: int, letters: list[DeadLetter] | None
+        self, target: ReplayTarget, total: int, letters: list[DeadLetter] | None
     ) -> bool | None:
         """Ask before a replay that goes elsewhere than where the letters came from, or
         into a production cluster. True: the user confirmed; False: no need to ask; None:
@@ -324,12 +321,12 @@ class DeadLetterCommands(QObject):
         if target.kind != "origin":
             moved = target.redirected(letters) if letters is not None else None
             if moved is None or moved:
-                n = len(moved) if moved is not None else count
+                n = len(moved) if moved is not None else total
                 origins = sorted({d.origin_label for d in moved or ()})
                 who = "It" if n == 1 else "They"
                 came = f" {who} came from {', '.join(origins)}." if origins else ""
                 questions.append(
-                    f"Replay {plural(n, 'dead letter')} to {target.label} instead of where "
+                    f"Replay {count(n, 'dead letter')} to {target.label} instead of where "
                     f"{'it' if n == 1 else 'they'} came from?{came}"
                 )
         profile = target.profile
@@ -343,7 +340,7 @@ class DeadLetterCommands(QObject):
         if production:
             assert profile is not None
             questions.append(
-                f"Replay {plural(count, 'dead letter')} into the Kafka cluster of profile "
+                f"Replay {count(total, 'dead letter')} into the Kafka cluster of profile "
                 f"\u201c{profile.name}\u201d ({profile.environment}, "
                 f"{profile.bootstrap_servers})? Each event is sent again to its original "
                 "topic, and the consumers there will process it again."
@@ -361,7 +358,7 @@ class DeadLetterCommands(QObject):
 
     def _start_replay(
         self,
-        count: int,
+        total: int,
         load: Callable[[], Coroutine[Any, Any, list[DeadLetter]]],
         *,
         what: str,
@@ -372,7 +369,7 @@ class DeadLetterCommands(QObject):
         if refusal:
             self.view.say(refusal)
             return
-        confirmed = self._confirm(target, count, letters)
+        confirmed = self._confirm(target, total, letters)
         if confirmed is None:
             self.view.say(f"Replay to {target.label} cancelled: nothing was sent.")
             return
@@ -428,7 +425,7 @@ class DeadLetterCommands(QObject):
         self._failed_again[old] = letter.id
         n = len(self._failed_again)
         self.view.say(
-            f"{plural(n, 'replayed letter')} failed again and became "
+            f"{count(n, 'replayed letter')} failed again and became "
             f"{'a new dead letter' if n == 1 else 'new dead letters'}: latest {letter.id} "
             f"(replayed from {old}). See its history."
         )
@@ -451,7 +448,7 @@ class DeadLetterCommands(QObject):
         async def load() -> list[str]:
             return ids
 
-        self._start_discard(load, what=plural(len(ids), "dead letter"))
+        self._start_discard(load, what=count(len(ids), "dead letter"))
 
     def discard_group(self) -> None:
         """Discard every pending letter of the selected reason group, after a confirmation."""
@@ -502,7 +499,7 @@ class DeadLetterCommands(QObject):
             on_success=lambda _n: self.view.after_action(),
             on_failure=lambda _exc: self.view.after_action(),
             on_cancelled=self.view.after_action,
-            summary=lambda n: f"Discarded {plural(n, 'dead letter')}",
+            summary=lambda n: f"Discarded {count(n, 'dead letter')}",
         )
 
     # -- edit ---------------------------------------------------------------------------

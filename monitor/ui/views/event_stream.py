@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.event_filter import EventFilter, SearchTextCache
 from monitor.core.json_diff import pretty_json
+from monitor.core.wording import plural_of
 from monitor.ui import theme
 from monitor.ui.context import AppContext
 from monitor.ui.elided_label import ElidedLabel
@@ -82,10 +83,6 @@ REFILL_FILTER_SECONDS = 0.25
 
 LIVE_TAB, SEARCH_TAB = 0, 1
 SETTINGS_GROUP = "event_stream"
-
-
-def _plural(count: int, noun: str) -> str:
-    return noun if count == 1 else noun + ("es" if noun.endswith("ch") else "s")
 
 
 def _when(ts: float | None) -> str:
@@ -470,7 +467,7 @@ class EventStreamView(QWidget):
         what = "selected" if selection else "shown"
         path, chosen = QFileDialog.getSaveFileName(
             self,
-            f"Export {len(events):,} {what} {_plural(len(events), 'event')}",
+            f"Export {len(events):,} {what} {plural_of(len(events), 'event')}",
             "events.jsonl",
             "JSON lines (*.jsonl);;CSV (*.csv)",
         )
@@ -606,7 +603,7 @@ class EventStreamView(QWidget):
     def _update_live_status(self) -> None:
         rows = self.live_model.rowCount()
         kind = "newest" if self._filter.is_empty else "matching"
-        text = f"{rows:,} {kind} {_plural(rows, 'event')}"
+        text = f"{rows:,} {kind} {plural_of(rows, 'event')}"
         if self._paused:
             text = f"Paused \u00b7 {text} \u00b7 {self._pending:,} new waiting (Space resumes)"
         elif self._held and self.live_hold.scrolled_away:
@@ -716,7 +713,7 @@ class EventStreamView(QWidget):
     def _outcome_text(outcome: SearchOutcome, rows: int) -> str:
         took = f"{outcome.elapsed:.2f} s"
         what = outcome.filter.describe()
-        matches = f"{rows:,} {_plural(rows, 'match')}"
+        matches = f"{rows:,} {plural_of(rows, 'match')}"
         if outcome.complete:
             where = "the whole log" if outcome.continued else f"{outcome.span:,} logged events"
             return f"{matches} for {what} in {where} \u00b7 {took}"
@@ -808,7 +805,7 @@ class EventStreamView(QWidget):
         except Exception as exc:
             self._notify(f"Export failed: {exc}", error=True)
             return
-        self._notify(f"Exported {count:,} {_plural(count, 'event')} to {path}")
+        self._notify(f"Exported {count:,} {plural_of(count, 'event')} to {path}")
 
     def _notify(self, text: str, *, error: bool = False) -> None:
         colour = theme.DANGER if error else theme.LIVE

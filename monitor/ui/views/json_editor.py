@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QTextEdit, QWidget
 
 from monitor.core.strict_json import loads_strict
+from monitor.core.wording import count
 from monitor.ui import theme
 from monitor.ui.json_highlight import JsonHighlighter
 
@@ -221,7 +222,7 @@ class JsonEditor(QPlainTextEdit):
 
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
-        return f"an object with {len(value)} field{'s' if len(value) != 1 else ''}"
+        return f"an object with {count(len(value), 'field')}"
     if isinstance(value, list):
         return f"a list of {len(value)}"
     if isinstance(value, bool) or value is None:

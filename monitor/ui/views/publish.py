@@ -42,9 +42,11 @@ from PySide6.QtWidgets import (
 )
 
 from adapters.kafka.profiles import ConnectionProfile
+from monitor.core import wording
 from monitor.core.demo import TOPICS as DEMO_TOPICS
 from monitor.core.envelope import Envelope, new_event_id
 from monitor.core.templates import DEFAULT_SOURCE, EventTemplate, TemplateError, TemplateStore
+from monitor.core.wording import short_id
 from monitor.ui import theme
 from monitor.ui.context import AppContext
 from monitor.ui.elided_label import ElidedLabel
@@ -573,9 +575,7 @@ class PublishView(QWidget):
         self.progress.setFormat("%v / %m")
         self.progress.setRange(0, count)
         self.progress.setValue(0)
-        self._show_status(
-            f"Sending {count:,} event{'s' if count != 1 else ''} to {topic}...", "muted"
-        )
+        self._show_status(f"Sending {wording.count(count, 'event')} to {topic}...", "muted")
         self._update_actions()
 
     def _confirm(
@@ -601,13 +601,13 @@ class PublishView(QWidget):
             sent = outcome.sent
             where = f"{sent.topic}[{sent.partition}]@{sent.offset} on {outcome.target}"
         if outcome.count == 1 and event is not None:
-            text = f"Published {event.type} <code>{_short(event.id)}</code> to {where}"
+            text = f"Published {event.type} <code>{short_id(event.id)}</code> to {where}"
         else:
             text = f"Published {outcome.count:,} events to {where} in {outcome.seconds:.1f} s"
         if event is not None:
             chain = event.chain_id
             text += (
-                f" (correlation <code>{_short(chain)}</code>, "
+                f" (correlation <code>{short_id(chain)}</code>, "
                 f"<a href='chain:{chain}'>show chain</a>)."
             )
         else:
@@ -642,7 +642,3 @@ class PublishView(QWidget):
     async def shutdown(self) -> None:
         """Cancel a send or burst still running and wait for it to end."""
         await self.event_sender.shutdown()
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 13 else text[:8] + "\u2026"
