@@ -64,8 +64,12 @@ class Deliveries:
     def note(self, event_id: str, type_: str, topic: str) -> None:
         _bump(self.duplicates, topic)
         _bump(self.duplicates_by_type, type_)
-        if len(self.examples) < MAX_EXAMPLES and not any(
-            x["event_id"] == event_id for x in self.examples
+        # A few examples of each type (one noisy type must not crowd out the others).
+        mine = [x for x in self.examples if x["type"] == type_]
+        if (
+            len(mine) < MAX_EXAMPLES // 2
+            and len(self.examples) < 20 * MAX_EXAMPLES
+            and not any(x["event_id"] == event_id for x in mine)
         ):
             self.examples.append({"event_id": event_id, "type": type_, "topic": topic})
 

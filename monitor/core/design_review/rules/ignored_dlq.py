@@ -41,8 +41,9 @@ class IgnoredDlq:
                 self.severity,
                 type_ or None,
                 topics[0] if len(topics) == 1 else None,
-                f"{len(group)} dead letters of {type_ or 'an unknown type'} have been "
-                f"pending for over {_age(limit)} (the oldest {_age(context.now - oldest)}): "
+                f"{len(group)} dead letter{'s' if len(group) > 1 else ''} of "
+                f"{type_ or 'an unknown type'} pending for over {_age(limit)} "
+                f"(the oldest {_age(context.now - oldest)}): "
                 "a dead-letter queue nobody watches is data loss with a delay. Alert on its "
                 "depth, then fix and replay or discard each letter (eventflow dlq).",
                 {
