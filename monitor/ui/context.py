@@ -20,10 +20,13 @@ if TYPE_CHECKING:
 
 
 class KafkaConnectionState(QObject):
-    """The Kafka cluster the window is connected to, if any.
+    """The Kafka cluster the window is connected to, if any: the one place that says so.
 
-    The Connections view sets it; views that can write to Kafka (dead-letter replay,
-    publish) read it and listen to :attr:`changed` to enable or disable their actions.
+    The Kafka service sets it; views read it and listen to :attr:`changed` to enable or
+    disable their actions. ``state`` is ``disconnected``, ``connecting``, ``connected``,
+    ``reconnecting`` (the cluster stopped answering; retried in the background) or
+    ``failed`` (a connection attempt did not succeed: nothing is connected), and
+    ``sentence`` says it for a person.
     """
 
     changed = Signal()
@@ -43,7 +46,7 @@ class KafkaConnectionState(QObject):
         password: str | None = None,
     ) -> None:
         self.state, self.sentence = state, sentence
-        if state == "disconnected":
+        if state in ("disconnected", "failed"):
             self.profile, self.password = None, None
         elif profile is not None:
             self.profile, self.password = profile, password

@@ -12,10 +12,10 @@ lets :meth:`KafkaService.shutdown` cancel it) and listen to the signals.
 
 States (``state_changed(state, sentence)``): ``disconnected``, ``connecting``,
 ``connected``, ``reconnecting`` (the cluster stopped answering; retried in the background)
-and ``failed`` (a connection attempt did not succeed; ``context.kafka`` reads
-``disconnected`` with the same sentence). Tail states (``tail_state_changed``): ``idle``,
-``starting``, ``waiting`` (no topic matches its pattern yet), ``tailing``,
-``reconnecting``, ``stopped``, ``failed``.
+and ``failed`` (a connection attempt did not succeed). They are kept in one place,
+``context.kafka``; :attr:`KafkaService.state` reads them there. Tail states
+(``tail_state_changed``): ``idle``, ``starting``, ``waiting`` (no topic matches its
+pattern yet), ``tailing``, ``reconnecting``, ``stopped``, ``failed``.
 
 No method raises for a cluster problem except :meth:`publish` and :meth:`burst`, whose
 callers show the sentence next to the Send button.
@@ -64,8 +64,6 @@ class KafkaService(QObject):
         # Kept across sessions: the overview charts hold on to these two.
         self.lag = GaugeHistory()
         self.dead_letter_depth = GaugeHistory()
-        self.state = "disconnected"
-        self.sentence = NOT_CONNECTED
         self.tail_state = "idle"
         self.tail_sentence = "Not tailing."
         self.topics: list[TopicInfo] = []
@@ -76,6 +74,15 @@ class KafkaService(QObject):
         self._groups_shown: list[dict[str, Any]] = []
 
     # -- what views read ----------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        """The connection's state, as ``context.kafka`` (the one place it is kept) says."""
+        return self.context.kafka.state
+
+    @property
+    def sentence(self) -> str:
+        return self.context.kafka.sentence
 
     @property
     def profile(self) -> ConnectionProfile | None:
@@ -342,10 +349,7 @@ class KafkaService(QObject):
         profile: ConnectionProfile | None = None,
         password: str | None = None,
     ) -> None:
-        self.state, self.sentence = state, sentence
-        # The context knows four states; a failed attempt leaves it disconnected.
-        shared = "disconnected" if state == "failed" else state
-        self.context.kafka.set(shared, sentence, profile, password)
+        self.context.kafka.set(state, sentence, profile, password)
         self.state_changed.emit(state, sentence)
 
     def _set_tail_state(self, state: str, sentence: str) -> None:

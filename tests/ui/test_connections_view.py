@@ -106,7 +106,7 @@ def test_wrong_address_shows_the_sentence_and_the_app_goes_on(
     sentence = f"Nothing accepts connections at 127.0.0.1:{port}"
     assert sentence in view.banner.text()
     assert "Traceback" not in view.banner.text()
-    assert context.kafka.state == "disconnected" and not context.kafka.connected
+    assert context.kafka.state == "failed" and not context.kafka.connected
     assert sentence in context.kafka.sentence
     assert view.connect_button.isEnabled() and not view.disconnect_button.isEnabled()
     assert service.pending_tasks() == []
