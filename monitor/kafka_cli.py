@@ -159,6 +159,7 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
+    from adapters.kafka.catalog_consumers import note_consumer_groups
     from adapters.kafka.tail import KafkaTail, StartPosition
     from monitor.core.runtime import EmbeddedRuntime
 
@@ -213,6 +214,8 @@ def cmd_tail(args: argparse.Namespace) -> int:
         try:
             progress = await tail.run(duration=args.duration, max_records=args.max)
             tail.flush_held()  # records still waiting for a schema go on undecoded
+            if progress.records:  # the catalog names the groups that consume each topic
+                await note_consumer_groups(runtime.catalog.catalog, profile, password)
         finally:
             await runtime.stop()
             if runtime.log_failure:

@@ -9,6 +9,8 @@ measured in the same run:
     ``seek_to_beginning``, ``getmany(max_records=10000)``): the ceiling for what follows;
 (b) :class:`KafkaTail` -> :class:`IngestPipeline` with the event log off (stats, chains
     and live buffer in memory). Target: >= 50 % of (a);
+(b') the same with the event catalog observing every batch, as every host runs it.
+    Target: within 5 % of (b);
 (c) the same with the event log on (a :class:`LogWriter` on a temporary database, the
     tail waiting for room), until the writer has committed everything.
     Target: >= 50,000 records/s.
@@ -39,6 +41,7 @@ if __package__ in (None, ""):  # run as a script (./dev bench): make the repo im
 from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.tail import KafkaTail, StartPosition
 from monitor.cli import tune_garbage_collector
+from monitor.core.catalog.catalog import Catalog
 from monitor.core.envelope import format_time
 from monitor.core.logwriter import LogWriter
 from monitor.core.pipeline import IngestPipeline
@@ -51,6 +54,7 @@ ROUNDS = 3
 TOPIC = "bench.orders"
 LOGGED_TARGET = 50_000.0
 LIVE_TARGET_SHARE = 0.50
+CATALOG_TARGET_SHARE = 0.95  # the tail with the catalog on, against it off
 STEPS = (
     ("OrderPlaced", "storefront"),
     ("PaymentAuthorized", "payments"),
@@ -152,11 +156,16 @@ async def bare_rate(bootstrap: str, n: int) -> tuple[float, float]:
     return n / elapsed, cpu / n * 1e6
 
 
-async def tail_rate(bootstrap: str, n: int, db: str | None) -> tuple[float, float]:
-    """Tail -> pipeline rate; with ``db``, until the log writer committed everything. And
-    CPU microseconds per record of this thread (all the work but the log writer's)."""
+async def tail_rate(
+    bootstrap: str, n: int, db: str | None, *, catalog: bool = False
+) -> tuple[float, float]:
+    """Tail -> pipeline rate; with ``db``, until the log writer committed everything; with
+    ``catalog``, the event catalog observing. And CPU microseconds per record of this
+    thread (all the work but the log writer's)."""
     writer = LogWriter(db) if db is not None else None
     pipeline = IngestPipeline(writer=writer)
+    if catalog:
+        pipeline.add_observer(Catalog())
     started: list[float] = []
 
     def on_state(state: str, _sentence: str) -> None:
@@ -212,6 +221,9 @@ def main() -> int:
         shares: list[float] = []
         bare_cpu: list[float] = []
         live_cpu: list[float] = []
+        cataloged: list[float] = []
+        catalog_cpu: list[float] = []
+        catalog_shares: list[float] = []
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(ROUNDS):
                 rate, cpu = asyncio.run(bare_rate(broker.bootstrap, N))
@@ -220,14 +232,20 @@ def main() -> int:
                 rate, cpu = asyncio.run(tail_rate(broker.bootstrap, N, None))
                 live.append(rate)
                 live_cpu.append(cpu)
+                rate, cpu = asyncio.run(tail_rate(broker.bootstrap, N, None, catalog=True))
+                cataloged.append(rate)
+                catalog_cpu.append(cpu)
+                catalog_shares.append(cataloged[-1] / live[-1])
                 logged.append(asyncio.run(tail_rate(broker.bootstrap, N, f"{tmp}/log{i}.db"))[0])
                 # Rounds interleave the three, so a ratio within a round cancels most of
                 # what a busy machine does to both.
                 shares.append(live[-1] / bare[-1])
                 print(
                     f"  round {i + 1}: bare {bare[-1]:,.0f}  live {live[-1]:,.0f}  "
+                    f"catalog on {cataloged[-1]:,.0f}  "
                     f"logged {logged[-1]:,.0f} records/s;  main-thread CPU per record: "
-                    f"bare {bare_cpu[-1]:.1f} us, live {live_cpu[-1]:.1f} us"
+                    f"bare {bare_cpu[-1]:.1f} us, live {live_cpu[-1]:.1f} us, "
+                    f"catalog on {catalog_cpu[-1]:.1f} us"
                 )
     finally:
         broker.stop()
@@ -244,11 +262,19 @@ def main() -> int:
         f"    CPU per record, main thread     : bare {statistics.median(bare_cpu):.1f} us, "
         f"live {statistics.median(live_cpu):.1f} us (what the rates come from, less noisy)"
     )
+    catalog_share = statistics.median(catalog_shares)
+    catalog_ok = catalog_share >= CATALOG_TARGET_SHARE
+    print(
+        f"(b') the same, catalog on          : {statistics.median(cataloged):>9,.0f} records/s "
+        f"= {catalog_share:.1%} of catalog off (median of the rounds' ratios); CPU per record "
+        f"{statistics.median(catalog_cpu):.1f} us; target >= {CATALOG_TARGET_SHARE:.0%}: "
+        f"{verdict(catalog_ok)}"
+    )
     print(
         f"(c) tail -> pipeline -> event log  : {lg:>9,.0f} records/s; "
         f"target >= {LOGGED_TARGET:,.0f}: {verdict(logged_ok)}"
     )
-    return 0 if live_ok and logged_ok else 1
+    return 0 if live_ok and logged_ok and catalog_ok else 1
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ on real log files."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
+from tests.adapters.broker import TansuBroker
+from tests.adapters.conftest import commit_offsets, create_topic, produce
 from tests.cli import entry_point
 from tests.cli.asyncapi_spec import asyncapi_3_schema
 
@@ -178,3 +181,21 @@ def test_the_messy_scenario_in_the_window_is_a_menu_choice(tmp_path: Path) -> No
     )
     assert code == 1
     assert "Demo > Run the careless producer" in err
+
+
+def test_a_kafka_tail_names_the_groups_that_consume_each_topic(
+    broker: TansuBroker, tmp_path: Path
+) -> None:
+    topic, db = "catalog-invoices", tmp_path / "tail.db"
+    asyncio.run(create_topic(broker.bootstrap, topic))
+    asyncio.run(produce(broker.bootstrap, topic, [b'{"type": "InvoiceIssued", "id": "i-1"}']))
+    asyncio.run(commit_offsets(broker.bootstrap, "accounting", {(topic, 0): 1}))
+    env = {**ENV, "EVENTFLOW_CONFIG_DIR": str(tmp_path / "config")}
+    entry_point.eventflow(
+        env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic,
+        "--from", "beginning", "--max", "1", "--quiet", "--db", str(db),
+    )  # fmt: skip
+    _, out, _ = eventflow("catalog", "--json", "--db", str(db))
+    [invoice] = json.loads(out)["event_types"]
+    assert (invoice["type"], invoice["topics"]) == ("InvoiceIssued", [topic])
+    assert invoice["consumers"] == ["accounting"]

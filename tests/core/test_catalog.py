@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
+from monitor.core.catalog import store as store_module
 from monitor.core.catalog.catalog import Catalog
 from monitor.core.catalog.store import CatalogStore, build_catalog
 from monitor.core.envelope import Envelope
@@ -152,3 +155,25 @@ def test_a_payload_that_is_not_an_object_has_a_schema_of_its_type() -> None:
     catalog = Catalog()
     catalog.observe([Envelope(type="Ping", source="x", data="hello", topic="t")])
     assert catalog.entries["Ping"].schema() == {"type": "string"}
+
+
+def test_a_large_log_is_counted_exactly_and_analysed_as_an_even_sample(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "FULL_ANALYSIS", 10)  # "large" from 11 events on
+    db = str(tmp_path / "log.db")
+    events = [event(data={"orderId": str(i), "total": 1.0}, topic=f"t{i % 3}") for i in range(30)]
+    events += [event(data={"orderId": i, "total": 1.0}, topic="t0") for i in range(10)]
+    with EventLog(db) as log:
+        log.append(events)
+    catalog = build_catalog(db)
+    entry = catalog.entries["OrderPlaced"]
+    assert entry.count == 40 and catalog.total == 40
+    assert entry.analysed <= 20
+    assert entry.topics == {"t0": 20, "t1": 10, "t2": 10}
+    assert entry.producers == {"shop/storefront": 40}
+    assert (entry.first_seen, entry.last_seen) == (events[0].time, events[-1].time)
+    assert [(d["change"], d["field"]) for d in entry.drift] == [("changed", "orderId")]
+    with EventLog(db) as log:  # a small catch-up afterwards is analysed in full again
+        log.append([event("OrderShipped")])
+    assert build_catalog(db).entries["OrderShipped"].analysed == 1

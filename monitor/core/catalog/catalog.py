@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
 from monitor.core.catalog.entry import EventTypeEntry
 from monitor.core.catalog.evidence import Deliveries, Entities, RequestReplies, role_of
+from monitor.core.catalog.observed import ObservedEvent
 from monitor.core.catalog.shapes import NOT_AN_OBJECT, ShapeKey
 from monitor.core.catalog.versions import (
     UNVERSIONED,
@@ -33,7 +34,6 @@ from monitor.core.catalog.versions import (
     version_field,
 )
 from monitor.core.deadletters import REPLAY_HEADER, DeadLetter
-from monitor.core.envelope import Envelope
 
 SIZE_SAMPLE = 64
 _PRODUCER_HEADERS = ("x-producer", "producer", "x-source", "client-id")
@@ -65,7 +65,7 @@ class Catalog:
         soup_window: float = 60.0,
         request_reply_window: float = 5.0,
         clock: Callable[[], float] = time.time,
-        detail_per_second: int = 5_000,
+        detail_per_second: int = 1_500,
     ) -> None:
         self.entries: dict[str, EventTypeEntry] = {}
         self.deliveries = Deliveries()
@@ -83,6 +83,7 @@ class Catalog:
         self._seen_this_second = 0
         self._last_second_seen = 0
         self._analysed_this_second = 0
+        self._sample_offset = 0
 
     # -- observing --------------------------------------------------------------------
 
@@ -92,7 +93,7 @@ class Catalog:
             entry = self.entries[type_] = EventTypeEntry(type_)
         return entry
 
-    def observe(self, events: Sequence[Envelope]) -> None:
+    def observe(self, events: Sequence[ObservedEvent]) -> None:
         """Learn from a batch of events (the pipeline's observer contract).
 
         Every event is counted; up to ``detail_per_second`` events a second are also
@@ -114,14 +115,21 @@ class Catalog:
             self._last_second_seen, self._seen_this_second = self._seen_this_second, 0
             self._second, self._analysed_this_second = second, 0
         self._seen_this_second += n
-        if self._analysed_this_second + n > self.detail_per_second:
-            expected = max(self._last_second_seen, self._seen_this_second)
-            stride = max(2, -(-expected // max(1, self.detail_per_second)))
-            events = events[::stride]
+        # The stride comes from the rate (the last second's, or this one's once it is
+        # more), so a fast stream is sampled evenly across each second, not analysed in
+        # full until the second's budget is spent and then skipped.
+        expected = max(self._last_second_seen, self._seen_this_second)
+        budget = max(1, self.detail_per_second)
+        if expected > budget or self._analysed_this_second + n > budget:
+            stride = max(2, -(-expected // budget))
+            offset = self._sample_offset % stride
+            self._sample_offset = (offset - n) % stride  # the stride goes on across batches
+            events = events[offset::stride]
         self._analysed_this_second += len(events)
-        self.analyse(events)
+        if events:
+            self.analyse(events)
 
-    def learn(self, events: Sequence[Envelope]) -> None:
+    def learn(self, events: Sequence[ObservedEvent]) -> None:
         """Count and analyse every one of ``events`` (read back from the log, say: no
         rate is measured, as they were not seen live)."""
         self.total += len(events)
@@ -133,7 +141,7 @@ class Catalog:
             entry.count += count
         self.analyse(events)
 
-    def analyse(self, events: Sequence[Envelope]) -> None:
+    def analyse(self, events: Sequence[ObservedEvent]) -> None:
         """Learn everything but the counts from these events (all of them)."""
         repeated, repeated_within = self.deliveries.repeats(list(map(_ID, events)))
         firsts: set[str] = set()
@@ -142,7 +150,8 @@ class Catalog:
         state = self.entities.state
         soup_window = self.entities.soup_window
         soup_floor = self.entities.soup_floor()
-        delivered = self.deliveries.delivered
+        self.deliveries.delivered.update(e.topic or "" for e in events)
+        until_sized = self._until_sized
         for e in events:
             type_ = e.type
             entry = entries.get(type_)
@@ -163,10 +172,6 @@ class Catalog:
             else:
                 entry.add_name(entry.topics, topic)
                 self._note_consumers(entry, topic)  # while the handlers are subscribed
-            if topic in delivered:
-                delivered[topic] += 1
-            else:
-                delivered[topic] = 1
             source = e.source
             if source:
                 if source in entry.producers:
@@ -206,11 +211,15 @@ class Catalog:
                 if len(roles_of) > 4096:
                     roles_of.clear()
             version = UNVERSIONED
+            extensions = e.extensions
             if e.schema:
                 version = registry_version(e.schema)
                 entry.named_schema += 1
-            elif e.extensions or headers:
-                stated, names_schema = attribute_version(e.extensions, headers)
+            elif extensions and extensions.get("dataschema"):  # the common case, inline
+                version = str(extensions["dataschema"])
+                entry.named_schema += 1
+            elif extensions or headers:
+                stated, names_schema = attribute_version(extensions, headers)
                 if stated is not None:
                     version = stated
                     entry.named_schema += names_schema
@@ -226,15 +235,15 @@ class Catalog:
             shape = schema.shapes.get(key) if schema is not None else None
             if shape is None:
                 shape = entry.new_shape(version, key, e)
+                schema = entry.schemas[version]
                 if shape is not None:
                     entry.measure(e)
             if shape is not None:
                 shape.count += 1
-                schema = entry.schemas[version]
-                schema.last = shape
-            self._until_sized -= 1
-            if not self._until_sized:
-                self._until_sized = SIZE_SAMPLE
+                schema.last = shape  # type: ignore[union-attr]
+            until_sized -= 1
+            if not until_sized:
+                until_sized = SIZE_SAMPLE
                 entry.measure(e)
             entry.newest = e
 
@@ -281,6 +290,7 @@ class Catalog:
                     self.requests.request(corr, at, type_)
                 else:
                     self.requests.reply(corr, at, type_, e.id)
+        self._until_sized = until_sized
         self.entities.trim()
 
     def observe_dead_letter(self, letter: DeadLetter) -> None:
@@ -310,7 +320,7 @@ class Catalog:
                 self.consumers_by_topic.setdefault(topic, set()).update(names)
                 entry.consumers.update(names)
 
-    def set_consumers(self, by_topic: dict[str, Iterable[str]]) -> None:
+    def set_consumers(self, by_topic: Mapping[str, Iterable[str]]) -> None:
         """Consumers found elsewhere (Kafka consumer groups whose offsets cover a topic)."""
         for topic, names in by_topic.items():
             self.consumers_by_topic.setdefault(topic, set()).update(names)

@@ -12,8 +12,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.core.catalog.observed import ObservedEvent
 from monitor.core.catalog.shapes import Shape, ShapeKey, json_schema, shape_changes
-from monitor.core.envelope import Envelope, format_time
+from monitor.core.envelope import format_time
 
 MAX_SHAPES = 64
 MAX_NAMES = 32
@@ -78,15 +79,15 @@ class EventTypeEntry:
     dead_letter_times: deque[float] = field(
         default_factory=lambda: deque(maxlen=MAX_DEAD_LETTER_TIMES)
     )
-    newest: Envelope | None = None
-    largest: Envelope | None = None
+    newest: ObservedEvent | None = None
+    largest: ObservedEvent | None = None
     newest_dict: dict[str, Any] | None = None  # read back from the log, until a newer one
     largest_dict: dict[str, Any] | None = None
     recent: deque[tuple[int, int]] = field(default_factory=lambda: deque(maxlen=RATE_WINDOW))
 
     # -- what observing costs more than a count (called rarely) -----------------------
 
-    def new_shape(self, version: str, key: ShapeKey, event: Envelope) -> Shape | None:
+    def new_shape(self, version: str, key: ShapeKey, event: ObservedEvent) -> Shape | None:
         """Note a shape seen for the first time in ``version``; records its drift
         against the shape before it. ``None`` when the version knows too many shapes."""
         schema = self.schemas.get(version)
@@ -118,7 +119,7 @@ class EventTypeEntry:
         elif len(names) < MAX_NAMES:
             names[name] = 1
 
-    def measure(self, event: Envelope) -> None:
+    def measure(self, event: ObservedEvent) -> None:
         """Measure one payload's size (a sample of events is measured: see Catalog)."""
         try:
             size = len(json.dumps(event.data, separators=(",", ":"), default=str))

@@ -9,7 +9,7 @@ evidence survives a restart in the event log.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
@@ -35,7 +35,7 @@ def _forget_oldest(d: dict[Any, Any], limit: int) -> None:
 class Deliveries:
     """Event ids delivered more than once, per topic and type."""
 
-    delivered: dict[str, int] = field(default_factory=dict)  # topic -> events
+    delivered: Counter[str] = field(default_factory=Counter)  # topic -> events
     duplicates: dict[str, int] = field(default_factory=dict)  # topic -> repeats
     duplicates_by_type: dict[str, int] = field(default_factory=dict)
     examples: list[dict[str, Any]] = field(default_factory=list)  # event_id, type, topic
@@ -75,7 +75,7 @@ class Deliveries:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "delivered": self.delivered,
+            "delivered": dict(self.delivered),
             "duplicates": self.duplicates,
             "duplicates_by_type": self.duplicates_by_type,
             "examples": self.examples,
@@ -84,7 +84,7 @@ class Deliveries:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Deliveries:
         return cls(
-            dict(d.get("delivered") or {}),
+            Counter(d.get("delivered") or {}),
             dict(d.get("duplicates") or {}),
             dict(d.get("duplicates_by_type") or {}),
             list(d.get("examples") or []),

@@ -19,11 +19,13 @@ from typing import Any
 import orjson
 
 from monitor.core.catalog.catalog import Catalog
+from monitor.core.catalog.observed import LoggedEvent
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.logschema import connect, migrate
 
 CHUNK = 20_000  # events read per query while catching up
+FULL_ANALYSIS = 300_000  # events a catch-up analyses in full; more are sampled evenly
 
 
 # The version attributes are read by SQLite (in C) out of the rare attributes' JSON: the
@@ -36,30 +38,30 @@ _COLUMNS = (
 )
 
 
-def _envelopes(rows: list[tuple[Any, ...]]) -> list[Envelope]:
+def _events(rows: list[tuple[Any, ...]]) -> list[LoggedEvent]:
     loads = orjson.loads  # a third of json's time: reading the log is mostly parsing
     out = []
     for row in rows:
         _seq, id_, type_, source, t, subject, corr, cause, topic, key, headers, data = row[:12]
         dataschema, extensions = row[12], row[13]
-        e = Envelope(
-            type=type_ or "",
-            source=source or "",
-            id=id_,
-            time=t,
-            data=loads(data) if data is not None else None,
-            subject=subject,
-            correlation_id=corr,
-            causation_id=cause,
-            topic=topic,
-            key=key,
-            headers=loads(headers) if headers else {},
+        out.append(
+            LoggedEvent(
+                id_,
+                type_ or "",
+                source or "",
+                t,
+                subject,
+                corr,
+                cause,
+                topic,
+                key,
+                loads(headers) if headers else {},
+                loads(data) if data is not None else None,
+                {"dataschema": dataschema}
+                if dataschema is not None
+                else (loads(extensions) if extensions is not None else {}),
+            )
         )
-        if dataschema is not None:
-            e.extensions = {"dataschema": dataschema}
-        elif extensions is not None:
-            e.extensions = loads(extensions)
-        out.append(e)
     return out
 
 
@@ -115,31 +117,38 @@ class CatalogStore:
         row = self._conn.execute("SELECT max(seq) FROM events").fetchone()
         return int(row[0] or 0)
 
+    def _start_after(self, after_seq: int, since: float | None) -> int:
+        if since is None:
+            return after_seq
+        row = self._conn.execute(
+            "SELECT min(seq) FROM events WHERE logged_at >= ?", (since,)
+        ).fetchone()
+        return max(after_seq, int(row[0]) - 1) if row[0] is not None else self.last_seq()
+
     def event_chunks(
-        self, after_seq: int, since: float | None = None
-    ) -> Iterator[tuple[int, list[Envelope]]]:
+        self, after_seq: int, since: float | None = None, stride: int = 1
+    ) -> Iterator[tuple[int, list[LoggedEvent]]]:
         """Logged events after ``after_seq`` (and logged since ``since``), in log order,
-        a chunk at a time: ``(last seq of the chunk, envelopes)``."""
-        seq = after_seq
-        if since is not None:
-            row = self._conn.execute(
-                "SELECT min(seq) FROM events WHERE logged_at >= ?", (since,)
-            ).fetchone()
-            seq = max(seq, int(row[0]) - 1) if row[0] is not None else self.last_seq()
+        a chunk at a time: ``(last seq of the chunk, events)``; with ``stride`` n, every
+        n-th of them only."""
+        seq = self._start_after(after_seq, since)
         # The next chunk is read in a worker thread while this one is learnt: SQLite
         # lets go of the GIL while it steps, so reading and learning overlap.
         with ThreadPoolExecutor(1, thread_name_prefix="eventflow-catalog-read") as reader:
-            rows = self._rows_after(seq)
+            rows = self._rows_after(seq, stride)
             while rows:
                 seq = int(rows[-1][0])
-                ahead = reader.submit(self._rows_after, seq)
-                yield seq, _envelopes(rows)
+                ahead = reader.submit(self._rows_after, seq, stride)
+                yield seq, _events(rows)
                 rows = ahead.result()
 
-    def _rows_after(self, seq: int) -> list[tuple[Any, ...]]:
+    def _rows_after(self, seq: int, stride: int = 1) -> list[tuple[Any, ...]]:
+        sampled = " AND seq % ? = 0" if stride > 1 else ""
+        params = (seq, stride, CHUNK) if stride > 1 else (seq, CHUNK)
         return self._conn.execute(
-            f"SELECT {_COLUMNS} FROM events WHERE seq > ? AND error IS NULL ORDER BY seq LIMIT ?",
-            (seq, CHUNK),
+            f"SELECT {_COLUMNS} FROM events WHERE seq > ? AND error IS NULL{sampled}"
+            " ORDER BY seq LIMIT ?",
+            params,
         ).fetchall()
 
     def catch_up(
@@ -152,15 +161,33 @@ class CatalogStore:
         progress: Callable[[int], None] | None = None,
     ) -> tuple[int, float]:
         """Learn the events logged after ``after_seq`` and the dead letters made after
-        ``dead_letters_after``; returns how far both were read."""
+        ``dead_letters_after``; returns how far both were read.
+
+        Up to :data:`FULL_ANALYSIS` events are each analysed in full. Beyond that (a large
+        log built from scratch), every event is still counted (per type, topic and
+        source, with the first and last time, by one SQLite query), and an even sample
+        of at most that many is analysed: shapes, versions, drift and the review's
+        evidence, as the live catalog samples a fast stream."""
+        start = self._start_after(after_seq, since)
+        count, last = self._conn.execute(
+            "SELECT count(*), max(seq) FROM events WHERE seq > ? AND error IS NULL", (start,)
+        ).fetchone()
+        stride = -(-int(count) // FULL_ANALYSIS) if count > FULL_ANALYSIS else 1
         seq = after_seq
         read = 0
-        for chunk_end, events in self.event_chunks(after_seq, since):
+        before = {t: (dict(e.topics), dict(e.producers)) for t, e in catalog.entries.items()}
+        for chunk_end, events in self.event_chunks(start, None, stride):
             seq = chunk_end
-            catalog.learn(events)
+            if stride == 1:
+                catalog.learn(events)
+            else:
+                catalog.analyse(events)
             read += len(events)
             if progress is not None:
-                progress(read)
+                progress(read * stride)
+        if stride > 1:
+            self._count_exactly(catalog, start, before)
+            seq = max(seq, int(last or 0))
         last_letter = dead_letters_after
         if since is not None:
             last_letter = max(last_letter, since)
@@ -168,6 +195,41 @@ class CatalogStore:
             catalog.observe_dead_letter(letter)
             last_letter = max(last_letter, created_at)
         return max(seq, after_seq), last_letter
+
+    def _count_exactly(
+        self,
+        catalog: Catalog,
+        after_seq: int,
+        before: dict[str, tuple[dict[str, int], dict[str, int]]],
+    ) -> None:
+        """Counts, topics, sources, first and last seen of every event after ``after_seq``
+        (in SQLite), over what a sampled catch-up analysed."""
+        rows = self._conn.execute(
+            "SELECT type, topic, source, count(*), min(time), max(time) FROM events"
+            " WHERE seq > ? AND error IS NULL GROUP BY type, topic, source",
+            (after_seq,),
+        ).fetchall()
+        sources: dict[str, set[str]] = {}
+        for type_, _topic, source, *_ in rows:
+            sources.setdefault(type_ or "", set()).add(source)
+        for type_, names in sources.items():  # the sample's counts give way to exact ones
+            entry = catalog.entry(type_)
+            topics, producers = before.get(type_, ({}, {}))
+            from_headers = {
+                p: n for p, n in entry.producers.items() if p not in producers and p not in names
+            }
+            entry.topics, entry.producers = dict(topics), {**producers, **from_headers}
+        for type_, topic, source, n, first, last in rows:
+            entry = catalog.entry(type_ or "")
+            entry.count += n
+            catalog.total += n
+            entry.topics[topic or ""] = entry.topics.get(topic or "", 0) + n
+            if source:
+                entry.producers[source] = entry.producers.get(source, 0) + n
+            if first is not None and (entry.first_seen is None or first < entry.first_seen):
+                entry.first_seen = first
+            if last is not None and (entry.last_seen is None or last > entry.last_seen):
+                entry.last_seen = last
 
     def _dead_letters_after(self, at: float) -> Iterator[tuple[float, DeadLetter]]:
         rows = self._conn.execute(
