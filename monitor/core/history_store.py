@@ -137,35 +137,38 @@ class HistoryStore:
     def roll_up(self, now: float) -> None:
         """Move samples older than their tier's keep into the next tier's buckets (the
         last tier's are dropped). Cut-offs fall on bucket boundaries, so a bucket is
-        rolled up whole, once."""
+        rolled up whole, once. Series by series: each step is then a range of the
+        primary key, not a scan of the whole history."""
         with self._transaction() as conn:
-            for finer, coarser in itertools.pairwise(TIERS):
-                cutoff = (now - finer.keep) // coarser.bucket * coarser.bucket
-                size = coarser.bucket
-                # A bucket already there (a sample written late) is merged, not replaced.
+            ids = [int(r[0]) for r in conn.execute("SELECT id FROM history_series")]
+            for sid in ids:
+                for finer, coarser in itertools.pairwise(TIERS):
+                    size = coarser.bucket
+                    cutoff = (now - finer.keep) // size * size
+                    # A bucket already there (a sample written late) is merged into.
+                    conn.execute(
+                        """
+                        INSERT INTO history_samples (series, tier, t, mean, max, n)
+                        SELECT series, ?, CAST(t / ? AS INTEGER) * ?, sum(mean * n) / sum(n),
+                               max(max), sum(n)
+                        FROM history_samples WHERE series = ? AND tier = ? AND t < ?
+                        GROUP BY CAST(t / ? AS INTEGER)
+                        ON CONFLICT (series, tier, t) DO UPDATE SET
+                            mean = (mean * n + excluded.mean * excluded.n) / (n + excluded.n),
+                            max = max(max, excluded.max),
+                            n = n + excluded.n
+                        """,
+                        (coarser.number, size, size, sid, finer.number, cutoff, size),
+                    )
+                    conn.execute(
+                        "DELETE FROM history_samples WHERE series = ? AND tier = ? AND t < ?",
+                        (sid, finer.number, cutoff),
+                    )
+                last = TIERS[-1]
                 conn.execute(
-                    """
-                    INSERT INTO history_samples (series, tier, t, mean, max, n)
-                    SELECT series, ?, CAST(t / ? AS INTEGER) * ?, sum(mean * n) / sum(n),
-                           max(max), sum(n)
-                    FROM history_samples WHERE tier = ? AND t < ?
-                    GROUP BY series, CAST(t / ? AS INTEGER)
-                    ON CONFLICT (series, tier, t) DO UPDATE SET
-                        mean = (mean * n + excluded.mean * excluded.n) / (n + excluded.n),
-                        max = max(max, excluded.max),
-                        n = n + excluded.n
-                    """,
-                    (coarser.number, size, size, finer.number, cutoff, size),
+                    "DELETE FROM history_samples WHERE series = ? AND tier = ? AND t < ?",
+                    (sid, last.number, now - last.keep),
                 )
-                conn.execute(
-                    "DELETE FROM history_samples WHERE tier = ? AND t < ?",
-                    (finer.number, cutoff),
-                )
-            last = TIERS[-1]
-            conn.execute(
-                "DELETE FROM history_samples WHERE tier = ? AND t < ?",
-                (last.number, now - last.keep),
-            )
 
     def names(self) -> list[str]:
         with self._lock:
