@@ -125,8 +125,11 @@ async def measure(folder: Path) -> int:
     print(f"  undecoded counter     : {per_event:>10.1f} ns an event")
     print(f"  history redraws       : {1000 * drawing.seconds:>10.1f} ms in all")
     print(f"  worker thread writes  : {1000 * writing.seconds:>10.1f} ms in all")
-    print(f"  main-thread share     : {share:>10.3f} %   target < 1 %")
-    return 0 if share < 1.0 else 1
+    # A loaded machine may not reach the target rate: the per-event part scaled to it.
+    at_target = 100.0 * (sampling.seconds + drawing.seconds) / wall + per_event * TARGET_RATE / 1e7
+    print(f"  main-thread share     : {share:>10.3f} % of the run")
+    print(f"  at {TARGET_RATE:,} events/s   : {at_target:>10.3f} %   target < 1 %")
+    return 0 if max(share, at_target) < 1.0 else 1
 
 
 if __name__ == "__main__":
