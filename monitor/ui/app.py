@@ -22,6 +22,7 @@ import qasync
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from adapters import bundle_check
 from monitor.core.damaged_log import is_damage, set_aside
 from monitor.core.eventlog import DEFAULT_RETENTION, Retention
 from monitor.core.logschema import LogError
@@ -252,6 +253,12 @@ async def _smoke_test(window: MainWindow, closed: asyncio.Event) -> int:
     while not all(checks().values()) and loop.time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.25)  # polling widgets: there is no event to wait on
     result = checks()
+    # The libraries imported only when a record or a profile needs them, which a bundle
+    # could leave out without the window noticing.
+    missing = await asyncio.to_thread(bundle_check.problems)
+    result["formats and sign-in libraries"] = not missing
+    for problem in missing:
+        print(f"smoke test: {problem}")
     rows = window.table_model.rowCount()
     curves = len(window.rate_chart.topics())
     runtime = window.runtime
