@@ -124,6 +124,10 @@ def test_the_overview_range_shows_history_from_before_a_restart(
         text = chart.describe_point(time.time() - at)
         assert text.startswith("all dead letters: 7 letters at ")
         assert time.strftime("%Y-%m-%d", time.localtime(at)) in text
+        # The mouse over that point: the chart's tooltip says it.
+        scene_point = chart.getPlotItem().getViewBox().mapViewToScene(QPointF(chart._now - at, 3))
+        qtbot.mouseMove(chart.viewport(), chart.mapFromScene(scene_point))
+        qtbot.waitUntil(lambda: chart.toolTip().startswith("all dead letters: 7 letters at "))
         overview.set_range(300)
         assert overview.depth_stack.currentWidget() is overview.depth_chart
     finally:
