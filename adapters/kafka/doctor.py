@@ -11,14 +11,10 @@ either way. Used by ``eventflow profiles test`` and the Connections view's Test 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import datetime as dt
-import json
 import socket
 import ssl
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
@@ -357,29 +353,42 @@ def _token_fix(profile: ConnectionProfile) -> str:
 
 
 def _registry_step(profile: ConnectionProfile, secret: str | None) -> Step:
-    url = (profile.registry_url or "").rstrip("/") + "/subjects"
-    headers = {"Accept": "application/json"}
-    if profile.registry_username:
-        basic = f"{profile.registry_username}:{secret or ''}".encode()
-        headers["Authorization"] = "Basic " + base64.b64encode(basic).decode()
-    request = urllib.request.Request(url, headers=headers)
+    """GET /subjects through the app's own registry client: the same sign-in (key and
+    secret, or a bearer token) and TLS settings the decoders will use."""
+    from adapters.schema_registry.client import RegistryClient, RegistryError, RegistrySettings
+
+    bearer = profile.registry_bearer
+    settings = RegistrySettings(
+        profile.registry_url or "",
+        username=None if bearer else profile.registry_username,
+        password=None if bearer else secret,
+        bearer_token=secret if bearer else None,
+        ca_file=profile.registry_ca_file,
+        cert_file=profile.registry_cert_file,
+        key_file=profile.registry_key_file,
+        timeout=STEP_TIMEOUT,
+    )
     try:
-        with urllib.request.urlopen(request, timeout=STEP_TIMEOUT) as response:
-            subjects = json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as exc:
-        fix = (
-            "check the schema registry key and secret"
-            if exc.code in (401, 403)
-            else "check the schema registry URL"
-        )
-        return Step("schema_registry", False, f"{url}: HTTP {exc.code}", fix)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
+        client = RegistryClient(settings)
+    except (OSError, ssl.SSLError) as exc:
         return Step(
             "schema_registry",
             False,
-            f"{url}: {reason}",
-            "the schema registry cannot be reached: check its URL (and the VPN)",
+            f"TLS set-up for the registry failed: {exc}",
+            "check the registry's CA, certificate and key files in the profile",
         )
-    count = len(subjects) if isinstance(subjects, list) else 0
-    return Step("schema_registry", True, f"{profile.registry_url} answers: {count} subjects")
+    try:
+        subjects = client.subjects()
+    except RegistryError as exc:
+        if exc.status in (401, 403):
+            fix = "check the schema registry key and secret (or token)"
+        elif exc.status is not None:
+            fix = "check the schema registry URL"
+        else:
+            fix = "the schema registry cannot be reached: check its URL (and the VPN)"
+        return Step("schema_registry", False, str(exc), fix)
+    finally:
+        client.close()
+    return Step(
+        "schema_registry", True, f"{profile.registry_url} answers: {len(subjects)} subjects"
+    )
