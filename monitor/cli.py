@@ -43,6 +43,8 @@ examples:
   eventflow dlq replay --id ID --profile staging     replay into Kafka
   eventflow kafka tail --bootstrap localhost:9092 --topic 'orders.*' --from beginning
   eventflow stats --json
+  eventflow catalog --json                    the event types seen, with schemas and drift
+  eventflow lint --fail-on error              the design review; exit 1 on an error (CI)
   eventflow history --metric dead_letters.pending --since 24h
   eventflow watch --profile staging --exit-on-alert   exits 3 at the first alert
 """

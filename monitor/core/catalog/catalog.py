@@ -65,7 +65,7 @@ class Catalog:
         soup_window: float = 60.0,
         request_reply_window: float = 5.0,
         clock: Callable[[], float] = time.time,
-        detail_per_second: int = 1_500,
+        detail_per_second: int = 1_000,
     ) -> None:
         self.entries: dict[str, EventTypeEntry] = {}
         self.deliveries = Deliveries()
