@@ -339,10 +339,18 @@ class ProfileForm(QWidget):
             aws_region=self._text(self.region_edit, "aws_region"),
             aws_profile=self._text(self.aws_profile_edit, "aws_profile"),
             pkcs12_file=self._text(self.pkcs12_edit, "pkcs12_file"),
-            registry_url=self._text(self.registry_url_edit, "registry_url"),
-            registry_username=self._text(self.registry_key_edit, "registry_username"),
+            registry_url=self._registry("registry_url", self.registry_url_edit),
+            registry_username=self._registry("registry_username", self.registry_key_edit),
             **self._kept_fields(),
         )
+
+    def _registry(self, field: str, edit: QLineEdit) -> str | None:
+        """A registry setting: as typed where the method shows it (Confluent Cloud), else as
+        the loaded profile has it (set with `profiles add --registry-url` or an import), so
+        editing another kind of profile here never drops its registry."""
+        if field in METHODS[self.method].fields:
+            return edit.text().strip() or None
+        return getattr(self._loaded, field) if self._loaded is not None else None
 
     def _kept_fields(self) -> dict[str, object]:
         """Settings the form does not show (the schema registry's own TLS, local schema
