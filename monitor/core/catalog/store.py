@@ -11,6 +11,7 @@ catches up from where it was saved.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,8 @@ from monitor.core.catalog.observed import LoggedEvent
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.logschema import connect, migrate
+
+log = logging.getLogger(__name__)
 
 CHUNK = 20_000  # events read per query while catching up
 FULL_ANALYSIS = 300_000  # events a catch-up analyses in full; more are sampled evenly
@@ -295,7 +298,10 @@ def build_catalog(
         letters_to = store.dead_letters_to()
         new_seq, new_letters_to = store.catch_up(catalog, built_to, dead_letters_after=letters_to)
         if save and (new_seq, new_letters_to) != (built_to, letters_to):
-            store.save(catalog, new_seq, new_letters_to)
+            try:
+                store.save(catalog, new_seq, new_letters_to)
+            except sqlite3.Error as exc:  # a read-only log: the catalog is read all the same
+                log.warning("the catalog could not be stored in %s: %s", path, exc)
     finally:
         store.close()
     return catalog
