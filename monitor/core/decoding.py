@@ -63,7 +63,7 @@ from monitor.core.envelope import (
     parse_time,
 )
 from monitor.core.formats.binary import MEDIA_FORMATS, MSGPACK, decode_cbor, decode_msgpack
-from monitor.core.formats.codecs import UNDECODED, decode_schema_value
+from monitor.core.formats.codecs import UNDECODED, SchemaDecoded, decode_schema_value
 from monitor.core.formats.framing import KEY_SCHEMA_HEADER, VALUE_SCHEMA_HEADER
 from monitor.core.formats.schemas import NO_SCHEMAS, SchemaSource
 from monitor.core.media import (
@@ -137,7 +137,7 @@ class DecoderConfig:
     _caus_headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _traceparent: str = field(init=False, repr=False, compare=False)
     _type_headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
-    _type_header_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    _special_headers: frozenset[str] = field(init=False, repr=False, compare=False)
     # The first name of the id, type, source, time, correlation and causation fields, for
     # the plain-JSON fast path (None, which no JSON key equals, when a list is empty).
     _first_fields: tuple[str | None, ...] = field(init=False, repr=False, compare=False)
@@ -148,7 +148,11 @@ class DecoderConfig:
         set_(self, "_caus_headers", tuple(h.lower() for h in self.causation_headers))
         set_(self, "_traceparent", self.traceparent_header.lower())
         set_(self, "_type_headers", tuple(h.lower() for h in self.type_headers))
-        set_(self, "_type_header_set", frozenset(self._type_headers))
+        set_(
+            self,
+            "_special_headers",
+            frozenset((*self._type_headers, VALUE_SCHEMA_HEADER, KEY_SCHEMA_HEADER)),
+        )
         lists = (
             self.id_fields,
             self.type_fields,
@@ -286,11 +290,32 @@ def _decode(
         else:
             if type(obj) is dict:
                 data, kind = obj, _JSON
+    elif (
+        fast
+        and schemas is not None
+        and media_kind is _PLAIN
+        and type(value) is bytes
+        and value
+        and value[0] <= 1  # a v0/v1 prefix: an Avro, Protobuf or JSON Schema record
+        and VALUE_SCHEMA_HEADER not in lower
+        and "ce_specversion" not in lower
+    ):
+        # Decoded into an object, it is a plain record like a JSON one (and takes the same
+        # fields); anything else (undecoded, malformed, not an object) goes the general way.
+        sd = decode_schema_value(value, None, topic, False, schemas)
+        if sd is not None and sd.error is None and sd.undecoded is None and type(sd.data) is dict:
+            key_parts = _key_parts(key, lower, headers, topic, schemas)
+            return _schema_record(
+                sd, lower, hdrs, key_parts, topic, partition, offset, timestamp_ms, ctype, config
+            )
 
+    # Headers that change what the fast path does (a type header, schema-id headers): one
+    # set test for all of them, false for nearly every record.
+    special = bool(lower) and not config._special_headers.isdisjoint(lower)
     if (
         kind is _JSON
         and media_kind is _PLAIN
-        and VALUE_SCHEMA_HEADER not in lower
+        and not (special and VALUE_SCHEMA_HEADER in lower)
         and (schemas is None or not schemas.claims(topic, False))
     ):
         key_schema = None
@@ -302,7 +327,7 @@ def _decode(
                 key_text, key_format = key.decode("utf-8"), "text"
             except UnicodeDecodeError:
                 key_text, key_format = key.decode("utf-8", "backslashreplace"), "binary"
-            if KEY_SCHEMA_HEADER in lower:
+            if special and KEY_SCHEMA_HEADER in lower:
                 key_text, key_format, key_schema = _key_parts(key, lower, headers, topic, schemas)
         else:
             key_text, key_format, key_schema = _key_parts(key, lower, headers, topic, schemas)
@@ -317,11 +342,7 @@ def _decode(
             eid, etype, source, t, corr, caus = map(obj.get, config._first_fields)
             if type(eid) is not str or not eid:
                 eid = _find_field(obj, config.id_fields)
-            if (
-                lower
-                and not config._type_header_set.isdisjoint(lower)
-                and (header_type := _find_header(lower, config._type_headers))
-            ):
+            if special and (header_type := _find_header(lower, config._type_headers)):
                 etype = header_type
             elif type(etype) is not str or not etype:
                 etype = _find_field(obj, config.type_fields)
@@ -528,11 +549,64 @@ def _decode(
         env.format = UNDECODED
         env.error = undecoded
         env.raw = value
-    elif kind is _TEXT or kind is _OPAQUE or kind is _SCHEMA:
-        # Schema-encoded bytes are kept too: replaying or re-publishing the event sends
-        # them as they came.
+    elif kind is _TEXT or kind is _OPAQUE:
+        # A decoded schema record is in data already, like JSON (a dead letter keeps its
+        # record's bytes apart, for a replay byte for byte).
         env.raw = value
     return env
+
+
+def _schema_record(
+    sd: SchemaDecoded,
+    lower: Mapping[str, str],
+    hdrs: dict[str, str],
+    key_parts: tuple[str | None, str | None, dict[str, Any] | None],
+    topic: str | None,
+    partition: int | None,
+    offset: int | None,
+    timestamp_ms: int | None,
+    ctype: str | None,
+    config: DecoderConfig,
+) -> Envelope:
+    """A schema-decoded record (an object) as a plain record: the plain-JSON fast path's
+    steps, with the record's name before the topic in the type's fallbacks. What the
+    general path gives for it too (the tests hold the two to it)."""
+    obj: Any = sd.data  # a dict, as checked by the caller
+    eid, etype, source, t, corr, caus = map(obj.get, config._first_fields)
+    if type(eid) is not str or not eid:
+        eid = _find_field(obj, config.id_fields)
+    if lower and (header_type := _find_header(lower, config._type_headers)):
+        etype = header_type
+    elif type(etype) is not str or not etype:
+        etype = _find_field(obj, config.type_fields)
+    if type(source) is not str or not source:
+        source = _find_field(obj, config.source_fields)
+    if type(t) is not str or (t := parse_time(t)) is None:
+        t = _first_time(obj, config.time_fields)
+    if type(corr) is not str or not corr:
+        corr = _correlation_of(obj, lower, config)
+    if type(caus) is not str or not caus:
+        caus = _causation_of(obj, lower, config)
+    key_text, key_format, key_schema = key_parts
+    return Envelope(
+        type=etype or sd.name or topic or config.default_type,
+        source=source or config.default_source,
+        id=eid or _origin_id(topic, partition, offset) or new_event_id(),
+        time=t if t is not None else _record_time(timestamp_ms),
+        data=obj,
+        datacontenttype=ctype,
+        correlation_id=corr,
+        causation_id=caus,
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        key=key_text,
+        headers=hdrs,
+        format=sd.format,
+        schema=sd.schema,
+        key_format=key_format,
+        key_schema=key_schema,
+    )
 
 
 def _key_parts(

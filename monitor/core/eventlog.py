@@ -82,6 +82,36 @@ _FORMATS_ONLY: dict[tuple[str | None, str | None], str | None] = {
 }
 
 
+# The extra column of schema-decoded events, by the schema dicts the decoder shares among
+# the events of one schema (kept alongside, so an id is never mistaken for a new dict's).
+_SCHEMA_EXTRAS: dict[tuple[Any, ...], tuple[Any, Any, str]] = {}
+
+
+def _schema_extra(e: Envelope) -> str | None:
+    """The cached extra text of a schema-decoded event with nothing else rare, else None."""
+    if e.schema is None or e.extensions or e.specversion != SPECVERSION:
+        return None
+    if e.error is not None and not e.malformed:
+        return None
+    key = (id(e.schema), id(e.key_schema), e.format, e.key_format, e.datacontenttype)
+    found = _SCHEMA_EXTRAS.get(key)
+    if found is not None and found[0] is e.schema and found[1] is e.key_schema:
+        return found[2]
+    rare: dict[str, Any] = {
+        "specversion": e.specversion,
+        "datacontenttype": e.datacontenttype,
+        "extensions": {},
+    }
+    for name in ("format", "schema", "key_format", "key_schema"):
+        if (v := getattr(e, name)) is not None:
+            rare[name] = v
+    text = to_json(rare)
+    if len(_SCHEMA_EXTRAS) >= 1024:
+        _SCHEMA_EXTRAS.clear()
+    _SCHEMA_EXTRAS[key] = (e.schema, e.key_schema, text)
+    return text
+
+
 def event_row(e: Envelope, logged_at: float) -> tuple[Any, ...]:
     """An envelope as a row of ``events`` (column order of :data:`EVENT_COLUMNS`)."""
     extra = None
@@ -93,7 +123,7 @@ def event_row(e: Envelope, logged_at: float) -> tuple[Any, ...]:
         or e.key_schema is not None
         or (e.error is not None and not e.malformed)
         or (extra := _FORMATS_ONLY.get((e.format, e.key_format), "")) == ""
-    ):
+    ) and ((extra := _schema_extra(e)) is None):
         rare: dict[str, Any] = {
             "specversion": e.specversion,
             "datacontenttype": e.datacontenttype,

@@ -446,3 +446,92 @@ def test_the_event_log_keeps_formats_schemas_and_an_undecoded_reason(tmp_path: P
         )
         assert (back.error, back.malformed) == (env.error, env.malformed)
     assert loaded[waiting.id].undecoded and loaded[waiting.id].raw == waiting.raw
+
+
+LOGICAL_RECORD = {
+    "type": "record",
+    "name": "Logical",
+    "fields": [
+        {"name": "ms", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+        {"name": "us", "type": {"type": "long", "logicalType": "timestamp-micros"}},
+        {"name": "local", "type": {"type": "long", "logicalType": "local-timestamp-millis"}},
+        {"name": "day", "type": {"type": "int", "logicalType": "date"}},
+        {
+            "name": "money",
+            "type": ["null", {"type": "bytes", "logicalType": "decimal", "precision": 20,
+                              "scale": 3}],
+        },
+        {"name": "whole", "type": {"type": "bytes", "logicalType": "decimal", "precision": 9}},
+    ],
+}  # fmt: skip
+
+
+@settings(max_examples=200)
+@given(
+    ms=st.integers(-62_135_596_800_000, 253_402_300_799_999),
+    us=st.integers(-62_135_596_800_000_000, 253_402_300_799_999_999),
+    day=st.integers(-719_162, 2_932_896),
+    money=st.none()
+    | st.decimals(allow_nan=False, allow_infinity=False, places=3).filter(
+        lambda d: abs(d) < 10**17
+    ),
+    whole=st.integers(-(10**9) + 1, 10**9 - 1),
+)
+def test_logical_types_read_fast_give_the_text_the_objects_would(
+    ms: int, us: int, day: int, money: Decimal | None, whole: int
+) -> None:
+    from monitor.core.formats.avro import AvroCodec
+    from monitor.core.formats.render import json_ready
+
+    record = {
+        "ms": dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=ms),
+        "us": dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=us),
+        "local": dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=ms),
+        "day": dt.date(1970, 1, 1) + dt.timedelta(days=day),
+        "money": money,
+        "whole": Decimal(whole),
+    }
+    body = avro_body(LOGICAL_RECORD, record)
+    fast, _ = AvroCodec(Schema(AVRO, json.dumps(LOGICAL_RECORD))).decode(body)
+    slow = json_ready(fastavro.schemaless_reader(io.BytesIO(body), LOGICAL_RECORD, None))
+    assert fast == slow
+
+
+@settings(max_examples=150)
+@given(
+    order_id=st.text(max_size=8),
+    correlation=st.text(max_size=8),
+    cents=st.integers(0, 10**8),
+    at=st.integers(0, 4_102_444_800_000),
+    headers=st.lists(
+        st.tuples(
+            st.sampled_from(["event-type", "correlation-id", "traceparent", "x-other"]),
+            st.sampled_from([b"T", b"c-1", b"", b"00-" + b"a" * 32 + b"-" + b"b" * 16 + b"-01"]),
+        ),
+        max_size=3,
+    ),
+    key=st.none() | st.binary(max_size=6),
+)
+def test_schema_records_on_the_fast_path_equal_the_general_path(
+    order_id: str,
+    correlation: str,
+    cents: int,
+    at: int,
+    headers: list[tuple[str, bytes]],
+    key: bytes | None,
+) -> None:
+    from monitor.core.decoding import DEFAULT_CONFIG
+
+    record = {
+        **ORDER,
+        "orderId": order_id,
+        "correlationId": correlation,
+        "amount": Decimal(cents).scaleb(-2),
+        "at": dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=at),
+    }
+    value = frame_v0(42, avro_body(ORDER_AVSC, record))
+    source = DictSchemas({42: avro_schema()})
+    args = (value, headers, key, "orders", 0, 5, 1_700_000_000_000, DEFAULT_CONFIG, source)
+    fast, general = _decode(*args, True), _decode(*args, False)
+    assert fast.format == "avro"
+    assert fast.to_dict() == general.to_dict()

@@ -6,6 +6,7 @@ import io
 import json
 from typing import Any
 
+from monitor.core.formats.avro_logical import without_top_level_logical_types
 from monitor.core.formats.render import json_ready
 from monitor.core.formats.schemas import Schema
 
@@ -24,10 +25,28 @@ class AvroCodec:
         for ref in _references_first(schema, set()):
             fastavro.parse_schema(json.loads(ref.text), named_schemas=named)
             texts.append(ref.text)
-        self.parsed = fastavro.parse_schema(json.loads(schema.text), named_schemas=named)
-        texts.append(schema.text)
+        doc = json.loads(schema.text)
+        # A record's own logical-type fields are read as their base types and rendered
+        # straight from those (see avro_logical); the result is the same text.
+        self.fast_fields: list[tuple[str, Any]] = []
+        if isinstance(doc, dict) and doc.get("type") == "record":
+            reading, self.fast_fields = without_top_level_logical_types(doc)
+        else:
+            reading = doc
+        self.parsed = fastavro.parse_schema(reading, named_schemas=named)
+        texts.append(json.dumps(reading))
         self.name: str | None = self.parsed.get("name") if isinstance(self.parsed, dict) else None
         self.render = any(marker in t for t in texts for marker in _NEEDS_RENDERING)
+        # A record: only its fields that can hold such values are rendered (most fields
+        # are strings and numbers; walking them all costs as much as decoding).
+        self.render_fields: list[str] | None = None
+        if self.render and isinstance(reading, dict) and reading.get("type") == "record":
+            fast = {name for name, _ in self.fast_fields}
+            self.render_fields = [
+                f["name"]
+                for f in reading.get("fields", ())
+                if f["name"] not in fast and _may_need_rendering(f.get("type"))
+            ]
         self._read = fastavro.schemaless_reader
 
     def decode(self, body: bytes) -> tuple[Any, str | None]:
@@ -43,7 +62,39 @@ class AvroCodec:
         left = len(body) - stream.tell()
         if left:
             raise ValueError(f"{left} bytes left over after the record: not this schema")
-        return (json_ready(value) if self.render else value), self.name
+        if self.fast_fields and type(value) is dict:
+            for name, render in self.fast_fields:
+                value[name] = render(value[name])
+        if self.render:
+            fields = self.render_fields
+            if fields is None or type(value) is not dict:
+                value = json_ready(value)
+            else:
+                for name in fields:
+                    value[name] = json_ready(value[name])
+        return value, self.name
+
+
+_PRIMITIVES = frozenset(
+    ("null", "boolean", "int", "long", "float", "double", "string", "record", "enum", "array",
+     "map", "error")
+)  # fmt: skip
+
+
+def _may_need_rendering(t: Any) -> bool:
+    """Whether a field of type ``t`` can hold a value JSON has no form for: a logical type,
+    bytes or fixed anywhere in it, or a named type defined elsewhere (not looked into)."""
+    if isinstance(t, str):
+        return t not in _PRIMITIVES
+    if isinstance(t, list):
+        return any(_may_need_rendering(x) for x in t)
+    if isinstance(t, dict):
+        if "logicalType" in t or t.get("type") in ("bytes", "fixed"):
+            return True
+        inner = [t.get("type"), t.get("items"), t.get("values")]
+        inner += [f.get("type") for f in t.get("fields", ()) if isinstance(f, dict)]
+        return any(_may_need_rendering(x) for x in inner if x is not None)
+    return False
 
 
 def _references_first(schema: Schema, seen: set[int]) -> list[Schema]:

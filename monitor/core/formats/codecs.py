@@ -101,30 +101,28 @@ def decode_schema_value(
     else:
         ref = framed.ref
     answer = schemas.lookup(ref, topic, is_key)
-    known = ref.as_info() if ref is not None else {}
+    known: dict[str, Any] = ref.as_info() if ref is not None else {}
     if isinstance(answer, Pending):
         return SchemaDecoded(
             UNDECODED, schema={**known, "pending": True}, undecoded=answer.reason, pending=True
         )
     if isinstance(answer, Unavailable):
         return SchemaDecoded(UNDECODED, schema=known or None, undecoded=answer.reason)
-    label = ref.describe() if ref is not None else f"the local schema {answer.subject}"
     try:
         codec = codec_for(answer)
     except SchemaUnusable as exc:
         return SchemaDecoded(
             UNDECODED,
             schema={**known, **answer.info()},
-            undecoded=f"{label} cannot be used: {exc}",
+            undecoded=f"{_label(ref, answer)} cannot be used: {exc}",
         )
     try:
         if answer.format == JSON_SCHEMA:
             data, name, failure = codec.decode(framed.body)
-            info = answer.info(name)
-            info["valid"] = failure is None
+            info = {**known, **answer.info(name), "valid": failure is None}
             if failure is not None:
                 info["invalid"] = failure
-            return SchemaDecoded(answer.format, data, {**known, **info}, name=name)
+            return SchemaDecoded(answer.format, data, info, name=name)
         if answer.format == PROTOBUF:
             data, name = codec.decode(framed.body, ref is not None, framed.indexes)
         else:
@@ -134,6 +132,17 @@ def decode_schema_value(
         return SchemaDecoded(
             answer.format,
             schema={**known, **answer.info()},
-            error=f"{what} does not decode as {answer.format} with {label}: {reason}",
+            error=f"{what} does not decode as {answer.format} with {_label(ref, answer)}: {reason}",
         )
-    return SchemaDecoded(answer.format, data, {**known, **answer.info(name)}, name=name)
+    # One dict per schema, reference and record name, shared by the events it decoded.
+    shared = answer.infos.get((ref, name))
+    if shared is not None:
+        return SchemaDecoded(answer.format, data, shared, name=name)
+    if len(answer.infos) > 256:
+        answer.infos.clear()
+    made = answer.infos[(ref, name)] = {**known, **answer.info(name)}
+    return SchemaDecoded(answer.format, data, made, name=name)
+
+
+def _label(ref: SchemaRef | None, schema: Schema) -> str:
+    return ref.describe() if ref is not None else f"the local schema {schema.subject}"

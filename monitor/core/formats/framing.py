@@ -86,10 +86,23 @@ def unframe(data: bytes, header: bytes | None = None) -> Framed | None:
     if not data:
         return None
     magic = data[0]
-    if (magic == V0 and len(data) >= 5) or (magic == V1 and len(data) >= 17):
+    if magic == V0 and len(data) >= 5:
+        # A topic carries a few schema ids: their references are made once, not per record.
+        prefix = data[:5]
+        known = _V0_REFS.get(prefix)
+        if known is not None:
+            return Framed(known, data[5:])
+        if len(_V0_REFS) >= 4096:
+            _V0_REFS.clear()
+        made = _V0_REFS[prefix] = SchemaRef(id=int.from_bytes(data[1:5], "big"))
+        return Framed(made, data[5:])
+    if magic == V1 and len(data) >= 17:
         ref, n = _ref_from_prefix(data, "framing")
         return Framed(ref, data[n:])
     return None
+
+
+_V0_REFS: dict[bytes, SchemaRef] = {}
 
 
 def frame_v0(schema_id: int, body: bytes) -> bytes:

@@ -48,6 +48,9 @@ class Schema:
     references: dict[str, Schema] = field(default_factory=dict)
     # The compiled codec, built on first use (see formats.codecs.codec_for).
     codec: Any = field(default=None, repr=False)
+    # Envelope.schema dicts made for this schema, by (reference, record name): shared by
+    # the events decoded with it, so they are never changed once made.
+    infos: dict[Any, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def info(self, name: str | None = None) -> dict[str, Any]:
         """What is known about this schema, for ``Envelope.schema``: id, guid, subject,
