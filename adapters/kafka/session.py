@@ -34,7 +34,9 @@ from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import KafkaPublisher, Mode, Sent, check_write_allowed
 from adapters.kafka.sampler import ClusterSampler
 from adapters.kafka.tail import KafkaTail, StartPosition, matches_any
+from adapters.schema_registry.sources import schema_source
 from monitor.core.envelope import Envelope
+from monitor.core.formats.schemas import SchemaSource
 from monitor.core.gauges import GaugeHistory
 from monitor.core.pipeline import EventSink
 from monitor.core.wording import count
@@ -92,6 +94,9 @@ class KafkaSession:
         self.topics: list[TopicInfo] = []
         self.groups: list[GroupInfo] = []
         self.tail: KafkaTail | None = None
+        # The profile's schema registry and local schema files, made on the first tail.
+        self._schemas: SchemaSource | None = None
+        self._schemas_made = False
         self.closed = False
         self._cluster: KafkaCluster | None = None
         self._cluster_lock = asyncio.Lock()
@@ -222,6 +227,13 @@ class KafkaSession:
         if self.closed:
             raise KafkaUnavailable("This Kafka session was closed; connect again.")
         await self.stop_tail()
+        if not self._schemas_made:
+            # The keyring and the schema files are read in a thread, not on the UI's loop.
+            try:
+                self._schemas = await asyncio.to_thread(schema_source, self.profile)
+            except ValueError as bad:  # a schema file that cannot be used
+                raise KafkaUnavailable(f"{bad}.") from bad
+            self._schemas_made = True
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
 
@@ -242,6 +254,7 @@ class KafkaSession:
             password=self.password,
             on_state=on_state,
             max_batch=WINDOW_TAIL_BATCH,
+            schemas=self._schemas,
         )
         task = loop.create_task(tail.run(), name=f"eventflow-kafka-tail-{self.profile.name}")
         task.add_done_callback(lambda t: self._tail_ended(t, tail))

@@ -390,3 +390,46 @@ def test_guid_headers_protobuf_references_msgpack_and_a_truncated_body_on_the_br
     assert proto_env.type == "acme.pay.Payment.Line" and proto_env.correlation_id == "c-2"
     assert packed.format == "msgpack" and packed.type == "Reading"
     assert cut.malformed and "truncated" in (cut.error or "") and cut.raw == records[3][0]
+
+
+def test_the_windows_session_tail_uses_the_profiles_registry(
+    profile: ConnectionProfile, topic_name: str, registry: SchemaRegistryServer
+) -> None:
+    from dataclasses import replace
+
+    from adapters.kafka.session import KafkaSession
+    from monitor.core.pipeline import IngestPipeline
+    from tests.polling import poll_until
+
+    sr = SchemaRegistryClient({"url": registry.url})
+    value = AvroSerializer(sr, ORDER_AVSC)(
+        {"orderId": "o-9", "correlationId": "c-9", "amount": decimal.Decimal("9.90"), "at": 0},
+        SerializationContext(topic_name, MessageField.VALUE),
+    )
+    with_registry = replace(profile, registry_url=registry.url)
+
+    async def run() -> list[Envelope]:
+        await create_topic(profile.bootstrap_servers, topic_name)
+        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
+        producer.produce(topic_name, value=value, partition=0)
+        producer.flush(10)
+        pipeline = IngestPipeline()
+        pipeline.start()
+        session = KafkaSession(with_registry, pipeline=pipeline)
+        await session.open()
+        try:
+            await session.start_tail([topic_name], StartPosition("beginning"))
+
+            def mine() -> list[Envelope]:
+                latest = pipeline.live.latest(pipeline.live.capacity)
+                return [e for e in latest if e.topic == topic_name]
+
+            await poll_until(lambda: bool(mine()), 20, every=0.05)
+            return mine()
+        finally:
+            await session.close()
+            await pipeline.stop()
+
+    (event,) = asyncio.run(run())
+    assert event.format == "avro" and event.data["amount"] == "9.90", event.error
+    assert event.type == "com.acme.OrderPlaced"
