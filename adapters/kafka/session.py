@@ -24,6 +24,7 @@ closes every client; it is safe to call more than once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -292,6 +293,9 @@ class KafkaSession:
     def _tail_ended(self, task: asyncio.Task[Any], tail: KafkaTail) -> None:
         """A tail that failed after it had started (not a failed start, which
         :meth:`start_tail` raises): say why."""
+        # Records still waiting for their schema go on undecoded: nothing read is lost.
+        with contextlib.suppress(Exception):
+            tail.flush_held()
         if task.cancelled():
             return
         exc = task.exception()  # retrieved here, so asyncio never logs it as lost
