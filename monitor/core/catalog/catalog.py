@@ -122,6 +122,8 @@ class Catalog:
         budget = max(1, self.detail_per_second)
         if expected > budget or self._analysed_this_second + n > budget:
             stride = max(2, -(-expected // budget))
+            if self._analysed_this_second >= budget:  # spent (a first, fast second): a trickle
+                stride = max(stride, -(-n // max(1, budget // 10)))
             offset = self._sample_offset % stride
             self._sample_offset = (offset - n) % stride  # the stride goes on across batches
             events = events[offset::stride]
