@@ -433,3 +433,36 @@ def test_the_windows_session_tail_uses_the_profiles_registry(
     (event,) = asyncio.run(run())
     assert event.format == "avro" and event.data["amount"] == "9.90", event.error
     assert event.type == "com.acme.OrderPlaced"
+
+
+@pytest.mark.parametrize("fault", ["500", "html200", "hang"])
+def test_a_tail_on_a_failing_registry_keeps_every_record_with_the_reason(
+    profile: ConnectionProfile, topic_name: str, registry: SchemaRegistryServer, fault: str
+) -> None:
+    sr = SchemaRegistryClient({"url": registry.url})
+    avro = AvroSerializer(sr, ORDER_AVSC)
+    ctx = SerializationContext(topic_name, MessageField.VALUE)
+    order = {"orderId": "o", "correlationId": "c", "amount": decimal.Decimal("1.00"), "at": 0}
+    values = [avro(order, ctx), b'{"type": "Json"}', avro(order, ctx), b'{"type": "Json"}']
+    registry.state.fault = fault
+    registry.state.hang_for = 3.0
+
+    async def run() -> list[Envelope]:
+        await create_topic(profile.bootstrap_servers, topic_name)
+        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
+        for value in values:
+            producer.produce(topic_name, value=value, partition=0)
+        producer.flush(10)
+        client = RegistryClient(RegistrySettings(registry.url, timeout=1.0), retry_after=3600)
+        try:
+            return await tail_until(profile, topic_name, len(values), client)
+        finally:
+            client.close()
+
+    events = sorted(asyncio.run(run()), key=lambda e: e.offset or 0)
+    assert [e.offset for e in events] == [0, 1, 2, 3]
+    assert [e.format for e in events] == ["undecoded", "json", "undecoded", "json"]
+    words = {"500": "HTTP 500", "html200": "an HTML page", "hang": "within 1 s"}[fault]
+    for e in (events[0], events[2]):
+        assert not e.malformed and words in (e.error or "") and e.raw == values[e.offset or 0]
+    assert registry.state.reads == 1  # one request, whatever the number of records
