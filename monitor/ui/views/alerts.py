@@ -35,6 +35,7 @@ from monitor.core.alerts import Alert, AlertRule, with_changes
 from monitor.ui.background import BackgroundTasks
 from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.history_service import HistoryService
+from monitor.ui.table_setup import set_up_table
 from monitor.ui.views.alert_model import MESSAGE, OPEN, RULE, AlertTableModel, open_label
 
 SHOWN = 200  # alerts listed; older ones stay in the log (eventflow alerts list)
@@ -73,12 +74,7 @@ class AlertsView(QWidget):
 
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        set_up_table(self.table, stretch_last=False)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         head = self.table.horizontalHeader()
         head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -90,9 +86,12 @@ class AlertsView(QWidget):
 
         self.rules_table = QTableWidget(0, len(RULE_COLUMNS))
         self.rules_table.setHorizontalHeaderLabels(RULE_COLUMNS)
-        self.rules_table.verticalHeader().setVisible(False)
-        self.rules_table.setShowGrid(False)
-        self.rules_table.setWordWrap(False)
+        set_up_table(
+            self.rules_table,
+            edit_triggers=QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed,
+            stretch_last=False,
+        )
         self.rules_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         rules_head = self.rules_table.horizontalHeader()
         rules_head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -49,6 +48,7 @@ from monitor.ui.context import AppContext
 from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.kafka_service import KafkaService
 from monitor.ui.screen_fit import scrolling
+from monitor.ui.table_setup import set_up_table
 from monitor.ui.views.connection_doctor import DoctorSteps
 from monitor.ui.views.connection_form import ProfileForm
 from monitor.ui.views.connection_import import import_profile
@@ -114,20 +114,7 @@ def _dot(colour: str, *, hollow: bool = False) -> QIcon:
 def _table(model: Any) -> QTableView:
     view = QTableView()
     view.setModel(model)
-    view.setAlternatingRowColors(True)
-    view.setShowGrid(False)
-    view.setWordWrap(False)
-    view.setSortingEnabled(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
-    header = view.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setStretchLastSection(True)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    return view
+    return set_up_table(view, sorting=True)
 
 
 class ConnectionsView(QWidget):

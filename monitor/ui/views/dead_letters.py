@@ -72,6 +72,7 @@ from monitor.ui.context import AppContext
 from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.flow_layout import FlowLayout
 from monitor.ui.operations import OperationBar
+from monitor.ui.table_setup import set_up_table
 from monitor.ui.views.dead_letter_commands import DeadLetterCommands
 from monitor.ui.views.dead_letter_details import DeadLetterDetails
 from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
@@ -479,26 +480,19 @@ class DeadLettersView(QWidget):
         view = _LetterTable()
         view.setObjectName("deadLetterTable")
         view.setModel(self.proxy)
-        view.setAlternatingRowColors(True)
-        view.setShowGrid(False)
-        view.setWordWrap(False)
-        view.setSortingEnabled(True)
+        set_up_table(
+            view,
+            sorting=True,
+            selection=QAbstractItemView.SelectionMode.ExtendedSelection,
+            stretch_last=False,
+            row_padding=10,
+        )
         view.sortByColumn(Column.AGE, Qt.SortOrder.DescendingOrder)  # newest first
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        view.setTextElideMode(Qt.TextElideMode.ElideRight)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(self._context_menu)
         view.doubleClicked.connect(self._on_double_click)
-        vertical = view.verticalHeader()
-        vertical.setVisible(False)
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(view.fontMetrics().height() + 10)
         horizontal = view.horizontalHeader()
-        horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        horizontal.setHighlightSections(False)
-        horizontal.setStretchLastSection(False)
         for column, width in _COLUMN_WIDTHS.items():
             view.setColumnWidth(column, width)
         horizontal.setSectionResizeMode(Column.REASON, QHeaderView.ResizeMode.Stretch)

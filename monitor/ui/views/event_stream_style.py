@@ -4,11 +4,12 @@ few widget helpers its two tables and status lines share."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTabWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QTabWidget
 
 from monitor.ui import theme
 from monitor.ui.event_table_model import Column, EventTableModel
 from monitor.ui.event_table_view import EventTableView
+from monitor.ui.table_setup import set_up_table
 
 _COLUMN_WIDTHS = {
     Column.TIME: 100,
@@ -96,25 +97,16 @@ def make_table(model: EventTableModel, name: str) -> EventTableView:
     view = EventTableView()
     view.setObjectName(name)
     view.setModel(model)
-    view.setAlternatingRowColors(True)
-    view.setShowGrid(False)
-    view.setWordWrap(False)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    # Fixed row heights (set_up_table's): the view never measures thousands of rows.
+    set_up_table(
+        view,
+        selection=QAbstractItemView.SelectionMode.ExtendedSelection,
+        elide=Qt.TextElideMode.ElideMiddle,  # ids differ at both ends
+    )
     view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
-    view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # ids differ at both ends
     view.setTabKeyNavigation(False)  # Tab leaves the table, arrows move in it
     view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-    vertical = view.verticalHeader()
-    vertical.setVisible(False)
-    # Fixed row heights: the view never measures thousands of rows.
-    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    vertical.setDefaultSectionSize(view.fontMetrics().height() + 8)
-    horizontal = view.horizontalHeader()
-    horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    horizontal.setHighlightSections(False)
-    horizontal.setStretchLastSection(True)
     for column, width in _COLUMN_WIDTHS.items():
         view.setColumnWidth(column, width)
     return view

@@ -20,6 +20,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
@@ -44,6 +45,7 @@ from monitor.ui.history_service import HistoryService
 from monitor.ui.rate_chart import RateChart, complete_seconds
 from monitor.ui.series_chart import HistoryChart, SeriesChart
 from monitor.ui.stat_card import StatCard
+from monitor.ui.table_setup import set_up_table
 
 QUIET_AFTER = 10  # seconds without events, after traffic in the last minute
 DEPTH_TREND_SECONDS = 30  # a dead-letter depth higher than this long ago is "rising"
@@ -421,16 +423,18 @@ class OverviewView(QWidget):
     def _make_topics_table() -> QTableWidget:
         table = QTableWidget(0, 4)
         table.setHorizontalHeaderLabels(["Topic", "Now", "Total", "Status"])
-        table.verticalHeader().setVisible(False)
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        table.setShowGrid(False)
+        set_up_table(
+            table,
+            selection=QAbstractItemView.SelectionMode.NoSelection,
+            elide=Qt.TextElideMode.ElideMiddle,  # long topic names: both ends
+            stretch_last=False,
+            alternating=False,
+        )
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # long topic names: both ends
         table.viewport().setCursor(Qt.CursorShape.PointingHandCursor)  # rows open the stream
         return table
 
