@@ -14,7 +14,7 @@ from monitor.core.catalog.store import CatalogStore, build_catalog
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
 from monitor.core.runtime import EmbeddedRuntime
-from tests.core.catalog_events import event
+from tests.core.catalog_events import T0, event
 
 
 def test_a_type_lists_its_topics_producers_versions_and_counts() -> None:
@@ -177,3 +177,24 @@ def test_a_large_log_is_counted_exactly_and_analysed_as_an_even_sample(
     with EventLog(db) as log:  # a small catch-up afterwards is analysed in full again
         log.append([event("OrderShipped")])
     assert build_catalog(db).entries["OrderShipped"].analysed == 1
+
+
+def test_a_sampled_stream_still_catches_repeats_and_keys_going_backwards() -> None:
+    """A fast stream is sampled by entity: both deliveries of a repeated event, and every
+    event of a sampled key, are analysed together."""
+    catalog = Catalog(detail_per_second=200, clock=lambda: 1000.0)
+    batch = []
+    for n in range(2000):
+        e = event(key=f"k{n}", at=T0 + n)
+        batch += [e, e]  # delivered twice, one right after the other
+    late = [event(key=f"k{n}", at=T0 - 1) for n in range(2000)]  # each key goes backwards
+    catalog.observe(batch)
+    catalog.observe(late)
+    entry = catalog.entries["OrderPlaced"]
+    assert entry.count == 6000 and entry.analysed < 6000
+    repeats = catalog.deliveries.duplicates_by_type["OrderPlaced"]
+    backwards = catalog.entities.backwards["OrderPlaced"]
+    # A sampled key's two deliveries were analysed together, and the keys sampled in the
+    # second batch (a part of the first's) all went back.
+    assert repeats > 0 and 0 < backwards <= repeats
+    assert entry.analysed == 2 * repeats + backwards

@@ -5,12 +5,14 @@ bus and Kafka tails, or from the event log (:mod:`monitor.core.catalog.store`). 
 type it keeps an :class:`~monitor.core.catalog.entry.EventTypeEntry`; across types it
 keeps the evidence the design review reads (:mod:`monitor.core.catalog.evidence`).
 
-Cost: :meth:`observe` runs for every batch on the event loop, so an event costs one pass
-of cheap attribute reads, its payload's shape (two tuples built at C speed) and a few
-dictionary lookups. What costs more happens only when something is new: a shape seen
-for the first time (its examples and drift), a repeated id, a key going backwards. A
-payload's size in bytes is measured for one event in :data:`SIZE_SAMPLE` and for the
-first event of each shape; the rest of the catalog counts every event.
+Cost: :meth:`observe` runs for every batch on the event loop. Every event is counted
+(per type, at C speed); up to ``detail_per_second`` events a second are analysed in full
+(one pass of attribute reads, the payload's shape as two tuples built at C speed, a few
+dictionary lookups), and a faster stream has the events of an even share of its entities
+analysed, so a full-speed tail is barely slowed. What costs more happens only when
+something is new: a shape seen for the first time (its examples and drift), a repeated
+id, a key going backwards. A payload's size in bytes is measured for one analysed event
+in :data:`SIZE_SAMPLE` and for the first event of each shape.
 """
 
 from __future__ import annotations
@@ -83,7 +85,6 @@ class Catalog:
         self._seen_this_second = 0
         self._last_second_seen = 0
         self._analysed_this_second = 0
-        self._sample_offset = 0
 
     # -- observing --------------------------------------------------------------------
 
@@ -97,8 +98,8 @@ class Catalog:
         """Learn from a batch of events (the pipeline's observer contract).
 
         Every event is counted; up to ``detail_per_second`` events a second are also
-        analysed in full (shape, version, fields, order, repeats); beyond that, an even
-        sample of the batch (every n-th event) is, so a fast tail is not slowed down."""
+        analysed in full (shape, version, fields, order, repeats); beyond that, the events
+        of an even sample of the entities are, so a fast tail is not slowed down."""
         if not events:
             return
         n = len(events)
@@ -121,12 +122,16 @@ class Catalog:
         expected = max(self._last_second_seen, self._seen_this_second)
         budget = max(1, self.detail_per_second)
         if expected > budget or self._analysed_this_second + n > budget:
-            stride = max(2, -(-expected // budget))
+            stride = _power_of_two(-(-expected // budget))
             if self._analysed_this_second >= budget:  # spent (a first, fast second): a trickle
-                stride = max(stride, -(-n // max(1, budget // 10)))
-            offset = self._sample_offset % stride
-            self._sample_offset = (offset - n) % stride  # the stride goes on across batches
-            events = events[offset::stride]
+                stride = max(stride, _power_of_two(-(-n // max(1, budget // 10))))
+            # One entity in ``stride`` is analysed (by its subject, key, or id), a different
+            # share each second: all of a sampled entity's events are seen together, so
+            # a repeated delivery or a key going backwards is caught in the sample too.
+            # Strides are powers of two and the pick the second modulo the stride, so a
+            # stride grown within a second picks a part of the entities picked before.
+            pick = second % stride
+            events = [e for e in events if hash(e.subject or e.key or e.id) % stride == pick]
         self._analysed_this_second += len(events)
         if events:
             self.analyse(events)
@@ -374,6 +379,11 @@ class Catalog:
         self.consumers_by_topic = {
             t: set(n) for t, n in (evidence.get("consumers_by_topic") or {}).items()
         }
+
+
+def _power_of_two(n: int) -> int:
+    """The smallest power of two that is at least ``n`` (and at least 2)."""
+    return max(2, 1 << (max(1, n) - 1).bit_length())
 
 
 def _before(seq: Any, last: Any) -> bool:
