@@ -4,12 +4,17 @@ A letter that came from Kafka is sent as the record it was (:class:`RawRecord`: 
 value and key bytes, its headers less the failing side's ``kafka_dlt-*`` /
 ``__connect.errors.*``) with the replay marker headers, to its original topic (or the one
 the user names). A letter from the embedded bus is sent as a CloudEvent (binary mode),
-which is what bus events are. Records go out in windows: every record of a window is handed
-to the producer, the broker's acks are awaited, and only then are the acknowledged dead
-letters marked ``replayed`` in the store, in one transaction per window. A crash between
-the ack and the store update leaves a dead letter ``pending`` although it was sent: it
-may be sent again (at least once), and the ``eventflow-replay-of`` header lets a consumer
-drop the duplicate. Nothing is ever marked replayed without the broker having it.
+which is what bus events are.
+
+A letter is marked ``replayed`` in the store as the broker acknowledges its record, never
+before: :class:`AckMarks` writes the marks of the records answered since its last write,
+one transaction at a time, while the next records go out (a few letters a write at a slow
+rate, hundreds when the broker answers in bursts), within about :data:`MARK_INTERVAL` of
+the ack. Sends are also settled every ``window`` records (every ack awaited, every mark
+written). A process killed half-way has marked all but the records in flight and those
+acked since the last write: the next run sends only those again (at least once), and the
+``eventflow-replay-of`` header lets a consumer drop the duplicate. Nothing is ever marked
+replayed without the broker having it.
 """
 
 from __future__ import annotations
@@ -35,6 +40,111 @@ def replay_record(letter: DeadLetter) -> RawRecord | None:
     return record.for_replay(letter.id, letter.replay_count + 1)
 
 
+# Seconds between two writes of marks, at most: what a kill can leave acked but unmarked
+# is about this much of the send rate, plus the records in flight.
+MARK_INTERVAL = 0.05
+Mark = tuple[str, str, bool, str]  # (letter id, target, acked, result) for record_replays
+
+
+class AckMarks:
+    """Marks letters in ``log`` as their records' acks come in (see the module docstring).
+
+    :meth:`track` a send's future; each answer (an ack or a failure) becomes an outcome
+    and a mark. A writer task stores the marks gathered since its last write, in a worker
+    thread, then the next ones. :meth:`settle` waits for every answer and mark so far and
+    raises the store's error if a write failed; after such a failure :meth:`track`
+    refuses more sends (nothing should go out that cannot be marked).
+    """
+
+    def __init__(self, log: EventLog, publisher: KafkaPublisher) -> None:
+        self.log = log
+        self.publisher = publisher
+        self.outcomes: list[ReplayOutcome] = []
+        self._cluster = publisher.profile.name
+        self._answered: list[Mark] = []
+        self._unsettled: list[asyncio.Future[object]] = []  # sent since the last settle
+        self._tracked = 0
+        self._marked = 0
+        self._wake = asyncio.Event()
+        self._wrote = asyncio.Event()
+        self._hurry = asyncio.Event()
+        self._closing = False
+        self._writer = asyncio.create_task(self._write_marks())
+
+    def track(self, letter: DeadLetter, target: str, fut: asyncio.Future[object]) -> None:
+        self._raise_if_failed()
+        self._unsettled.append(fut)
+        self._tracked += 1
+        fut.add_done_callback(lambda done: self._answer(letter, target, done))
+
+    def _answer(self, letter: DeadLetter, target: str, fut: asyncio.Future[object]) -> None:
+        where = f"kafka:{self._cluster}/{target}"
+        error = asyncio.CancelledError() if fut.cancelled() else fut.exception()
+        if error is not None:
+            text = explain(error, self.publisher.profile, topic=target)
+            self._answered.append((letter.id, where, False, text))
+            self.outcomes.append(ReplayOutcome(letter.id, target, "failed", text))
+        else:
+            meta = fut.result()
+            at = f"{target}[{meta.partition}]@{meta.offset}"  # type: ignore[attr-defined]
+            self._answered.append((letter.id, where, True, f"acked at {at}"))
+            self.outcomes.append(ReplayOutcome(letter.id, target, "replayed", f"sent to {at}"))
+        self._wake.set()
+
+    async def _write_marks(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            marks, self._answered = self._answered, []
+            if marks:
+                # Only now, with the broker's answer in hand, does the store change.
+                await asyncio.to_thread(self.log.record_replays, marks)
+                self._marked += len(marks)
+                self._wrote.set()
+            if self._closing:
+                if self._answered:
+                    continue  # what came in during the last write is written too
+                return
+            # A write per ack would cost a flood of acks its speed (a transaction and a
+            # thread hand-off each); a pause gathers them, and bounds how many are acked
+            # but not marked when the process dies to what a pause lets in. settle() and
+            # close() cut it short. (asyncio.wait: wait_for can swallow a cancellation.)
+            if not self._hurry.is_set():
+                hurry = asyncio.ensure_future(self._hurry.wait())
+                try:
+                    await asyncio.wait((hurry,), timeout=MARK_INTERVAL)
+                finally:
+                    hurry.cancel()
+
+    def _raise_if_failed(self) -> None:
+        if self._writer.done():
+            self._writer.result()  # the store's error
+            raise RuntimeError("the replay's marks are no longer written")
+
+    async def settle(self) -> None:
+        """Wait until every tracked send is answered and marked in the store."""
+        unsettled, self._unsettled = self._unsettled, []
+        await asyncio.gather(*unsettled, return_exceptions=True)
+        self._hurry.set()
+        while self._marked < self._tracked:
+            self._raise_if_failed()
+            self._wrote.clear()
+            await asyncio.wait(
+                (asyncio.ensure_future(self._wrote.wait()), self._writer),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        self._hurry.clear()
+        self._raise_if_failed()
+
+    async def close(self) -> None:
+        """Stop the writer once it has written the marks of the answers so far (after
+        :meth:`settle` there are none left; after a failure, those that came)."""
+        self._closing = True
+        self._wake.set()
+        self._hurry.set()
+        await asyncio.gather(self._writer, return_exceptions=True)
+
+
 async def replay_to_kafka(
     publisher: KafkaPublisher,
     log: EventLog,
@@ -47,52 +157,41 @@ async def replay_to_kafka(
     window: int = 500,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[ReplayOutcome]:
-    """Replay ``letters`` through ``publisher``; one outcome per letter, in order."""
+    """Replay ``letters`` through ``publisher``; one outcome per letter, in order. Each
+    letter sent is marked in ``log`` as the broker acknowledges it; at most ``window``
+    sends wait for their answers at a time."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    outcomes: list[ReplayOutcome] = []
-    batch: list[tuple[DeadLetter, str, asyncio.Future[object]]] = []
+    unsent: list[ReplayOutcome] = []
+    marks = AckMarks(log, publisher)
     sent = 0
-    cluster = publisher.profile.name
-
-    async def settle() -> None:
-        results = await asyncio.gather(*(fut for _, _, fut in batch), return_exceptions=True)
-        records = []
-        for (letter, target, _), result in zip(batch, results, strict=True):
-            if isinstance(result, BaseException):
-                text = explain(result, publisher.profile, topic=target)
-                records.append((letter.id, f"kafka:{cluster}/{target}", False, text))
-                outcomes.append(ReplayOutcome(letter.id, target, "failed", text))
+    try:
+        for done, letter in enumerate(letters, start=1):
+            target = topic or letter.original_topic
+            outcome = unsent_outcome(
+                letter, topic=target, target=target, force=force, dry_run=dry_run
+            )
+            if outcome is not None:
+                unsent.append(outcome)
             else:
-                where = f"{target}[{result.partition}]@{result.offset}"  # type: ignore[attr-defined]
-                records.append((letter.id, f"kafka:{cluster}/{target}", True, f"acked at {where}"))
-                outcomes.append(ReplayOutcome(letter.id, target, "replayed", f"sent to {where}"))
-        # Only now, with the broker's answer in hand, does the store change.
-        await asyncio.to_thread(log.record_replays, records)
-        batch.clear()
-
-    for done, letter in enumerate(letters, start=1):
-        target = topic or letter.original_topic
-        unsent = unsent_outcome(letter, topic=target, target=target, force=force, dry_run=dry_run)
-        if unsent is not None:
-            outcomes.append(unsent)
-        else:
-            assert target  # unsent_outcome fails a letter with no topic to send it to
-            if rate:
-                await sleep_until_due(started, sent, rate)
-            record = replay_record(letter)
-            if record is not None:
-                fut = await publisher.enqueue_record(record, target)
-            else:
-                fut = await publisher.enqueue(replay_event(letter), target)
-            batch.append((letter, target, fut))
-            sent += 1
-            if len(batch) >= window:
-                await settle()
-        if on_progress is not None:
-            on_progress(done, len(letters))
-    if batch:
-        await settle()
+                assert target  # unsent_outcome fails a letter with no topic to send it to
+                if rate:
+                    await sleep_until_due(started, sent, rate)
+                record = replay_record(letter)
+                if record is not None:
+                    fut = await publisher.enqueue_record(record, target)
+                else:
+                    fut = await publisher.enqueue(replay_event(letter), target)
+                marks.track(letter, target, fut)
+                sent += 1
+                if sent % window == 0:
+                    await marks.settle()
+            if on_progress is not None:
+                on_progress(done, len(letters))
+        await marks.settle()
+    finally:
+        await marks.close()
+    outcomes = unsent + marks.outcomes
     order = {letter.id: i for i, letter in enumerate(letters)}
     outcomes.sort(key=lambda o: order[o.dead_letter_id])
     return outcomes
