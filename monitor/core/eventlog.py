@@ -67,15 +67,16 @@ _SEARCH_MMAP_BYTES = 1 << 30  # address space only: pages are read in as they ar
 
 
 # The extra column of the common events, whose only rare fields are their formats: one
-# constant string each, so a busy Kafka tail's rows cost no JSON encoding for them.
+# constant string each, so a busy Kafka tail's rows cost no JSON encoding for them. A
+# decoded record's key is text unless it says otherwise, so "key_format": "text" is left
+# out (envelope_from_row puts it back): 17 bytes a row, not 37.
 _FORMATS_ONLY: dict[tuple[str | None, str | None], str | None] = {
     (fmt, key_fmt): (
         None
         if fmt is None and key_fmt is None
-        else json.dumps(
-            {k: v for k, v in (("format", fmt), ("key_format", key_fmt)) if v is not None},
-            separators=(",", ":"),
-        )
+        else json.dumps({"format": fmt}, separators=(",", ":"))
+        if fmt is not None
+        else json.dumps({"key_format": key_fmt}, separators=(",", ":"))
     )
     for fmt in (None, "json", "cloudevents")
     for key_fmt in (None, "text")
@@ -207,7 +208,9 @@ def envelope_from_row(row: sqlite3.Row) -> Envelope:
         raw=row["raw"],
         format=rare.get("format"),
         schema=rare.get("schema"),
-        key_format=rare.get("key_format"),
+        key_format=rare.get(
+            "key_format", "text" if "format" in rare and row["key"] is not None else None
+        ),
         key_schema=rare.get("key_schema"),
     )
 

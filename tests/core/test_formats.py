@@ -446,6 +446,12 @@ def test_the_event_log_keeps_formats_schemas_and_an_undecoded_reason(tmp_path: P
         )
         assert (back.error, back.malformed) == (env.error, env.malformed)
     assert loaded[waiting.id].undecoded and loaded[waiting.id].raw == waiting.raw
+    # A plain JSON record with a text key, the common row, carries 17 bytes for them.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "log.db") as conn:
+        (extra,) = conn.execute("SELECT extra FROM events WHERE id = ?", (plain.id,)).fetchone()
+    assert extra == '{"format":"json"}'
 
 
 LOGICAL_RECORD = {
