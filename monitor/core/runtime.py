@@ -71,6 +71,7 @@ class EmbeddedRuntime:
         self.catalog = CatalogWatch(
             self.db_path,
             consumers_of=lambda topic: [s.name for s in self.bus.subscriptions if s.matches(topic)],
+            type_totals=self.pipeline.stats.totals_by_type,  # counted once, by the stats
         )
         self.pipeline.add_observer(self.catalog.catalog)
         self.pipeline.dead_letter_listeners.append(self.catalog.catalog.observe_dead_letter)

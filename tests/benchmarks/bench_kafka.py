@@ -165,7 +165,8 @@ async def tail_rate(
     writer = LogWriter(db) if db is not None else None
     pipeline = IngestPipeline(writer=writer)
     if catalog:
-        pipeline.add_observer(Catalog())
+        # As the runtime hosts it: counting types from the live stats' totals.
+        pipeline.add_observer(Catalog(type_totals=pipeline.stats.totals_by_type))
     started: list[float] = []
 
     def on_state(state: str, _sentence: str) -> None:

@@ -13,6 +13,7 @@ from monitor.core.catalog.catalog import Catalog
 from monitor.core.catalog.store import CatalogStore, build_catalog
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
+from monitor.core.pipeline import IngestPipeline
 from monitor.core.runtime import EmbeddedRuntime
 from tests.core.catalog_events import T0, event
 
@@ -198,3 +199,22 @@ def test_a_sampled_stream_still_catches_repeats_and_keys_going_backwards() -> No
     # second batch (a part of the first's) all went back.
     assert repeats > 0 and 0 < backwards <= repeats
     assert entry.analysed == 2 * repeats + backwards
+
+
+def test_types_are_counted_from_the_live_stats_totals_when_the_pipeline_keeps_them() -> None:
+    pipeline = IngestPipeline()
+    catalog = Catalog(type_totals=pipeline.stats.totals_by_type)
+    pipeline.add_observer(catalog)
+    pipeline.accept_many([event(), event("OrderShipped"), event()])
+    pipeline.flush()
+    pipeline.accept_many([event("OrderShipped")])
+    pipeline.flush()
+    assert {t: e.count for t, e in catalog.entries.items()} == {
+        "OrderPlaced": 2,
+        "OrderShipped": 2,
+    }
+    catalog.observe([event("Lone")])  # a batch the stats did not see: counted by itself
+    assert catalog.entries["Lone"].count == 1
+    pipeline.accept_many([event()])
+    pipeline.flush()
+    assert catalog.entries["OrderPlaced"].count == 3

@@ -68,6 +68,7 @@ class Catalog:
         request_reply_window: float = 5.0,
         clock: Callable[[], float] = time.time,
         detail_per_second: int = 1_000,
+        type_totals: Mapping[str, int] | None = None,
     ) -> None:
         self.entries: dict[str, EventTypeEntry] = {}
         self.deliveries = Deliveries()
@@ -81,6 +82,11 @@ class Catalog:
         self._roles_of_types: dict[str, str | None] = {}
         self._until_sized = 1
         self.detail_per_second = detail_per_second
+        # Per-type totals another observer already keeps (the pipeline's live stats, which
+        # see each batch first): the catalog counts from their growth instead of passing
+        # over every event of the batch once more.
+        self.type_totals = type_totals
+        self._totals_seen: dict[str, int] = dict(type_totals or {})
         self._second = 0
         self._seen_this_second = 0
         self._last_second_seen = 0
@@ -106,7 +112,7 @@ class Catalog:
         self.total += n
         second = int(self.clock())
         entries = self.entries
-        for type_, count in Counter(map(_TYPE, events)).items():
+        for type_, count in self._batch_counts(events):
             entry = entries.get(type_)
             if entry is None:
                 entry = self.entry(type_)
@@ -135,6 +141,19 @@ class Catalog:
         self._analysed_this_second += len(events)
         if events:
             self.analyse(events)
+
+    def _batch_counts(self, events: Sequence[ObservedEvent]) -> Iterable[tuple[str, int]]:
+        totals = self.type_totals
+        if totals is None or sum(totals.values()) - sum(self._totals_seen.values()) != len(
+            events
+        ):  # no totals kept elsewhere, or they did not see this very batch: count it
+            if totals is not None:
+                self._totals_seen = dict(totals)
+            return Counter(map(_TYPE, events)).items()
+        seen = self._totals_seen
+        grown = [(t, n - seen.get(t, 0)) for t, n in totals.items() if n != seen.get(t, 0)]
+        self._totals_seen = dict(totals)
+        return grown
 
     def learn(self, events: Sequence[ObservedEvent]) -> None:
         """Count and analyse every one of ``events`` (read back from the log, say: no

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from monitor.core.catalog.catalog import Catalog
 from monitor.core.catalog.store import CatalogStore
@@ -28,10 +28,11 @@ class CatalogWatch:
         db_path: str | None,
         *,
         consumers_of: Callable[[str], Iterable[str]] | None = None,
+        type_totals: Mapping[str, int] | None = None,
         interval: float = SAVE_INTERVAL,
     ) -> None:
         self.db_path = db_path
-        self.catalog = Catalog(consumers_of=consumers_of)
+        self.catalog = Catalog(consumers_of=consumers_of, type_totals=type_totals)
         self.interval = interval
         self.store: CatalogStore | None = None
         self._dead_letters_to = 0.0
