@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 import shiboken6
@@ -359,7 +360,7 @@ class MainWindow(QMainWindow):
         for number, (key, dock) in enumerate(self.docks.items(), start=1):
             view_menu.addAction(
                 self._action(
-                    f"{dock.windowTitle()}", f"Ctrl+{number}", lambda k=key: self._go_to_view(k)
+                    f"{dock.windowTitle()}", f"Ctrl+{number}", partial(self._go_to_view, key)
                 )
             )
         view_menu.addSeparator()

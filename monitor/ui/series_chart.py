@@ -86,7 +86,7 @@ def ago_text(seconds: float) -> str:
     return f"{s / 86_400:.0f} d"
 
 
-class AgoAxis(pg.AxisItem):
+class AgoAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
     """A bottom axis in seconds ago that labels its ticks in the unit that reads best."""
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:

@@ -28,7 +28,11 @@ def test_window_shows_the_live_demo(window: MainWindow, qtbot: Any) -> None:
         assert card.value_text().replace(",", "").isdigit(), card.value_text()
     assert window.malformed_card.value_text() == "0"
     status = window._status_source.text()
-    assert status == "Embedded bus - demo running at 200 orders/s"
+    # A busy machine reaches less than the rate asked for, and the status says so.
+    assert status == "Embedded bus - demo running at 200 orders/s" or (
+        status.startswith("Embedded bus - demo asked for 200 orders/s, reaching ")
+        and status.endswith("(as fast as this machine goes)")
+    ), status
     assert window.runtime.db_path in window._status_log.text()
 
 

@@ -40,10 +40,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.core.chain_expectations import ChainHealth, format_duration, format_latency
+from monitor.core.chain_expectations import ChainHealth, format_latency
 from monitor.core.chains import Chain
 from monitor.core.envelope import format_time
-from monitor.core.wording import count, short_id
+from monitor.core.wording import count, format_duration, short_id
 from monitor.ui import theme
 from monitor.ui.event_table_model import format_local_time
 from monitor.ui.views.chain_style import (

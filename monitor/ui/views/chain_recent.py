@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from monitor.core.chain_expectations import ChainState, ExpectationModel, format_duration
+from monitor.core.chain_expectations import ChainState, ExpectationModel
 from monitor.core.chains import Chain, ChainIndex
-from monitor.core.wording import count, short_id
+from monitor.core.wording import count, format_duration, short_id
 from monitor.ui import theme
 from monitor.ui.views.chain_style import STATE_TITLES, chain_colours, state_colour
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import fields
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -352,7 +353,7 @@ class ProfileForm(QWidget):
             return edit.text().strip() or None
         return getattr(self._loaded, field) if self._loaded is not None else None
 
-    def _kept_fields(self) -> dict[str, object]:
+    def _kept_fields(self) -> dict[str, Any]:
         """Settings the form does not show (the schema registry's own TLS, local schema
         files), kept as the loaded profile had them so an edit here loses none."""
         shown = {

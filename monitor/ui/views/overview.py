@@ -394,9 +394,13 @@ class OverviewView(QWidget):
                 name_item.setToolTip(
                     f"{topic}: click to see its events in the stream" if topic else ""
                 )
-            table.item(row, 3).setToolTip(
-                "No events for 10 s after traffic in the last minute" if status == "quiet" else ""
-            )
+            status_item = table.item(row, 3)
+            if status_item is not None:
+                status_item.setToolTip(
+                    "No events for 10 s after traffic in the last minute"
+                    if status == "quiet"
+                    else ""
+                )
 
     def _show_sources(self) -> None:
         kafka = self.context.kafka
