@@ -541,3 +541,32 @@ def test_schema_records_on_the_fast_path_equal_the_general_path(
     fast, general = _decode(*args, True), _decode(*args, False)
     assert fast.format == "avro"
     assert fast.to_dict() == general.to_dict()
+
+
+@settings(max_examples=300)
+@given(
+    schema_id=st.sampled_from([42, 9, 3, 77]),
+    body=st.binary(max_size=80),
+    prefix=st.sampled_from([b"", b"\x00", b"\x02\x00", b"\x04\x00\x00", b"\xff\xff"]),
+    header=st.none() | st.binary(max_size=20),
+    key=st.none() | st.binary(max_size=10),
+)
+def test_schema_framed_garbage_never_raises_and_keeps_its_bytes(
+    schema_id: int, body: bytes, prefix: bytes, header: bytes | None, key: bytes | None
+) -> None:
+    doc = {"type": "object", "properties": {"a": {"type": "number"}}}
+    source = DictSchemas(
+        {
+            42: avro_schema(),
+            9: proto_schema(order_proto()),
+            3: Schema(JSON_SCHEMA, json.dumps(doc), id=3),
+        }
+    )
+    value = frame_v0(schema_id, prefix + body)
+    headers = [] if header is None else [("__value_schema_id", header)]
+    env = decode_record(value, headers, key=key, topic="t", partition=0, offset=1, schemas=source)
+    assert env.format in {"avro", "protobuf", "json-schema", "undecoded", "binary"}
+    if env.malformed or env.undecoded:
+        assert env.error and env.raw == value
+    else:
+        assert env.error is None
