@@ -466,3 +466,33 @@ def test_a_tail_on_a_failing_registry_keeps_every_record_with_the_reason(
     for e in (events[0], events[2]):
         assert not e.malformed and words in (e.error or "") and e.raw == values[e.offset or 0]
     assert registry.state.reads == 1  # one request, whatever the number of records
+
+
+def test_a_protobuf_schema_registered_as_proto_text_is_read(
+    registry: SchemaRegistryServer,
+) -> None:
+    """As a Java producer registers it; this registry serves text even when asked for the
+    serialized form, as some do."""
+    from monitor.core.formats.proto_text import parse_proto
+    from tests.core.test_formats import SHOP_PROTO
+
+    sid = registry.state.register("shop-value", {"schema": SHOP_PROTO, "schemaType": "PROTOBUF"})[
+        "id"
+    ]
+    pool = descriptor_pool.DescriptorPool()
+    ts = descriptor_pb2.FileDescriptorProto()
+    timestamp_pb2.DESCRIPTOR.CopyToProto(ts)
+    pool.Add(ts)
+    pool.Add(parse_proto(SHOP_PROTO))
+    Order = message_factory.GetMessageClass(pool.FindMessageTypeByName("acme.shop.Order"))
+    client = RegistryClient(RegistrySettings(registry.url))
+    try:
+        assert isinstance(client.fetch(SchemaRef(id=sid)), Schema)
+        env = decode_record(
+            frame_v0(sid, b"\x00" + Order(order_id="o-7").SerializeToString()), schemas=client
+        )
+    finally:
+        client.close()
+    assert env.format == "protobuf" and env.data["orderId"] == "o-7", env.error
+    assert env.schema == {"id": sid, "guid": env.schema["guid"], "subject": "shop-value",
+                          "version": 1, "name": "acme.shop.Order"}  # fmt: skip

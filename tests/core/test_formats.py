@@ -265,10 +265,76 @@ def test_a_protobuf_schema_that_imports_itself_is_undecoded_with_the_reason() ->
     assert env.raw == frame_v0(9, b"\x00")
 
 
-def test_protobuf_text_schema_says_it_needs_the_serialized_form() -> None:
-    schema = Schema(PROTOBUF, 'syntax = "proto3"; message M {}', id=9)
+SHOP_PROTO = """
+syntax = "proto3";
+package acme.shop;
+import "google/protobuf/timestamp.proto";
+option java_package = "com.acme.shop";
+
+/* An order, as a Java producer registers it: .proto text. */
+message Order {
+  string order_id = 1;
+  repeated Line lines = 2 [packed = true];
+  map<string, int64> counts = 3;
+  google.protobuf.Timestamp at = 4;
+  Status status = 5;
+  oneof payment { string card = 6; string iban = 7; }
+  optional string note = 8;
+  reserved 9, 10;
+  // Nested: message index [0, 1], after the map's entry type made where counts is
+  // declared (as protoc orders them).
+  message Line { string sku = 1; int32 qty = 2; }
+  enum Status { STATUS_UNKNOWN = 0; PLACED = 1; }
+}
+"""
+
+
+def test_protobuf_schemas_as_proto_text_are_read_without_protoc(tmp_path: Path) -> None:
+    from google.protobuf import descriptor_pool, message_factory, timestamp_pb2
+
+    from monitor.core.formats.proto_text import parse_proto
+
+    pool = descriptor_pool.DescriptorPool()
+    ts = descriptor_pb2.FileDescriptorProto()
+    timestamp_pb2.DESCRIPTOR.CopyToProto(ts)
+    pool.Add(ts)
+    pool.Add(parse_proto(SHOP_PROTO, "shop.proto"))
+    Order = message_factory.GetMessageClass(pool.FindMessageTypeByName("acme.shop.Order"))
+    Line = message_factory.GetMessageClass(pool.FindMessageTypeByName("acme.shop.Order.Line"))
+    order = Order(order_id="o-1", card="4111", note="ring", status=1)
+    order.lines.add(sku="A", qty=2)
+    order.counts["x"] = 3
+    order.at.FromJsonString("2026-12-06T10:00:00Z")
+    schema = Schema(PROTOBUF, SHOP_PROTO, id=9, subject="shop-value", version=1)
+    source = DictSchemas({9: schema})
+    env = decode_record(frame_v0(9, b"\x00" + order.SerializeToString()), schemas=source)
+    assert env.format == "protobuf", env.error
+    assert env.data == {
+        "orderId": "o-1",
+        "lines": [{"sku": "A", "qty": 2}],
+        "counts": {"x": "3"},
+        "at": "2026-12-06T10:00:00Z",
+        "status": "PLACED",
+        "card": "4111",
+        "note": "ring",
+    }
+    line = decode_record(
+        frame_v0(9, b"\x04\x00\x02" + Line(sku="B", qty=1).SerializeToString()), schemas=source
+    )
+    assert line.type == "acme.shop.Order.Line" and line.data == {"sku": "B", "qty": 1}
+    # The same text as a local file.
+    path = tmp_path / "shop.proto"
+    path.write_text(SHOP_PROTO)
+    local = LocalSchemas([SchemaFile.parse(f"shop*={path}")])
+    from_file = decode_record(frame_v0(1, b"\x00" + order.SerializeToString()), topic="shop",
+                              schemas=local)  # fmt: skip
+    assert from_file.data == env.data
+
+
+def test_proto_text_that_cannot_be_read_says_where() -> None:
+    schema = Schema(PROTOBUF, 'syntax = "proto3"; message M { string = 1; }', id=9)
     env = decode_record(frame_v0(9, b"\x00"), schemas=DictSchemas({9: schema}))
-    assert env.undecoded and ".proto text" in (env.error or "")
+    assert env.undecoded and ".proto line 1: expected '='" in (env.error or "")
 
 
 # --- JSON Schema, references -----------------------------------------------------------

@@ -1,7 +1,8 @@
 """Protobuf bodies with no compiled classes: message types built at run time.
 
 The schema is a serialized ``FileDescriptorProto`` (what the registry serves with
-``format=serialized`` and what Python clients register), with its imports as references;
+``format=serialized`` and what Python clients register) or ``.proto`` text (what Java
+clients register and registries serve by default), with its imports as references;
 ``google/protobuf/*`` imports (the well-known types) come from protobuf itself. The body
 starts with the message-index list (zig-zag varints: a count, then the indexes; a lone
 ``0`` means ``[0]``) that picks the message, nested ones included. Rendered with
@@ -17,18 +18,18 @@ from typing import Any
 from monitor.core.formats.schemas import Schema
 
 
-def file_descriptor(text: str) -> Any:
-    """The ``FileDescriptorProto`` of a schema text; ValueError for ``.proto`` text."""
+def file_descriptor(text: str, name: str = "schema.proto") -> Any:
+    """The ``FileDescriptorProto`` of a schema: base64 of its serialized form, or ``.proto``
+    text (read by :mod:`monitor.core.formats.proto_text`). Raises ValueError."""
     from google.protobuf import descriptor_pb2
     from google.protobuf.message import DecodeError
 
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise ValueError(
-            "the schema is .proto text, which cannot be compiled here; the registry did not "
-            "serve its serialized form (format=serialized)"
-        ) from None
+        from monitor.core.formats.proto_text import parse_proto
+
+        return parse_proto(text, name)
     fdp = descriptor_pb2.FileDescriptorProto()
     try:
         fdp.ParseFromString(raw)

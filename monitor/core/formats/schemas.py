@@ -181,8 +181,9 @@ class SchemaFile:
 
 def load_schema_file(path: str | Path) -> Schema:
     """A schema from a file, its format told by its suffix: ``.avsc`` (Avro), ``.json``
-    (JSON Schema), ``.desc``/``.pb``/``.protoset`` (a Protobuf descriptor set, as
-    ``protoc --include_imports --descriptor_set_out`` writes). Raises SchemaFileError."""
+    (JSON Schema), ``.proto`` (Protobuf text importing nothing but google/protobuf/*),
+    ``.desc``/``.pb``/``.protoset`` (a Protobuf descriptor set, as ``protoc
+    --include_imports --descriptor_set_out`` writes). Raises SchemaFileError."""
     p = Path(path)
     suffix = p.suffix.lower()
     try:
@@ -194,10 +195,8 @@ def load_schema_file(path: str | Path) -> Schema:
     except UnicodeDecodeError as exc:
         raise SchemaFileError(f"schema file {p} is not UTF-8 text") from exc
     if suffix == ".proto":
-        raise SchemaFileError(
-            f"{p}: .proto text cannot be compiled here; give its descriptor set instead "
-            f"(protoc --include_imports --descriptor_set_out={p.stem}.desc {p.name})"
-        )
+        # Read when first used; imports other than google/protobuf/* need a descriptor set.
+        return Schema(PROTOBUF, text, subject=p.name)
     if suffix not in (".avsc", ".json"):
         raise SchemaFileError(
             f"{p}: unknown schema file type {suffix or '(none)'}; use .avsc, .json or .desc"
