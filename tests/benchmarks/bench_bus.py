@@ -2,7 +2,8 @@
 
 Prints events/s for the bus beside the rate of a bare ``asyncio.Queue`` hand-off (one
 producer, one consumer coroutine) measured in the same run, so the figure can be judged
-against what asyncio itself does on this machine. Target: bus >= 200,000 events/s.
+against what asyncio itself does on this machine, and the bus's figure as a share of it.
+Target: bus >= 200,000 events/s. ``--quick``: 20,000 events once, to check it runs.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import time
 from monitor.core.bus import EventBus
 from monitor.core.envelope import Envelope
 
-N = 200_000
-ROUNDS = 3
+QUICK = "--quick" in sys.argv[1:]
+N = 20_000 if QUICK else 200_000
+ROUNDS = 1 if QUICK else 3
 
 
 async def bare_queue_rate(n: int) -> float:
@@ -72,9 +74,12 @@ def main() -> int:
         ours.append(asyncio.run(bus_rate(N)))
     b, o = statistics.median(bare), statistics.median(ours)
     print(f"bare asyncio.Queue hand-off : {b:>10,.0f} events/s  (median of {ROUNDS})")
-    print(f"embedded bus publish->handler: {o:>10,.0f} events/s  (median of {ROUNDS})")
+    print(
+        f"embedded bus publish->handler: {o:>10,.0f} events/s  (median of {ROUNDS})"
+        f" = {o / b:.0%} of the bare hand-off"
+    )
     print(f"target 200,000 events/s: {'met' if o >= 200_000 else 'NOT met'}")
-    return 0 if o >= 200_000 else 1
+    return 0 if o >= 200_000 or QUICK else 1
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from monitor.core.catalog.store import build_catalog
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
 
+QUICK = "--quick" in sys.argv[1:]  # ./dev bench --quick: small, to check it runs
 N = 1_000_000
 TARGET_S = 10.0
 STEPS = (
@@ -70,7 +71,7 @@ def write_log(path: str, n: int) -> None:
 
 
 def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else N
+    n = 20_000 if QUICK else int(sys.argv[1]) if len(sys.argv) > 1 else N
     tune_garbage_collector()  # as the eventflow command does at start-up
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,7 +91,7 @@ def main() -> int:
         f"(CPU {cpu:.2f} s, {n / elapsed:,.0f} events/s); target < {TARGET_S * n / N:g} s: "
         f"{'met' if ok else 'NOT met'}"
     )
-    return 0 if ok else 1
+    return 0 if ok or QUICK else 1
 
 
 if __name__ == "__main__":

@@ -42,7 +42,8 @@ from monitor.ui.main_window import MainWindow, stop_runtime
 from monitor.ui.theme import apply_theme
 from tests.benchmarks.bench_window import STEPS, TARGET_RATE, flood
 
-DURATION = float(sys.argv[1]) if len(sys.argv) > 1 else 30.0
+QUICK = "--quick" in sys.argv[1:]  # ./dev bench --quick: small, to check it runs
+DURATION = 3.0 if QUICK else float(sys.argv[1]) if len(sys.argv) > 1 else 30.0
 
 
 class Clock:
@@ -129,7 +130,7 @@ async def measure(folder: Path) -> int:
     at_target = 100.0 * (sampling.seconds + drawing.seconds) / wall + per_event * TARGET_RATE / 1e7
     print(f"  main-thread share     : {share:>10.3f} % of the run")
     print(f"  at {TARGET_RATE:,} events/s   : {at_target:>10.3f} %   target < 1 %")
-    return 0 if max(share, at_target) < 1.0 else 1
+    return 0 if QUICK or max(share, at_target) < 1.0 else 1
 
 
 if __name__ == "__main__":

@@ -12,14 +12,17 @@ measured in the same run:
 (b') the same with the event catalog observing every batch, as every host runs it.
     Target: within 5 % of (b);
 (c) the same with the event log on (a :class:`LogWriter` on a temporary database, the
-    tail waiting for room), until the writer has committed everything.
-    Target: >= 50,000 records/s.
+    tail waiting for room), until the writer has committed everything. Target: >= 70 %
+    of (d), so that SQLite, not our code, is the limit;
+(d) a bare ``sqlite3.executemany`` appending as many demo-like rows (built beforehand)
+    into a plain table, as ``bench_eventlog.py`` (b) does: what SQLite itself does here.
 
 Each figure is the median of a few rounds, interleaved so that a noisy moment of the
 machine hits all three alike. Timing starts once the consumer is connected and positioned,
 for the bare consumer and the tail alike, so connection set-up is not measured.
 
-Run it as a script: ``.venv/bin/python tests/benchmarks/bench_kafka.py``.
+Run it as a script: ``.venv/bin/python tests/benchmarks/bench_kafka.py [--quick]``
+(``--quick``: 5,000 records, one round, to check it runs; its figures mean little).
 """
 
 from __future__ import annotations
@@ -47,12 +50,14 @@ from monitor.core.logwriter import LogWriter
 from monitor.core.pipeline import IngestPipeline
 from tests.adapters.broker import TansuBroker
 from tests.adapters.conftest import create_topic
+from tests.benchmarks.bench_eventlog import demo_like, raw_executemany_rate
 
-N = 200_000
+QUICK = "--quick" in sys.argv[1:]
+N = 5_000 if QUICK else 200_000
 PARTITIONS = 4
-ROUNDS = 3
+ROUNDS = 1 if QUICK else 3
 TOPIC = "bench.orders"
-LOGGED_TARGET = 50_000.0
+LOGGED_TARGET_SHARE = 0.70  # of a bare executemany, measured in the same round
 LIVE_TARGET_SHARE = 0.50
 CATALOG_TARGET_SHARE = 0.95  # the tail with the catalog on, against it off
 STEPS = (
@@ -225,6 +230,9 @@ def main() -> int:
         cataloged: list[float] = []
         catalog_cpu: list[float] = []
         catalog_shares: list[float] = []
+        sqlite_bare: list[float] = []
+        logged_shares: list[float] = []
+        rows = demo_like(N, random.Random(3))
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(ROUNDS):
                 rate, cpu = asyncio.run(bare_rate(broker.bootstrap, N))
@@ -238,13 +246,18 @@ def main() -> int:
                 catalog_cpu.append(cpu)
                 catalog_shares.append(cataloged[-1] / live[-1])
                 logged.append(asyncio.run(tail_rate(broker.bootstrap, N, f"{tmp}/log{i}.db"))[0])
+                round_dir = Path(tmp) / f"bare{i}"
+                round_dir.mkdir()
+                sqlite_bare.append(raw_executemany_rate(round_dir, rows))
+                logged_shares.append(logged[-1] / sqlite_bare[-1])
                 # Rounds interleave the three, so a ratio within a round cancels most of
                 # what a busy machine does to both.
                 shares.append(live[-1] / bare[-1])
                 print(
                     f"  round {i + 1}: bare {bare[-1]:,.0f}  live {live[-1]:,.0f}  "
                     f"catalog on {cataloged[-1]:,.0f}  "
-                    f"logged {logged[-1]:,.0f} records/s;  main-thread CPU per record: "
+                    f"logged {logged[-1]:,.0f} records/s (bare executemany "
+                    f"{sqlite_bare[-1]:,.0f});  main-thread CPU per record: "
                     f"bare {bare_cpu[-1]:.1f} us, live {live_cpu[-1]:.1f} us, "
                     f"catalog on {catalog_cpu[-1]:.1f} us"
                 )
@@ -252,11 +265,12 @@ def main() -> int:
         broker.stop()
     b, lv, lg = statistics.median(bare), statistics.median(live), statistics.median(logged)
     share = statistics.median(shares)
+    logged_share = statistics.median(logged_shares)
     live_ok = share >= LIVE_TARGET_SHARE
-    logged_ok = lg >= LOGGED_TARGET
+    logged_ok = logged_share >= LOGGED_TARGET_SHARE
     print(f"(a) bare aiokafka consumer         : {b:>9,.0f} records/s  (median of {ROUNDS})")
     print(
-        f"(b) tail -> pipeline, log off      : {lv:>9,.0f} records/s = {share:.0%} of bare "
+        f"(b) tail -> pipeline, log off      : {lv:>9,.0f} records/s = {share:.0%} of (a) "
         f"(median of the rounds' ratios); target >= {LIVE_TARGET_SHARE:.0%}: {verdict(live_ok)}"
     )
     print(
@@ -272,10 +286,16 @@ def main() -> int:
         f"{verdict(catalog_ok)}"
     )
     print(
-        f"(c) tail -> pipeline -> event log  : {lg:>9,.0f} records/s; "
-        f"target >= {LOGGED_TARGET:,.0f}: {verdict(logged_ok)}"
+        f"(c) tail -> pipeline -> event log  : {lg:>9,.0f} records/s = {logged_share:.0%} of (d)"
+        f" (median of the rounds' ratios); target >= {LOGGED_TARGET_SHARE:.0%}:"
+        f" {verdict(logged_ok)}"
     )
-    return 0 if live_ok and logged_ok and catalog_ok else 1
+    print(
+        f"(d) bare executemany, no index     : {statistics.median(sqlite_bare):>9,.0f} rows/s"
+        f"  (median of {ROUNDS})"
+    )
+    # --quick checks that the benchmark runs; its figures are too small to judge.
+    return 0 if QUICK or (live_ok and logged_ok and catalog_ok) else 1
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ the source waited for the log writer, and memory: the resident set size every 10
 Bounded means it stops growing once the live buffers are full, while millions of events
 go by.
 
-Run: ``PYTHONPATH=. .venv/bin/python tests/benchmarks/bench_window.py [SECONDS]``.
+Run: ``PYTHONPATH=. .venv/bin/python tests/benchmarks/bench_window.py [SECONDS | --quick]``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ BATCH = int(os.environ.get("BENCH_BATCH", str(WINDOW_TAIL_BATCH)))
 # to see whether 50,000 events/s, 20 frames/s and the latency hold together; 60 measures
 # how many frames the window can draw at all (the flood slows down to make room).
 ASKED_FPS = float(os.environ.get("BENCH_FPS", "25"))
-DURATION = float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+QUICK = "--quick" in sys.argv[1:]  # ./dev bench --quick: 3 s, to check it runs
+DURATION = 3.0 if QUICK else float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
 STEPS = (
     ("OrderPlaced", "orders.placed"),
     ("PaymentAuthorized", "payments.authorized"),
