@@ -16,7 +16,9 @@ For each half it prints:
 * how busy the event-loop thread was (its CPU time over the wall time). A thread that is
   not busy yet falls short is waiting for the CPU, the interpreter lock or the writer.
 
-The second half is the issue's test: all three targets at once. Also printed: how long
+The second half is the issue's test: all three targets at once. The ingest is also given
+as a share of the same flood into the runtime with no window (``BARE_SECONDS`` first, in a
+log of its own), measured in the same run. Also printed: how long
 the source waited for the log writer, and memory: the resident set size every 10 s.
 Bounded means it stops growing once the live buffers are full, while millions of events
 go by.
@@ -60,6 +62,8 @@ BATCH = int(os.environ.get("BENCH_BATCH", str(WINDOW_TAIL_BATCH)))
 ASKED_FPS = float(os.environ.get("BENCH_FPS", "25"))
 QUICK = "--quick" in sys.argv[1:]  # ./dev bench --quick: 3 s, to check it runs
 DURATION = 3.0 if QUICK else float(sys.argv[1]) if len(sys.argv) > 1 else 60.0
+# Seconds of the same flood with no window first, in a log of its own: the bare figure.
+BARE_SECONDS = min(10.0, DURATION / 2)
 STEPS = (
     ("OrderPlaced", "orders.placed"),
     ("PaymentAuthorized", "payments.authorized"),
@@ -137,6 +141,20 @@ async def main() -> int:
         return await measure(Path(folder))
 
 
+async def bare_ingest_rate(folder: Path, retention: Retention) -> float:
+    """The flood's rate into the runtime (pipeline and log) with no window, for
+    ``BARE_SECONDS``: what the window's figures are judged against."""
+    runtime = EmbeddedRuntime(folder / "bare.db", demo_rate=None, retention=retention)
+    await runtime.start()
+    fed, held_back = [0], [0.0]
+    loop = asyncio.get_running_loop()
+    began = time.perf_counter()
+    await flood(runtime, loop.time() + BARE_SECONDS, fed, held_back)
+    elapsed = time.perf_counter() - began
+    await stop_runtime(runtime)
+    return fed[0] / elapsed
+
+
 async def measure(folder: Path) -> int:
     # The app's retention, so a long run also measures the deletes that keep the log
     # bounded (BENCH_KEEP=N starts them sooner, BENCH_KEEP=all leaves them out).
@@ -144,6 +162,7 @@ async def measure(folder: Path) -> int:
     retention = DEFAULT_RETENTION
     if keep:
         retention = KEEP_ALL if keep == "all" else Retention(max_events=int(keep))
+    bare = await bare_ingest_rate(folder, retention)
     runtime = EmbeddedRuntime(folder / "log.db", demo_rate=None, retention=retention)
     await runtime.start()
     window = MainWindow(runtime)
@@ -214,7 +233,11 @@ async def measure(folder: Path) -> int:
         f"{retention.describe()}; "
         f"the source waited {held_back[0]:.1f} s for the log writer)"
     )
-    print(f"  ingest over the whole run: {rate:,.0f} events/s")
+    print(
+        f"  ingest over the whole run: {rate:,.0f} events/s = {rate / bare:.0%} of the same"
+        f" flood with no window ({bare:,.0f} events/s for {BARE_SECONDS:g} s, same run: the"
+        " runtime, pipeline and log alone)"
+    )
     halves = (
         "first half, the window on its own",
         f"second half, table asked for {ASKED_FPS:g} frames/s",
