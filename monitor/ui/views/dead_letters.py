@@ -68,6 +68,7 @@ from monitor.core.dead_letter_groups import (
 )
 from monitor.core.deadletters import DeadLetter, Status
 from monitor.ui import theme
+from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
 from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.flow_layout import FlowLayout
@@ -194,7 +195,7 @@ class DeadLettersView(QWidget):
         self.log = context.runtime.log
         self.snapshot: DeadLetterSnapshot | None = None
         self._pinned: DeadLetter | None = None  # see show_letter
-        self._tasks: set[asyncio.Future[Any]] = set()
+        self.tasks = BackgroundTasks(self)  # cancelled in aclose, or with the view
         self._reload_task: asyncio.Future[None] | None = None
         self._reload_again = False
         self._history_token = 0
@@ -216,15 +217,9 @@ class DeadLettersView(QWidget):
         self.proxy.modelReset.connect(self._update_empty_text)
         self.commands.kafka_note_changed.connect(self._show_kafka_note)
 
-        # Deleted without aclose() (a window torn down in a hurry): end the background
-        # tasks rather than let them touch a widget that is gone.
-        tasks = self._tasks
-        self.destroyed.connect(lambda *_: [t.cancel() for t in list(tasks)])
-
         self._on_screen = True  # see set_on_screen
-        self._timer = QTimer(self)
-        self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self._on_timer)
+        # The periodic reload runs on the live feed's clock, as every view's refresh does.
+        self._timer = context.feed.every(REFRESH_MS, self._on_timer, self)
         self._timer.start()
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
@@ -686,11 +681,7 @@ class DeadLettersView(QWidget):
         self._closed = True
         self._timer.stop()
         await self.runner.shutdown()
-        tasks = [t for t in self._tasks if not t.done()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.tasks.aclose()
         self.commands.close_editor()
 
     # -- preferences --------------------------------------------------------------------
@@ -738,12 +729,9 @@ class DeadLettersView(QWidget):
     # -- refreshing ---------------------------------------------------------------------
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
-        """Run ``coro`` as a task the view keeps (the loop only holds tasks weakly) and
-        cancels in :meth:`aclose`."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        """Run ``coro`` as a task the view keeps and cancels in :meth:`aclose` (or when it
+        is deleted)."""
+        return self.tasks.spawn(coro)
 
     def _on_timer(self) -> None:
         if self._on_screen and self.isVisible():

@@ -53,6 +53,7 @@ from monitor.core.event_filter import EventFilter, SearchTextCache
 from monitor.core.json_diff import pretty_json
 from monitor.core.wording import plural_of
 from monitor.ui import theme
+from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
 from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.event_table_model import EnvelopeRole, EventTableModel, format_local_time
@@ -124,7 +125,7 @@ class EventStreamView(QWidget):
         self._missed = 0
         self._searched_filter: EventFilter | None = None
         self._search_outcome: SearchOutcome | None = None
-        self._export_tasks: set[asyncio.Future[Any]] = set()
+        self.tasks = BackgroundTasks(self)  # exports in progress
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(500)
@@ -477,13 +478,18 @@ class EventStreamView(QWidget):
         if not Path(path).suffix:
             path += ".csv" if fmt == "csv" else ".jsonl"
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:  # no event loop running: write here, it is one file
-            self._finish_export(path, lambda: export_events(path, events, fmt))
+            try:
+                self._finish_export(path, export_events(path, events, fmt))
+            except Exception as exc:
+                self._finish_export(path, error=exc)
             return
-        task = loop.create_task(asyncio.to_thread(export_events, path, events, fmt))
-        self._export_tasks.add(task)
-        task.add_done_callback(lambda t: self._export_done(t, path))
+        self.tasks.spawn(
+            asyncio.to_thread(export_events, path, events, fmt),
+            done=lambda count: self._finish_export(path, count),
+            failed=lambda exc: self._finish_export(path, error=exc),
+        )
 
     def request_chain(self) -> None:
         """Emit :attr:`chain_requested` for the current event, if there is one."""
@@ -794,16 +800,13 @@ class EventStreamView(QWidget):
 
     # -- export, notices, settings ----------------------------------------------------------
 
-    def _export_done(self, task: asyncio.Future[Any], path: str) -> None:
-        self._export_tasks.discard(task)
-        if shiboken6.isValid(self):  # the view may have been closed while it wrote
-            self._finish_export(path, task.result)
-
-    def _finish_export(self, path: str, result: Any) -> None:
-        try:
-            count = result()
-        except Exception as exc:
-            self._notify(f"Export failed: {exc}", error=True)
+    def _finish_export(
+        self, path: str, count: int = 0, *, error: BaseException | None = None
+    ) -> None:
+        if not shiboken6.isValid(self):  # the view may have been closed while it wrote
+            return
+        if error is not None:
+            self._notify(f"Export failed: {error}", error=True)
             return
         self._notify(f"Exported {count:,} {plural_of(count, 'event')} to {path}")
 

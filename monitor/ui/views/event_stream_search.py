@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 
 from monitor.core.event_filter import EventFilter
 from monitor.core.eventlog import EventLog
+from monitor.ui.background import BackgroundTasks
 
 FIRST_STEP_SECONDS = 0.03  # the newest matches on screen at once...
 STEP_SECONDS = 0.15  # ...then longer steps: fewer thread hops, progress still smooth
@@ -55,8 +56,8 @@ class LogSearch(QObject):
         super().__init__(parent)
         self._generation = 0
         self._cancel = threading.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[None]] = set()  # the loop only holds tasks weakly
+        self._task: asyncio.Future[None] | None = None
+        self.tasks = BackgroundTasks(self)
 
     @property
     def running(self) -> bool:
@@ -69,17 +70,13 @@ class LogSearch(QObject):
 
         Raises ``RuntimeError`` when no asyncio loop is running (nothing could run it).
         """
-        loop = asyncio.get_running_loop()
+        asyncio.get_running_loop()  # RuntimeError without one: nothing could run the search
         self.cancel()
         self._generation += 1
         self._cancel = threading.Event()
-        task = loop.create_task(
-            self._run(self._generation, log, flt, limit, before, self._cancel),
-            name="eventflow-log-search",
+        self._task = self.tasks.spawn(
+            self._run(self._generation, log, flt, limit, before, self._cancel)
         )
-        self._task = task
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
         self.started.emit(flt)
 
     def cancel(self) -> None:
@@ -88,8 +85,8 @@ class LogSearch(QObject):
 
     async def wait(self) -> None:
         """Until every search started so far has finished (for shutdown and tests)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while pending := self.tasks.pending():
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _run(
         self,

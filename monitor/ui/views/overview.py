@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -205,9 +205,8 @@ class OverviewView(QWidget):
 
         context.feed.stats_updated.connect(self.show_stats)
         context.kafka.changed.connect(self._show_sources)
-        self._gauge_timer = QTimer(self)
-        self._gauge_timer.setInterval(2000)  # gauges are sampled every few seconds anyway
-        self._gauge_timer.timeout.connect(self._show_gauges)
+        # Gauges are sampled every few seconds anyway: every 2 s on the feed's clock.
+        self._gauge_timer = context.feed.every(2000, self._show_gauges, self)
         self._gauge_timer.start()
         self._show_sources()
 
