@@ -274,6 +274,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from adapters.kafka.cluster import require_topic
     from adapters.kafka.publisher import KafkaPublisher, check_partition_number
 
+    if args.value_subject:
+        return publish_with_schema(args)
+    if not args.type:
+        raise KafkaCliError("Give the event's --type (or --value-subject to use a schema).")
     profile, password = resolve_profile(args)
     try:
         check_write_allowed(profile, confirmed=args.yes, action="publishing")
@@ -335,6 +339,74 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print_json({"topic": args.topic, "published": result})
     else:
         print(f"Published {result} events to {args.topic}.")
+    return 0
+
+
+def publish_with_schema(args: argparse.Namespace) -> int:
+    """``kafka publish --value-subject S``: the payload encoded with the subject's schema
+    in v0 framing, one record, sent as it is (no CloudEvents headers of its own)."""
+    from adapters.kafka.cluster import require_topic
+    from adapters.kafka.publisher import KafkaPublisher, check_partition_number
+    from adapters.schema_registry.client import RegistryClient, RegistryError
+    from adapters.schema_registry.sources import registry_settings
+    from monitor.core.formats.encode import DoesNotFit, encode_with_schema
+    from monitor.core.raw_record import RawRecord
+
+    if args.count != 1 or args.partition is not None:
+        raise KafkaCliError(
+            "--value-subject publishes one record, partitioned by its key: leave out --count "
+            "and --partition."
+        )
+    profile, password = resolve_profile(args)
+    settings = registry_settings(profile, args.schema_registry)
+    if settings is None:
+        raise KafkaCliError(
+            "--value-subject needs a schema registry: pass --schema-registry URL or use a "
+            "profile that has one."
+        )
+    try:
+        check_write_allowed(profile, confirmed=args.yes, action="publishing")
+        check_partition_number(args.partition)
+    except (WriteRefused, KafkaUnavailable) as exc:
+        raise KafkaCliError(str(exc)) from exc
+    data = _payload(args)
+    version = int(args.value_version) if str(args.value_version).isdigit() else "latest"
+    client = RegistryClient(settings)
+    try:
+        schema = client.subject_version(args.value_subject, version)
+        value = encode_with_schema(data, schema)
+    except RegistryError as exc:
+        raise KafkaCliError(f"Subject {args.value_subject} v{version}: {exc}.") from exc
+    except DoesNotFit as exc:
+        raise KafkaCliError(
+            f"The payload does not fit {args.value_subject} v{schema.version}: {exc}. "
+            "Nothing was sent."
+        ) from exc
+    except ValueError as exc:
+        raise KafkaCliError(f"{args.value_subject} v{schema.version}: {exc}.") from exc
+    finally:
+        client.close()
+    headers = tuple((k, v.encode()) for k, v in _parse_headers(args.header).items())
+    key = args.key.encode() if args.key is not None else None
+
+    async def run() -> Any:
+        if not args.create_topic:
+            remedy = "create it or pass --create-topic"
+            await require_topic(profile, password, args.topic, remedy=remedy)
+        async with KafkaPublisher(profile, password) as pub:
+            fut = await pub.enqueue_record(RawRecord(value, key, headers), args.topic)
+            return await fut
+
+    meta = run_kafka(run())
+    where = {"topic": meta.topic, "partition": meta.partition, "offset": meta.offset}
+    info = schema.info()
+    if args.json:
+        print_json({**where, "schema": info, "format": schema.format})
+    else:
+        print(
+            f"Published a {schema.format} record ({args.value_subject} v{schema.version}, "
+            f"schema id {schema.id}) to {meta.topic}[{meta.partition}]@{meta.offset}."
+        )
     return 0
 
 
@@ -469,7 +541,7 @@ def register(
     p = ksub.add_parser("publish", parents=[out], help="publish a test event or a burst")
     add_connection_options(p)
     p.add_argument("--topic", required=True)
-    p.add_argument("--type", required=True, help="event type, e.g. OrderPlaced")
+    p.add_argument("--type", help="event type, e.g. OrderPlaced (not with --value-subject)")
     p.add_argument("--source", default="eventflow-monitor", help="CloudEvents source")
     p.add_argument("--subject")
     p.add_argument("--data", help="JSON payload")
@@ -489,6 +561,16 @@ def register(
         action="store_true",
         help="publish even if the topic does not exist, letting the broker create it"
         " (without it, a missing topic is refused)",
+    )
+    p.add_argument(
+        "--value-subject",
+        metavar="SUBJECT",
+        help="encode --data with this registry subject's schema (Avro, Protobuf, JSON Schema)"
+        " in Confluent framing instead of as a CloudEvent; a payload that does not fit is"
+        " refused with the field and the reason, before anything is sent",
+    )
+    p.add_argument(
+        "--value-version", metavar="N", default="latest", help="the subject's version (latest)"
     )
     p.set_defaults(func=cmd_publish)
 

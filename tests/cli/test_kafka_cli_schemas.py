@@ -82,3 +82,26 @@ def test_tail_with_a_local_schema_file_and_a_bad_one(
     assert "iot.Reading" in line and '"celsius":"21.5"' in line
     bad = eventflow(env, *base, "--schema-file", "nothing-here", check=False)
     assert bad.returncode == 1 and "is not PATTERN=PATH" in bad.stderr
+
+
+def test_publish_with_a_subjects_schema_and_a_payload_that_does_not_fit(
+    broker: TansuBroker, env: dict[str, str]
+) -> None:
+    topic = "cli-schemas-publish"
+    asyncio.run(create_topic(broker.bootstrap, topic))
+    with SchemaRegistryServer() as registry:
+        registry.state.register(f"{topic}-value", {"schema": json.dumps(READING)})
+        base = ("kafka", "publish", "--bootstrap", broker.bootstrap, "--topic", topic,
+                "--schema-registry", registry.url, "--value-subject", f"{topic}-value")  # fmt: skip
+        sent = eventflow(env, *base, "--data", '{"sensor": "s-3", "celsius": "-4.5"}', "--json")
+        assert json.loads(sent.stdout)["offset"] == 0
+        refused = eventflow(env, *base, "--data", '{"sensor": 3, "celsius": "1.0"}', check=False)
+        assert refused.returncode == 1
+        assert "does not fit" in refused.stderr and "sensor" in refused.stderr
+        assert "Nothing was sent" in refused.stderr
+        tail = ("kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic, "--from",
+                "beginning", "--duration", "3", "--no-log", "--json",
+                "--schema-registry", registry.url)  # fmt: skip
+        lines = eventflow(env, *tail).stdout.splitlines()
+    (event,) = [json.loads(line) for line in lines]  # the refused one never went out
+    assert event["format"] == "avro" and event["data"] == {"sensor": "s-3", "celsius": "-4.5"}

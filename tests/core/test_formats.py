@@ -636,3 +636,24 @@ def test_schema_framed_garbage_never_raises_and_keeps_its_bytes(
         assert env.error and env.raw == value
     else:
         assert env.error is None
+
+
+def test_publishing_encodes_json_as_the_app_shows_it_and_refuses_what_does_not_fit() -> None:
+    from monitor.core.formats.encode import DoesNotFit, encode_with_schema
+
+    shop = Schema(PROTOBUF, SHOP_PROTO, id=9)
+    shown = {"orderId": "o-1", "at": "2026-12-06T10:00:00Z", "status": "PLACED"}
+    back = decode_record(encode_with_schema(shown, shop), schemas=DictSchemas({9: shop}))
+    assert back.format == "protobuf" and {k: back.data[k] for k in shown} == shown
+    with pytest.raises(DoesNotFit, match="orderIdd"):
+        encode_with_schema({"orderIdd": "x"}, shop)
+    doc = {"type": "object", "properties": {"amount": {"type": "number"}}}
+    pay = Schema(JSON_SCHEMA, json.dumps(doc), id=3)
+    with pytest.raises(DoesNotFit, match=r"\$\.amount: 'five' is not of type 'number'"):
+        encode_with_schema({"amount": "five"}, pay)
+    assert encode_with_schema({"amount": 5}, pay) == frame_v0(3, b'{"amount":5}')
+    order = avro_schema()
+    copied = decode_record(
+        frame_v0(42, avro_body(ORDER_AVSC, ORDER)), schemas=DictSchemas({42: order})
+    ).data  # as the details pane shows it
+    assert encode_with_schema(copied, order) == frame_v0(42, avro_body(ORDER_AVSC, ORDER))
