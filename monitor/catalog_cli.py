@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor.cli_errors import CliError
 from monitor.cli_output import print_json
 from monitor.core.catalog.asyncapi import asyncapi_document
 from monitor.core.catalog.catalog import Catalog
@@ -30,10 +31,6 @@ from monitor.core.paths import default_db_path
 
 _AGO = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
-
-
-class CatalogCliError(Exception):
-    """One sentence for the user (exit code 1)."""
 
 
 def since(text: str) -> float:
@@ -57,7 +54,7 @@ def since(text: str) -> float:
 def _log_path(args: argparse.Namespace) -> str:
     path = str(args.db) if getattr(args, "db", None) else str(default_db_path())
     if not os.path.exists(path):
-        raise CatalogCliError(
+        raise CliError(
             f"There is no event log at {path}. Run eventflow (or eventflow demo --headless, "
             "or kafka tail) to make one, or pass --db."
         )
@@ -68,14 +65,14 @@ def _catalog(args: argparse.Namespace) -> Catalog:
     try:
         return build_catalog(_log_path(args), since=getattr(args, "since", None))
     except LogError as exc:
-        raise CatalogCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
 
 
 def _findings(path: str, catalog: Catalog) -> list[Finding]:
     try:
         return review(log_context(path, catalog))
     except LogError as exc:
-        raise CatalogCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
 
 
 # -- eventflow catalog -------------------------------------------------------------------
@@ -119,7 +116,7 @@ def cmd_catalog_export(args: argparse.Namespace) -> int:
             written = write_markdown(catalog, Path(args.markdown), _findings(path, catalog))
             print(f"Wrote {len(written)} Markdown files to {args.markdown}")
     except OSError as exc:
-        raise CatalogCliError(f"The export could not be written: {exc}") from exc
+        raise CliError(f"The export could not be written: {exc}") from exc
     return 0
 
 
@@ -157,7 +154,7 @@ def _guarded(func: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         try:
             return int(func(args))
-        except CatalogCliError as exc:
+        except CliError as exc:
             print(f"eventflow: {exc}", file=sys.stderr)
             return 1
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from monitor import __version__, cli_types
 from monitor.catalog_cli import register as register_catalog
+from monitor.cli_errors import CliError
 from monitor.cli_output import json_text, print_json, use_safe_output_errors
 from monitor.cli_retention import add_retention_options, check_retention_options, retention
 from monitor.core.chains import Chain, load_chain
@@ -28,7 +29,7 @@ from monitor.core.eventlog import EventLog, LogError
 from monitor.core.paths import default_db_path, keep_private
 from monitor.core.wording import short_id
 from monitor.history_cli import register as register_history
-from monitor.kafka_cli import KafkaCliError, add_connection_options
+from monitor.kafka_cli import add_connection_options
 from monitor.kafka_cli import register as register_kafka
 
 EXAMPLES = """\
@@ -48,10 +49,6 @@ examples:
   eventflow history --metric dead_letters.pending --since 24h
   eventflow watch --profile staging --exit-on-alert   exits 3 at the first alert
 """
-
-
-class CliError(Exception):
-    """A problem to report to the user in one sentence (exit code 1)."""
 
 
 # -- output helpers -------------------------------------------------------------------
@@ -732,7 +729,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"eventflow: {exc}", file=sys.stderr)
         return 1
-    except (LogError, KafkaCliError) as exc:
+    except LogError as exc:
         print(f"eventflow: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

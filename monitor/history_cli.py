@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor import cli_types
+from monitor.cli_errors import CliError
 from monitor.cli_output import json_text, print_json
 from monitor.core.alert_log import AlertLog
 from monitor.core.alerts import Alert
@@ -24,7 +25,7 @@ from monitor.core.envelope import format_time
 from monitor.core.eventlog import EventLog, LogError
 from monitor.core.history_store import HistoryStore
 from monitor.core.paths import default_db_path
-from monitor.kafka_cli import KafkaCliError, add_connection_options, resolve_profile, run_kafka
+from monitor.kafka_cli import add_connection_options, resolve_profile, run_kafka
 
 EXIT_ALERT = 3
 
@@ -62,7 +63,7 @@ def _existing_log(args: argparse.Namespace) -> str:
     try:
         EventLog(path, create=False).close()
     except LogError as exc:
-        raise KafkaCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
     return path
 
 

@@ -27,16 +27,13 @@ from adapters.kafka.profiles import (
 )
 from adapters.kafka.publisher import WriteRefused, check_write_allowed
 from monitor import cli_types
+from monitor.cli_errors import CliError
 from monitor.cli_output import json_text, print_json, record_line
 from monitor.cli_retention import retention
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
 from monitor.core.paths import default_db_path
 from monitor.core.strict_json import loads_strict
-
-
-class KafkaCliError(Exception):
-    """One sentence for the user; exit code 1."""
 
 
 def add_connection_options(p: argparse.ArgumentParser) -> None:
@@ -71,7 +68,7 @@ def schemas_for(args: argparse.Namespace, profile: ConnectionProfile) -> Any:
             schema_files=getattr(args, "schema_file", None) or (),
         )
     except ValueError as exc:
-        raise KafkaCliError(f"{exc}.") from exc
+        raise CliError(f"{exc}.") from exc
 
 
 def _store(_args: argparse.Namespace) -> ProfileStore:
@@ -84,7 +81,7 @@ def resolve_profile(args: argparse.Namespace) -> tuple[ConnectionProfile, str | 
         if getattr(args, "bootstrap", None):
             return ConnectionProfile.ad_hoc(args.bootstrap), None
         if not getattr(args, "profile", None):
-            raise KafkaCliError("Name a cluster: --profile NAME or --bootstrap HOST:PORT.")
+            raise CliError("Name a cluster: --profile NAME or --bootstrap HOST:PORT.")
         profile = _store(args).get(args.profile)
         password = None
         if profile.needs_password:  # MSK IAM signs with AWS credentials instead
@@ -92,7 +89,7 @@ def resolve_profile(args: argparse.Namespace) -> tuple[ConnectionProfile, str | 
             password = SecretStore().get_password(profile.name, prompt=prompt)
         return profile, password
     except ProfileError as exc:
-        raise KafkaCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
 
 
 def run_kafka(coro: Any) -> Any:
@@ -100,7 +97,7 @@ def run_kafka(coro: Any) -> Any:
     try:
         return asyncio.run(coro)
     except (KafkaUnavailable, WriteRefused, ProfileError, LogError, ValueError) as exc:
-        raise KafkaCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
 
 
 # -- kafka topics / groups ------------------------------------------------------------
@@ -164,12 +161,12 @@ def cmd_tail(args: argparse.Namespace) -> int:
     from monitor.core.runtime import EmbeddedRuntime
 
     if args.json and args.quiet:
-        raise KafkaCliError("--json prints every record and --quiet none: give one of them.")
+        raise CliError("--json prints every record and --quiet none: give one of them.")
     profile, password = resolve_profile(args)
     try:
         start = StartPosition.parse(args.start)
     except ValueError as exc:
-        raise KafkaCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
     # One line per record unless told otherwise; the summary then goes to stderr, so
     # what is on stdout is the records alone (for grep, for a file).
     lines = not (args.json or args.quiet)
@@ -247,7 +244,7 @@ def _parse_headers(items: list[str] | None) -> dict[str, str]:
     headers = {}
     for item in items or []:
         if "=" not in item:
-            raise KafkaCliError(f"--header {item!r} is not KEY=VALUE.")
+            raise CliError(f"--header {item!r} is not KEY=VALUE.")
         k, v = item.split("=", 1)
         headers[k] = v
     return headers
@@ -255,19 +252,19 @@ def _parse_headers(items: list[str] | None) -> dict[str, str]:
 
 def _payload(args: argparse.Namespace) -> Any:
     if args.data is not None and args.data_file is not None:
-        raise KafkaCliError("Give --data or --data-file, not both.")
+        raise CliError("Give --data or --data-file, not both.")
     text = args.data
     if args.data_file is not None:
         try:
             text = sys.stdin.read() if args.data_file == "-" else Path(args.data_file).read_text()
         except OSError as exc:
-            raise KafkaCliError(f"Cannot read {args.data_file}: {exc.strerror}.") from exc
+            raise CliError(f"Cannot read {args.data_file}: {exc.strerror}.") from exc
     if text is None:
         return None
     try:
         return loads_strict(text)
     except ValueError as exc:
-        raise KafkaCliError(f"The payload is not valid JSON: {exc}.") from exc
+        raise CliError(f"The payload is not valid JSON: {exc}.") from exc
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -277,18 +274,18 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if args.value_subject:
         return publish_with_schema(args)
     if not args.type:
-        raise KafkaCliError("Give the event's --type (or --value-subject to use a schema).")
+        raise CliError("Give the event's --type (or --value-subject to use a schema).")
     profile, password = resolve_profile(args)
     try:
         check_write_allowed(profile, confirmed=args.yes, action="publishing")
     except WriteRefused as exc:
-        raise KafkaCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
     data = _payload(args)
     headers = _parse_headers(args.header)
     try:
         check_partition_number(args.partition)  # before connecting: it needs no cluster
     except KafkaUnavailable as exc:
-        raise KafkaCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
 
     def make(i: int) -> Envelope:
         e = Envelope(
@@ -353,14 +350,14 @@ def publish_with_schema(args: argparse.Namespace) -> int:
     from monitor.core.raw_record import RawRecord
 
     if args.count != 1 or args.partition is not None:
-        raise KafkaCliError(
+        raise CliError(
             "--value-subject publishes one record, partitioned by its key: leave out --count "
             "and --partition."
         )
     profile, password = resolve_profile(args)
     settings = registry_settings(profile, args.schema_registry)
     if settings is None:
-        raise KafkaCliError(
+        raise CliError(
             "--value-subject needs a schema registry: pass --schema-registry URL or use a "
             "profile that has one."
         )
@@ -368,7 +365,7 @@ def publish_with_schema(args: argparse.Namespace) -> int:
         check_write_allowed(profile, confirmed=args.yes, action="publishing")
         check_partition_number(args.partition)
     except (WriteRefused, KafkaUnavailable) as exc:
-        raise KafkaCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
     data = _payload(args)
     version = int(args.value_version) if str(args.value_version).isdigit() else "latest"
     client = RegistryClient(settings)
@@ -376,14 +373,14 @@ def publish_with_schema(args: argparse.Namespace) -> int:
         schema = client.subject_version(args.value_subject, version)
         value = encode_with_schema(data, schema)
     except RegistryError as exc:
-        raise KafkaCliError(f"Subject {args.value_subject} v{version}: {exc}.") from exc
+        raise CliError(f"Subject {args.value_subject} v{version}: {exc}.") from exc
     except DoesNotFit as exc:
-        raise KafkaCliError(
+        raise CliError(
             f"The payload does not fit {args.value_subject} v{schema.version}: {exc}. "
             "Nothing was sent."
         ) from exc
     except ValueError as exc:
-        raise KafkaCliError(f"{args.value_subject} v{schema.version}: {exc}.") from exc
+        raise CliError(f"{args.value_subject} v{schema.version}: {exc}.") from exc
     finally:
         client.close()
     headers = tuple((k, v.encode()) for k, v in _parse_headers(args.header).items())
@@ -417,7 +414,7 @@ def cmd_profiles_list(args: argparse.Namespace) -> int:
     try:
         profiles = _store(args).load()
     except ProfileError as exc:
-        raise KafkaCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
     if args.json:
         print_json([p.to_dict() for p in profiles.values()])
         return 0
@@ -451,9 +448,9 @@ def cmd_profiles_add(args: argparse.Namespace) -> int:
         store = _store(args)
         store.add(profile, replace=args.replace)
     except ProfileExists as exc:
-        raise KafkaCliError(f"{exc}; pass --replace to overwrite it") from exc
+        raise CliError(f"{exc}; pass --replace to overwrite it") from exc
     except ProfileError as exc:
-        raise KafkaCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
     print(f"Saved profile {profile.name} in {store.path}.")
     if problems := store_extra_secrets(args, profile.name):
         print("\n".join(problems), file=sys.stderr)
@@ -479,7 +476,7 @@ def cmd_profiles_remove(args: argparse.Namespace) -> int:
     try:
         _store(args).remove(args.name)
     except ProfileError as exc:
-        raise KafkaCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
     SecretStore().delete_password(args.name)
     print(f"Removed profile {args.name}.")
     return 0

@@ -24,8 +24,8 @@ from adapters.kafka.profiles import (
     SecretStoreUnavailable,
     secret_env_var,
 )
+from monitor.cli_errors import CliError
 from monitor.cli_output import print_json
-from monitor.kafka_cli import KafkaCliError as ProfilesCliError  # reported by the main CLI
 
 # -- profiles test --------------------------------------------------------------------
 
@@ -42,7 +42,7 @@ def cmd_profiles_test(args: argparse.Namespace) -> int:
             secret = secrets.get_password(profile.name, prompt=prompt)
         registry_secret = secrets.find(profile.name, "schema_registry")
     except ProfileError as exc:
-        raise ProfilesCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
 
     def show(step: Any) -> None:
         if not args.json:
@@ -72,9 +72,9 @@ def cmd_profiles_import(args: argparse.Namespace) -> int:
         store = ProfileStore()
         store.add(result.profile, replace=args.replace)
     except ProfileExists as exc:
-        raise ProfilesCliError(f"{exc}; pass --replace, or --name another name") from exc
+        raise CliError(f"{exc}; pass --replace, or --name another name") from exc
     except ProfileError as exc:
-        raise ProfilesCliError(str(exc)) from exc
+        raise CliError(str(exc)) from exc
     profile = result.profile
     print(f"Read {args.file} as a {result.format}.")
     print(f"Saved profile {profile.name} in {store.path}.")
@@ -132,7 +132,7 @@ def sign_in_fields(args: argparse.Namespace) -> dict[str, Any]:
     for item in args.oauth_extension or []:
         key, sep, value = item.partition("=")
         if not sep:
-            raise ProfilesCliError(f"--oauth-extension {item!r} is not KEY=VALUE")
+            raise CliError(f"--oauth-extension {item!r} is not KEY=VALUE")
         extensions[key] = value
     return {
         "sign_in": args.sign_in or "",

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from adapters.kafka.sign_in import event_hubs_bootstrap, sign_in_problem
 from monitor.core.paths import config_dir, make_parent, write_private_text
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
@@ -118,8 +119,6 @@ class ConnectionProfile:
                 )
             if self.sasl_mechanism in PASSWORD_MECHANISMS and not self.sasl_username:
                 raise ProfileError(f"profile {self.name}: SASL needs a user name")
-        from adapters.kafka.sign_in import sign_in_problem  # the rules of each method
-
         if problem := sign_in_problem(self):
             raise ProfileError(f"profile {self.name}: {problem}")
         for pattern in self.dead_letter_patterns:
@@ -363,3 +362,39 @@ class SecretStore:
             return self.get_password(profile_name, kind=kind)
         except SecretStoreUnavailable:
             return None
+
+
+def event_hubs_profile(name: str, connection_string: str, **extra: object) -> ConnectionProfile:
+    """A profile for Event Hubs' Kafka endpoint; the connection string is its password."""
+    return ConnectionProfile(
+        name=name,
+        bootstrap_servers=event_hubs_bootstrap(connection_string),
+        security_protocol="SASL_SSL",
+        sasl_mechanism="PLAIN",
+        sasl_username="$ConnectionString",  # Event Hubs' fixed user name for this
+        sign_in="event_hubs",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def confluent_cloud_profile(
+    name: str,
+    bootstrap: str,
+    api_key: str,
+    *,
+    registry_url: str | None = None,
+    registry_key: str | None = None,
+    **extra: object,
+) -> ConnectionProfile:
+    """A Confluent Cloud profile: SASL_SSL PLAIN with the API key; the secret is the password."""
+    return ConnectionProfile(
+        name=name,
+        bootstrap_servers=bootstrap,
+        security_protocol="SASL_SSL",
+        sasl_mechanism="PLAIN",
+        sasl_username=api_key,
+        registry_url=registry_url or None,
+        registry_username=registry_key or None,
+        sign_in="confluent_cloud",
+        **extra,  # type: ignore[arg-type]
+    )

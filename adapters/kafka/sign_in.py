@@ -4,7 +4,8 @@ One catalogue (:data:`METHODS`) serves the Connections form (which fields to sho
 command line and the README. :func:`sign_in_problem` is called by
 ``ConnectionProfile.validate``; :func:`method_of` names the method of a profile saved
 before profiles recorded it. Azure Event Hubs and Confluent Cloud are SASL PLAIN with
-fixed settings: :func:`event_hubs_profile` and :func:`confluent_cloud_profile` build them.
+fixed settings: ``event_hubs_profile`` and ``confluent_cloud_profile`` in
+:mod:`adapters.kafka.profiles` build them.
 """
 
 from __future__ import annotations
@@ -12,10 +13,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from adapters.kafka.profiles import ConnectionProfile
+
+class SignInSettings(Protocol):
+    """What the sign-in rules read of a profile (a ``ConnectionProfile`` is one); kept
+    apart so that this module does not depend on the profiles that depend on it."""
+
+    sign_in: str
+    security_protocol: str
+    sasl_mechanism: str | None
+    ca_file: str | None
+    cert_file: str | None
+    key_file: str | None
+    pkcs12_file: str | None
+    oauth_token_endpoint: str | None
+    oauth_client_id: str | None
+    aws_region: str | None
+    registry_url: str | None
+
+    @property
+    def uses_sasl(self) -> bool: ...
+
+    @property
+    def uses_tls(self) -> bool: ...
+
 
 # The first four bytes of a Java KeyStore (JKS) file.
 _JKS_MAGIC = b"\xfe\xed\xfe\xed"
@@ -83,7 +105,7 @@ METHODS: dict[str, SignInMethod] = {
 }
 
 
-def method_of(profile: ConnectionProfile) -> str:
+def method_of(profile: SignInSettings) -> str:
     """The sign-in method of a profile: the one it records, else what its settings say."""
     if profile.sign_in:
         return profile.sign_in
@@ -132,7 +154,7 @@ def jks_refusal(path: str, *, truststore: bool) -> str:
     )
 
 
-def sign_in_problem(profile: ConnectionProfile) -> str | None:
+def sign_in_problem(profile: SignInSettings) -> str | None:
     """What stops this profile's sign-in settings from working, or None."""
     if profile.sign_in and profile.sign_in not in METHODS:
         return f"sign-in method must be one of {', '.join(METHODS)}, not {profile.sign_in!r}"
@@ -184,43 +206,3 @@ def event_hubs_bootstrap(connection_string: str) -> str:
             f"the connection string's Endpoint {endpoint!r} is not sb://NAMESPACE-HOST/"
         )
     return f"{match.group(1)}:9093"
-
-
-def event_hubs_profile(name: str, connection_string: str, **extra: object) -> ConnectionProfile:
-    """A profile for Event Hubs' Kafka endpoint; the connection string is its password."""
-    from adapters.kafka.profiles import ConnectionProfile
-
-    return ConnectionProfile(
-        name=name,
-        bootstrap_servers=event_hubs_bootstrap(connection_string),
-        security_protocol="SASL_SSL",
-        sasl_mechanism="PLAIN",
-        sasl_username="$ConnectionString",  # Event Hubs' fixed user name for this
-        sign_in="event_hubs",
-        **extra,  # type: ignore[arg-type]
-    )
-
-
-def confluent_cloud_profile(
-    name: str,
-    bootstrap: str,
-    api_key: str,
-    *,
-    registry_url: str | None = None,
-    registry_key: str | None = None,
-    **extra: object,
-) -> ConnectionProfile:
-    """A Confluent Cloud profile: SASL_SSL PLAIN with the API key; the secret is the password."""
-    from adapters.kafka.profiles import ConnectionProfile
-
-    return ConnectionProfile(
-        name=name,
-        bootstrap_servers=bootstrap,
-        security_protocol="SASL_SSL",
-        sasl_mechanism="PLAIN",
-        sasl_username=api_key,
-        registry_url=registry_url or None,
-        registry_username=registry_key or None,
-        sign_in="confluent_cloud",
-        **extra,  # type: ignore[arg-type]
-    )

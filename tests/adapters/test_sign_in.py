@@ -14,13 +14,15 @@ import pytest
 
 from adapters.kafka.connection import KafkaUnavailable, client_options, ssl_context
 from adapters.kafka.msk_iam import MskIamTokenProvider, sign_token
-from adapters.kafka.profiles import ConnectionProfile, ProfileError, ProfileStore, SecretStore
-from adapters.kafka.sign_in import (
-    ConnectionStringError,
+from adapters.kafka.profiles import (
+    ConnectionProfile,
+    ProfileError,
+    ProfileStore,
+    SecretStore,
     confluent_cloud_profile,
     event_hubs_profile,
-    method_of,
 )
+from adapters.kafka.sign_in import ConnectionStringError, method_of
 from tests.adapters.tls_proxy import make_certificate
 from tests.memory_keyring import MemoryKeyring
 

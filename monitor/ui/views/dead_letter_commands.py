@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QSpinBox, QWidget
 
 from monitor.core.dead_letter_groups import (
     ReasonGroup,
@@ -34,7 +34,9 @@ from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
 from monitor.core.replay import ReplayOutcome, ReplayRun
+from monitor.core.runtime import EmbeddedRuntime
 from monitor.core.wording import count
+from monitor.ui.context import AppContext
 from monitor.ui.operations import OperationRunner, OperationState
 from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
 from monitor.ui.views.dead_letter_replay import (
@@ -44,8 +46,28 @@ from monitor.ui.views.dead_letter_replay import (
     write_refusal,
 )
 
-if TYPE_CHECKING:
-    from monitor.ui.views.dead_letters import DeadLettersView
+
+class LetterView(Protocol):
+    """What the commands need of the view that shows the letters (the dead-letter view
+    is one); a protocol, so that the view may import the commands and not the reverse."""
+
+    context: AppContext
+    runtime: EmbeddedRuntime
+    rate_spin: QSpinBox
+
+    def selected_letters(self) -> list[DeadLetter]: ...
+
+    def selected_group_info(self) -> ReasonGroup | None: ...
+
+    def alive(self) -> bool: ...
+
+    def say(self, text: str) -> None: ...
+
+    def refresh(self) -> None: ...
+
+    def after_action(self) -> None: ...
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]: ...
 
 
 GROUP_LIMIT = 20_000  # letters one group replay or discard takes on at most
@@ -57,15 +79,17 @@ def _pending_of(group: ReasonGroup) -> str:
 
 
 class DeadLetterCommands(QObject):
-    """The actions of one :class:`DeadLettersView`; see the module docstring."""
+    """The actions of one :class:`LetterView`, parented to ``parent`` (the view's widget:
+    its actions, questions and dialogs belong there); see the module docstring."""
 
     # The note about the Kafka target (read-only, production); "" hides it.
     # Arguments: text, level ("warning" | "info").
     kafka_note_changed = Signal(str, str)
 
-    def __init__(self, view: DeadLettersView) -> None:
-        super().__init__(view)
+    def __init__(self, view: LetterView, parent: QWidget) -> None:
+        super().__init__(parent)
         self.view = view
+        self.widget = parent
         self.runtime = view.runtime
         self.log = view.runtime.log
         self.kafka = view.context.kafka
@@ -83,7 +107,7 @@ class DeadLetterCommands(QObject):
         self.kafka.changed.connect(self.follow_kafka)
 
     def _make_actions(self) -> None:
-        view = self.view
+        view = self.widget
 
         def action(text: str, tip: str, slot: Callable[[], None]) -> QAction:
             a = QAction(text, view)
@@ -348,7 +372,7 @@ class DeadLetterCommands(QObject):
         if not questions:
             return False
         answer = QMessageBox.question(
-            self.view,
+            self.widget,
             "Replay into production?" if production else "Replay elsewhere?",
             "\n\n".join(questions),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
@@ -469,7 +493,7 @@ class DeadLetterCommands(QObject):
         self, load: Callable[[], Coroutine[Any, Any, list[str]]], *, what: str
     ) -> None:
         answer = QMessageBox.question(
-            self.view,
+            self.widget,
             "Discard dead letters?",
             f"Discard {what}?\n\nThey will not be replayed. Each discard is kept in the "
             "letter's history.",
@@ -528,7 +552,7 @@ class DeadLetterCommands(QObject):
                 return
             if not view.alive():
                 return
-            dialog = DeadLetterEditDialog(letter, original=original, parent=view)
+            dialog = DeadLetterEditDialog(letter, original=original, parent=self.widget)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.accepted.connect(lambda: self._save_edit(letter.id, dialog.edited_event()))
             dialog.finished.connect(lambda _r: setattr(self, "edit_dialog", None))

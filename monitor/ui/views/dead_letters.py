@@ -187,6 +187,13 @@ class DeadLettersView(QWidget):
     # A reload from the log has been applied to the table (tests and the status bar).
     refreshed = Signal()
 
+    # Declared here: the commands read the view (a LetterView) while it is being built.
+    commands: DeadLetterCommands
+    rate_spin: QSpinBox
+    message_label: QLabel
+    group_list: ReasonGroupList
+    table: _LetterTable
+
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("deadLettersView")
@@ -243,7 +250,7 @@ class DeadLettersView(QWidget):
     # -- construction -------------------------------------------------------------------
 
     def _make_actions(self) -> None:
-        self.commands = DeadLetterCommands(self)
+        self.commands = DeadLetterCommands(self, parent=self)
         c = self.commands
         self.runner = c.runner
         self.replay_action = c.replay_action
