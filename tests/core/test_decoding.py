@@ -476,11 +476,11 @@ def test_integer_beyond_python_digit_limit_is_malformed_not_raised() -> None:
     assert env.malformed and env.error
 
 
-def test_payload_larger_than_max_bytes_is_malformed_fast_and_raw_kept() -> None:
+def test_payload_larger_than_max_bytes_is_malformed_before_parsing_and_raw_kept() -> None:
+    # Valid JSON: only the size check, made before any parsing, can call it malformed.
+    # (How fast that is belongs to the benchmarks, not to a test a busy machine can fail.)
     value = b'{"a": "' + b"x" * (5 * 1024 * 1024) + b'"}'
-    start = time.perf_counter()
     env = decode_record(value, ce_headers())
-    assert time.perf_counter() - start < 0.5
     assert env.malformed and "too large" in (env.error or "")
     assert env.raw is value
     assert env.id == "evt-1"  # binary-mode attributes still come from the headers
@@ -492,10 +492,8 @@ def test_max_bytes_is_configurable() -> None:
 
 
 @pytest.mark.parametrize("value", [b"[" * 100_000, b'{"a":' * 50_000, b"[" * 2000 + b"]" * 2000])
-def test_absurd_nesting_is_malformed_quickly_without_recursion_error(value: bytes) -> None:
-    start = time.perf_counter()
+def test_absurd_nesting_is_malformed_without_recursion_error(value: bytes) -> None:
     env = decode_record(value)
-    assert time.perf_counter() - start < 0.5
     assert env.malformed and "nested too deeply" in (env.error or "")
     assert env.raw == value
 
