@@ -353,6 +353,13 @@ def test_screenshot(
     qtbot.mouseClick(view.tail_button, LEFT)
     qtbot.waitUntil(lambda: service.tail_state == "tailing", timeout=20_000)
     qtbot.waitUntil(view.tail_button.isEnabled)
+    # What the picture shows: the cluster's four topics (the dead-letter one among them),
+    # both groups, and the tail running.
+    assert {"shop.orders", "shop.payments", "shop.shipments", "shop.orders.DLT"} <= set(
+        topic_names(view)
+    )
+    assert {"billing", "warehouse"} <= {g.group_id for g in service.groups}
+    assert service.tail_state == "tailing"
     ARTIFACTS.mkdir(exist_ok=True)
     assert view.grab().save(str(ARTIFACTS / "connections.png"))
 

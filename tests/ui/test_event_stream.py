@@ -589,4 +589,7 @@ def test_screenshot(view: EventStreamView, runtime: EmbeddedRuntime, qtbot: Any)
         view.search_log()
     click_row(qtbot, view.search_table, 1)
     settle_layouts()
+    # What the second picture shows: the log's matches for "DHL", one of them in details.
+    assert view.search_model.rowCount() >= 2
+    assert "DHL" in view.details.browser.toPlainText()
     assert view.grab().save(str(ARTIFACTS / "event_stream_search.png"))

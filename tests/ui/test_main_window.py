@@ -120,6 +120,9 @@ def test_screenshot_after_two_seconds_of_demo(window: MainWindow, qtbot: Any) ->
     qtbot.wait(300)  # one more stats tick after the resize
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / "main_window.png"
+    # What the picture shows: live rows in the table and a curve per topic on the chart.
+    assert window.table_model.rowCount() > 0 and len(window.rate_chart.topics()) >= 1
+    assert window.total_card.value_text() != "0"
     assert window.grab().save(str(path))
     image = QImage(str(path))
     assert image.width() >= 1000 and image.height() >= 700

@@ -366,5 +366,9 @@ def test_screenshot(view: PublishView, quiet_runtime: EmbeddedRuntime, qtbot: An
     view.burst_rate.setValue(500)
     qtbot.mouseClick(view.burst_button, LEFT)
     qtbot.waitUntil(lambda: not view.sending, timeout=10_000)
+    # What the picture shows: the template's event with its two headers, and the burst's
+    # outcome in the status line.
+    assert view.headers.table.rowCount() >= 2
+    assert "50" in view.status.text()
     ARTIFACTS.mkdir(exist_ok=True)
     assert view.grab().save(str(ARTIFACTS / "publish.png"))
