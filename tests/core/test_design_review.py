@@ -4,6 +4,7 @@ counterparts), and no findings at all on the demo shop's clean flow."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from monitor.core.design_review.finding import (
 from monitor.core.design_review.review import RULE_NAMES, review, review_log
 from monitor.core.design_review.rules.command_named import command_verb, suggestion
 from monitor.core.envelope import Envelope
+from monitor.core.eventlog import EventLog
 from monitor.core.runtime import EmbeddedRuntime
 from tests.core.catalog_events import T0, event
 
@@ -245,6 +247,41 @@ def test_ignored_dlq_for_letters_pending_longer_than_a_day() -> None:
     assert (finding.severity, finding.evidence["pending"]) == ("error", 3)
     assert "dl-new" not in finding.evidence["dead_letter_ids"]
     assert findings_of([], "ignored-dlq", now=now, old_pending_letters=young) == []
+
+
+def test_ignored_dlq_when_the_depth_rose_for_hours_with_no_replay_or_discard() -> None:
+    now = T0 + 10 * 86_400
+    rising = (14, now - 5 * 3600, 0)  # 14 letters over the last 5 h, nothing done
+    [finding] = findings_of([], "ignored-dlq", now=now, dead_letter_activity=rising)
+    assert finding.severity == "error" and finding.evidence["filed"] == 14
+    assert "nobody replayed or discarded" in finding.message
+    # Quiet when someone acted, when there were few, or when they came in one burst.
+    for activity in ((14, now - 5 * 3600, 1), (3, now - 5 * 3600, 0), (14, now - 600, 0)):
+        assert findings_of([], "ignored-dlq", now=now, dead_letter_activity=activity) == []
+
+
+def test_ignored_dlq_reads_the_activity_from_the_log(tmp_path: Path) -> None:
+    db = tmp_path / "log.db"
+    now = time.time()
+    letters = [
+        DeadLetter(
+            event=Envelope(type="PaymentAuthorized", source="t", topic="payments"),
+            reason="ValueError: boom",
+            original_topic="payments",
+            created_at=now - 5 * 3600 + i * 600,
+        )
+        for i in range(12)
+    ]
+    with EventLog(db) as log:
+        log.add_dead_letters(letters)
+    _, findings = review_log(str(db))
+    assert any(f.rule == "ignored-dlq" and f.evidence.get("filed") == 12 for f in findings), (
+        findings
+    )
+    with EventLog(db) as log:
+        log.discard(letters[0].id)
+    _, findings = review_log(str(db))
+    assert not any(f.rule == "ignored-dlq" and "filed" in f.evidence for f in findings)
 
 
 def test_missing_correlation_gives_the_share_of_events_outside_any_chain() -> None:

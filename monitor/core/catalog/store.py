@@ -250,6 +250,19 @@ class CatalogStore:
                 created_at=float(created_at),
             )  # fmt: skip
 
+    def dead_letter_activity(self, since: float) -> tuple[int, float | None, int]:
+        """What happened to dead letters since ``since``: (letters filed, when the first
+        of them was, replays and discards done)."""
+        filed, first = self._conn.execute(
+            "SELECT count(*), min(created_at) FROM dead_letters WHERE created_at >= ?", (since,)
+        ).fetchone()
+        (acted,) = self._conn.execute(
+            "SELECT count(*) FROM dead_letter_actions WHERE at >= ?"
+            " AND action IN ('replay', 'discard')",
+            (since,),
+        ).fetchone()
+        return int(filed), (float(first) if first is not None else None), int(acted)
+
     def pending_dead_letters(self, older_than: float) -> list[tuple[str, float, str, str]]:
         """Pending dead letters made before ``older_than``, oldest first: (id, created
         at, event type, topic)."""

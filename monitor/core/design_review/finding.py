@@ -56,6 +56,9 @@ class Thresholds:
     coupling_window: float = 600.0  # seconds after a drift that dead letters are counted in
     coupling_min_dead_letters: int = 3
     dlq_max_age: float = 24 * 3600.0
+    # Dead letters filed over this long, this many or more, with no replay or discard.
+    dlq_rising_window: float = 6 * 3600.0
+    dlq_rising_min: int = 10
     correlation_share: float = 0.05  # share of events outside any chain that is reported
 
 
@@ -76,6 +79,9 @@ class ReviewContext:
     thresholds: Thresholds = field(default_factory=Thresholds)
     now: float = field(default_factory=time.time)
     old_pending_letters: list[PendingLetter] | None = None  # None: no log to ask
+    # Over the last dlq_rising_window: (letters filed, the first's time, replays and
+    # discards). None: no log to ask.
+    dead_letter_activity: tuple[int, float | None, int] | None = None
     processed_by: Callable[[str], set[str]] | None = None
 
 

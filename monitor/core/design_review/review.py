@@ -77,6 +77,7 @@ def log_context(path: str, catalog: Catalog, thresholds: Thresholds | None = Non
         pending = [
             PendingLetter(*row) for row in store.pending_dead_letters(now - thresholds.dlq_max_age)
         ]
+        activity = store.dead_letter_activity(now - thresholds.dlq_rising_window)
         marks: dict[str, set[str]] = {}
         for example in catalog.deliveries.examples:
             marks[example["event_id"]] = store.processed_by(example["event_id"])
@@ -87,6 +88,7 @@ def log_context(path: str, catalog: Catalog, thresholds: Thresholds | None = Non
         thresholds,
         now,
         old_pending_letters=pending,
+        dead_letter_activity=activity,
         processed_by=lambda event_id: marks.get(event_id, set()),
     )
 

@@ -1,5 +1,6 @@
 """``ignored-dlq``: dead letters pending for longer than a threshold (24 h by default)
-with nobody replaying or discarding them."""
+with nobody replaying or discarding them, or a dead-letter depth that kept rising for a
+long time (10 letters or more over 6 h by default) with no replay or discard at all."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class IgnoredDlq:
     severity: Severity = "error"
 
     def check(self, context: ReviewContext) -> Iterator[Finding]:
+        yield from self._rising(context)
         letters = context.old_pending_letters
         if not letters:
             return
@@ -52,3 +54,28 @@ class IgnoredDlq:
                     "dead_letter_ids": [x.id for x in group[:10]],
                 },
             )
+
+    def _rising(self, context: ReviewContext) -> Iterator[Finding]:
+        if context.dead_letter_activity is None:
+            return
+        filed, first, acted = context.dead_letter_activity
+        window = context.thresholds.dlq_rising_window
+        # Spread over at least half the window: a burst a minute ago is not "a long time".
+        if (
+            filed < context.thresholds.dlq_rising_min
+            or acted
+            or first is None
+            or context.now - first < window / 2
+        ):
+            return
+        yield Finding(
+            self.name,
+            self.severity,
+            None,
+            None,
+            f"The dead-letter depth rose by {filed} over the last {_age(window)} and nobody "
+            "replayed or discarded a single letter: dead letters are piling up unwatched. "
+            "Alert on the depth (eventflow alerts), then fix the cause and replay or discard "
+            "them (eventflow dlq).",
+            {"filed": filed, "window_s": round(window), "first_at": round(first, 3)},
+        )
