@@ -121,7 +121,11 @@ def add_sign_in_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--aws-profile", help="Amazon MSK IAM: the AWS profile (default: env)")
     p.add_argument("--pkcs12-file", help="client certificate and key as a PKCS#12 bundle")
     p.add_argument("--pkcs12-password-prompt", action="store_true", help="ask for it now")
-    p.add_argument("--registry-url", help="schema registry URL")
+    # --schema-registry as on the kafka commands; --registry-url as the form calls it.
+    p.add_argument(
+        "--schema-registry", "--registry-url", dest="registry_url", metavar="URL",
+        help="schema registry URL",
+    )  # fmt: skip
     p.add_argument("--registry-username", metavar="KEY", help="schema registry key / user")
     p.add_argument("--registry-secret-prompt", action="store_true", help="ask for it now")
 

@@ -34,3 +34,18 @@ def test_profiles_add_saves_oauth_and_msk_iam_profiles(tmp_path: Path) -> None:
         "SASL_SSL", "--sasl-mechanism", "AWS_MSK_IAM", check=False,
     )  # fmt: skip
     assert bad.returncode == 1 and "AWS region" in bad.stderr
+
+
+def test_profiles_add_takes_the_schema_registry_as_the_kafka_commands_do(tmp_path: Path) -> None:
+    env = {**os.environ, "EVENTFLOW_CONFIG_DIR": str(tmp_path / "config")}
+    eventflow(
+        env, "profiles", "add", "reg", "--bootstrap", "127.0.0.1:9092",
+        "--schema-registry", "http://127.0.0.1:8081",
+    )  # fmt: skip
+    eventflow(
+        env, "profiles", "add", "reg2", "--bootstrap", "127.0.0.1:9092",
+        "--registry-url", "http://127.0.0.1:8082",
+    )  # fmt: skip
+    saved = {p["name"]: p for p in json.loads(eventflow(env, "profiles", "list", "--json").stdout)}
+    assert saved["reg"]["registry_url"] == "http://127.0.0.1:8081"
+    assert saved["reg2"]["registry_url"] == "http://127.0.0.1:8082"
