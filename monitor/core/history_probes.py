@@ -22,8 +22,8 @@ _RAW = attrgetter("raw")
 
 
 class UndecodedCounter:
-    """A pipeline observer counting well-formed events whose payload stayed bytes (neither
-    JSON nor text: a schema-encoded record with no registry to read it, say)."""
+    """A pipeline observer counting undecoded events: records kept as bytes until their
+    schema can be had (no registry configured, a 404, the registry down)."""
 
     name = "undecoded events"
 
@@ -35,7 +35,7 @@ class UndecodedCounter:
         # (map, list.count) and look closer only when there are some.
         kept = len(events) - list(map(_RAW, events)).count(None)
         if kept:
-            self.count += sum(1 for e in events if e.data is None and e.raw and not e.malformed)
+            self.count += sum(1 for e in events if e.undecoded)
 
 
 class LiveStatsProbe:

@@ -77,9 +77,10 @@ class EmbeddedRuntime:
         self.pipeline.dead_letter_listeners.append(self.catalog.catalog.observe_dead_letter)
         # Sampled history and alert rules, stored in the same log (none without one).
         self.history = HistoryWatch(self.db_path)
-        undecoded = UndecodedCounter()
-        self.pipeline.add_observer(undecoded)
-        self.history.probes.append(LiveStatsProbe(self.pipeline.stats, undecoded))
+        # Undecoded records are counted apart from malformed ones (the overview, history).
+        self.undecoded = UndecodedCounter()
+        self.pipeline.add_observer(self.undecoded)
+        self.history.probes.append(LiveStatsProbe(self.pipeline.stats, self.undecoded))
         self.started = False
 
     async def start(self) -> None:

@@ -30,14 +30,15 @@ def test_rates_count_every_event_between_two_samples_by_topic_and_kind() -> None
     pipeline.accept_many(
         [event("orders") for _ in range(30)]
         + [event("orders", malformed=True, error="bad", raw=b"{")] * 5
-        + [event("avro", data=None, raw=b"\x00\x01")] * 10
+        + [event("avro", data=None, raw=b"\x00\x01", format="undecoded")] * 10
         + [event("text", data="plain words", raw=b"plain words")] * 5  # read: not undecoded
+        + [event("bin", data=None, raw=b"\x89PNG", format="binary")] * 5  # what it is
     )
     pipeline.flush()
     values = probe(110.0)
     assert values["topic.orders.rate"] == 3.5
     assert values["topic.avro.rate"] == 1.0
-    assert values["events.rate"] == 5.0
+    assert values["events.rate"] == 5.5
     assert values["events.malformed.rate"] == 0.5
     assert values["events.undecoded.rate"] == 1.0
     assert probe(120.0)["topic.orders.rate"] == 0.0  # quiet since: zero, not missing

@@ -350,6 +350,11 @@ class OverviewView(QWidget):
             f"\u2191 rising over the last {DEPTH_TREND_SECONDS} s" if rising else ""
         )
         self.malformed_card.set_value(f"{snapshot.malformed:,}", alert=snapshot.malformed > 0)
+        # Undecoded is not broken: kept until its schema can be had, counted apart.
+        undecoded = self.context.runtime.undecoded.count
+        self.malformed_card.set_note(
+            f"{undecoded:,} undecoded (schema not available yet)" if undecoded else ""
+        )
         now = snapshot.now
         depth = snapshot.dead_letter_depth
         embedded = [(now - (len(depth) - 1 - i), v) for i, v in enumerate(depth)]
