@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor import cli_types
 from monitor.cli_errors import CliError
 from monitor.cli_output import print_json
 from monitor.core.catalog.asyncapi import asyncapi_document
@@ -28,27 +27,6 @@ from monitor.core.design_review.review import at_least, log_context, review
 from monitor.core.envelope import format_time
 from monitor.core.eventlog import LogError
 from monitor.core.paths import default_db_path
-
-_AGO = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
-
-
-def since(text: str) -> float:
-    """``--since``: a time ago (``90s``, ``15m``, ``24h``, ``7d``) or an ISO 8601 time."""
-    t = text.strip().lstrip("-")
-    m = _AGO.fullmatch(t)
-    if m:
-        return datetime.now(UTC).timestamp() - float(m.group(1)) * _SECONDS[m.group(2).lower()]
-    try:
-        when = datetime.fromisoformat(t.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time: give a time ago such as 15m, 24h or 7d, "
-            "or a time such as 2026-12-06T10:00:00Z"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.timestamp()
 
 
 def _log_path(args: argparse.Namespace) -> str:
@@ -170,7 +148,7 @@ def register(sub: Any, db: argparse.ArgumentParser, out: argparse.ArgumentParser
     )
     p.add_argument(
         "--since",
-        type=since,
+        type=cli_types.since,
         metavar="D",
         help="only what was logged since a time ago (24h, 7d) or an ISO 8601 time",
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
+from datetime import UTC, datetime
 
 
 def count(text: str) -> int:
@@ -44,3 +46,27 @@ def _finite(text: str) -> float:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
     return value
+
+
+_AGO = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+
+
+def since(text: str) -> float:
+    """``--since``: a time ago (``90s``, ``15m``, ``24h``, ``7d``, ``1w``; a leading ``-``
+    is allowed) or an ISO 8601 time; returns epoch seconds. argparse turns the
+    ValueError into a usage error that says what is accepted."""
+    t = text.strip().lstrip("-")
+    m = _AGO.fullmatch(t)
+    if m:
+        return datetime.now(UTC).timestamp() - float(m.group(1)) * _SECONDS[m.group(2).lower()]
+    try:
+        when = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time: give a time ago such as 15m, 24h or 7d, "
+            "or a time such as 2026-12-06T10:00:00Z"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()

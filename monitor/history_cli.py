@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import re
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from monitor import cli_types
@@ -28,29 +26,6 @@ from monitor.core.paths import default_db_path
 from monitor.kafka_cli import add_connection_options, resolve_profile, run_kafka
 
 EXIT_ALERT = 3
-
-_AGO = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
-
-
-def since(text: str) -> float:
-    """``--since``: a time ago (``90s``, ``15m``, ``24h``, ``7d``, ``1w``; a leading ``-``
-    is allowed) or an ISO 8601 time; returns epoch seconds. argparse turns the
-    ValueError into a usage error that says what is accepted."""
-    t = text.strip().lstrip("-")
-    m = _AGO.fullmatch(t)
-    if m:
-        return datetime.now(UTC).timestamp() - float(m.group(1)) * _SECONDS[m.group(2).lower()]
-    try:
-        when = datetime.fromisoformat(t.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time: give a time ago such as 15m, 24h or 7d, "
-            "or a time such as 2026-12-06T10:00:00Z"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.timestamp()
 
 
 def _db(args: argparse.Namespace) -> str:
@@ -206,7 +181,7 @@ def register(sub: Any, db: argparse.ArgumentParser, out: argparse.ArgumentParser
     )
     p.add_argument(
         "--since",
-        type=since,
+        type=cli_types.since,
         metavar="WHEN",
         help="only samples since a time ago (15m, 24h, 7d) or an ISO 8601 time",
     )

@@ -8,16 +8,12 @@ an upgrade.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import sqlite3
-import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 
 from monitor.core.alerts import DEFAULT_RULES, Alert, AlertRule
-from monitor.core.logschema import LogError, connect, migrate
+from monitor.core.log_tables import LogTables
 
 log = logging.getLogger(__name__)
 
@@ -26,41 +22,10 @@ _COLUMNS = (
 )
 
 
-class AlertLog:
-    def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        self._conn = connect(self.path)
-        try:
-            migrate(self._conn, self.path)
-        except BaseException:
-            self._conn.close()
-            raise
-        self._lock = threading.Lock()
+class AlertLog(LogTables):
+    """Alerts and rules in the log at ``path`` (created and migrated if needed)."""
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    def __enter__(self) -> AlertLog:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise LogError(f"The alerts in {self.path} cannot be written: {exc}") from exc
-            try:
-                yield self._conn
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    what = "the alerts"
 
     # -- alerts -------------------------------------------------------------------------
 

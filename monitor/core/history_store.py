@@ -16,16 +16,14 @@ to share between threads (a lock serialises its calls).
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import itertools
 import sqlite3
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from monitor.core.logschema import LogError, connect, migrate
+from monitor.core.log_tables import LogTables
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,44 +70,14 @@ class Series:
         }
 
 
-class HistoryStore:
+class HistoryStore(LogTables):
     """Series in the log at ``path`` (created and migrated if needed)."""
 
+    what = "the history"
+
     def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
-        self._conn = connect(self.path)
-        try:
-            migrate(self._conn, self.path)
-        except BaseException:
-            self._conn.close()
-            raise
-        self._lock = threading.Lock()
+        super().__init__(path)
         self._ids: dict[str, int] = {}
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    def __enter__(self) -> HistoryStore:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise LogError(f"The history in {self.path} cannot be written: {exc}") from exc
-            try:
-                yield self._conn
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
 
     def _series_id(self, conn: sqlite3.Connection, name: str) -> int:
         sid = self._ids.get(name)
