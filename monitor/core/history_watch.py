@@ -23,6 +23,7 @@ from monitor.core.alert_log import AlertLog
 from monitor.core.alerts import Alert, AlertEngine, AlertRule
 from monitor.core.history_probes import Probe
 from monitor.core.history_store import TIERS, HistoryStore
+from monitor.core.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,7 @@ class HistoryWatch:
         self.last_values: dict[str, float] = {}
         self.samples_taken = 0
         self._rolled_at = 0.0
-        self._task: asyncio.Task[None] | None = None
-        self._first_sample = True
+        self._sampler: Periodic | None = None
         self._io = asyncio.Lock()
 
     async def open(self) -> None:
@@ -90,27 +90,19 @@ class HistoryWatch:
     def start(self, *, first_sample: bool = True) -> None:
         """Sample every ``interval`` seconds until :meth:`stop`, the first one at once
         unless ``first_sample`` is false (:meth:`begin` took it)."""
-        self._first_sample = first_sample
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(
-                self._run(), name="eventflow-history"
-            )
-
-    async def _run(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.open()
-        if not self._first_sample:
-            await asyncio.sleep(self.interval)
-        while True:
+        if self._sampler is None:
             # The first sample at once: it is where the rates of the next one start from,
             # so even a run shorter than the interval ends with its rates.
-            try:
-                await self.sample()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("taking a history sample failed")
-            await asyncio.sleep(self.interval)
+            self._sampler = Periodic(
+                self.interval, self._open_and_sample, what="taking a history sample",
+                at_once=first_sample,
+            )  # fmt: skip
+            self._sampler.start()
+
+    async def _open_and_sample(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.open()
+        await self.sample()
 
     def take(self) -> tuple[float, dict[str, float], list[Alert]]:
         """Call the probes and the engine (on the caller's thread); store nothing."""
@@ -160,11 +152,9 @@ class HistoryWatch:
 
     async def stop(self) -> None:
         """Stop the loop, take the last sample, close the log's history."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        if self._sampler is not None:
+            sampler, self._sampler = self._sampler, None
+            await sampler.stop()
         try:
             await self.open()
             await self.sample()

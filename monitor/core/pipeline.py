@@ -20,8 +20,6 @@ Nothing is dropped.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
@@ -31,6 +29,7 @@ from monitor.core.deadletters import DeadLetter, Status
 from monitor.core.envelope import Envelope
 from monitor.core.live import LiveBuffer
 from monitor.core.logwriter import LogWriter
+from monitor.core.periodic import Periodic
 from monitor.core.stats import LiveStats
 
 log = logging.getLogger(__name__)
@@ -95,7 +94,8 @@ class IngestPipeline:
         # replay failed again, say); one that raises is logged and skipped.
         self.dead_letter_listeners: list[Callable[[DeadLetter], None]] = []
         self._batch: list[Envelope] = []
-        self._task: asyncio.Task[None] | None = None
+        # A partial batch is handed on by this timer (a full one at once).
+        self._flusher = Periodic(flush_interval, self.flush, what="pipeline flush")
 
     def accept(self, event: Envelope) -> None:
         """Take one event (cheap: appends to the current batch)."""
@@ -160,24 +160,9 @@ class IngestPipeline:
 
     def start(self) -> None:
         """Start the timer that flushes partial batches."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(
-                self._flush_periodically(), name="eventflow-pipeline-flush"
-            )
-
-    async def _flush_periodically(self) -> None:
-        while True:
-            await asyncio.sleep(self.flush_interval)
-            try:
-                self.flush()
-            except Exception:  # a bad batch must not stop the live view
-                log.exception("pipeline flush failed")
+        self._flusher.start()
 
     async def stop(self) -> None:
         """Flush what is left and stop the timer (the writer is closed by its owner)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._flusher.stop()
         self.flush()

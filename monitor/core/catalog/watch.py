@@ -10,12 +10,12 @@ logged and retried at the next interval: the catalog never stops a host.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 
 from monitor.core.catalog.catalog import Catalog
 from monitor.core.catalog.store import CatalogStore
+from monitor.core.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class CatalogWatch:
         self.interval = interval
         self.store: CatalogStore | None = None
         self._dead_letters_to = 0.0
-        self._task: asyncio.Task[None] | None = None
+        self._saver = Periodic(interval, self.save, what="saving the catalog")
         self._io = asyncio.Lock()
 
     async def open(self) -> None:
@@ -59,10 +59,8 @@ class CatalogWatch:
             log.exception("the stored catalog could not be read; starting a new one")
 
     def start(self) -> None:
-        if self._task is None and self.store is not None:
-            self._task = asyncio.get_running_loop().create_task(
-                self._save_periodically(), name="eventflow-catalog-save"
-            )
+        if self.store is not None:
+            self._saver.start()
 
     async def save(self) -> None:
         """Store the catalog now (built up to the last event the log holds)."""
@@ -87,21 +85,9 @@ class CatalogWatch:
 
             await asyncio.to_thread(saving)
 
-    async def _save_periodically(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.save()
-            except Exception:
-                log.exception("saving the catalog failed; trying again later")
-
     async def stop(self) -> None:
         """Stop saving periodically, save a last time (after the log has every event)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._saver.stop()
         try:
             await self.save()
         except Exception:
