@@ -110,16 +110,16 @@ def record_of_event(event: Envelope) -> RawRecord:
 def edited_record(record: RawRecord, before: Envelope, after: Envelope) -> RawRecord:
     """``record`` with the user's edit of its event (``before`` -> ``after``) applied.
 
-    The value is re-encoded only when the data changed (as JSON, or as text for a text
-    payload), the key only when it changed; a header keeps its original bytes unless its
-    text changed (Spring's binary numbers survive an edit of another header), a header
-    removed in the edit is dropped and a new one appended.
+    The value is re-encoded only when the data changed, in the payload's own format
+    (JSON, text, MessagePack, CBOR; a JSON Schema payload keeps its Confluent framing);
+    an Avro or Protobuf payload cannot be edited yet (:class:`EditRefused` says so). The
+    key changes only when it was edited; a header keeps its original bytes unless its text
+    changed (Spring's binary numbers survive an edit of another header), a header removed
+    in the edit is dropped and a new one appended.
     """
     value = record.value
     if after.data != before.data:
-        value = record_of_event(
-            Envelope(type="", source="", data=after.data, datacontenttype=after.datacontenttype)
-        ).value
+        value = _reencoded(record.value, before, after)
     key = record.key
     if after.key != before.key:
         key = after.key.encode("utf-8", "surrogateescape") if after.key is not None else None
@@ -132,6 +132,36 @@ def edited_record(record: RawRecord, before: Envelope, after: Envelope) -> RawRe
     seen = {n for n, _ in record.headers}
     headers.extend((n, v.encode()) for n, v in after.headers.items() if n not in seen)
     return RawRecord(value, key, tuple(headers))
+
+
+class EditRefused(ValueError):
+    """An edit that cannot be turned into the record's bytes; the message says why."""
+
+
+def _reencoded(value: bytes | None, before: Envelope, after: Envelope) -> bytes | None:
+    fmt = before.format
+    if fmt in ("avro", "protobuf"):
+        schema = before.schema or {}
+        which = schema.get("subject") or schema.get("name") or schema.get("id") or "its schema"
+        raise EditRefused(
+            f"The payload is {fmt} ({which}): an edited payload would have to be encoded "
+            "with that schema again, which the editor does not do yet. Edit the headers, "
+            "or replay the letter as it is."
+        )
+    if fmt == "msgpack":
+        import msgpack
+
+        return bytes(msgpack.packb(after.data))
+    if fmt == "cbor":
+        import cbor2
+
+        return bytes(cbor2.dumps(after.data))
+    plain = record_of_event(
+        Envelope(type="", source="", data=after.data, datacontenttype=after.datacontenttype)
+    ).value
+    if fmt == "json-schema" and value and value[0] == 0 and len(value) > 5 and plain:
+        return value[:5] + plain  # the magic byte and schema id stay as they were
+    return plain
 
 
 def _json_media(ctype: str | None) -> bool:
