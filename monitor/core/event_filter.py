@@ -22,7 +22,9 @@ two agree, so a filter shows the same events live as a log search finds later:
   ``:`` or ``,`` that separates JSON values is added or dropped), a non-ASCII word is
   also looked for ``\\u``-escaped, and text inside a JSON string with its quotes and
   backslashes escaped (``"quoted"`` finds ``\\"quoted\\"``). For a malformed record,
-  its reason and its raw bytes (read as UTF-8) are searched too.
+  its reason and its raw bytes (read as UTF-8) are searched too; for a schema-encoded one,
+  its schema (subject, record or message name, id), so ``orders-value`` or
+  ``com.shop.OrderPlaced`` finds every record written with that schema.
 - ``malformed_only``: only records that could not be decoded.
 
 Empty fields match everything; all the given fields must match. Case is ignored the way
@@ -213,12 +215,19 @@ class EventFilter:
             patterns = [like_contains(n) for n in _needles(self.text)]
             like = "{} LIKE ? ESCAPE '\\'"
             fields_ = [like.format(c) for _ in patterns for c in ("data", "headers")]
+            # A schema lives in the rare-attributes column, NULL for most records.
+            schemas = [
+                like.format(f"json_extract(extra, '$.{name}')")
+                for _ in patterns
+                for name in ("schema", "key_schema")
+            ]
+            fields_.append(f"(extra IS NOT NULL AND ({' OR '.join(schemas)}))")
             # error and raw are NULL for well-formed records: test that first, it is cheap.
             # A blob never matches LIKE: raw is compared as text (up to its first NUL).
             malformed = [like.format(c) for _ in patterns for c in ("error", "CAST(raw AS TEXT)")]
             fields_.append(f"(error IS NOT NULL AND ({' OR '.join(malformed)}))")
             where.append("(" + " OR ".join(fields_) + ")")
-            params += [p for p in patterns for _ in range(2)] * 2
+            params += [p for p in patterns for _ in range(2)] * 3
         return (" AND ".join(where) or "1"), params
 
     # -- for people and settings --------------------------------------------------------
@@ -271,12 +280,16 @@ def _contains_check(name: str, wanted: str) -> Matcher:
 
 def search_texts(event: Envelope) -> tuple[str, ...]:
     """What a free-text filter searches in ``event``, case-folded (see the module
-    docstring): payload and headers as JSON text; reason and raw bytes when malformed."""
+    docstring): payload, headers and schemas as JSON text; reason and raw bytes when
+    malformed."""
     texts: list[str] = []
     if event.data is not None:
         texts.append(_fold(to_json(event.data)))
     if event.headers:
         texts.append(_fold(to_json(event.headers)))
+    for schema in (event.schema, event.key_schema):
+        if schema is not None:
+            texts.append(_fold(to_json(schema)))
     if event.malformed:
         texts.append(_fold(event.error or "malformed record"))
         if event.raw is not None:

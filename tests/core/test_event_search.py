@@ -161,3 +161,22 @@ def test_a_search_does_not_hold_the_logs_own_connection(log: EventLog) -> None:
     finally:
         release.set()
         thread.join()
+
+
+def test_free_text_finds_records_by_their_schema_live_and_in_the_log(tmp_path: Path) -> None:
+    schema = {"id": 42, "subject": "orders-value", "name": "com.shop.OrderPlaced"}
+    avro = Envelope(
+        type="com.shop.OrderPlaced",
+        source="kafka",
+        topic="orders",
+        data={"total": "12.50"},
+        format="avro",
+        schema=schema,
+    )
+    plain = Envelope(type="OrderPlaced", source="kafka", topic="orders", data={"total": 3})
+    with EventLog(tmp_path / "log.db") as log:
+        log.append([avro, plain])
+        for text in ("orders-value", "ORDERS-VALUE", "com.shop.orderplaced"):
+            flt = EventFilter(text=text)
+            assert [e.id for e in log.search(flt, limit=10).events] == [avro.id], text
+            assert flt.matches(avro) and not flt.matches(plain), text
