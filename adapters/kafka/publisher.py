@@ -92,6 +92,7 @@ class KafkaPublisher:
         self.password = password
         self.mode = mode
         self._producer: Any = None
+        self._topics: set[str] = set()  # topics seen on the cluster (has_topic's cache)
 
     async def __aenter__(self) -> KafkaPublisher:
         from aiokafka import AIOKafkaProducer
@@ -146,6 +147,21 @@ class KafkaPublisher:
         except Exception as exc:
             raise KafkaUnavailable(explain(exc, self.profile, topic=topic)) from exc
         return fut
+
+    async def has_topic(self, topic: str) -> bool:
+        """Whether the cluster has ``topic``. Reads the metadata of every topic (asking
+        for the one would make a broker that creates topics on demand create it), once
+        until a topic is not found."""
+        if topic in self._topics:
+            return True
+        try:
+            metadata = await asyncio.wait_for(
+                self._producer.client.fetch_all_metadata(), CONNECT_TIMEOUT
+            )
+        except Exception as exc:
+            raise KafkaUnavailable(explain(exc, self.profile, topic=topic)) from exc
+        self._topics = set(metadata.topics(exclude_internal_topics=False))
+        return topic in self._topics
 
     async def enqueue_record(self, record: RawRecord, topic: str) -> asyncio.Future[Any]:
         """Hand a record to the producer as it is (value, key and headers byte for byte);

@@ -171,6 +171,16 @@ async def replay_to_kafka(
             outcome = unsent_outcome(
                 letter, topic=target, target=target, force=force, dry_run=dry_run
             )
+            if outcome is None and target and not await publisher.has_topic(target):
+                # A replay never creates a topic (the broker would, on demand): the letter
+                # stays pending until the topic is there, or another is named.
+                outcome = ReplayOutcome(
+                    letter.id,
+                    target,
+                    "failed",
+                    f"Topic {target} does not exist on {publisher.profile.bootstrap_servers};"
+                    " a replay never creates one: create it, or name another with --topic.",
+                )
             if outcome is not None:
                 unsent.append(outcome)
             else:

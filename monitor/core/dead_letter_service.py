@@ -27,8 +27,10 @@ from monitor.core.replay import ReplayOutcome, ReplayRun, ReplayWindow, replay_i
 
 @dataclass(frozen=True, slots=True)
 class Destination:
-    """Where a replay sends letters: the embedded bus, or a Kafka cluster by profile name
-    (``""``: the cluster is not known, as for letters logged by older versions)."""
+    """Where a replay sends letters: the embedded bus, or a Kafka cluster by its bootstrap
+    servers (``""``: the cluster is not known, as for letters logged by older versions).
+    A cluster is known by its address, whether it was reached through a profile or
+    ``--bootstrap``."""
 
     kind: str  # "bus" | "kafka"
     cluster: str = ""
@@ -54,7 +56,14 @@ def comes_from(letter: DeadLetter, destination: Destination) -> bool:
     origin = origin_of(letter)
     if origin.kind != destination.kind:
         return False
-    return origin.kind == "bus" or not origin.cluster or origin.cluster == destination.cluster
+    if origin.kind == "bus" or not origin.cluster:
+        return True
+    # "a:9092,b:9092" and "b:9092" name the same cluster: any server in common.
+    return bool(_servers(origin.cluster) & _servers(destination.cluster))
+
+
+def _servers(bootstrap: str) -> set[str]:
+    return {s.strip().lower() for s in bootstrap.split(",") if s.strip()}
 
 
 def route(

@@ -48,7 +48,8 @@ class DeadLetter:
     # numbers and ids blanked out, so a thousand "order 123 not found" make one group.
     reason_group: str = ""
     # Where the letter came from, and so where a replay goes by default: "bus" (the
-    # embedded bus) or "kafka:<profile name>" ("kafka" alone when the cluster is unknown).
+    # embedded bus) or "kafka:<bootstrap servers>" ("kafka" alone when the cluster is
+    # unknown, as in logs written before origins were kept).
     origin: str = BUS_ORIGIN
     # The record as it came, for a letter read from a broker: a replay sends these bytes.
     record: RawRecord | None = None
@@ -66,8 +67,8 @@ class DeadLetter:
 
     @property
     def kafka_cluster(self) -> str | None:
-        """The profile name of the cluster a Kafka letter came from ("" when unknown),
-        ``None`` for a letter from the embedded bus."""
+        """The bootstrap servers of the cluster a Kafka letter came from ("" when
+        unknown), ``None`` for a letter from the embedded bus."""
         if self.origin == "kafka" or self.origin.startswith("kafka:"):
             return self.origin[6:]
         return None

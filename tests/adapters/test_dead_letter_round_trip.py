@@ -106,7 +106,7 @@ def test_a_replayed_kafka_dead_letter_is_the_original_record_and_is_not_filed_ag
         await dead_letter_it(bootstrap, dlt, VALUE, KEY, APP_HEADERS + spring_headers(topic, 5))
 
         _, [letter] = await tail_letters(profile, dlt, 1)
-        assert letter.origin == "kafka:test" and letter.original_topic == topic
+        assert letter.origin == f"kafka:{bootstrap}" and letter.original_topic == topic
         with EventLog(tmp_path / "log.db") as log:
             log.add_dead_letters([letter])
             stored = log.dead_letter(letter.id)

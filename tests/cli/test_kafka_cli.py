@@ -258,6 +258,9 @@ def test_dlq_replay_into_kafka_respects_read_only_and_production_profiles(
     assert "--any-origin" in elsewhere[0]["detail"]
     with EventLog(db) as log:
         assert all(log.dead_letter(d["id"]).status == "pending" for d in pending)
+    # A replay never creates a topic: the letters' topics are made first, as a cluster has.
+    for name in {d["original_topic"] for d in pending}:
+        asyncio.run(create_topic(broker.bootstrap, name))
     replay_here = ["dlq", "replay", "--all", "--profile", "prod", "--yes", "--any-origin"]
     done = json.loads(eventflow(env, *replay_here, "--db", db, "--json").stdout)
     assert {o["status"] for o in done} == {"replayed"}

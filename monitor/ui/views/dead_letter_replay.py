@@ -63,7 +63,9 @@ class ReplayTarget:
 
     @property
     def connected(self) -> Destination | None:
-        return Destination("kafka", self.profile.name) if self.profile is not None else None
+        if self.profile is None:
+            return None
+        return Destination("kafka", self.profile.bootstrap_servers)
 
     def destination_of(self, letter: DeadLetter) -> Destination | None:
         """Where ``letter`` goes with this target; None when it cannot go anywhere now (a
