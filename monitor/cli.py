@@ -26,8 +26,9 @@ from monitor.core.chains import Chain, load_chain
 from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.eventlog import EventLog, LogError
+from monitor.core.header_text import readable_headers
 from monitor.core.paths import default_db_path, keep_private
-from monitor.core.wording import short_id
+from monitor.core.wording import count, short_id
 from monitor.history_cli import register as register_history
 from monitor.kafka_cli import add_connection_options
 from monitor.kafka_cli import register as register_kafka
@@ -190,11 +191,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
 def _letter_rows(letters: Sequence[DeadLetter]) -> list[list[str]]:
     return [
         [
             d.id,
-            d.status,
+            f"{d.status}, failed again" if d.failed_again_as else d.status,
             str(d.attempts),
             d.original_topic or "-",
             d.handler or "-",
@@ -241,13 +246,16 @@ def cmd_dlq_show(args: argparse.Namespace) -> int:
     e = letter.event
     print(f"Dead letter {letter.id} ({letter.status}, replayed {letter.replay_count}x)")
     print(f"  reason:         {letter.reason}")
-    print(f"  handler:        {letter.handler or '-'} after {letter.attempts} attempts")
+    print(f"  handler:        {letter.handler or '-'} after {count(letter.attempts, 'attempt')}")
     print(f"  original topic: {letter.original_topic or '-'}")
     print(f"  created:        {format_time(letter.created_at)}")
     print(f"  event:          {e.type} {e.id} from {e.source}")
     print(f"  correlation:    {e.correlation_id or '-'}  causation: {e.causation_id or '-'}")
     if e.headers:
-        print("  headers:        " + ", ".join(f"{k}={v}" for k, v in e.headers.items()))
+        # Spring's binary numbers as numbers, other control bytes escaped: a terminal
+        # shows them, grep reads the output as text.
+        shown = readable_headers(e.headers)
+        print("  headers:        " + ", ".join(f"{k}={_printable(v)}" for k, v in shown.items()))
     print("  data:")
     print("    " + json_text(e.data, indent=2).replace("\n", "\n    "))
     if letter.traceback:
@@ -297,7 +305,7 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
                 check_write_allowed(profile[0], confirmed=args.yes, action="replay")
             except WriteRefused as exc:
                 raise CliError(str(exc)) from exc
-    here = Destination("kafka", profile[0].name) if profile else BUS
+    here = Destination("kafka", profile[0].bootstrap_servers) if profile else BUS
     outcomes: dict[str, ReplayOutcome] = {}
     to_send = []
     for letter in letters:
@@ -356,7 +364,7 @@ def _elsewhere(letter: DeadLetter, here: Any) -> str:
     if cluster is None:
         back = "run the replay without --profile/--bootstrap to put it back on the bus"
     elif cluster:
-        back = f"pass --profile {cluster} to replay it into that cluster"
+        back = f"pass --bootstrap {cluster} (or a profile of that cluster) to replay it there"
     else:
         back = "pass --profile or --bootstrap to replay it into its cluster"
     return (

@@ -23,6 +23,7 @@ from monitor.core.envelope import format_time
 from monitor.core.eventlog import EventLog, LogError
 from monitor.core.history_store import HistoryStore
 from monitor.core.paths import default_db_path
+from monitor.core.wording import count
 from monitor.kafka_cli import add_connection_options, resolve_profile, run_kafka
 
 EXIT_ALERT = 3
@@ -62,7 +63,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         values = [v for _, v in s.samples]
         unit = f" {s.unit}" if s.unit else ""
         print(
-            f"{s.name}: {len(values)} samples from {format_time(s.samples[0][0])} to "
+            f"{s.name}: {count(len(values), 'sample')} from {format_time(s.samples[0][0])} to "
             f"{format_time(s.samples[-1][0])}; last {_num(values[-1])}{unit}, "
             f"max {_num(max(values))}{unit}"
         )
@@ -113,10 +114,21 @@ def cmd_watch(args: argparse.Namespace) -> int:
     profile, password = resolve_profile(args)
     db_path = None if args.no_log else _db(args)
     first: list[Alert] = []
+    reached: list[str] = []  # the cluster answered at least once
+
+    def state(name: str, sentence: str) -> None:
+        if name == "sampling":
+            reached.append(name)
+        _say(name, sentence)
 
     async def run() -> None:
-        sampler = ClusterSampler(profile, password, interval=args.interval, on_state=_say)
-        watch = HistoryWatch(db_path, interval=args.interval, profile=profile.name)
+        sampler = ClusterSampler(profile, password, interval=args.interval, on_state=state)
+        watch = HistoryWatch(
+            db_path,
+            interval=args.interval,
+            profile=profile.name,
+            remember_alerts=not args.exit_on_alert,
+        )
         watch.probes.extend(
             cluster_probes(
                 sampler.lag,
@@ -156,6 +168,13 @@ def cmd_watch(args: argparse.Namespace) -> int:
         run_kafka(run())
     if first and args.exit_on_alert:
         return EXIT_ALERT
+    if not reached:
+        # Nothing was watched: a script must not read that as "all is well".
+        print(
+            f"eventflow: {profile.bootstrap_servers} never answered; nothing was watched.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

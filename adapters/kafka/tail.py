@@ -287,7 +287,12 @@ class KafkaTail:
             ends = await consumer.end_offsets(fresh)
             for tp in fresh:
                 hit = found.get(tp)
-                consumer.seek(tp, hit.offset if hit is not None else ends[tp])
+                # No record at or after the time: "none", or (seen on the test broker) an
+                # answer with offset 0 and no timestamp. Either way, the end.
+                if hit is None or hit.timestamp is None or hit.timestamp < 0:
+                    consumer.seek(tp, ends[tp])
+                else:
+                    consumer.seek(tp, hit.offset)
 
     async def _look_for_last_read(self, consumer: Any, tps: list[Any]) -> None:
         """Fetch the last record read from each of ``tps``: the same record still there
@@ -560,7 +565,8 @@ class KafkaTail:
         can_hold = hold and schemas is not None and self._held_count < _MAX_HELD
         held_before = self._held_count
         next_offsets = self.progress.next_offsets
-        cluster = self.profile.name
+        # A cluster is known by its address: the same one through a profile or --bootstrap.
+        cluster = self.profile.bootstrap_servers
         malformed = undecoded = 0
         # Names seen on records of this batch that had no dead-letter header: records carry
         # the same few names, so one set test replaces a prefix scan of every header.

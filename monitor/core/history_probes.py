@@ -11,6 +11,7 @@ while they are fresh: a cluster that stopped answering leaves a gap, not a flat 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from operator import attrgetter
 
 from monitor.core.envelope import Envelope
@@ -38,32 +39,50 @@ class UndecodedCounter:
             self.count += sum(1 for e in events if e.undecoded)
 
 
+MIN_RATE_SPAN = 1.0  # seconds between two samples, at least, for a rate between them
+
+
 class LiveStatsProbe:
     """Rates per topic, in all, of malformed and undecoded events; dead letters pending.
-    Add ``undecoded`` to the pipeline's observers for the undecoded rate."""
+    Add ``undecoded`` to the pipeline's observers for the undecoded rate.
+
+    A rate is measured since the previous sample; a sample taken very soon after the
+    previous one (the last sample a run takes as it ends, just after a regular one) is
+    measured since the sample before, as a rate over a few milliseconds is noise."""
 
     def __init__(self, stats: LiveStats, undecoded: UndecodedCounter | None = None) -> None:
         self.stats = stats
         self.undecoded = undecoded if undecoded is not None else UndecodedCounter()
-        self._at: float | None = None
-        self._topics: dict[str, int] = {}
-        self._total = self._malformed = self._undecoded = 0
+        self._last: _Counts | None = None
+        self._before: _Counts | None = None
 
     def __call__(self, at: float) -> dict[str, float]:
         s = self.stats
         values: dict[str, float] = {"dead_letters.pending": float(s.dead_letters_pending)}
-        previous = self._at
-        if previous is not None and at > previous:
-            dt = at - previous
-            for topic, n in s.totals_by_topic.items():
-                values[f"topic.{topic or '(none)'}.rate"] = (n - self._topics.get(topic, 0)) / dt
-            values["events.rate"] = (s.total - self._total) / dt
-            values["events.malformed.rate"] = (s.malformed - self._malformed) / dt
-            values["events.undecoded.rate"] = (self.undecoded.count - self._undecoded) / dt
-        self._at = at
-        self._topics = dict(s.totals_by_topic)
-        self._total, self._malformed, self._undecoded = s.total, s.malformed, self.undecoded.count
+        now = _Counts(at, dict(s.totals_by_topic), s.total, s.malformed, self.undecoded.count)
+        base = self._last
+        if base is not None and at - base.at < MIN_RATE_SPAN and self._before is not None:
+            base = self._before
+        else:
+            self._before = self._last
+        if base is not None and at > base.at:
+            dt = at - base.at
+            for topic, n in now.topics.items():
+                values[f"topic.{topic or '(none)'}.rate"] = (n - base.topics.get(topic, 0)) / dt
+            values["events.rate"] = (now.total - base.total) / dt
+            values["events.malformed.rate"] = (now.malformed - base.malformed) / dt
+            values["events.undecoded.rate"] = (now.undecoded - base.undecoded) / dt
+        self._last = now
         return values
+
+
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    at: float
+    topics: dict[str, int]
+    total: int
+    malformed: int
+    undecoded: int
 
 
 class GaugeProbe:

@@ -43,8 +43,12 @@ class HistoryWatch:
         profile: str | None = None,
         clock: Callable[[], float] = time.time,
         rollup_every: float = _ROLLUP_EVERY,
+        remember_alerts: bool = True,
     ) -> None:
         self.db_path = str(db_path) if db_path is not None else None
+        # False for a check that must report what holds now (watch --exit-on-alert),
+        # whatever an earlier run already told: no quiet period carried over.
+        self.remember_alerts = remember_alerts
         self.interval = interval
         self.clock = clock
         self.rollup_every = rollup_every
@@ -75,7 +79,8 @@ class HistoryWatch:
 
         self.store, self.alerts, rules, recent = await asyncio.to_thread(opening)
         self.engine.set_rules(rules)
-        self.engine.remember(recent)
+        if self.remember_alerts:
+            self.engine.remember(recent)
 
     async def begin(self) -> None:
         """Open the log's history, take the first sample now (where the next sample's

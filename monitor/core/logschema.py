@@ -151,7 +151,7 @@ def _v3(db: sqlite_utils.Database) -> None:
             INSERT INTO dead_letter_actions (dead_letter_id, action, at, target, result)
             SELECT NEW.replayed_from, 'failed again',
                    (julianday('now') - 2440587.5) * 86400.0, NEW.id,
-                   'the replay failed again: new dead letter ' || NEW.id
+                   'the consumer failed on the replay again'
             WHERE EXISTS (SELECT 1 FROM dead_letters WHERE id = NEW.replayed_from);
         END
         """

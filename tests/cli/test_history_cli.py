@@ -115,6 +115,12 @@ def test_watch_exits_3_at_a_group_far_behind_in_time(tmp_path: Path, broker: Tan
     assert series[f"group.{group}.lag_seconds"]["unit"] == "s"
     alerts = json.loads(eventflow("alerts", "list", "--json", "--db", str(db)).stdout)["alerts"]
     assert any(a["rule"] == "group-lag-seconds" for a in alerts)
+    # A second check while the group is still behind exits 3 again: an alert a run
+    # already told does not make the next check look healthy.
+    again = eventflow("watch", "--bootstrap", broker.bootstrap, "--interval", "0.5",
+                      "--duration", "60", "--exit-on-alert", "--json", "--db", str(db),
+                      check=False)  # fmt: skip
+    assert again.returncode == 3, again.stderr
 
 
 def test_watch_without_an_alert_runs_its_duration_and_exits_0(
@@ -126,6 +132,10 @@ def test_watch_without_an_alert_runs_its_duration_and_exits_0(
     assert proc.returncode == 0, proc.stderr
     proc = eventflow("watch", "--duration", "1", check=False)
     assert proc.returncode == 1 and "--profile NAME or --bootstrap" in proc.stderr
+    # A cluster that never answers is not a healthy one: exit 1, saying so.
+    proc = eventflow("watch", "--bootstrap", "127.0.0.1:1", "--duration", "2", "--no-log",
+                     check=False)  # fmt: skip
+    assert proc.returncode == 1 and "never answered" in proc.stderr
 
 
 def test_kafka_tail_evaluates_the_rules_on_what_it_reads(

@@ -83,3 +83,25 @@ def test_a_watch_stopping_takes_a_last_sample_with_the_final_values(tmp_path: Pa
     with HistoryStore(db) as store:
         (series,) = store.read(["dead_letters.pending"])
     assert [v for _, v in series.samples] == [0.0, 4.0]
+
+
+def test_a_sample_just_after_another_measures_from_the_one_before() -> None:
+    # The last sample a run takes as it ends can come milliseconds after a regular one:
+    # a rate over those milliseconds would be a spike (or a zero) that never happened.
+    pipeline = IngestPipeline()
+    probe = LiveStatsProbe(pipeline.stats)
+    probe(100.0)
+    pipeline.accept_many([event("orders") for _ in range(500)])
+    pipeline.flush()
+    assert probe(105.0)["topic.orders.rate"] == 100.0
+    pipeline.accept_many([event("orders") for _ in range(2)])
+    pipeline.flush()
+    last = probe(105.002)
+    assert 100.0 <= last["topic.orders.rate"] < 101.0  # 502 events over 5.002 s
+    # A run shorter than a second still ends with its rates.
+    short = IngestPipeline()
+    quick = LiveStatsProbe(short.stats)
+    quick(10.0)
+    short.accept_many([event("orders") for _ in range(5)])
+    short.flush()
+    assert quick(10.5)["events.rate"] == 10.0
