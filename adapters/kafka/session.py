@@ -310,7 +310,9 @@ class KafkaSession:
 
     # -- publishing ---------------------------------------------------------------------
 
-    async def _producer(self) -> KafkaPublisher:
+    async def producer(self) -> KafkaPublisher:
+        """The session's one producer (opened on first use, closed with the session):
+        publishes, bursts and dead-letter replays all go through it."""
         async with self._publisher_lock:
             if self.closed:
                 raise KafkaUnavailable("This Kafka session was closed; connect again.")
@@ -334,7 +336,7 @@ class KafkaSession:
         production one without ``confirmed``) or :class:`KafkaUnavailable`.
         """
         check_write_allowed(self.profile, confirmed=confirmed, action="publishing")
-        publisher = await self._producer()
+        publisher = await self.producer()
         try:
             return await publisher.send(event, topic, mode=mode)
         except KafkaUnavailable:
@@ -358,7 +360,7 @@ class KafkaSession:
         that size). Raises like :meth:`publish`.
         """
         check_write_allowed(self.profile, confirmed=confirmed, action="publishing")
-        publisher = await self._producer()
+        publisher = await self.producer()
         window = max(1, min(1000, round(rate / 10))) if rate else 1000
         publisher.mode = mode  # burst() encodes with the publisher's mode
         try:

@@ -7,6 +7,7 @@ signals (for example "show the chain of this correlation id") that the main wind
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from monitor.ui.live_feed import LiveFeed
 
 if TYPE_CHECKING:
     from adapters.kafka.profiles import ConnectionProfile
+    from adapters.kafka.publisher import KafkaPublisher
 
 
 class KafkaConnectionState(QObject):
@@ -35,6 +37,9 @@ class KafkaConnectionState(QObject):
         super().__init__(parent)
         self.profile: ConnectionProfile | None = None
         self.password: str | None = None
+        # The connected session's producer (set by the Kafka service while connected):
+        # what writes to the cluster (a dead-letter replay) goes through it.
+        self.producer: Callable[[], Awaitable[KafkaPublisher]] | None = None
         self.state = "disconnected"  # disconnected | connecting | connected | reconnecting
         self.sentence = "Not connected to Kafka."
 
@@ -47,7 +52,7 @@ class KafkaConnectionState(QObject):
     ) -> None:
         self.state, self.sentence = state, sentence
         if state in ("disconnected", "failed"):
-            self.profile, self.password = None, None
+            self.profile, self.password, self.producer = None, None, None
         elif profile is not None:
             self.profile, self.password = profile, password
         self.changed.emit()

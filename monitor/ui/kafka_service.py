@@ -349,7 +349,10 @@ class KafkaService(QObject):
         profile: ConnectionProfile | None = None,
         password: str | None = None,
     ) -> None:
-        self.context.kafka.set(state, sentence, profile, password)
+        session = self._session
+        kafka = self.context.kafka
+        kafka.producer = session.producer if session is not None else None
+        kafka.set(state, sentence, profile, password)
         self.state_changed.emit(state, sentence)
 
     def _set_tail_state(self, state: str, sentence: str) -> None:

@@ -41,3 +41,17 @@ def kafka_service(
     yield service
     run(service.shutdown())
     assert service.pending_tasks() == []
+
+
+def connect_kafka(request: Any, context: AppContext, run: Any, profile: Any) -> KafkaService:
+    """Connect the window's Kafka service to ``profile`` (a real session on the test
+    broker), as the Connect button does; shut down, leaving no task, after the test."""
+    service = KafkaService(context, sample_interval=5.0)
+
+    def shut_down() -> None:
+        run(service.shutdown())
+        assert service.pending_tasks() == []
+
+    request.addfinalizer(shut_down)
+    assert run(service.connect_profile(profile), timeout_ms=30_000), service.sentence
+    return service

@@ -31,6 +31,7 @@ from tests.adapters.test_dead_letter_round_trip import (
     raw_records,
     spring_headers,
 )
+from tests.ui.helpers import connect_kafka
 
 _topics = itertools.count()
 
@@ -97,6 +98,7 @@ def test_a_kafka_dead_letter_goes_back_to_its_topic_as_it_was_and_a_second_failu
     broker: Any,
     run: Any,
     monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     topic = f"journey{next(_topics)}-orders"
     dlt = f"{topic}.DLT"
@@ -106,7 +108,7 @@ def test_a_kafka_dead_letter_goes_back_to_its_topic_as_it_was_and_a_second_failu
     run(dead_letter_it(broker.bootstrap, dlt, VALUE, KEY, APP_HEADERS + spring_headers(topic, 3)))
     run(tail_into(runtime, profile, dlt).run(max_records=1, duration=20), timeout_ms=30_000)
     letter_id = f"kafka:{dlt}:0:0"
-    context.kafka.set("connected", "Connected to local", profile, None)
+    connect_kafka(request, context, run, profile)
 
     letter = letter_shown(qtbot, view, letter_id)
     # Known by its address: the same cluster whether reached by a profile or --bootstrap.

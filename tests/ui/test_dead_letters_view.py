@@ -33,6 +33,7 @@ from monitor.ui.views.dead_letter_model import (
 )
 from monitor.ui.views.dead_letters import DeadLettersView
 from tests.adapters.conftest import create_topic, read_topic
+from tests.ui.helpers import connect_kafka
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 _topics = itertools.count()
@@ -466,12 +467,13 @@ def test_replay_to_kafka_sends_to_the_original_topic(
     broker: Any,
     run: Any,
     monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     topic = f"ui-dlq{next(_topics)}-orders"
     run(create_topic(broker.bootstrap, topic))
     profile = ConnectionProfile(name="local", bootstrap_servers=broker.bootstrap)
     assert not view.replay_to_kafka_action.isEnabled()  # not connected yet
-    context.kafka.set("connected", "Connected to local", profile, None)
+    connect_kafka(request, context, run, profile)
     assert view.replay_to_kafka_action.isEnabled()
     assert view.replay_to_kafka_action.text() == "Kafka \u00b7 local"
     qtbot.mouseClick(view.kafka_target_button, Qt.MouseButton.LeftButton)
@@ -521,13 +523,14 @@ def test_production_profile_asks_naming_it_and_declining_sends_nothing(
     broker: Any,
     run: Any,
     monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     topic = f"ui-dlq{next(_topics)}-prod"
     run(create_topic(broker.bootstrap, topic))
     profile = ConnectionProfile(
         name="live-eu", bootstrap_servers=broker.bootstrap, environment="production"
     )
-    context.kafka.set("connected", "Connected to live-eu", profile, None)
+    connect_kafka(request, context, run, profile)
     assert view.replay_to_kafka_action.isEnabled()
     assert view.kafka_note.isVisible() and "production" in view.kafka_note.text()
     view.replay_to_kafka_action.trigger()

@@ -167,11 +167,12 @@ class DeadLetterCommands(QObject):
         kafka = self.kafka
         profile = kafka.profile if kafka.connected else None
         password = kafka.password if profile is not None else None
+        producer = kafka.producer if profile is not None else None
         if self.replay_to_kafka_action.isChecked() and profile is not None:
-            return ReplayTarget("kafka", profile, password)
+            return ReplayTarget("kafka", profile, password, producer)
         if self.replay_to_bus_action.isChecked():
-            return ReplayTarget("bus", profile, password)
-        return ReplayTarget("origin", profile, password)
+            return ReplayTarget("bus", profile, password, producer)
+        return ReplayTarget("origin", profile, password, producer)
 
     def target_refusal(self, letters: list[DeadLetter] | None = None) -> str | None:
         """Why the chosen target refuses these replays (a read-only profile for letters

@@ -11,8 +11,7 @@ embedded bus, or the Kafka cluster the window is connected to), asks
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,6 +51,9 @@ class ReplayTarget:
     kind: Literal["origin", "bus", "kafka"]
     profile: ConnectionProfile | None = None
     password: str | None = None
+    # The connected session's producer (KafkaConnectionState.producer): replays into
+    # Kafka go through the one Kafka service, not a connection of their own.
+    producer: Callable[[], Awaitable[KafkaPublisher]] | None = None
 
     @property
     def label(self) -> str:
@@ -133,9 +135,11 @@ async def replay(
     from the connected cluster to it; letters from another cluster are skipped, saying
     which cluster to connect to.
 
-    ``on_ready()`` is called once every destination is reachable, just before the first
-    send: until then, cancelling the task loses nothing (connecting to a silent cluster
-    can take a while). Kafka writes go through :func:`check_write_allowed` with
+    Replays into Kafka go through the connected session's producer (the one Kafka
+    service), which stays open afterwards. ``on_ready()`` is called once every
+    destination is reachable, just before the first send: until then, cancelling the task
+    loses nothing (opening the producer on a silent cluster can take a while). Kafka
+    writes go through :func:`check_write_allowed` with
     ``confirmed`` (what the user answered), so a read-only profile, or an unconfirmed
     production one, sends nothing.
     """
@@ -156,46 +160,37 @@ async def replay(
     publisher: KafkaPublisher | None = None
     if any(where.kind == "kafka" for where, _ in routes):
         profile = target.profile
-        if profile is None:
-            raise RuntimeError("not connected to Kafka")
+        if profile is None or target.producer is None:
+            raise RuntimeError("Not connected to Kafka: connect a profile in Connections first.")
         check_write_allowed(profile, confirmed=confirmed, action="replay")
-        publisher = KafkaPublisher(profile, target.password)
-        try:
-            await publisher.__aenter__()
-        except asyncio.CancelledError:
-            await publisher.__aexit__()  # stopped while connecting: close what was opened
-            raise
-    try:
-        on_ready()
-        window = window_for_rate(rate)
-        for where, chunk in routes:
-            done_before = len(run.outcomes)
+        publisher = await target.producer()  # the session's: it stays open after the replay
+    on_ready()
+    window = window_for_rate(rate)
+    for where, chunk in routes:
+        done_before = len(run.outcomes)
 
-            def progress(done: int, _of: int, before: int = done_before) -> None:
-                on_progress(before + done, len(letters))
+        def progress(done: int, _of: int, before: int = done_before) -> None:
+            on_progress(before + done, len(letters))
 
-            send = (
-                bus_window(runtime.bus, log)
-                if publisher is None or where.kind == "bus"
-                else (kafka_window(publisher, log))
-            )
-            part = await service.replay(
-                chunk,
-                send,
-                window=window,
-                rate=rate,
-                should_stop=should_stop,
-                on_progress=progress,
-                on_window=on_window,
-            )
-            run.outcomes.extend(part.outcomes)
-            if part.stopped:
-                run.stopped = True
-                break
-        return run
-    finally:
-        if publisher is not None:
-            await publisher.__aexit__()
+        send = (
+            bus_window(runtime.bus, log)
+            if publisher is None or where.kind == "bus"
+            else (kafka_window(publisher, log))
+        )
+        part = await service.replay(
+            chunk,
+            send,
+            window=window,
+            rate=rate,
+            should_stop=should_stop,
+            on_progress=progress,
+            on_window=on_window,
+        )
+        run.outcomes.extend(part.outcomes)
+        if part.stopped:
+            run.stopped = True
+            break
+    return run
 
 
 def kafka_window(publisher: KafkaPublisher, log: EventLog) -> ReplayWindow:
