@@ -304,7 +304,8 @@ def test_replay_one_to_the_bus_marks_it_replayed_and_the_event_comes_back(
         # new letter (it shows up as it happens, without clicking again).
         qtbot.waitUntil(lambda: len(view.details.history_rows()) == 2, timeout=10_000)
         action, new_letter, result = view.details.history_rows()[1]
-        assert action == "failed again" and new_letter in result
+        assert action == "failed again" and "failed on the replay again" in result
+        assert stored(runtime, new_letter).replayed_from == letter.id
     assert "1 replayed" in view.operation_bar.label.text()
 
 
