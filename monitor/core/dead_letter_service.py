@@ -154,13 +154,3 @@ class DeadLetterService:
         """Replace the event a letter will replay (its record's bytes follow the edit),
         recording what changed."""
         return await asyncio.to_thread(self.log.update_dead_letter_event, letter_id, event)
-
-    async def failed_again(self, ids: Iterable[str]) -> dict[str, str]:
-        """``{replayed letter id: the new letter its replay became}`` for those of ``ids``
-        whose replay failed again (so far)."""
-        wanted = list(ids)
-
-        def read() -> dict[str, str]:
-            return self.log.failed_again(wanted)
-
-        return await asyncio.to_thread(read)
