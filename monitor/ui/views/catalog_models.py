@@ -71,7 +71,28 @@ def severity_colour(severity: str | None) -> QColor | None:
     return None
 
 
-class TypeTableModel(QAbstractTableModel):
+class _ListModel(QAbstractTableModel):
+    """A read-only table over a list: a subclass names its ``COLUMNS`` and says how many
+    rows it has (``_count``)."""
+
+    COLUMNS: tuple[str, ...] = ()
+
+    def _count(self) -> int:
+        raise NotImplementedError
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+
+class TypeTableModel(_ListModel):
     COLUMNS = ("Event type", "Findings", "Events", "Topics")
     TYPE, FINDINGS, COUNT, TOPICS = range(4)
 
@@ -89,16 +110,8 @@ class TypeTableModel(QAbstractTableModel):
     def row_of(self, type_: str) -> int | None:
         return next((i for i, r in enumerate(self.rows) if r.type == type_), None)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+    def _count(self) -> int:
+        return len(self.rows)
 
     def data(self, index: Index, role: int = 0) -> Any:
         if not index.isValid():
@@ -113,7 +126,7 @@ class TypeTableModel(QAbstractTableModel):
         return None
 
 
-class FindingTableModel(QAbstractTableModel):
+class FindingTableModel(_ListModel):
     COLUMNS = ("Severity", "Rule", "Event type", "Topic", "Why it matters")
     SEVERITY, RULE, TYPE, TOPIC, MESSAGE = range(5)
 
@@ -132,16 +145,8 @@ class FindingTableModel(QAbstractTableModel):
     def finding(self, row: int) -> Finding:
         return self.findings[row]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.findings)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+    def _count(self) -> int:
+        return len(self.findings)
 
     def data(self, index: Index, role: int = 0) -> Any:
         if not index.isValid():
