@@ -25,7 +25,7 @@ from adapters.kafka.connection import (
 )
 from adapters.kafka.profiles import ConnectionProfile
 from monitor.core.burst import sleep_until_due
-from monitor.core.decoding import encode_binary, encode_structured
+from monitor.core.encoding import encode_binary, encode_structured
 from monitor.core.envelope import Envelope
 from monitor.core.raw_record import RawRecord
 

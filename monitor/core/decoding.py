@@ -43,8 +43,8 @@ gives the same envelopes for the common ones (tests hold the paths to it);
 :mod:`~monitor.core.decode_payload` parsing a value by its content type;
 :mod:`~monitor.core.decode_fields` finding ids, types and times;
 :mod:`~monitor.core.decoder_config` the settings; :mod:`monitor.core.formats` the
-schema-encoded and binary formats. The encoders (:func:`encode_binary`,
-:func:`encode_structured`) live in :mod:`monitor.core.encoding`, re-exported here.
+schema-encoded and binary formats. The encoders (``encode_binary``,
+``encode_structured``) live in :mod:`monitor.core.encoding`.
 """
 
 from __future__ import annotations
@@ -68,7 +68,6 @@ from monitor.core.decode_fields import (
 from monitor.core.decode_general import _key_parts, decode_general
 from monitor.core.decode_payload import _JSON, _MEDIA_KINDS, _NONE, _OTHER, _PLAIN, _media_kind
 from monitor.core.decoder_config import DEFAULT_CONFIG, DecoderConfig, trace_id_from_traceparent
-from monitor.core.encoding import encode_binary, encode_structured
 from monitor.core.envelope import (
     JSON_CONTENT_TYPE,
     SPECVERSION,
@@ -79,22 +78,11 @@ from monitor.core.envelope import (
 from monitor.core.formats.codecs import SchemaDecoded, decode_schema_value
 from monitor.core.formats.framing import KEY_SCHEMA_HEADER, VALUE_SCHEMA_HEADER
 from monitor.core.formats.schemas import SchemaSource
-from monitor.core.media import (
-    CE_ATTRS,
-)
+from monitor.core.media import CE_ATTRS
 
-_CE_ATTRS = CE_ATTRS
-_CE_HEADERS = frozenset({f"ce_{a}" for a in _CE_ATTRS})
+_CE_HEADERS = frozenset({f"ce_{a}" for a in CE_ATTRS})
 
-# Re-exported: the publisher imports the encoders from here.
-__all__ = [
-    "DEFAULT_CONFIG",
-    "DecoderConfig",
-    "decode_record",
-    "encode_binary",
-    "encode_structured",
-    "trace_id_from_traceparent",
-]
+__all__ = ["DEFAULT_CONFIG", "DecoderConfig", "decode_record", "trace_id_from_traceparent"]
 
 
 def decode_record(

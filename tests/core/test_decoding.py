@@ -16,10 +16,9 @@ from monitor.core.decoding import (
     DEFAULT_CONFIG,
     DecoderConfig,
     decode_record,
-    encode_binary,
-    encode_structured,
     trace_id_from_traceparent,
 )
+from monitor.core.encoding import encode_binary, encode_structured
 from monitor.core.envelope import Envelope, format_time
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
