@@ -89,6 +89,15 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def quiet_runtime(tmp_path: Path, run: RunCoroutine) -> Iterator[EmbeddedRuntime]:
+    """A started runtime with a log and no demo: only the events a test sends."""
+    rt = EmbeddedRuntime(tmp_path / "log.db", demo_rate=None)
+    run(rt.start())
+    yield rt
+    run(stop_runtime(rt))
+
+
+@pytest.fixture
 def runtime(tmp_path: Any, run: RunCoroutine) -> Iterator[EmbeddedRuntime]:
     """The embedded runtime with the demo at 200 orders/s, started; stopped afterwards."""
     rt = EmbeddedRuntime(tmp_path / "log.db", demo_rate=200, seed=1)

@@ -22,7 +22,7 @@ from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
 from monitor.core.replay import replay_on_bus
 from monitor.core.runtime import EmbeddedRuntime
-from monitor.ui.main_window import MainWindow, stop_runtime
+from monitor.ui.main_window import MainWindow
 from monitor.ui.views.chain_view import merge_chains
 
 SHOTS = Path("/tmp/shots")
@@ -31,15 +31,6 @@ LONG_REASON = (
     "UnknownProduct: product SKU-999 is not stocked in any warehouse "
     "(eu-west, us-east, ap-south answered; the catalogue lists it as discontinued)"
 )
-
-
-@pytest.fixture
-def quiet_runtime(tmp_path: Path, run: Any) -> Iterator[EmbeddedRuntime]:
-    """A started runtime with a log and no demo: only the events a test sends."""
-    rt = EmbeddedRuntime(tmp_path / "log.db", demo_rate=None)
-    run(rt.start())
-    yield rt
-    run(stop_runtime(rt))
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
 from monitor.ui.kafka_service import KafkaService
 from monitor.ui.live_feed import LiveFeed
-from monitor.ui.main_window import stop_runtime
 from monitor.ui.views.connection_models import GroupsModel, TopicsModel
 from monitor.ui.views.connections import ConnectionsView
 from tests.adapters.broker import TansuBroker, free_port
@@ -32,14 +31,6 @@ from tests.ui.helpers import kafka_service, show_view, type_into
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def quiet_runtime(tmp_path: Path, run: Any) -> Iterator[EmbeddedRuntime]:
-    rt = EmbeddedRuntime(tmp_path / "log.db", demo_rate=None)
-    run(rt.start())
-    yield rt
-    run(stop_runtime(rt))
 
 
 @pytest.fixture

@@ -21,22 +21,12 @@ from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
 from monitor.ui.event_table_model import Column
 from monitor.ui.live_feed import LiveFeed
-from monitor.ui.main_window import stop_runtime
 from monitor.ui.views.event_stream import EventStreamView
 from tests.core.test_formats import ORDER, ORDER_AVSC, DictSchemas, avro_body
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 WAIT_MS = 10_000
 PAYMENT = {"title": "Payment", "type": "object", "properties": {"amount": {"type": "number"}}}
-
-
-@pytest.fixture
-def quiet_runtime(tmp_path: Path, run: Any) -> Iterator[EmbeddedRuntime]:
-    """The runtime with no demo: the stream shows only what the test hands it."""
-    rt = EmbeddedRuntime(tmp_path / "log.db", demo_rate=None)
-    run(rt.start())
-    yield rt
-    run(stop_runtime(rt))
 
 
 @pytest.fixture
