@@ -37,6 +37,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script (./dev bench): make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -46,6 +47,7 @@ from adapters.kafka.tail import KafkaTail, StartPosition
 from monitor.cli import tune_garbage_collector
 from monitor.core.catalog.catalog import Catalog
 from monitor.core.envelope import format_time
+from monitor.core.formats.schemas import SchemaSource
 from monitor.core.logwriter import LogWriter
 from monitor.core.pipeline import IngestPipeline
 from tests.adapters.broker import TansuBroker
@@ -107,10 +109,16 @@ def records(n: int, rng: random.Random) -> list[tuple[bytes, bytes, list[Header]
 
 
 def produce_all(bootstrap: str, topic: str, n: int) -> float:
-    """Produce ``n`` records with librdkafka (fast, batched); returns the mean value size."""
+    """Produce ``n`` JSON records; returns the mean value size."""
+    rows = records(n, random.Random(7))
+    produce_rows(bootstrap, topic, rows)
+    return sum(len(v) for _, v, _ in rows) / len(rows)
+
+
+def produce_rows(bootstrap: str, topic: str, rows: list[tuple[bytes, bytes, Any]]) -> None:
+    """Produce ``(key, value, headers)`` rows with librdkafka (fast, batched)."""
     from confluent_kafka import Producer
 
-    rows = records(n, random.Random(7))
     producer = Producer(
         {
             "bootstrap.servers": bootstrap,
@@ -131,10 +139,11 @@ def produce_all(bootstrap: str, topic: str, n: int) -> float:
     left = producer.flush(60)
     if left:
         raise RuntimeError(f"{left} records were not delivered to the broker")
-    return sum(len(v) for _, v, _ in rows) / len(rows)
 
 
-async def bare_rate(bootstrap: str, n: int) -> tuple[float, float]:
+async def bare_rate(
+    bootstrap: str, n: int, topic: str = TOPIC, partitions: int = PARTITIONS
+) -> tuple[float, float]:
     """Records/s, and CPU microseconds per record of this thread (the consumer's all)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -147,7 +156,7 @@ async def bare_rate(bootstrap: str, n: int) -> tuple[float, float]:
     )
     await consumer.start()
     try:
-        tps = [TopicPartition(TOPIC, p) for p in range(PARTITIONS)]
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         got = 0
@@ -162,7 +171,13 @@ async def bare_rate(bootstrap: str, n: int) -> tuple[float, float]:
 
 
 async def tail_rate(
-    bootstrap: str, n: int, db: str | None, *, catalog: bool = False
+    bootstrap: str,
+    n: int,
+    db: str | None,
+    *,
+    catalog: bool = False,
+    topic: str = TOPIC,
+    schemas: SchemaSource | None = None,
 ) -> tuple[float, float]:
     """Tail -> pipeline rate; with ``db``, until the log writer committed everything; with
     ``catalog``, the event catalog observing. And CPU microseconds per record of this
@@ -180,15 +195,16 @@ async def tail_rate(
 
     tail = KafkaTail(
         ConnectionProfile(name="bench", bootstrap_servers=bootstrap),
-        [TOPIC],
+        [topic],
         sink=pipeline.accept_many,
         wait_for_room=pipeline.wait_for_room if writer is not None else None,
         start=StartPosition("beginning"),
         on_state=on_state,
+        schemas=schemas,
     )
     try:
         pipeline.start()
-        progress = await tail.run(max_records=n, duration=120)
+        progress = await tail.run(max_records=n, duration=180)
         await pipeline.stop()
         if writer is not None:
             writer.flush()
@@ -198,8 +214,10 @@ async def tail_rate(
             writer.close()
     if progress.records != n or pipeline.accepted != n or pipeline.stats.total != n:
         raise RuntimeError(f"read {progress.records} / accepted {pipeline.accepted} of {n}")
-    if progress.malformed:
-        raise RuntimeError(f"{progress.malformed} records decoded as malformed")
+    if progress.malformed or progress.undecoded:
+        raise RuntimeError(
+            f"{progress.malformed} records decoded as malformed, {progress.undecoded} undecoded"
+        )
     if writer is not None and writer.written != n:
         raise RuntimeError(f"logged {writer.written} of {n}")
     return n / elapsed, cpu / n * 1e6

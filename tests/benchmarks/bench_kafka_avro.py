@@ -34,16 +34,13 @@ if __package__ in (None, ""):  # run as a script: make the repo importable
 
 import fastavro
 
-from adapters.kafka.profiles import ConnectionProfile
-from adapters.kafka.tail import KafkaTail, StartPosition
 from adapters.schema_registry.client import RegistryClient, RegistrySettings
 from monitor.cli import tune_garbage_collector
 from monitor.core.formats.framing import frame_v0
-from monitor.core.logwriter import LogWriter
-from monitor.core.pipeline import IngestPipeline
 from tests.adapters.broker import TansuBroker
 from tests.adapters.conftest import create_topic
 from tests.adapters.schema_registry_server import SchemaRegistryServer
+from tests.benchmarks.bench_kafka import bare_rate, produce_rows, tail_rate
 
 QUICK = "--quick" in sys.argv[1:]  # ./dev bench --quick: small, to check it runs
 N = 5_000 if QUICK else int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
@@ -109,85 +106,13 @@ def records(n: int, rng: random.Random, schema_id: int) -> list[tuple[bytes, byt
     return out
 
 
-def produce_all(bootstrap: str, rows: list[tuple[bytes, bytes]]) -> None:
-    from confluent_kafka import Producer
-
-    producer = Producer(
-        {"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10_000,
-         "queue.buffering.max.messages": 1_000_000, "acks": "1"}
-    )  # fmt: skip
-    for key, value in rows:
-        while True:
-            try:
-                producer.produce(TOPIC, value, key)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        producer.poll(0)
-    if producer.flush(60):
-        raise RuntimeError("records were not delivered to the broker")
-
-
-async def bare_rate(bootstrap: str, n: int) -> float:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-        max_partition_fetch_bytes=4 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024,
-    )  # fmt: skip
-    await consumer.start()
+def avro_tail_rate(bootstrap: str, registry: str, db: str | None) -> float:
+    """The tail's rate with the app's registry client (a new cache: one fetch each run)."""
+    schemas = RegistryClient(RegistrySettings(registry))
     try:
-        tps = [TopicPartition(TOPIC, p) for p in range(PARTITIONS)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        got = 0
-        start = time.perf_counter()
-        while got < n:
-            batches = await consumer.getmany(timeout_ms=1000, max_records=10_000)
-            got += sum(len(rs) for rs in batches.values())
-        return n / (time.perf_counter() - start)
-    finally:
-        await consumer.stop()
-
-
-async def tail_rate(bootstrap: str, registry: str, n: int, db: str | None) -> float:
-    writer = LogWriter(db) if db is not None else None
-    pipeline = IngestPipeline(writer=writer)
-    started: list[float] = []
-    schemas = RegistryClient(RegistrySettings(registry))  # a new cache: one fetch each run
-
-    def on_state(state: str, _sentence: str) -> None:
-        if state == "connected" and not started:
-            started.append(time.perf_counter())
-
-    tail = KafkaTail(
-        ConnectionProfile(name="bench", bootstrap_servers=bootstrap),
-        [TOPIC],
-        sink=pipeline.accept_many,
-        wait_for_room=pipeline.wait_for_room if writer is not None else None,
-        start=StartPosition("beginning"),
-        on_state=on_state,
-        schemas=schemas,
-    )
-    try:
-        pipeline.start()
-        progress = await tail.run(max_records=n, duration=180)
-        await pipeline.stop()
-        if writer is not None:
-            writer.flush()
-        elapsed = time.perf_counter() - started[0]
+        return asyncio.run(tail_rate(bootstrap, N, db, topic=TOPIC, schemas=schemas))[0]
     finally:
         schemas.close()
-        if writer is not None:
-            writer.close()
-    if progress.records != n or progress.malformed or progress.undecoded:
-        raise RuntimeError(
-            f"read {progress.records} of {n}: {progress.malformed} malformed, "
-            f"{progress.undecoded} undecoded"
-        )
-    if writer is not None and writer.written != n:
-        raise RuntimeError(f"logged {writer.written} of {n}")
-    return n / elapsed
 
 
 def main() -> int:
@@ -200,7 +125,7 @@ def main() -> int:
             asyncio.run(create_topic(broker.bootstrap, TOPIC, PARTITIONS))
             rows = records(N, random.Random(7), sid)
             t = time.perf_counter()
-            produce_all(broker.bootstrap, rows)
+            produce_rows(broker.bootstrap, TOPIC, [(k, v, None) for k, v in rows])
             size = sum(len(v) for _, v in rows) / len(rows)
             print(
                 f"produced {N:,} Avro records (mean value {size:.0f} bytes, v0 framing) to "
@@ -209,11 +134,9 @@ def main() -> int:
             bare, live, logged, shares = [], [], [], []
             with tempfile.TemporaryDirectory() as tmp:
                 for i in range(ROUNDS):
-                    bare.append(asyncio.run(bare_rate(broker.bootstrap, N)))
-                    live.append(asyncio.run(tail_rate(broker.bootstrap, registry.url, N, None)))
-                    logged.append(
-                        asyncio.run(tail_rate(broker.bootstrap, registry.url, N, f"{tmp}/l{i}.db"))
-                    )
+                    bare.append(asyncio.run(bare_rate(broker.bootstrap, N, TOPIC, PARTITIONS))[0])
+                    live.append(avro_tail_rate(broker.bootstrap, registry.url, None))
+                    logged.append(avro_tail_rate(broker.bootstrap, registry.url, f"{tmp}/l{i}.db"))
                     shares.append(live[-1] / bare[-1])
                     print(
                         f"  round {i + 1}: bare {bare[-1]:,.0f}  live {live[-1]:,.0f}  "
