@@ -9,8 +9,11 @@ from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QWidget
 
+from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
 from monitor.ui.kafka_service import KafkaService
+from monitor.ui.live_feed import LiveFeed
+from monitor.ui.views.event_stream import EventStreamView
 
 W = TypeVar("W", bound=QWidget)
 
@@ -55,3 +58,22 @@ def connect_kafka(request: Any, context: AppContext, run: Any, profile: Any) -> 
     request.addfinalizer(shut_down)
     assert run(service.connect_profile(profile), timeout_ms=30_000), service.sentence
     return service
+
+
+@contextmanager
+def live_stream_view(
+    runtime: EmbeddedRuntime, qtbot: Any, run: Any, *, height: int = 700
+) -> Iterator[EventStreamView]:
+    """The event stream on ``runtime`` with its live feed running, shown 1024 wide; its
+    log search is stopped and the feed stopped afterwards."""
+    feed = LiveFeed(runtime.pipeline)
+    feed.start()
+    widget = EventStreamView(AppContext(runtime=runtime, feed=feed))
+    qtbot.addWidget(widget)
+    widget.resize(1024, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    yield widget
+    widget.cancel_search()
+    run(widget.wait_search())
+    feed.stop()

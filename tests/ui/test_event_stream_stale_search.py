@@ -13,9 +13,8 @@ from PySide6.QtCore import Qt
 
 from monitor.core.envelope import Envelope
 from monitor.core.runtime import EmbeddedRuntime
-from monitor.ui.context import AppContext
-from monitor.ui.live_feed import LiveFeed
 from monitor.ui.views.event_stream import SEARCH_TAB, EventStreamView
+from tests.ui.helpers import live_stream_view
 
 WAIT_MS = 10_000
 SHOTS = Path("/tmp/shots")
@@ -23,17 +22,8 @@ SHOTS = Path("/tmp/shots")
 
 @pytest.fixture
 def view(runtime: EmbeddedRuntime, qtbot: Any, run: Any) -> Iterator[EventStreamView]:
-    feed = LiveFeed(runtime.pipeline)
-    feed.start()
-    widget = EventStreamView(AppContext(runtime=runtime, feed=feed))
-    qtbot.addWidget(widget)
-    widget.resize(1024, 640)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    widget.cancel_search()
-    run(widget.wait_search())
-    feed.stop()
+    with live_stream_view(runtime, qtbot, run, height=640) as widget:
+        yield widget
 
 
 def log_note(runtime: EmbeddedRuntime, qtbot: Any, text: str) -> Envelope:

@@ -13,9 +13,8 @@ from PySide6.QtCore import Qt
 
 from monitor.core.envelope import Envelope
 from monitor.core.runtime import EmbeddedRuntime
-from monitor.ui.context import AppContext
-from monitor.ui.live_feed import LiveFeed
 from monitor.ui.views.event_stream import SEARCH_TAB, EventStreamView
+from tests.ui.helpers import live_stream_view
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 WAIT_MS = 10_000
@@ -23,17 +22,8 @@ WAIT_MS = 10_000
 
 @pytest.fixture
 def view(runtime: EmbeddedRuntime, qtbot: Any, run: Any) -> Iterator[EventStreamView]:
-    feed = LiveFeed(runtime.pipeline)
-    feed.start()
-    widget = EventStreamView(AppContext(runtime=runtime, feed=feed))
-    qtbot.addWidget(widget)
-    widget.resize(1024, 700)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    widget.cancel_search()
-    run(widget.wait_search())
-    feed.stop()
+    with live_stream_view(runtime, qtbot, run) as widget:
+        yield widget
 
 
 def topics_shown(view: EventStreamView) -> set[str]:
