@@ -13,6 +13,7 @@ from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
 from monitor.ui.kafka_service import KafkaService
 from monitor.ui.live_feed import LiveFeed
+from monitor.ui.views.dead_letters import DeadLettersView
 from monitor.ui.views.event_stream import EventStreamView
 
 W = TypeVar("W", bound=QWidget)
@@ -77,3 +78,22 @@ def live_stream_view(
     widget.cancel_search()
     run(widget.wait_search())
     feed.stop()
+
+
+@contextmanager
+def shown_dead_letters_view(
+    context: AppContext, qtbot: Any, run: Any, *, size: tuple[int, int]
+) -> Iterator[DeadLettersView]:
+    """The dead-letter view, shown at ``size``, reloading every 200 ms (the default 2 s
+    would only make tests slower). Not qtbot.addWidget: pytest-qt would delete it before
+    this teardown, and the view is closed as the window closes it: aclose() first (its
+    tasks end), then delete."""
+    view = DeadLettersView(context)
+    view.set_refresh_interval(200)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    yield view
+    run(view.aclose())
+    view.close()
+    view.deleteLater()

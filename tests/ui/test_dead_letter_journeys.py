@@ -31,7 +31,7 @@ from tests.adapters.test_dead_letter_round_trip import (
     raw_records,
     spring_headers,
 )
-from tests.ui.helpers import connect_kafka
+from tests.ui.helpers import connect_kafka, shown_dead_letters_view
 
 _topics = itertools.count()
 
@@ -43,15 +43,8 @@ def context(runtime: EmbeddedRuntime) -> AppContext:
 
 @pytest.fixture
 def view(context: AppContext, qtbot: Any, run: Any) -> Iterator[DeadLettersView]:
-    v = DeadLettersView(context)
-    v.set_refresh_interval(200)
-    v.resize(1024, 700)
-    v.show()
-    qtbot.waitExposed(v)
-    yield v
-    run(v.aclose())
-    v.close()
-    v.deleteLater()
+    with shown_dead_letters_view(context, qtbot, run, size=(1024, 700)) as v:
+        yield v
 
 
 def tail_into(runtime: EmbeddedRuntime, profile: ConnectionProfile, topic: str) -> KafkaTail:

@@ -33,7 +33,7 @@ from monitor.ui.views.dead_letter_model import (
 )
 from monitor.ui.views.dead_letters import DeadLettersView
 from tests.adapters.conftest import create_topic, read_topic
-from tests.ui.helpers import connect_kafka
+from tests.ui.helpers import connect_kafka, shown_dead_letters_view
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 _topics = itertools.count()
@@ -49,17 +49,8 @@ def context(runtime: EmbeddedRuntime) -> AppContext:
 
 @pytest.fixture
 def view(context: AppContext, qtbot: Any, run: Any) -> Iterator[DeadLettersView]:
-    # Not qtbot.addWidget: pytest-qt would delete it before this teardown, and the view
-    # is closed as the window closes it: aclose() first (its tasks end), then delete.
-    v = DeadLettersView(context)
-    v.set_refresh_interval(200)  # the default 2 s would only make the tests slower
-    v.resize(1500, 860)
-    v.show()
-    qtbot.waitExposed(v)
-    yield v
-    run(v.aclose())
-    v.close()
-    v.deleteLater()
+    with shown_dead_letters_view(context, qtbot, run, size=(1500, 860)) as v:
+        yield v
 
 
 def slow_letters(n: int, topic: str, reason: str = "SlowConsumer") -> list[DeadLetter]:
