@@ -21,7 +21,11 @@ from monitor.core.dead_letter_groups import discard_pending
 from monitor.core.deadletters import DeadLetter, Status
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
+from monitor.core.formats.reframe import framing_of
+from monitor.core.formats.schema_wait import wait_for_schema
+from monitor.core.formats.schemas import JSON_SCHEMA, Schema, SchemaSource
 from monitor.core.pipeline import IngestPipeline
+from monitor.core.raw_record import EditRefused, needs_schema, schema_label, value_schema_header
 from monitor.core.replay import ReplayOutcome, ReplayRun, ReplayWindow, replay_in_windows
 
 
@@ -150,7 +154,45 @@ class DeadLetterService:
         self._resolved(dict.fromkeys(done, "discarded"))
         return done
 
-    async def edit(self, letter_id: str, event: Envelope) -> DeadLetter:
+    async def edit(
+        self, letter_id: str, event: Envelope, schemas: SchemaSource | None = None
+    ) -> DeadLetter:
         """Replace the event a letter will replay (its record's bytes follow the edit),
-        recording what changed."""
-        return await asyncio.to_thread(self.log.update_dead_letter_event, letter_id, event)
+        recording what changed.
+
+        A schema-encoded payload (Avro, Protobuf, JSON Schema) is encoded again with the
+        schema it was decoded with, which ``schemas`` (the connection's registry or schema
+        files; the caller's, as this service does no network I/O) is asked for without
+        blocking the loop. Raises :class:`EditRefused` with the reason when the edit
+        does not fit that schema or the schema cannot be had; nothing is saved then.
+        """
+        letter = await asyncio.to_thread(self.log.dead_letter, letter_id)
+        schema = await self._schema_for(letter, event, schemas)
+        return await asyncio.to_thread(self.log.update_dead_letter_event, letter_id, event, schema)
+
+    @staticmethod
+    async def _schema_for(
+        letter: DeadLetter, event: Envelope, schemas: SchemaSource | None
+    ) -> Schema | None:
+        """The schema the edited payload is encoded with; ``None`` when it needs none or
+        it cannot be had (then ``edited_record`` refuses, or writes JSON Schema payloads as
+        JSON behind their framing)."""
+        record, before = letter.record, letter.event
+        if record is None or record.value is None or not needs_schema(record, before, event):
+            return None
+        if schemas is None:
+            return None
+        try:
+            ref = framing_of(record.value, value_schema_header(record), before.format or "").ref
+        except ValueError as exc:
+            raise EditRefused(f"The payload's framing is broken: {exc}.") from None
+        answer = await wait_for_schema(schemas, ref, before.topic, False)
+        if isinstance(answer, Schema):
+            return answer
+        if before.format == JSON_SCHEMA:
+            return None
+        raise EditRefused(
+            f"The payload is {before.format} ({schema_label(before)}): the edit must be "
+            f"encoded with that schema again, and it cannot be had: {answer.reason}. "
+            "Edit the headers, or replay the letter as it is."
+        )

@@ -29,6 +29,7 @@ from monitor.core.deadletters import (
 from monitor.core.envelope import JSON_CONTENT_TYPE, SPECVERSION, Envelope, now
 from monitor.core.event_filter import EventFilter, topic_sql
 from monitor.core.event_search import SearchPage, search_events
+from monitor.core.formats.schemas import Schema
 from monitor.core.json_diff import describe_changes, edit_changes
 from monitor.core.json_text import to_json
 from monitor.core.logschema import (
@@ -734,15 +735,19 @@ class EventLog:
             )
         return self.dead_letter(letter.id)
 
-    def update_dead_letter_event(self, letter_id: str, event: Envelope) -> DeadLetter:
+    def update_dead_letter_event(
+        self, letter_id: str, event: Envelope, schema: Schema | None = None
+    ) -> DeadLetter:
         """Replace the event a dead letter will replay (after the user edited it), and
-        record the edit, with what changed, in the letter's history."""
+        record the edit, with what changed, in the letter's history. ``schema``: the one
+        a schema-encoded payload was decoded with, to encode the edit again (see
+        :func:`~monitor.core.raw_record.edited_record`)."""
         letter = self.dead_letter(letter_id)
         changes = edit_changes(letter.event, event)
         if not changes:
             return letter
         if letter.record is not None:  # the bytes a replay sends change with the edit
-            letter.record = edited_record(letter.record, letter.event, event)
+            letter.record = edited_record(letter.record, letter.event, event, schema)
         letter.event = event
         with self._transaction() as conn:
             conn.execute(

@@ -19,6 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitor.core.envelope import Envelope
+from monitor.core.formats.codecs import UNDECODED
+from monitor.core.formats.encode import DoesNotFit
+from monitor.core.formats.framing import VALUE_SCHEMA_HEADER
+from monitor.core.formats.reframe import framing_of, reframed
+from monitor.core.formats.schemas import AVRO, JSON_SCHEMA, PROTOBUF, Schema
 
 Header = tuple[str, bytes | None]
 
@@ -107,19 +112,24 @@ def record_of_event(event: Envelope) -> RawRecord:
     return RawRecord(value, key, headers)
 
 
-def edited_record(record: RawRecord, before: Envelope, after: Envelope) -> RawRecord:
+def edited_record(
+    record: RawRecord, before: Envelope, after: Envelope, schema: Schema | None = None
+) -> RawRecord:
     """``record`` with the user's edit of its event (``before`` -> ``after``) applied.
 
-    The value is re-encoded only when the data changed, in the payload's own format
-    (JSON, text, MessagePack, CBOR; a JSON Schema payload keeps its Confluent framing);
-    an Avro or Protobuf payload cannot be edited yet (:class:`EditRefused` says so). The
-    key changes only when it was edited; a header keeps its original bytes unless its text
-    changed (Spring's binary numbers survive an edit of another header), a header removed
-    in the edit is dropped and a new one appended.
+    The value is re-encoded only when the data changed, in the payload's own format:
+    JSON, text, MessagePack, CBOR; Avro, Protobuf and JSON Schema with ``schema``, the one
+    it was decoded with, framed as it came (:mod:`monitor.core.formats.reframe`: the same
+    schema id or GUID, the same Protobuf message). An edit that does not fit the schema,
+    or an Avro or Protobuf edit without the schema, raises :class:`EditRefused` saying
+    why (a JSON Schema payload without its schema is written as JSON behind its framing).
+    The key changes only when it was edited; a header keeps its original bytes unless its
+    text changed (Spring's binary numbers survive an edit of another header), a header
+    removed in the edit is dropped and a new one appended.
     """
     value = record.value
     if after.data != before.data:
-        value = _reencoded(record.value, before, after)
+        value = _reencoded(record, before, after, schema)
     key = record.key
     if after.key != before.key:
         key = after.key.encode("utf-8", "surrogateescape") if after.key is not None else None
@@ -138,15 +148,64 @@ class EditRefused(ValueError):
     """An edit that cannot be turned into the record's bytes; the message says why."""
 
 
-def _reencoded(value: bytes | None, before: Envelope, after: Envelope) -> bytes | None:
-    fmt = before.format
-    if fmt in ("avro", "protobuf"):
-        schema = before.schema or {}
-        which = schema.get("subject") or schema.get("name") or schema.get("id") or "its schema"
+# Formats whose bytes are written with a registry (or local) schema.
+SCHEMA_FORMATS = frozenset((AVRO, PROTOBUF, JSON_SCHEMA))
+
+
+def needs_schema(record: RawRecord | None, before: Envelope, after: Envelope) -> bool:
+    """Whether turning this edit into bytes takes the schema the value was decoded with:
+    the payload changed and was schema-encoded."""
+    return (
+        record is not None
+        and bool(record.value)
+        and before.format in SCHEMA_FORMATS
+        and after.data != before.data
+    )
+
+
+def schema_label(event: Envelope) -> str:
+    """The schema an event was decoded with, as the details pane names it."""
+    info = event.schema or {}
+    parts = [str(info[k]) for k in ("subject", "name") if info.get(k)]
+    if info.get("id") is not None:
+        parts.append(f"schema id {info['id']}")
+    elif info.get("guid"):
+        parts.append(f"schema GUID {info['guid']}")
+    return ", ".join(dict.fromkeys(parts)) or "its schema"
+
+
+def value_schema_header(record: RawRecord) -> bytes | None:
+    """The record's ``__value_schema_id`` header (header framing), if it has one."""
+    return next((v for n, v in record.headers if n == VALUE_SCHEMA_HEADER), None)
+
+
+def _reencoded(
+    record: RawRecord, before: Envelope, after: Envelope, schema: Schema | None
+) -> bytes | None:
+    value, fmt = record.value, before.format
+    if fmt == UNDECODED:
         raise EditRefused(
-            f"The payload is {fmt} ({which}): an edited payload would have to be encoded "
-            "with that schema again, which the editor does not do yet. Edit the headers, "
-            "or replay the letter as it is."
+            "The payload was never decoded (its schema could not be had), so an edit of it "
+            "cannot be encoded. Edit the headers, or replay the letter as it is."
+        )
+    if fmt in SCHEMA_FORMATS and value and schema is not None:
+        which = schema_label(before)
+        try:
+            framing = framing_of(value, value_schema_header(record), fmt)
+            return reframed(framing, after.data, schema)
+        except DoesNotFit as exc:
+            reason = " ".join(str(exc).split()).rstrip(".")  # protobuf's span two lines
+            raise EditRefused(
+                f"The edited payload does not fit {which}: {reason}. Nothing was saved."
+            ) from None
+        except ValueError as exc:  # broken framing, or a schema that cannot be used
+            raise EditRefused(f"The edit cannot be encoded with {which}: {exc}.") from None
+    if fmt in (AVRO, PROTOBUF):
+        raise EditRefused(
+            f"The payload is {fmt} ({schema_label(before)}): the edit must be encoded with "
+            "that schema again, and it cannot be had here. Connect to the letter's cluster "
+            "with a profile that has its schema registry (or a schema file for its topic) "
+            "and save again, or replay the letter as it is."
         )
     if fmt == "msgpack":
         import msgpack
@@ -159,8 +218,12 @@ def _reencoded(value: bytes | None, before: Envelope, after: Envelope) -> bytes 
     plain = record_of_event(
         Envelope(type="", source="", data=after.data, datacontenttype=after.datacontenttype)
     ).value
-    if fmt == "json-schema" and value and value[0] == 0 and len(value) > 5 and plain:
-        return value[:5] + plain  # the magic byte and schema id stay as they were
+    if fmt == JSON_SCHEMA and value and plain:
+        # Without its schema: JSON behind the prefix it had (the same schema id or GUID).
+        try:
+            return framing_of(value, value_schema_header(record), fmt).prefix + plain
+        except ValueError:
+            return plain
     return plain
 
 

@@ -24,17 +24,29 @@ class DoesNotFit(ValueError):
 
 
 def encode_with_schema(data: Any, schema: Schema) -> bytes:
-    """``data`` encoded with ``schema`` behind a v0 prefix with the schema's id."""
+    """``data`` encoded with ``schema`` behind a v0 prefix with the schema's id (for
+    Protobuf, the first message of the schema: message index ``[0]``)."""
     if schema.id is None:
         raise ValueError("the schema has no registry id to frame the value with")
+    body = encode_body(data, schema)
+    if schema.format == PROTOBUF:
+        return frame_v0(schema.id, message_index_bytes((0,)) + body)
+    return frame_v0(schema.id, body)
+
+
+def encode_body(data: Any, schema: Schema, indexes: tuple[int, ...] = (0,)) -> bytes:
+    """``data`` encoded with ``schema``, without any framing: the caller puts the prefix
+    (and, for Protobuf, the message-index list) in front. ``indexes`` picks the Protobuf
+    message, nested ones included. Raises :class:`DoesNotFit`, or ValueError for a schema
+    that cannot be used."""
     try:
         codec = codec_for(schema)
     except SchemaUnusable as exc:
         raise ValueError(f"the schema cannot be used: {exc}") from exc
     if schema.format == AVRO:
-        return frame_v0(schema.id, _avro(data, codec))
+        return _avro(data, codec)
     if schema.format == PROTOBUF:
-        return frame_v0(schema.id, _protobuf(data, codec))
+        return _protobuf(data, codec, indexes)
     if schema.format == JSON_SCHEMA:
         error = next(iter(codec.validator.iter_errors(data)), None)
         if error is not None:
@@ -42,8 +54,30 @@ def encode_with_schema(data: Any, schema: Schema) -> bytes:
                 f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
             )
             raise DoesNotFit(f"{path}: {error.message}")
-        return frame_v0(schema.id, json.dumps(data, separators=(",", ":")).encode())
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
     raise ValueError(f"cannot encode with a {schema.format} schema")
+
+
+def message_index_bytes(indexes: tuple[int, ...]) -> bytes:
+    """The message-index list Confluent's Protobuf framing puts before the body: zig-zag
+    varints, a count then the indexes; ``[0]`` is written as a lone ``0``, as the
+    serializers do."""
+    if indexes == (0,):
+        return b"\x00"
+    return b"".join(_zigzag_varint(n) for n in (len(indexes), *indexes))
+
+
+def _zigzag_varint(n: int) -> bytes:
+    z = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while True:
+        byte = z & 0x7F
+        z >>= 7
+        if z:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
 
 
 def _avro(data: Any, codec: Any) -> bytes:
@@ -92,13 +126,15 @@ def _avro_inputs(data: Any, codec: Any) -> Any:
     return out
 
 
-def _protobuf(data: Any, codec: Any) -> bytes:
+def _protobuf(data: Any, codec: Any, indexes: tuple[int, ...]) -> bytes:
+    # protobuf's own JSON mapping: it takes what the app shows (lowerCamelCase names, a
+    # Timestamp as RFC 3339, 64-bit integers as text) as well as the .proto field names.
     from google.protobuf import json_format
 
-    cls, _name = codec._message((0,))
+    cls, _name = codec.message_class(indexes)
     try:
         message = json_format.ParseDict(data, cls())
     except json_format.ParseError as exc:
         raise DoesNotFit(str(exc)) from None
     body: bytes = message.SerializeToString()
-    return b"\x00" + body  # message index [0]: the first message in the schema
+    return body

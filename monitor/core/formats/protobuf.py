@@ -93,7 +93,10 @@ class ProtobufCodec:
         self._pool.Add(fdp)
         self._added.add(fdp.name)
 
-    def _message(self, indexes: tuple[int, ...]) -> tuple[Any, str]:
+    def message_class(self, indexes: tuple[int, ...]) -> tuple[Any, str]:
+        """``(message class, full name)`` of the message ``indexes`` picks (``[0]``: the
+        first top-level one; ``[1, 0]``: the first nested in the second). ValueError when
+        the schema has no such message."""
         found = self._classes.get(indexes)
         if found is None:
             types = self.file.message_type
@@ -122,7 +125,7 @@ class ProtobufCodec:
             pos, indexes = read_message_indexes(body)
         else:
             pos, indexes = 0, (0,)
-        cls, full = self._message(indexes)
+        cls, full = self.message_class(indexes)
         try:
             msg = cls.FromString(body[pos:])
         except DecodeError as exc:
