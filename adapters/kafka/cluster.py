@@ -27,7 +27,7 @@ from typing import Any
 from adapters.kafka.connection import (
     CONNECT_TIMEOUT,
     KafkaUnavailable,
-    client_options,
+    client_options_off_loop,
     explain,
     explain_async,
 )
@@ -186,7 +186,7 @@ class KafkaCluster:
         from aiokafka import AIOKafkaConsumer
         from aiokafka.admin import AIOKafkaAdminClient
 
-        options = client_options(self.profile, self.password)
+        options = await client_options_off_loop(self.profile, self.password)
         admin_options = {k: v for k, v in options.items() if k != "retry_backoff_ms"}
         self._admin = AIOKafkaAdminClient(**admin_options)
         self._consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **options)
@@ -350,7 +350,7 @@ class KafkaCluster:
         if self._peeker is None:
             from aiokafka import AIOKafkaConsumer
 
-            options = client_options(self.profile, self.password)
+            options = await client_options_off_loop(self.profile, self.password)
             peeker = AIOKafkaConsumer(
                 group_id=None,
                 enable_auto_commit=False,

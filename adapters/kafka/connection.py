@@ -84,6 +84,15 @@ def client_options(profile: ConnectionProfile, password: str | None = None) -> d
     return options
 
 
+async def client_options_off_loop(
+    profile: ConnectionProfile, password: str | None = None
+) -> dict[str, Any]:
+    """:func:`client_options`, made in a worker thread: a TLS profile reads its CA,
+    certificate and key files, and a PKCS#12 bundle's password from the OS keyring (which
+    can wait on a desktop prompt), none of which may hold up the window's event loop."""
+    return await asyncio.to_thread(client_options, profile, password)
+
+
 def token_provider(profile: ConnectionProfile, client_secret: str | None = None) -> Any:
     """The aiokafka token provider of an OAUTHBEARER or MSK IAM profile (else None)."""
     if profile.sasl_mechanism == "AWS_MSK_IAM":

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from adapters.kafka.connection import (
     CONNECT_TIMEOUT,
     KafkaUnavailable,
-    client_options,
+    client_options_off_loop,
     explain,
     explain_async,
 )
@@ -97,9 +97,8 @@ class KafkaPublisher:
     async def __aenter__(self) -> KafkaPublisher:
         from aiokafka import AIOKafkaProducer
 
-        self._producer = AIOKafkaProducer(
-            acks="all", linger_ms=5, **client_options(self.profile, self.password)
-        )
+        options = await client_options_off_loop(self.profile, self.password)
+        self._producer = AIOKafkaProducer(acks="all", linger_ms=5, **options)
         try:
             await asyncio.wait_for(self._producer.start(), CONNECT_TIMEOUT)
         except Exception as exc:

@@ -33,7 +33,7 @@ from typing import Any
 from adapters.kafka.connection import (
     CONNECT_TIMEOUT,
     KafkaUnavailable,
-    client_options,
+    client_options_off_loop,
     explain,
     explain_async,
 )
@@ -203,6 +203,7 @@ class KafkaTail:
     async def _connect(self) -> None:
         from aiokafka import AIOKafkaConsumer, TopicPartition
 
+        options = await client_options_off_loop(self.profile, self.password)
         consumer = AIOKafkaConsumer(
             group_id=None,  # no group: nothing joined, nothing rebalanced
             enable_auto_commit=False,  # and nothing committed
@@ -211,7 +212,7 @@ class KafkaTail:
             auto_offset_reset="none",
             max_partition_fetch_bytes=4 * 1024 * 1024,
             fetch_max_bytes=64 * 1024 * 1024,
-            **client_options(self.profile, self.password),
+            **options,
         )
         try:
             await asyncio.wait_for(consumer.start(), CONNECT_TIMEOUT)
