@@ -256,12 +256,14 @@ def main() -> int:
                 rate, cpu = asyncio.run(bare_rate(broker.bootstrap, N))
                 bare.append(rate)
                 bare_cpu.append(cpu)
-                rate, cpu = asyncio.run(tail_rate(broker.bootstrap, N, None))
-                live.append(rate)
-                live_cpu.append(cpu)
-                rate, cpu = asyncio.run(tail_rate(broker.bootstrap, N, None, catalog=True))
-                cataloged.append(rate)
-                catalog_cpu.append(cpu)
+                # The catalog's run and the plain one swap places every round: a run that
+                # follows another reads a warmer broker, which would favour one of them.
+                for with_catalog in (False, True) if i % 2 == 0 else (True, False):
+                    rate, cpu = asyncio.run(
+                        tail_rate(broker.bootstrap, N, None, catalog=with_catalog)
+                    )
+                    (cataloged if with_catalog else live).append(rate)
+                    (catalog_cpu if with_catalog else live_cpu).append(cpu)
                 catalog_shares.append(cataloged[-1] / live[-1])
                 logged.append(asyncio.run(tail_rate(broker.bootstrap, N, f"{tmp}/log{i}.db"))[0])
                 round_dir = Path(tmp) / f"bare{i}"
