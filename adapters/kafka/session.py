@@ -228,13 +228,10 @@ class KafkaSession:
         if self.closed:
             raise KafkaUnavailable("This Kafka session was closed; connect again.")
         await self.stop_tail()
-        if not self._schemas_made:
-            # The keyring and the schema files are read in a thread, not on the UI's loop.
-            try:
-                self._schemas = await asyncio.to_thread(schema_source, self.profile)
-            except ValueError as bad:  # a schema file that cannot be used
-                raise KafkaUnavailable(f"{bad}.") from bad
-            self._schemas_made = True
+        try:
+            schemas = await self.schema_source()
+        except ValueError as bad:  # a schema file that cannot be used
+            raise KafkaUnavailable(f"{bad}.") from bad
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
 
@@ -255,7 +252,7 @@ class KafkaSession:
             password=self.password,
             on_state=on_state,
             max_batch=WINDOW_TAIL_BATCH,
-            schemas=self._schemas,
+            schemas=schemas,
         )
         task = loop.create_task(tail.run(), name=f"eventflow-kafka-tail-{self.profile.name}")
         task.add_done_callback(lambda t: self._tail_ended(t, tail))
@@ -278,6 +275,17 @@ class KafkaSession:
                 raise exc
             raise KafkaUnavailable(f"The tail could not start: {exc}") from exc
         return tail
+
+    async def schema_source(self) -> SchemaSource | None:
+        """The profile's schema registry and local schema files (``None`` when it has
+        neither): one source for the session, shared by the tail and whatever needs a
+        schema the tail decoded with (an edit of a dead letter). Raises ValueError for a
+        schema file that cannot be used."""
+        if not self._schemas_made:
+            # The keyring and the schema files are read in a thread, not on the UI's loop.
+            self._schemas = await asyncio.to_thread(schema_source, self.profile)
+            self._schemas_made = True
+        return self._schemas
 
     async def stop_tail(self) -> None:
         task = self._tail_task

@@ -195,9 +195,7 @@ def _reencoded(
             return reframed(framing, after.data, schema)
         except DoesNotFit as exc:
             reason = " ".join(str(exc).split()).rstrip(".")  # protobuf's span two lines
-            raise EditRefused(
-                f"The edited payload does not fit {which}: {reason}. Nothing was saved."
-            ) from None
+            raise EditRefused(f"The edited payload does not fit {which}: {reason}.") from None
         except ValueError as exc:  # broken framing, or a schema that cannot be used
             raise EditRefused(f"The edit cannot be encoded with {which}: {exc}.") from None
     if fmt in (AVRO, PROTOBUF):

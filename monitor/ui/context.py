@@ -19,6 +19,7 @@ from monitor.ui.live_feed import LiveFeed
 if TYPE_CHECKING:
     from adapters.kafka.profiles import ConnectionProfile
     from adapters.kafka.publisher import KafkaPublisher
+    from monitor.core.formats.schemas import SchemaSource
 
 
 class KafkaConnectionState(QObject):
@@ -40,6 +41,10 @@ class KafkaConnectionState(QObject):
         # The connected session's producer (set by the Kafka service while connected):
         # what writes to the cluster (a dead-letter replay) goes through it.
         self.producer: Callable[[], Awaitable[KafkaPublisher]] | None = None
+        # The connected session's schema source (its registry and schema files; None
+        # when the profile has neither): an edit of a schema-encoded dead letter is
+        # encoded with the schema found there.
+        self.schemas: Callable[[], Awaitable[SchemaSource | None]] | None = None
         self.state = "disconnected"  # disconnected | connecting | connected | reconnecting
         self.sentence = "Not connected to Kafka."
 
@@ -53,6 +58,7 @@ class KafkaConnectionState(QObject):
         self.state, self.sentence = state, sentence
         if state in ("disconnected", "failed"):
             self.profile, self.password, self.producer = None, None, None
+            self.schemas = None
         elif profile is not None:
             self.profile, self.password = profile, password
         self.changed.emit()

@@ -352,6 +352,7 @@ class KafkaService(QObject):
         session = self._session
         kafka = self.context.kafka
         kafka.producer = session.producer if session is not None else None
+        kafka.schemas = session.schema_source if session is not None else None
         kafka.set(state, sentence, profile, password)
         self.state_changed.emit(state, sentence)
 

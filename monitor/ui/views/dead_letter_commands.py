@@ -566,11 +566,15 @@ class DeadLetterCommands(QObject):
     def _save_edit(self, letter_id: str, event: Envelope | None) -> None:
         if event is None or self.service is None:
             return
-        service, view = self.service, self.view
+        service, view, kafka = self.service, self.view, self.kafka
 
         async def save() -> None:
             try:
-                await service.edit(letter_id, event)
+                # A schema-encoded payload is encoded again with its schema, which the
+                # connected profile's registry (or schema files) has; none: refused.
+                find = kafka.schemas
+                schemas = await find() if find is not None else None
+                await service.edit(letter_id, event, schemas)
             except Exception as exc:
                 if view.alive():
                     view.say(f"The edit was not saved: {exc}")
