@@ -32,6 +32,7 @@ from monitor.core.wording import count, short_id
 from monitor.history_cli import register as register_history
 from monitor.kafka_cli import add_connection_options
 from monitor.kafka_cli import register as register_kafka
+from monitor.undecoded_cli import add_schema_options, redecoder_for
 
 EXAMPLES = """\
 examples:
@@ -96,7 +97,7 @@ def _open_log(args: argparse.Namespace) -> EventLog:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    with _open_log(args) as log:
+    with _open_log(args) as log, redecoder_for(args) as redecoder:
         # The start of an id, as the window shows it, stands for the whole id.
         chain_id = log.resolve_chain_id(args.correlation_id) if args.correlation_id else None
         events = log.events(
@@ -105,6 +106,7 @@ def cmd_events(args: argparse.Namespace) -> int:
             source=args.source,
             correlation_id=chain_id,
             limit=args.limit,
+            redecoder=redecoder,
         )
     if args.json:
         print_json([e.to_dict() for e in events])
@@ -607,6 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="only this chain: its correlation id, an event's id, or the start of either",
     )
     p.add_argument("--limit", type=cli_types.count, default=50, help="at most N events (50)")
+    add_schema_options(p)
     p.set_defaults(func=cmd_events)
 
     p = sub.add_parser(

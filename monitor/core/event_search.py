@@ -104,12 +104,17 @@ def search_events(
     limit: int = DEFAULT_LIMIT,
     max_seconds: float | None = None,
     cancel: threading.Event | None = None,
+    before_step: Callable[[int, int], object] | None = None,
 ) -> SearchPage:
     """Logged events matching ``flt``, newest first, older than ``before`` if given.
 
     Stops at ``limit`` matches, after about ``max_seconds`` (``None``: no time limit),
     or as soon as ``cancel`` is set (then ``cancelled`` is true); see :class:`SearchPage`
     for how to go on. ``conn`` must have ``row_factory = sqlite3.Row``.
+
+    ``before_step(low, high)`` runs before the scan reads the rows ``low <= seq < high``
+    (not on the correlation index path): the log uses it to decode and store the range's
+    undecoded events first, so the step's query finds what is inside them.
     """
     started = time.perf_counter()
     limit = max(0, limit)
@@ -153,6 +158,8 @@ def search_events(
             break
         low = max(oldest, upper - step)
         step_started = time.perf_counter()
+        if before_step is not None:
+            before_step(low, upper)
         rows = conn.execute(sql, (low, upper, *params, limit - len(events))).fetchall()
         step_seconds = time.perf_counter() - step_started
         for row in rows:

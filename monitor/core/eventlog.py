@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.core.deadletters import (
     BUS_ORIGIN,
@@ -45,6 +45,10 @@ from monitor.core.logschema import (
 from monitor.core.paths import make_parent
 from monitor.core.raw_record import RawRecord, edited_record
 from monitor.core.short_ids import LISTED, MIN_PREFIX, check_prefix, pick_one, prefix_bounds
+from monitor.core.undecoded_log import decode_listed, decode_logged
+
+if TYPE_CHECKING:
+    from monitor.core.redecode import Redecoder
 
 EVENT_COLUMNS = (
     "id, type, source, time, subject, correlation_id, causation_id, corr_key, topic, partition,"
@@ -63,6 +67,17 @@ INSERT_DEAD_LETTER = (
     " ON CONFLICT(id) DO NOTHING"
 )
 INSERT_PROCESSED = "INSERT OR IGNORE INTO processed (handler, event_id, at) VALUES (?,?,?)"
+
+# A late-decoded event over its undecoded row (the columns of EVENT_COLUMNS but
+# logged_at, which keeps when the record was logged), only while the row is still the
+# undecoded one it was read as.
+_REPLACE_UNDECODED = (
+    "UPDATE events SET id = ?, type = ?, source = ?, time = ?, subject = ?,"
+    " correlation_id = ?, causation_id = ?, corr_key = ?, topic = ?, partition = ?,"
+    ' "offset" = ?, key = ?, headers = ?, data = ?, error = ?, raw = ?, extra = ?'
+    " WHERE seq = ? AND id = ? AND instr(extra, '\"undecoded\"') > 0"
+)
+_REPLACE_CHUNK = 2_000  # rows per transaction: the log writer waits at most for one
 
 _SEARCH_MMAP_BYTES = 1 << 30  # address space only: pages are read in as they are touched
 
@@ -402,10 +417,18 @@ class EventLog:
         source: str | None = None,
         correlation_id: str | None = None,
         limit: int = 100,
+        redecoder: Redecoder | None = None,
     ) -> list[Envelope]:
         """Logged events, newest first, filtered by the given exact values; ``topic`` may
         also be a glob (``orders.*``), read as the window's filter reads it
-        (:func:`~monitor.core.event_filter.topic_matches`)."""
+        (:func:`~monitor.core.event_filter.topic_matches`).
+
+        With a ``redecoder``, undecoded events whose schema can be had now are listed
+        decoded, and stored so (:mod:`monitor.core.undecoded_log`); when a type, source
+        or chain is asked for, the whole log is done first, as a decoded event may have
+        a type or chain it had not before."""
+        if redecoder is not None and (type or source or correlation_id):
+            decode_logged(self, redecoder)
         where, params = [], []
         if correlation_id:
             where.append("corr_key = ? AND coalesce(correlation_id, id) = ?")
@@ -423,7 +446,42 @@ class EventLog:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY seq DESC LIMIT ?"
         params.append(max(0, limit))
-        return [envelope_from_row(r) for r in self._query(sql, params)]
+        rows = self._query(sql, params)
+        events = [envelope_from_row(r) for r in rows]
+        if redecoder is not None:
+            decode_listed(self, redecoder, [r["seq"] for r in rows], events)
+        return events
+
+    def undecoded_rows(
+        self, *, low: int | None = None, high: int | None = None
+    ) -> list[tuple[int, Envelope]]:
+        """``(seq, envelope)`` of the logged events kept undecoded (value or key), newest
+        first, with ``low <= seq < high`` when given. Reads every row of the range."""
+        sql = "SELECT * FROM events WHERE instr(extra, '\"undecoded\"') > 0"
+        params: list[Any] = []
+        if low is not None:
+            sql += " AND seq >= ?"
+            params.append(low)
+        if high is not None:
+            sql += " AND seq < ?"
+            params.append(high)
+        rows = self._query(sql + " ORDER BY seq DESC", params)
+        return [(r["seq"], envelope_from_row(r)) for r in rows]
+
+    def replace_undecoded(self, decoded: Sequence[tuple[int, str, Envelope]]) -> int:
+        """Store events decoded late over their undecoded rows: ``(seq, the row's id,
+        the decoded envelope)``. A row no longer undecoded, or gone (retention), is left
+        as it is. One short transaction per chunk, so the log writer is never held up
+        long. Returns how many rows were replaced."""
+        replaced = 0
+        for start in range(0, len(decoded), _REPLACE_CHUNK):
+            chunk = decoded[start : start + _REPLACE_CHUNK]
+            params = [(*event_row(e, 0.0)[:-1], seq, old_id) for seq, old_id, e in chunk]
+            with self._transaction() as conn:
+                before = conn.total_changes
+                conn.executemany(_REPLACE_UNDECODED, params)
+                replaced += conn.total_changes - before
+        return replaced
 
     def search(
         self,
@@ -433,10 +491,20 @@ class EventLog:
         limit: int = 500,
         max_seconds: float | None = None,
         cancel: threading.Event | None = None,
+        redecoder: Redecoder | None = None,
     ) -> SearchPage:
         """Logged events matching ``flt``, newest first: see
         :func:`monitor.core.event_search.search_events` for the paths, the limits and how
-        to go on with an older page. Bounded by ``max_seconds`` per call when given."""
+        to go on with an older page. Bounded by ``max_seconds`` per call when given.
+
+        With a ``redecoder``, the undecoded events of each range the search reads are
+        decoded and stored first, when their schema can be had: a search then finds
+        what is inside them (a field of an Avro record) like in any other event."""
+
+        def decode_range(low: int, high: int) -> None:
+            if redecoder is not None:
+                decode_logged(self, redecoder, low=low, high=high)
+
         with self._reading() as conn:
             return search_events(
                 conn,
@@ -446,6 +514,7 @@ class EventLog:
                 limit=limit,
                 max_seconds=max_seconds,
                 cancel=cancel,
+                before_step=decode_range if redecoder is not None else None,
             )
 
     @contextlib.contextmanager

@@ -1,0 +1,230 @@
+"""Undecoded records decoded again, once their schema can be had.
+
+A record whose schema could not be had when it was read (no registry configured, a 404,
+the registry down) is kept *undecoded*: its value bytes in ``raw``, the reason in
+``error`` (see :mod:`monitor.core.envelope`). This module turns such an envelope back into
+the record it came from (:func:`record_of`) and decodes that with the tail's own decoder
+(:func:`~monitor.core.decoding.decode_record`) and a schema source, so a record decoded
+late is the envelope a live decode would have made of it, id, type and time included.
+
+The schema source never waits (a registry fetch runs in its own thread and the answer is
+``Pending`` until then), so :class:`Redecoder` does what the tail does with records whose
+schema is being fetched: decode once (which starts the fetches), wait for the source to
+settle (``when_settled``), decode the ones that were waiting again, until none waits or
+the time is up. :meth:`Redecoder.resolve_blocking` waits in the calling thread (the
+command line, a search's worker thread), :meth:`Redecoder.resolve` on an event loop.
+
+What the log keeps of a record is nearly all of it, and the rest is rebuilt:
+
+- header values and a key that was not text are stored as text decoded with
+  ``backslashreplace``; :func:`bytes_of` reverses that (the escapes it makes are those of
+  bytes 0x80-0xff that are not UTF-8). Only text that held a literal ``\\x80``..``\\xff``
+  of its own is rebuilt wrongly, and then only where a schema id header is read from it;
+- a key that was decoded with its schema is kept as it is: its bytes are not stored, and
+  it needs nothing more;
+- the record's timestamp is the envelope's time, which an undecoded record takes from it
+  (or from a ``ce_time`` header, which then wins again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+
+from monitor.core.decoder_config import DEFAULT_CONFIG, DecoderConfig
+from monitor.core.decoding import decode_record
+from monitor.core.envelope import Envelope
+from monitor.core.formats.codecs import UNDECODED
+from monitor.core.formats.schemas import SchemaSource
+
+# How long a late decode waits for the registry by default: its client's own timeout.
+DEFAULT_WAIT = 5.0
+
+# What bytes.decode("utf-8", "backslashreplace") writes for a byte that is not UTF-8.
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
+def bytes_of(text: str) -> bytes:
+    """The bytes that ``bytes.decode("utf-8", "backslashreplace")`` turned into ``text``."""
+    if "\\x" not in text:
+        return text.encode("utf-8")
+    out = bytearray()
+    at = 0
+    for match in _ESCAPED_BYTE.finditer(text):
+        out += text[at : match.start()].encode("utf-8")
+        out.append(int(match.group(1), 16))
+        at = match.end()
+    out += text[at:].encode("utf-8")
+    return bytes(out)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A record rebuilt from an envelope: what :func:`decode_record` takes.
+
+    ``key_rebuilt`` is false when the key was decoded with its schema already (its bytes
+    are gone): the new envelope then keeps the old key, key format and key schema."""
+
+    value: bytes
+    headers: Sequence[tuple[str, bytes | None]]
+    key: bytes | None
+    key_rebuilt: bool
+    timestamp_ms: int | None
+
+
+def can_redecode(event: Envelope) -> bool:
+    """Whether ``event`` waits for a schema (its value's, or its key's) and keeps the
+    value's bytes, so it can be decoded again."""
+    return event.raw is not None and (event.undecoded or event.key_format == UNDECODED)
+
+
+def record_of(event: Envelope) -> StoredRecord:
+    """The record ``event`` was decoded from, as far as the envelope keeps it (see the
+    module docstring). Call it for events :func:`can_redecode` accepts."""
+    headers = [(name, bytes_of(text)) for name, text in event.headers.items()]
+    key: bytes | None
+    if event.key is None:
+        key, rebuilt = None, True
+    elif event.key_format == "text":
+        key, rebuilt = event.key.encode("utf-8"), True
+    elif event.key_schema and "error" not in event.key_schema:
+        key, rebuilt = None, False  # decoded with its schema already
+    else:  # binary, undecoded or malformed: kept as backslash-escaped text
+        key, rebuilt = bytes_of(event.key), True
+    stamp = None if event.time is None else round(event.time * 1000)
+    return StoredRecord(event.raw or b"", headers, key, rebuilt, stamp)
+
+
+def redecode(
+    event: Envelope, schemas: SchemaSource, config: DecoderConfig = DEFAULT_CONFIG
+) -> Envelope:
+    """``event``'s record decoded again with ``schemas`` (the decoder never raises)."""
+    record = record_of(event)
+    new = decode_record(
+        record.value,
+        record.headers,
+        key=record.key,
+        topic=event.topic,
+        partition=event.partition,
+        offset=event.offset,
+        timestamp_ms=record.timestamp_ms,
+        config=config,
+        schemas=schemas,
+    )
+    if not record.key_rebuilt:
+        new.key, new.key_format, new.key_schema = event.key, event.key_format, event.key_schema
+    return new
+
+
+def _undecoded_parts(event: Envelope) -> int:
+    return int(event.undecoded) + int(event.key_format == UNDECODED)
+
+
+def _waits_for_fetch(event: Envelope) -> bool:
+    """A schema of the record is being fetched: decoding it again later may do better."""
+    return any(
+        info is not None and info.get("pending") is True
+        for info in (event.schema if event.undecoded else None, event.key_schema)
+    )
+
+
+class Redecoder:
+    """Decodes undecoded envelopes again with a schema source and the tail's decoder
+    settings. Thread-safe as far as the source is (the registry client is)."""
+
+    def __init__(self, schemas: SchemaSource, config: DecoderConfig = DEFAULT_CONFIG) -> None:
+        self.schemas = schemas
+        self.config = config
+
+    def _decode_pass(
+        self, events: Sequence[Envelope], todo: Sequence[int], better: dict[int, Envelope]
+    ) -> list[int]:
+        """Decode ``events[i]`` for each ``i`` in ``todo``; a decode that has fewer
+        undecoded parts than the original goes into ``better``. Returns the indexes whose
+        schema is being fetched (worth another pass once the source settles)."""
+        waiting = []
+        for i in todo:
+            old = events[i]
+            new = redecode(old, self.schemas, self.config)
+            if _undecoded_parts(new) < _undecoded_parts(old):
+                better[i] = new
+            if _waits_for_fetch(new):
+                waiting.append(i)
+        return waiting
+
+    def resolve_blocking(
+        self, events: Sequence[Envelope], wait: float = DEFAULT_WAIT
+    ) -> dict[int, Envelope]:
+        """``{index: decoded envelope}`` for the events of ``events`` that decode now
+        (or once their schema arrives, within ``wait`` seconds). Blocks the calling
+        thread while it waits: never call it on a loop that draws a window."""
+        better: dict[int, Envelope] = {}
+        todo = [i for i, e in enumerate(events) if can_redecode(e)]
+        deadline = time.monotonic() + wait
+        while todo:
+            todo = self._decode_pass(events, todo, better)
+            left = deadline - time.monotonic()
+            if not todo or left <= 0:
+                break
+            settled = threading.Event()
+            self.schemas.when_settled(settled.set)
+            settled.wait(left)
+        return better
+
+    async def resolve(
+        self, events: Sequence[Envelope], wait: float = DEFAULT_WAIT
+    ) -> dict[int, Envelope]:
+        """:meth:`resolve_blocking` for an event loop: decoding runs in a worker thread
+        (a table full of records is too much work for the loop) and the wait for the
+        source is awaited, so the loop is never held up."""
+        loop = asyncio.get_running_loop()
+        better: dict[int, Envelope] = {}
+        todo = [i for i, e in enumerate(events) if can_redecode(e)]
+        deadline = loop.time() + wait
+        while todo:
+            todo = await asyncio.to_thread(self._decode_pass, events, todo, better)
+            left = deadline - loop.time()
+            if not todo or left <= 0:
+                break
+            settled: asyncio.Future[None] = loop.create_future()
+
+            def wake(future: asyncio.Future[None] = settled) -> None:
+                # Called from the registry client's worker thread, or at once.
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(_set_done, future)
+
+            self.schemas.when_settled(wake)
+            try:
+                await asyncio.wait_for(settled, left)
+            except TimeoutError:
+                break
+        return better
+
+
+def _set_done(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def take_decoded(event: Envelope, decoded: Envelope) -> None:
+    """Make ``event`` the decoded envelope, in place: the live buffer, the tables and the
+    details pane hold the same object, so all of them show the decoded record at once and
+    none can count it as undecoded again."""
+    for f in fields(Envelope):
+        setattr(event, f.name, getattr(decoded, f.name))
+
+
+__all__ = [
+    "DEFAULT_WAIT",
+    "Redecoder",
+    "StoredRecord",
+    "bytes_of",
+    "can_redecode",
+    "record_of",
+    "redecode",
+    "take_decoded",
+]

@@ -1,0 +1,65 @@
+"""The schema options of the commands that read the event log (``eventflow events``):
+with a registry or schema files, records logged undecoded (their schema could not be had
+when they were tailed) are listed decoded and stored so in the log
+(:mod:`monitor.core.undecoded_log`)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+
+from monitor.cli_errors import CliError
+from monitor.core.redecode import Redecoder
+
+
+def add_schema_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="decode records logged undecoded with this profile's schema registry and schema files",
+    )
+    p.add_argument(
+        "--schema-registry",
+        metavar="URL",
+        help="decode records logged undecoded with this schema registry (overrides the profile's)",
+    )
+    p.add_argument(
+        "--schema-file",
+        metavar="PATTERN=PATH",
+        action="append",
+        default=[],
+        help="decode records logged undecoded of the topics matching PATTERN with a local"
+        " schema; key:PATTERN=PATH for keys; repeatable",
+    )
+
+
+@contextlib.contextmanager
+def redecoder_for(args: argparse.Namespace) -> Iterator[Redecoder | None]:
+    """The redecoder of the command's schema options (``None`` when none is given); its
+    registry client is closed when the command is done."""
+    if not (args.profile or args.schema_registry or args.schema_file):
+        yield None
+        return
+    from adapters.kafka.profiles import ConnectionProfile, ProfileError, ProfileStore
+    from monitor.kafka_cli import schemas_for
+
+    try:
+        # Without a profile only the registry and files given matter: the profile's
+        # broker is never contacted here.
+        profile = (
+            ProfileStore().get(args.profile) if args.profile else ConnectionProfile("schemas", "")
+        )
+    except ProfileError as exc:
+        raise CliError(str(exc)) from exc
+    source = schemas_for(args, profile)
+    try:
+        yield Redecoder(source) if source is not None else None
+    finally:
+        for part in getattr(source, "sources", [source]):
+            close = getattr(part, "close", None)
+            if close is not None:
+                close()
+
+
+__all__ = ["add_schema_options", "redecoder_for"]
