@@ -2,10 +2,11 @@
 
 Opens the real main window offscreen on an embedded runtime with the event log on, and
 feeds the ingest pipeline (the path every source takes) with fresh demo-like events at a
-target of 100,000 events/s (``BENCH_RATE`` changes it) for DURATION seconds. In the first half the window draws as it
-does by itself (the table refreshes with each batch of new rows); in the second half the
-visible table is also asked to repaint 25 times a second (``update()``, which Qt
-coalesces; ``BENCH_FPS`` changes the 25: 60 shows how many frames it can draw at most).
+target of 100,000 events/s (``BENCH_RATE`` changes it) for DURATION seconds. In the first
+half the window draws as it does by itself (the table refreshes with each batch of new
+rows); in the second half the visible table is also asked to repaint 25 times a second
+(``update()``, which Qt coalesces; ``BENCH_FPS`` changes the 25: 60 shows how many frames
+it can draw at most).
 For each half it prints:
 
 * the ingest rate reached (the source waits when the log writer falls behind, so this is
