@@ -271,7 +271,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from adapters.kafka.cluster import require_topic
     from adapters.kafka.publisher import KafkaPublisher, check_partition_number
 
-    if args.value_subject:
+    if args.value_subject or args.key_subject:
         return publish_with_schema(args)
     if not args.type:
         raise CliError("Give the event's --type (or --value-subject to use a schema).")
@@ -340,20 +340,26 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def publish_with_schema(args: argparse.Namespace) -> int:
-    """``kafka publish --value-subject S``: the payload encoded with the subject's schema
-    in v0 framing, one record, sent as it is (no CloudEvents headers of its own)."""
+    """``kafka publish --value-subject S [--key-subject K]``: the payload (and the key)
+    encoded with the subjects' schemas in v0 framing, one record, sent as it is (no
+    CloudEvents headers of its own). The encoding is the composer's too
+    (:mod:`adapters.schema_registry.subject_encoding`)."""
     from adapters.kafka.cluster import require_topic
     from adapters.kafka.publisher import KafkaPublisher, check_partition_number
-    from adapters.schema_registry.client import RegistryClient, RegistryError
     from adapters.schema_registry.sources import registry_settings
-    from monitor.core.formats.encode import DoesNotFit, encode_with_schema
-    from monitor.core.raw_record import RawRecord
+    from adapters.schema_registry.subject_encoding import (
+        SubjectChoice,
+        SubjectRefused,
+        encode_by_subjects,
+    )
 
     if args.count != 1 or args.partition is not None:
         raise CliError(
             "--value-subject publishes one record, partitioned by its key: leave out --count "
             "and --partition."
         )
+    if not args.value_subject:
+        raise CliError("--key-subject goes with --value-subject: give the value's subject too.")
     profile, password = resolve_profile(args)
     settings = registry_settings(profile, args.schema_registry)
     if settings is None:
@@ -367,38 +373,40 @@ def publish_with_schema(args: argparse.Namespace) -> int:
     except (WriteRefused, KafkaUnavailable) as exc:
         raise CliError(str(exc)) from exc
     data = _payload(args)
-    version = int(args.value_version) if str(args.value_version).isdigit() else "latest"
-    client = RegistryClient(settings)
     try:
-        schema = client.subject_version(args.value_subject, version)
-        value = encode_with_schema(data, schema)
-    except RegistryError as exc:
-        raise CliError(f"Subject {args.value_subject} v{version}: {exc}.") from exc
-    except DoesNotFit as exc:
-        raise CliError(
-            f"The payload does not fit {args.value_subject} v{schema.version}: {exc}. "
-            "Nothing was sent."
-        ) from exc
-    except ValueError as exc:
-        raise CliError(f"{args.value_subject} v{schema.version}: {exc}.") from exc
-    finally:
-        client.close()
-    headers = tuple((k, v.encode()) for k, v in _parse_headers(args.header).items())
-    key = args.key.encode() if args.key is not None else None
+        value_subject = SubjectChoice.parse(args.value_subject, args.value_version)
+        key_subject = (
+            SubjectChoice.parse(args.key_subject, args.key_version) if args.key_subject else None
+        )
+        encoded = encode_by_subjects(
+            settings,
+            value=data,
+            value_subject=value_subject,
+            key=args.key,
+            key_subject=key_subject,
+            headers=tuple((k, v.encode()) for k, v in _parse_headers(args.header).items()),
+        )
+    except (SubjectRefused, ValueError) as exc:
+        raise CliError(str(exc)) from exc
+    schema = encoded.value_schema
+    assert schema is not None  # a value subject was given
 
     async def run() -> Any:
         if not args.create_topic:
             remedy = "create it or pass --create-topic"
             await require_topic(profile, password, args.topic, remedy=remedy)
         async with KafkaPublisher(profile, password) as pub:
-            fut = await pub.enqueue_record(RawRecord(value, key, headers), args.topic)
+            fut = await pub.enqueue_record(encoded.record, args.topic)
             return await fut
 
     meta = run_kafka(run())
     where = {"topic": meta.topic, "partition": meta.partition, "offset": meta.offset}
     info = schema.info()
     if args.json:
-        print_json({**where, "schema": info, "format": schema.format})
+        shown = {**where, "schema": info, "format": schema.format}
+        if encoded.key_schema is not None:
+            shown["key_schema"] = encoded.key_schema.info()
+        print_json(shown)
     else:
         print(
             f"Published a {schema.format} record ({args.value_subject} v{schema.version}, "
@@ -427,7 +435,7 @@ def cmd_profiles_list(args: argparse.Namespace) -> int:
 
 
 def cmd_profiles_add(args: argparse.Namespace) -> int:
-    from monitor.profiles_cli import sign_in_fields, store_extra_secrets
+    from monitor.profiles_cli import registry_secret_hint, sign_in_fields, store_extra_secrets
 
     try:
         profile = ConnectionProfile(
@@ -455,6 +463,8 @@ def cmd_profiles_add(args: argparse.Namespace) -> int:
     if problems := store_extra_secrets(args, profile.name):
         print("\n".join(problems), file=sys.stderr)
         return 1
+    if hint := registry_secret_hint(args, profile.name):
+        print(hint)
     if profile.needs_password:
         if args.password_prompt:
             password = getpass.getpass(f"Password for {profile.sasl_username}: ")
@@ -568,6 +578,15 @@ def register(
     )
     p.add_argument(
         "--value-version", metavar="N", default="latest", help="the subject's version (latest)"
+    )
+    p.add_argument(
+        "--key-subject",
+        metavar="SUBJECT",
+        help="with --value-subject: encode --key with this subject's schema (the key as JSON,"
+        " or as a string when it is not JSON)",
+    )
+    p.add_argument(
+        "--key-version", metavar="N", default="latest", help="the key subject's version (latest)"
     )
     p.set_defaults(func=cmd_publish)
 

@@ -91,10 +91,13 @@ def test_publish_with_a_subjects_schema_and_a_payload_that_does_not_fit(
     asyncio.run(create_topic(broker.bootstrap, topic))
     with SchemaRegistryServer() as registry:
         registry.state.register(f"{topic}-value", {"schema": json.dumps(READING)})
+        registry.state.register(f"{topic}-key", {"schema": '"string"'})
         base = ("kafka", "publish", "--bootstrap", broker.bootstrap, "--topic", topic,
                 "--schema-registry", registry.url, "--value-subject", f"{topic}-value")  # fmt: skip
-        sent = eventflow(env, *base, "--data", '{"sensor": "s-3", "celsius": "-4.5"}', "--json")
+        sent = eventflow(env, *base, "--data", '{"sensor": "s-3", "celsius": "-4.5"}', "--json",
+                         "--key", "s-3", "--key-subject", f"{topic}-key")  # fmt: skip
         assert json.loads(sent.stdout)["offset"] == 0
+        assert json.loads(sent.stdout)["key_schema"]["subject"] == f"{topic}-key"
         refused = eventflow(env, *base, "--data", '{"sensor": 3, "celsius": "1.0"}', check=False)
         assert refused.returncode == 1
         assert "does not fit" in refused.stderr and "sensor" in refused.stderr
@@ -105,3 +108,4 @@ def test_publish_with_a_subjects_schema_and_a_payload_that_does_not_fit(
         lines = eventflow(env, *tail).stdout.splitlines()
     (event,) = [json.loads(line) for line in lines]  # the refused one never went out
     assert event["format"] == "avro" and event["data"] == {"sensor": "s-3", "celsius": "-4.5"}
+    assert event["key"] == "s-3" and event["key_format"] == "avro"
