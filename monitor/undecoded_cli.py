@@ -45,10 +45,12 @@ def redecoder_for(args: argparse.Namespace) -> Iterator[Redecoder | None]:
     from monitor.kafka_cli import schemas_for
 
     try:
-        # Without a profile only the registry and files given matter: the profile's
-        # broker is never contacted here.
+        # Without a profile only the registry and files given matter: a profile needs a
+        # broker address, and this one is never contacted.
         profile = (
-            ProfileStore().get(args.profile) if args.profile else ConnectionProfile("schemas", "")
+            ProfileStore().get(args.profile)
+            if args.profile
+            else ConnectionProfile.ad_hoc("localhost:9092")
         )
     except ProfileError as exc:
         raise CliError(str(exc)) from exc

@@ -1,0 +1,127 @@
+"""Records tailed while their schema could not be had (the registry unreachable, or none
+configured) are logged undecoded; once the registry is there, `eventflow events` lists
+them decoded, as a live tail would have, a log search finds the fields inside them, and
+the log keeps them decoded. Against the real test broker and the tests' registry, with
+records written by confluent-kafka's AvroSerializer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Producer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from adapters.kafka.profiles import ConnectionProfile
+from adapters.schema_registry.client import RegistryClient, RegistrySettings
+from monitor.core.event_filter import EventFilter
+from monitor.core.eventlog import EventLog
+from monitor.core.redecode import Redecoder
+from tests.adapters.conftest import create_topic
+from tests.adapters.schema_registry_server import SchemaRegistryServer
+from tests.cli.entry_point import eventflow
+
+NOTE_AVSC = """{"type": "record", "name": "NoteTaken", "namespace": "com.acme",
+ "fields": [{"name": "orderId", "type": "string"},
+            {"name": "correlationId", "type": "string"},
+            {"name": "note", "type": "string"}]}"""
+NOTES = ["alpaca", "bison", "camel"]
+UNREACHABLE = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "EVENTFLOW_CONFIG_DIR": str(tmp_path / "config")}
+
+
+def produce_notes(bootstrap: str, topic: str, registry: SchemaRegistryServer) -> None:
+    avro = AvroSerializer(SchemaRegistryClient({"url": registry.url}), NOTE_AVSC)
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    asyncio.run(create_topic(bootstrap, topic))
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for i, note in enumerate(NOTES):
+        value = avro({"orderId": f"o-{i}", "correlationId": f"c-{i}", "note": note}, ctx)
+        producer.produce(
+            topic, value=value, key=f"o-{i}", headers=[("origin", b"\xffshop")], partition=0
+        )
+    producer.flush(10)
+
+
+def tail_args(bootstrap: str, topic: str) -> tuple[str, ...]:
+    return ("kafka", "tail", "--bootstrap", bootstrap, "--topic", topic,
+            "--from", "beginning", "--max", str(len(NOTES)))  # fmt: skip
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    out = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return sorted(out, key=lambda e: e["offset"])
+
+
+def test_events_lists_records_logged_undecoded_decoded_once_the_registry_answers(
+    profile: ConnectionProfile,
+    topic_name: str,
+    env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "events.db")
+    with SchemaRegistryServer() as registry:
+        produce_notes(profile.bootstrap_servers, topic_name, registry)
+        # Tailed while the registry cannot be reached: logged undecoded, bytes kept.
+        eventflow(
+            env, *tail_args(profile.bootstrap_servers, topic_name), "--quiet", "--db", db,
+            "--schema-registry", UNREACHABLE,
+        )  # fmt: skip
+        before = json.loads(eventflow(env, "events", "--db", db, "--json").stdout)
+        assert [e["format"] for e in before] == ["undecoded"] * 3
+        assert all("cannot reach the registry" in e["error"] for e in before)
+        assert all(e["raw"] and e["data"] is None for e in before)
+
+        # What a tail with the registry gives: the reference for the late decode.
+        live = json_lines(
+            eventflow(
+                env, *tail_args(profile.bootstrap_servers, topic_name), "--no-log", "--json",
+                "--schema-registry", registry.url,
+            ).stdout
+        )  # fmt: skip
+        listed = json.loads(
+            eventflow(env, "events", "--db", db, "--json", "--schema-registry", registry.url).stdout
+        )
+        reads = registry.state.reads
+    assert [e["data"]["note"] for e in live] == NOTES and live[0]["format"] == "avro"
+    assert sorted(listed, key=lambda e: e["offset"]) == live
+    # Stored decoded: listed again with no registry at all, they stay decoded.
+    again = json.loads(eventflow(env, "events", "--db", db, "--json").stdout)
+    assert sorted(again, key=lambda e: e["offset"]) == live
+    assert again[0]["type"] == "com.acme.NoteTaken" and again[0]["correlation_id"] == "c-2"
+    assert reads >= 1
+
+
+def test_a_search_finds_a_field_inside_records_logged_without_a_registry(
+    profile: ConnectionProfile, topic_name: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "events.db")
+    with SchemaRegistryServer() as registry:
+        produce_notes(profile.bootstrap_servers, topic_name, registry)
+        eventflow(env, *tail_args(profile.bootstrap_servers, topic_name), "--quiet", "--db", db)
+        bison = EventFilter(text="bison")
+        client = RegistryClient(RegistrySettings(registry.url))
+        try:
+            with EventLog(db, create=False) as log:
+                (kept, *_) = log.events()
+                assert kept.undecoded and "--schema-registry" in (kept.error or "")
+                assert log.search(bison).events == []  # bytes: nothing to find yet
+                found = log.search(bison, redecoder=Redecoder(client)).events
+                assert [(e.format, e.data["note"], e.key) for e in found] == [
+                    ("avro", "bison", "o-1")
+                ]
+                # The log resolved itself: a search without the registry finds it now.
+                assert [e.data["orderId"] for e in log.search(bison).events] == ["o-1"]
+                assert log.undecoded_rows() == []
+        finally:
+            client.close()
