@@ -173,6 +173,16 @@ class KafkaPublisher:
             raise KafkaUnavailable(explain(exc, self.profile, topic=topic)) from exc
         return fut
 
+    async def send_record(self, record: RawRecord, topic: str) -> Sent:
+        """Send a record as it is (a schema-encoded one the composer made) and wait for
+        the broker's ack."""
+        fut = await self.enqueue_record(record, topic)
+        try:
+            meta = await asyncio.wait_for(fut, CONNECT_TIMEOUT * 2)
+        except Exception as exc:
+            raise KafkaUnavailable(explain(exc, self.profile, topic=topic)) from exc
+        return Sent(meta.topic, meta.partition, meta.offset)
+
     async def send(
         self,
         event: Envelope,

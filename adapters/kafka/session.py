@@ -40,6 +40,7 @@ from monitor.core.envelope import Envelope
 from monitor.core.formats.schemas import SchemaSource
 from monitor.core.gauges import GaugeHistory
 from monitor.core.pipeline import EventSink
+from monitor.core.raw_record import RawRecord
 from monitor.core.wording import count
 
 log = logging.getLogger(__name__)
@@ -349,6 +350,19 @@ class KafkaSession:
             return await publisher.send(event, topic, mode=mode)
         except KafkaUnavailable:
             await self._drop_producer()  # the next publish starts a fresh producer
+            raise
+
+    async def publish_record(
+        self, record: RawRecord, topic: str, *, confirmed: bool = False
+    ) -> Sent:
+        """Send one record as it is (value, key and headers already encoded) and wait
+        for the broker's ack; raises like :meth:`publish`."""
+        check_write_allowed(self.profile, confirmed=confirmed, action="publishing")
+        publisher = await self.producer()
+        try:
+            return await publisher.send_record(record, topic)
+        except KafkaUnavailable:
+            await self._drop_producer()
             raise
 
     async def burst(

@@ -61,6 +61,15 @@ class SubjectRecord:
     key_schema: Schema | None
 
 
+def registry_subjects(settings: RegistrySettings) -> list[str]:
+    """The registry's subjects, sorted (for a drop-down); raises RegistryError."""
+    client = RegistryClient(settings)
+    try:
+        return sorted(client.subjects())
+    finally:
+        client.close()
+
+
 def key_input(text: str) -> Any:
     """A key as typed, for a key schema: JSON when it parses (``42``, ``{"id": 7}``),
     else the text itself (``o-1`` for a string key, without quotes to type)."""

@@ -39,6 +39,7 @@ from adapters.kafka.session import KafkaSession, check_connection
 from adapters.kafka.tail import StartPosition
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.gauges import GaugeHistory
+from monitor.core.raw_record import RawRecord
 from monitor.core.wording import count
 from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
@@ -299,6 +300,13 @@ class KafkaService(QObject):
         profile without ``confirmed``), each with the sentence to show.
         """
         return await self._require_session().publish(event, topic, mode=mode, confirmed=confirmed)
+
+    async def publish_record(
+        self, record: RawRecord, topic: str, *, confirmed: bool = False
+    ) -> Sent:
+        """Send one record as it is (the composer's schema-encoded one); raises like
+        :meth:`publish`."""
+        return await self._require_session().publish_record(record, topic, confirmed=confirmed)
 
     async def burst(
         self,

@@ -18,8 +18,11 @@ Only one send or burst runs at a time.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -42,6 +45,8 @@ from PySide6.QtWidgets import (
 )
 
 from adapters.kafka.profiles import ConnectionProfile
+from adapters.schema_registry.sources import registry_settings
+from adapters.schema_registry.subject_encoding import registry_subjects
 from monitor.core import wording
 from monitor.core.demo import TOPICS as DEMO_TOPICS
 from monitor.core.envelope import Envelope, new_event_id
@@ -62,8 +67,11 @@ from monitor.ui.views.form_widgets import (
 )
 from monitor.ui.views.json_editor import JsonEditor
 from monitor.ui.views.publish_headers import HeadersEditor
+from monitor.ui.views.publish_schema import SchemaSubjects
 from monitor.ui.views.publish_sender import EventSender, Outcome
 from monitor.ui.views.publish_templates import TemplateBar
+
+log = logging.getLogger(__name__)
 
 _COMPOSER_NAME = "composed event"
 FIRST_TEMPLATE = "OrderPlaced"  # where the demo's chains start
@@ -294,6 +302,11 @@ class PublishView(QWidget):
         )
         target.addWidget(self.mode_combo)
         outer.addLayout(target)
+        # Registry subjects: shown for Kafka when the connected profile has a registry.
+        self.schema_subjects = SchemaSubjects()
+        self.schema_subjects.setVisible(False)
+        self.schema_subjects.changed.connect(self._update_actions)
+        outer.addWidget(self.schema_subjects)
         # One line each (the whole sentence in the tooltip when cut), so the send card
         # leaves the composer its room on a 700 px screen.
         self.target_note = ElidedLabel("")
@@ -380,7 +393,13 @@ class PublishView(QWidget):
 
     def problem(self) -> str | None:
         """Why the composed event cannot be sent now, or ``None``."""
-        if not self.type_edit.text().strip():
+        by_subjects = self.by_subjects()
+        if by_subjects:
+            try:
+                self.schema_subjects.choices()
+            except ValueError as exc:
+                return str(exc)
+        elif not self.type_edit.text().strip():
             return "The event needs a type."
         if not self.payload.valid:
             return f"The payload is not valid JSON: {self.payload.message}"
@@ -402,7 +421,15 @@ class PublishView(QWidget):
         ready = problem is None and not self.sending
         self.send_button.setEnabled(ready)
         self.send_action.setEnabled(ready)
-        self.burst_button.setEnabled(ready)
+        by_subjects = self.by_subjects()
+        # A subject's record is one record as typed: no burst, no CloudEvents mode.
+        self.burst_button.setEnabled(ready and not by_subjects)
+        self.burst_button.setToolTip(
+            "A burst sends CloudEvents: clear the schema subjects to send one"
+            if by_subjects
+            else ""
+        )
+        self.mode_combo.setEnabled(self.kafka_radio.isChecked() and not by_subjects)
         self.cancel_button.setEnabled(self.sending)
         self.burst_count.setEnabled(not self.sending)
         self.burst_rate.setEnabled(not self.sending)
@@ -433,10 +460,49 @@ class PublishView(QWidget):
         self.topic_combo.addItems(names)
         self.topic_combo.setEditText(current)
         self.topic_combo.blockSignals(False)
-        self.mode_combo.setEnabled(kafka)
         self.create_topic_check.setVisible(kafka)
+        self._show_schema_subjects()
         self._describe_target()
         self._update_actions()
+
+    def by_subjects(self) -> bool:
+        """Whether Send publishes a record encoded with registry subjects (Kafka, a
+        registry on the profile, a subject given) rather than a CloudEvent."""
+        return self.schema_subjects.isVisibleTo(self) and self.schema_subjects.in_use()
+
+    def _registry_profile(self) -> ConnectionProfile | None:
+        kafka = self.context.kafka
+        profile = kafka.profile if kafka.connected else None
+        return profile if profile is not None and profile.registry_url else None
+
+    def _show_schema_subjects(self) -> None:
+        profile = self._registry_profile()
+        show = self.kafka_radio.isChecked() and profile is not None
+        was = self.schema_subjects.isVisibleTo(self)
+        self.schema_subjects.setVisible(show)
+        if show and not was and profile is not None:
+            self._load_subjects(profile)
+
+    def _load_subjects(self, profile: ConnectionProfile) -> None:
+        """Fill the subject drop-downs from the registry, in a worker thread (the keyring
+        and HTTP block); a registry that cannot list them leaves the boxes to type in."""
+
+        def read() -> list[str]:
+            settings = registry_settings(profile)
+            return registry_subjects(settings) if settings is not None else []
+
+        async def load() -> list[str]:
+            return await asyncio.to_thread(read)
+
+        self.service.spawn(
+            load(),
+            done=lambda subjects: self._subjects_loaded(profile, subjects),
+            failed=lambda exc: log.info("the registry's subjects were not read: %s", exc),
+        )
+
+    def _subjects_loaded(self, profile: ConnectionProfile, subjects: list[str]) -> None:
+        if shiboken6.isValid(self) and self._registry_profile() is profile:
+            self.schema_subjects.set_subjects(subjects)
 
     def _bus_topics(self) -> list[str]:
         seen = set(DEMO_TOPICS) | set(self.context.runtime.bus.counters)
@@ -456,6 +522,7 @@ class PublishView(QWidget):
             self.kafka_radio.setToolTip("Connect a Kafka profile in Connections to publish there")
             if self.kafka_radio.isChecked():
                 self.bus_radio.setChecked(True)
+        self._show_schema_subjects()
         self._describe_target()
         self._update_actions()
 
@@ -560,6 +627,20 @@ class PublishView(QWidget):
             if profile.is_production and not confirmed:
                 self._show_status("Not sent: publishing to production was not confirmed.", "muted")
                 return
+            if self.by_subjects():
+                value_subject, key_subject = self.schema_subjects.choices()  # problem() checked
+                self.event_sender.to_kafka_by_subjects(
+                    make,
+                    topic,
+                    profile=profile,
+                    value_subject=value_subject,
+                    key_subject=key_subject,
+                    confirmed=confirmed,
+                    target=f"Kafka {profile.name} ({profile.bootstrap_servers})",
+                    create_topic=self.create_topic_check.isChecked(),
+                )
+                self._sending_started(topic, count=1)
+                return
             self.event_sender.to_kafka(
                 make,
                 topic,
@@ -572,6 +653,9 @@ class PublishView(QWidget):
             )
         else:
             self.event_sender.to_bus(make, topic, count=count, rate=rate)
+        self._sending_started(topic, count=count)
+
+    def _sending_started(self, topic: str, *, count: int) -> None:
         self.progress.setFormat("%v / %m")
         self.progress.setRange(0, count)
         self.progress.setValue(0)
@@ -600,6 +684,11 @@ class PublishView(QWidget):
         if outcome.sent is not None:
             sent = outcome.sent
             where = f"{sent.topic}[{sent.partition}]@{sent.offset} on {outcome.target}"
+        if outcome.encoded_as is not None:
+            # Not a CloudEvent: no id or correlation of ours travels with the record.
+            self._show_status(f"Published an {outcome.encoded_as} to {where}.", "ok")
+            self._update_actions()
+            return
         if outcome.count == 1 and event is not None:
             text = f"Published {event.type} <code>{short_id(event.id)}</code> to {where}"
         else:

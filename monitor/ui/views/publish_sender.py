@@ -7,6 +7,11 @@ then exactly one of ``finished(Outcome)``, ``failed(sentence, done, total)`` or
 ``cancelled(done, total)``. Events already sent when a burst fails or is cancelled stay
 sent.
 
+A send to Kafka with registry subjects sends one record, its payload (and key) encoded
+with the subjects' schemas (:mod:`adapters.schema_registry.subject_encoding`, as
+``kafka publish --value-subject`` does); a payload that does not fit fails it before
+anything is sent, naming the field and the reason.
+
 A send to Kafka names a topic the cluster has, unless ``create_topic`` is given: a broker
 creates a topic a producer names, so a typo would publish into a new topic nobody reads.
 The check reads the connected cluster's topic list, fresh when the topic is not in it.
@@ -25,7 +30,15 @@ from PySide6.QtCore import QObject, Signal
 
 from adapters.kafka.cluster import TopicMissing, missing_topic_sentence
 from adapters.kafka.connection import KafkaUnavailable
+from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import Mode, Sent, WriteRefused
+from adapters.schema_registry.sources import registry_settings
+from adapters.schema_registry.subject_encoding import (
+    SubjectChoice,
+    SubjectRecord,
+    SubjectRefused,
+    encode_by_subjects,
+)
 from monitor.core.burst import paced
 from monitor.core.envelope import Envelope
 from monitor.core.runtime import EmbeddedRuntime
@@ -53,6 +66,9 @@ class Outcome:
     topic: str
     sent: Sent | None  # the broker's answer for a single Kafka send
     seconds: float
+    # A record encoded with registry subjects: what it was, e.g. "avro record (orders-value
+    # v3, schema id 42)"; None for a CloudEvent.
+    encoded_as: str | None = None
 
     @property
     def to_kafka(self) -> bool:
@@ -100,6 +116,26 @@ class EventSender(QObject):
         self._start(
             self._kafka(make, topic, count, rate, mode, confirmed, target, create_topic), count
         )
+
+    def to_kafka_by_subjects(
+        self,
+        make: EventFactory,
+        topic: str,
+        *,
+        profile: ConnectionProfile,
+        value_subject: SubjectChoice | None,
+        key_subject: SubjectChoice | None,
+        confirmed: bool,
+        target: str,
+        create_topic: bool = False,
+    ) -> None:
+        """Publish one record to ``topic``: the event's payload (and key) encoded with the
+        subjects' schemas from ``profile``'s registry, its headers as they are. A payload
+        that does not fit fails the send (SubjectRefused) before anything is sent."""
+        coro = self._kafka_by_subjects(
+            make, topic, profile, value_subject, key_subject, confirmed, target, create_topic
+        )
+        self._start(coro, 1)
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -175,6 +211,44 @@ class EventSender(QObject):
         )
         return Outcome(made[-1] if made else None, acked, target, topic, None, _since(started))
 
+    async def _kafka_by_subjects(
+        self,
+        make: EventFactory,
+        topic: str,
+        profile: ConnectionProfile,
+        value_subject: SubjectChoice | None,
+        key_subject: SubjectChoice | None,
+        confirmed: bool,
+        target: str,
+        create_topic: bool,
+    ) -> Outcome:
+        started = time.monotonic()
+        event = make(0)
+        headers = tuple((n, v.encode()) for n, v in event.headers.items())
+
+        def encode() -> SubjectRecord:
+            # In a worker thread: the keyring (the registry's secret) and HTTP both block.
+            settings = registry_settings(profile)
+            if settings is None:
+                raise SubjectRefused(f"Profile {profile.name} has no schema registry.")
+            return encode_by_subjects(
+                settings,
+                value=event.data,
+                value_subject=value_subject,
+                key=event.key,
+                key_subject=key_subject,
+                headers=headers,
+            )
+
+        encoded = await asyncio.to_thread(encode)  # refused here: nothing is sent
+        if not create_topic:
+            await self._require_topic(topic)
+        sent = await self.service.publish_record(encoded.record, topic, confirmed=confirmed)
+        self._on_progress(1, 1)
+        return Outcome(
+            event, 1, target, topic, sent, _since(started), encoded_as=_described(encoded)
+        )
+
     async def _require_topic(self, topic: str) -> None:
         """Raise :class:`TopicMissing` when the connected cluster has no ``topic``."""
         service = self.service
@@ -203,6 +277,17 @@ class EventSender(QObject):
         if not isinstance(exc, _EXPECTED):
             sys.excepthook(type(exc), exc, exc.__traceback__)  # a bug: the error dialog
         self.failed.emit(str(exc) or type(exc).__name__, self.done, self.total)
+
+
+def _described(encoded: SubjectRecord) -> str:
+    schema = encoded.value_schema or encoded.key_schema
+    if schema is None:
+        return "record"
+    which = f"{schema.subject} v{schema.version}, schema id {schema.id}"
+    if encoded.key_schema is not None and encoded.value_schema is not None:
+        key = encoded.key_schema
+        which += f"; key {key.subject} v{key.version}"
+    return f"{schema.format} record ({which})"
 
 
 def _since(started: float) -> float:
