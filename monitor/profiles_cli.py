@@ -126,12 +126,32 @@ def add_sign_in_options(p: argparse.ArgumentParser) -> None:
         "--schema-registry", "--registry-url", dest="registry_url", metavar="URL",
         help="schema registry URL",
     )  # fmt: skip
-    p.add_argument("--registry-username", metavar="KEY", help="schema registry key / user")
-    p.add_argument("--registry-secret-prompt", action="store_true", help="ask for it now")
+    p.add_argument(
+        "--registry-username", metavar="USER", help="schema registry user (basic auth) or API key"
+    )
+    p.add_argument(
+        "--registry-bearer",
+        action="store_true",
+        help="the registry secret is a bearer token (sent as Authorization: Bearer)",
+    )
+    p.add_argument(
+        "--registry-secret-prompt",
+        action="store_true",
+        help="ask now for the registry password (or token, with --registry-bearer)",
+    )
+    p.add_argument("--registry-ca-file", metavar="PEM", help="the registry's CA certificate")
+    p.add_argument(
+        "--registry-cert-file", metavar="PEM", help="client certificate for the registry"
+    )
+    p.add_argument("--registry-key-file", metavar="PEM", help="its private key")
 
 
 def sign_in_fields(args: argparse.Namespace) -> dict[str, Any]:
     """The profile fields given by :func:`add_sign_in_options`."""
+    if args.registry_bearer and args.registry_username:
+        raise CliError(
+            "--registry-bearer signs in with a token: give it or --registry-username, not both"
+        )
     extensions = {}
     for item in args.oauth_extension or []:
         key, sep, value = item.partition("=")
@@ -149,6 +169,10 @@ def sign_in_fields(args: argparse.Namespace) -> dict[str, Any]:
         "pkcs12_file": args.pkcs12_file,
         "registry_url": args.registry_url,
         "registry_username": args.registry_username,
+        "registry_bearer": args.registry_bearer,
+        "registry_ca_file": args.registry_ca_file,
+        "registry_cert_file": args.registry_cert_file,
+        "registry_key_file": args.registry_key_file,
     }
 
 
@@ -158,7 +182,7 @@ def store_extra_secrets(args: argparse.Namespace, profile_name: str) -> list[str
     problems = []
     for flag, kind, words in (
         ("pkcs12_password_prompt", "pkcs12", "PKCS#12 bundle password"),
-        ("registry_secret_prompt", "schema_registry", "schema registry secret"),
+        ("registry_secret_prompt", "schema_registry", _registry_secret_words(args)),
     ):
         if getattr(args, flag, False):
             try:
@@ -166,6 +190,22 @@ def store_extra_secrets(args: argparse.Namespace, profile_name: str) -> list[str
             except SecretStoreUnavailable as exc:
                 problems.append(f"The {words} was not stored: {exc}")
     return problems
+
+
+def registry_secret_hint(args: argparse.Namespace, profile_name: str) -> str | None:
+    """How to give the registry's password or token when it was not asked for now."""
+    if args.registry_secret_prompt or not (args.registry_username or args.registry_bearer):
+        return None
+    words = _registry_secret_words(args)
+    return (
+        f"The registry needs its {words.removeprefix('schema registry ')}: store it with "
+        f"--registry-secret-prompt, or set {secret_env_var(profile_name, 'schema_registry')} "
+        "when you connect."
+    )
+
+
+def _registry_secret_words(args: argparse.Namespace) -> str:
+    return "schema registry token" if args.registry_bearer else "schema registry password"
 
 
 def register(psub: Any) -> None:

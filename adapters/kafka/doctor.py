@@ -355,19 +355,10 @@ def _token_fix(profile: ConnectionProfile) -> str:
 def _registry_step(profile: ConnectionProfile, secret: str | None) -> Step:
     """GET /subjects through the app's own registry client: the same sign-in (key and
     secret, or a bearer token) and TLS settings the decoders will use."""
-    from adapters.schema_registry.client import RegistryClient, RegistryError, RegistrySettings
+    from adapters.schema_registry.client import RegistryClient, RegistryError
+    from adapters.schema_registry.sources import settings_with_secret
 
-    bearer = profile.registry_bearer
-    settings = RegistrySettings(
-        profile.registry_url or "",
-        username=None if bearer else profile.registry_username,
-        password=None if bearer else secret,
-        bearer_token=secret if bearer else None,
-        ca_file=profile.registry_ca_file,
-        cert_file=profile.registry_cert_file,
-        key_file=profile.registry_key_file,
-        timeout=STEP_TIMEOUT,
-    )
+    settings = settings_with_secret(profile, secret, timeout=STEP_TIMEOUT)
     try:
         client = RegistryClient(settings)
     except (OSError, ssl.SSLError) as exc:
@@ -381,7 +372,12 @@ def _registry_step(profile: ConnectionProfile, secret: str | None) -> Step:
         subjects = client.subjects()
     except RegistryError as exc:
         if exc.status in (401, 403):
-            fix = "check the schema registry key and secret (or token)"
+            fix = "check the schema registry user and password (or token)"
+        elif exc.tls:
+            fix = (
+                "check the registry's CA file (it must have signed the registry's "
+                "certificate) and, if it asks for one, the client certificate and key"
+            )
         elif exc.status is not None:
             fix = "check the schema registry URL"
         else:

@@ -92,7 +92,7 @@ METHODS: dict[str, SignInMethod] = {
         SignInMethod(
             "confluent_cloud",
             "Confluent Cloud (API key)",
-            ("username", "password", "registry_url", "registry_username", "registry_secret"),
+            ("username", "password"),
             "The cluster's API key and secret; the schema registry's own key and secret.",
         ),
         SignInMethod(

@@ -50,9 +50,10 @@ _MAX_REFERENCE_DEPTH = 32
 class RegistryError(Exception):
     """A registry request that failed; ``str()`` says why in a sentence."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, *, tls: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.tls = tls  # the TLS handshake failed (trust, client certificate): not the URL
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,11 @@ class RegistryClient:
                 raise RegistryError(
                     f"the registry at {self.base} did not answer within {s.timeout:g} s"
                 ) from None
+            if isinstance(why, ssl.SSLError):
+                raise self._tls_failure(why) from None
             raise RegistryError(f"cannot reach the registry at {self.base}: {why}") from None
+        except ssl.SSLError as exc:  # the handshake failed after the connection was made
+            raise self._tls_failure(exc) from None
         except OSError as exc:
             raise RegistryError(f"cannot reach the registry at {self.base}: {exc}") from None
         try:
@@ -285,6 +290,14 @@ class RegistryClient:
             raise RegistryError(
                 f"{url} answered with {what}: is {self.base} a schema registry?"
             ) from None
+
+    def _tls_failure(self, why: ssl.SSLError) -> RegistryError:
+        text = f"TLS with the registry at {self.base} failed: {why}"
+        # A registry that wants a client certificate just drops the handshake without
+        # one, which OpenSSL reports as an EOF: say what it most likely means.
+        if not self.settings.cert_file and not isinstance(why, ssl.SSLCertVerificationError):
+            text += "; the registry may want a client certificate, and none is set"
+        return RegistryError(text, tls=True)
 
     def _ssl_context(self) -> ssl.SSLContext | None:
         s = self.settings

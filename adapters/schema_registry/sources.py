@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adapters.kafka.profiles import ConnectionProfile, SecretStore
-from adapters.schema_registry.client import RegistryClient, RegistrySettings
+from adapters.schema_registry.client import DEFAULT_TIMEOUT, RegistryClient, RegistrySettings
 from monitor.core.formats.schemas import LocalSchemas, SchemaFile, SchemaSource, SchemaSources
 
 
@@ -21,14 +21,29 @@ def registry_settings(
     secret = None
     if profile.registry_username or profile.registry_bearer:
         secret = (secrets or SecretStore()).find(profile.name, "schema_registry")
+    return settings_with_secret(profile, secret, url)
+
+
+def settings_with_secret(
+    profile: ConnectionProfile,
+    secret: str | None,
+    url: str | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RegistrySettings:
+    """The registry settings of ``profile`` with ``secret`` as given (typed in a form, or
+    found already): the one place that says whether the secret is the password of the
+    registry user or a bearer token, so the decoders and the doctor sign in alike."""
+    bearer = profile.registry_bearer
     return RegistrySettings(
-        url,
-        username=None if profile.registry_bearer else profile.registry_username,
-        password=None if profile.registry_bearer else secret,
-        bearer_token=secret if profile.registry_bearer else None,
+        url or profile.registry_url or "",
+        username=None if bearer else profile.registry_username,
+        password=None if bearer else secret,
+        bearer_token=secret if bearer else None,
         ca_file=profile.registry_ca_file,
         cert_file=profile.registry_cert_file,
         key_file=profile.registry_key_file,
+        timeout=timeout,
     )
 
 

@@ -278,4 +278,4 @@ def test_the_schema_registry_step_checks_its_key_and_secret(broker: TansuBroker)
     failed = bad.first_failure
     assert failed is not None and failed.step == "schema_registry"
     assert "the registry refused the credentials (HTTP 401)" in failed.detail
-    assert failed.fix == "check the schema registry key and secret (or token)"
+    assert failed.fix == "check the schema registry user and password (or token)"

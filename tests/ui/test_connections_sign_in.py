@@ -55,9 +55,7 @@ def test_each_method_shows_the_fields_it_needs_in_its_own_words(qtbot: Any) -> N
     }  # fmt: skip
     assert row_label(form, form.password_edit) == "Client secret"
     choose(form, "confluent_cloud")
-    assert shown(form) == {
-        "username", "password", "registry_url", "registry_username", "registry_secret",
-    }  # fmt: skip
+    assert shown(form) == {"username", "password"}  # the registry's rows are every method's
     assert (row_label(form, form.user_edit), row_label(form, form.password_edit)) == (
         "API key",
         "API secret",
@@ -209,26 +207,3 @@ def test_a_failing_test_names_the_step_its_cause_and_the_fix(
     finally:
         run(proxy.__aexit__(None, None, None))
         broker.stop()
-
-
-def test_editing_a_profile_whose_method_hides_the_registry_keeps_it(qtbot: Any) -> None:
-    from adapters.kafka.profiles import ConnectionProfile
-
-    form = ProfileForm()
-    qtbot.addWidget(form)
-    saved = ConnectionProfile(
-        name="corp",
-        bootstrap_servers="kafka.corp:9093",
-        security_protocol="SSL",
-        registry_url="https://registry.corp",
-        registry_username="sr",
-        registry_bearer=True,
-        schema_files=["orders.*=/schemas/order.avsc"],
-    )
-    form.set_profile(saved)
-    assert form.method == "tls" and "registry_url" not in shown(form)
-    type_into(qtbot, form.bootstrap_edit, "kafka2.corp:9093")
-    edited = form.profile()
-    assert edited.bootstrap_servers == "kafka2.corp:9093"
-    assert (edited.registry_url, edited.registry_username) == ("https://registry.corp", "sr")
-    assert edited.registry_bearer and edited.schema_files == ["orders.*=/schemas/order.avsc"]

@@ -5,8 +5,10 @@ Amazon MSK IAM, Confluent Cloud, Azure Event Hubs, from
 :data:`adapters.kafka.sign_in.METHODS`); only the fields that method needs are shown, with
 labels in its own words (an API key is not called a user name). Secrets typed here (the
 password, client secret, API secret or connection string; a PKCS#12 bundle's password; a
-schema registry's secret) are never saved with the profile: the view hands them to the
-keyring. For Event Hubs the bootstrap is derived from the pasted connection string.
+schema registry's password or token) are never saved with the profile: the view hands
+them to the keyring. For Event Hubs the bootstrap is derived from the pasted connection
+string. The schema registry's rows (:mod:`.connection_registry`) are the same for every
+sign-in method: any cluster may have a registry.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -34,6 +37,8 @@ from adapters.kafka.sign_in import (
     event_hubs_bootstrap,
     method_of,
 )
+from monitor.ui.views.connection_registry import PROFILE_FIELDS as REGISTRY_FIELDS
+from monitor.ui.views.connection_registry import RegistryRows
 from monitor.ui.views.form_widgets import with_button
 
 ENVIRONMENTS = ("development", "staging", "production")
@@ -63,6 +68,16 @@ def _edit(placeholder: str) -> QLineEdit:
     edit = QLineEdit()
     edit.setPlaceholderText(placeholder)
     return edit
+
+
+def _side_by_side(wide: QWidget, narrow: QWidget) -> QWidget:
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(10)
+    row.addWidget(wide, 1)
+    row.addWidget(narrow)
+    return box
 
 
 class ProfileForm(QWidget):
@@ -107,12 +122,14 @@ class ProfileForm(QWidget):
             "PKCS#12 bundle (instead of PEM files)", "PKCS#12 (*.p12 *.pfx)"
         )
         self.pkcs12_password_edit = _secret_edit()
-        self.registry_url_edit = _edit("https://psrc-....confluent.cloud (optional)")
-        self.registry_key_edit = _edit("the schema registry's API key")
-        self.registry_secret_edit = _secret_edit()
-        self.read_only_check = QCheckBox("Read-only (no publish, no replay)")
+        # The schema registry, whatever the Kafka sign-in (its own rows, shown as needed).
+        self.registry = RegistryRows(self._file_row, _secret_edit)
+        self.registry_url_edit = self.registry.url_edit
+        self.registry_key_edit = self.registry.user_edit
+        self.registry_secret_edit = self.registry.secret_edit
+        self.read_only_check = QCheckBox("Read-only")
         self.read_only_check.setToolTip(
-            "Publishing and dead-letter replays to this cluster are refused"
+            "No publish, no replay: publishing and dead-letter replays to this cluster are refused"
         )
         self.environment_combo = QComboBox()
         self.environment_combo.setEditable(True)
@@ -143,11 +160,9 @@ class ProfileForm(QWidget):
         form.addRow("Key", key_row)
         form.addRow("PKCS#12", pkcs12_row)
         form.addRow("Bundle password", self.pkcs12_password_edit)
-        form.addRow("Registry URL", self.registry_url_edit)
-        form.addRow("Registry key", self.registry_key_edit)
-        form.addRow("Registry secret", self.registry_secret_edit)
-        form.addRow("Environment", self.environment_combo)
-        form.addRow("", self.read_only_check)
+        self.registry.add_to(form)
+        # One row for both: a profile with a registry over TLS then fits a laptop's pane.
+        form.addRow("Environment", _side_by_side(self.environment_combo, self.read_only_check))
         form.addRow("Dead letters", self.dead_letter_edit)
         # The form field names of adapters.kafka.sign_in.METHODS -> the widgets of their rows.
         self._rows: dict[str, QWidget] = {
@@ -165,9 +180,6 @@ class ProfileForm(QWidget):
             "key_file": key_row,
             "pkcs12_file": pkcs12_row,
             "pkcs12_password": self.pkcs12_password_edit,
-            "registry_url": self.registry_url_edit,
-            "registry_username": self.registry_key_edit,
-            "registry_secret": self.registry_secret_edit,
             "connection_string": self.connection_string_edit,
         }
 
@@ -176,12 +188,13 @@ class ProfileForm(QWidget):
             self.token_endpoint_edit, self.client_id_edit, self.scope_edit,
             self.extensions_edit, self.region_edit, self.aws_profile_edit, self.ca_edit,
             self.cert_edit, self.key_edit, self.pkcs12_edit, self.pkcs12_password_edit,
-            self.registry_url_edit, self.registry_key_edit, self.registry_secret_edit,
-            self.dead_letter_edit,
+            self.dead_letter_edit, *self.registry.edits,
         ):  # fmt: skip
             edit.textEdited.connect(self._edited)
         self.connection_string_edit.textEdited.connect(self._derive_bootstrap)
-        for combo in (self.method_combo, self.protocol_combo, self.mechanism_combo):
+        for combo in (
+            self.method_combo, self.protocol_combo, self.mechanism_combo, self.registry.auth_combo,
+        ):  # fmt: skip
             combo.currentIndexChanged.connect(self._edited)
         self.environment_combo.currentTextChanged.connect(self._edited)
         self.read_only_check.toggled.connect(self._edited)
@@ -240,6 +253,7 @@ class ProfileForm(QWidget):
             row_label = self._form.labelForField(widget)
             if isinstance(row_label, QLabel):
                 row_label.setText(text)
+        self.registry.apply(confluent_cloud=method.key == "confluent_cloud")
 
     # -- content ------------------------------------------------------------------------
 
@@ -260,7 +274,6 @@ class ProfileForm(QWidget):
             self.password_edit,
             self.connection_string_edit,
             self.pkcs12_password_edit,
-            self.registry_secret_edit,
         ):
             secret.clear()
         self.token_endpoint_edit.setText(p.oauth_token_endpoint or "")
@@ -273,8 +286,7 @@ class ProfileForm(QWidget):
         self.cert_edit.setText(p.cert_file or "")
         self.key_edit.setText(p.key_file or "")
         self.pkcs12_edit.setText(p.pkcs12_file or "")
-        self.registry_url_edit.setText(p.registry_url or "")
-        self.registry_key_edit.setText(p.registry_username or "")
+        self.registry.load(p)
         self.read_only_check.setChecked(p.read_only)
         self.environment_combo.setCurrentText(p.environment)
         self.dead_letter_edit.setText(", ".join(p.dead_letter_patterns))
@@ -340,28 +352,19 @@ class ProfileForm(QWidget):
             aws_region=self._text(self.region_edit, "aws_region"),
             aws_profile=self._text(self.aws_profile_edit, "aws_profile"),
             pkcs12_file=self._text(self.pkcs12_edit, "pkcs12_file"),
-            registry_url=self._registry("registry_url", self.registry_url_edit),
-            registry_username=self._registry("registry_username", self.registry_key_edit),
+            **self.registry.fields(),
             **self._kept_fields(),
         )
 
-    def _registry(self, field: str, edit: QLineEdit) -> str | None:
-        """A registry setting: as typed where the method shows it (Confluent Cloud), else as
-        the loaded profile has it (set with `profiles add --registry-url` or an import), so
-        editing another kind of profile here never drops its registry."""
-        if field in METHODS[self.method].fields:
-            return edit.text().strip() or None
-        return getattr(self._loaded, field) if self._loaded is not None else None
-
     def _kept_fields(self) -> dict[str, Any]:
-        """Settings the form does not show (the schema registry's own TLS, local schema
-        files), kept as the loaded profile had them so an edit here loses none."""
+        """Settings the form does not show (local schema files), kept as the loaded
+        profile had them so an edit here loses none."""
         shown = {
             "name", "bootstrap_servers", "security_protocol", "sasl_mechanism",
             "sasl_username", "ca_file", "cert_file", "key_file", "client_id", "read_only",
             "environment", "dead_letter_patterns", "sign_in", "oauth_token_endpoint",
             "oauth_client_id", "oauth_scope", "oauth_extensions", "aws_region",
-            "aws_profile", "pkcs12_file", "registry_url", "registry_username",
+            "aws_profile", "pkcs12_file", *REGISTRY_FIELDS,
         }  # fmt: skip
         if self._loaded is None:
             return {}
@@ -385,8 +388,6 @@ class ProfileForm(QWidget):
         typed = {
             "password": self.password(),
             "pkcs12": self.pkcs12_password_edit.text() if self.method == "mtls" else "",
-            "schema_registry": self.registry_secret_edit.text()
-            if "registry_secret" in METHODS[self.method].fields
-            else "",
+            "schema_registry": self.registry.secret(),
         }
         return {kind: value for kind, value in typed.items() if value}

@@ -231,14 +231,16 @@ class ConnectionsView(QWidget):
         buttons.addWidget(self.connect_button)
         outer.addLayout(buttons)
         outer.addWidget(self.form_message)
-        # One line each (whole in the tooltip): wrapped, the path took three lines of a
-        # 700 px screen from the profile form.
+        # One line (whole in the tooltip), cut in the path's middle: wrapped, the path took
+        # three lines of a 700 px screen from the profile form, and a second line for the
+        # keyring made a form with a registry over TLS scroll.
         where = ElidedLabel(
-            f"Profiles are saved in {self.store.path}.", mode=Qt.TextElideMode.ElideMiddle
+            f"Profiles are saved in {self.store.path}; passwords go to the OS keyring, "
+            "never to that file.",
+            mode=Qt.TextElideMode.ElideMiddle,
         )
         where.setObjectName("muted")
         outer.addWidget(where)
-        outer.addWidget(label("Passwords go to the OS keyring, never to that file.", "muted"))
         frame.setMinimumWidth(340)
         return frame
 
