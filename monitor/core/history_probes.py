@@ -29,7 +29,14 @@ class UndecodedCounter:
     name = "undecoded events"
 
     def __init__(self) -> None:
-        self.count = 0
+        self.count = 0  # undecoded as they arrived (the rate of which is sampled)
+        # Decoded later, once their schema could be had (monitor.core.redecode).
+        self.resolved = 0
+
+    @property
+    def pending(self) -> int:
+        """Undecoded events not decoded since."""
+        return max(0, self.count - self.resolved)
 
     def observe(self, events: Sequence[Envelope]) -> None:
         # Every event passes here, and almost none keeps its raw bytes: count those in C

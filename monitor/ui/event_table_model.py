@@ -189,6 +189,12 @@ class EventTableModel(QAbstractTableModel):
         self._rows.clear()
         self.endResetModel()
 
+    def refresh(self) -> None:
+        """Redraw every row: their envelopes changed in place (decoded late)."""
+        if self._rows:
+            last = self.index(len(self._rows) - 1, _COLUMN_COUNT - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+
     @property
     def is_full(self) -> bool:
         return len(self._rows) >= self._capacity

@@ -41,9 +41,9 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def produce_notes(bootstrap: str, topic: str, registry: SchemaRegistryServer) -> None:
+    """The three notes, to ``topic`` (made already), each with a key and a binary header."""
     avro = AvroSerializer(SchemaRegistryClient({"url": registry.url}), NOTE_AVSC)
     ctx = SerializationContext(topic, MessageField.VALUE)
-    asyncio.run(create_topic(bootstrap, topic))
     producer = Producer({"bootstrap.servers": bootstrap})
     for i, note in enumerate(NOTES):
         value = avro({"orderId": f"o-{i}", "correlationId": f"c-{i}", "note": note}, ctx)
@@ -71,6 +71,7 @@ def test_events_lists_records_logged_undecoded_decoded_once_the_registry_answers
 ) -> None:
     db = str(tmp_path / "events.db")
     with SchemaRegistryServer() as registry:
+        asyncio.run(create_topic(profile.bootstrap_servers, topic_name))
         produce_notes(profile.bootstrap_servers, topic_name, registry)
         # Tailed while the registry cannot be reached: logged undecoded, bytes kept.
         eventflow(
@@ -107,6 +108,7 @@ def test_a_search_finds_a_field_inside_records_logged_without_a_registry(
 ) -> None:
     db = str(tmp_path / "events.db")
     with SchemaRegistryServer() as registry:
+        asyncio.run(create_topic(profile.bootstrap_servers, topic_name))
         produce_notes(profile.bootstrap_servers, topic_name, registry)
         eventflow(env, *tail_args(profile.bootstrap_servers, topic_name), "--quiet", "--db", db)
         bison = EventFilter(text="bison")

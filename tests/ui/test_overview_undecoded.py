@@ -34,5 +34,9 @@ def test_undecoded_records_are_counted_apart_from_malformed_ones(
         context.feed.poll_stats()
         assert view.malformed_card.value_text() == "0"
         assert view.malformed_card.note_text() == "2 undecoded (schema not available yet)"
+        # One decoded later (its schema came; see monitor.core.redecode): one still waits.
+        runtime.undecoded.resolved += 1
+        context.feed.poll_stats()
+        assert view.malformed_card.note_text() == "1 undecoded (schema not available yet)"
     finally:
         runtime._close_log()

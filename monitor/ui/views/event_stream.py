@@ -61,6 +61,7 @@ from monitor.ui.views.event_stream_details import EventDetailsPane
 from monitor.ui.views.event_stream_export import Format, export_events, format_for
 from monitor.ui.views.event_stream_filter_bar import FilterBar
 from monitor.ui.views.event_stream_hold import LiveHold
+from monitor.ui.views.event_stream_late_decode import LateDecoding
 from monitor.ui.views.event_stream_search import LogSearch, SearchOutcome
 from monitor.ui.views.event_stream_style import (
     make_table,
@@ -145,6 +146,8 @@ class EventStreamView(QWidget):
         self.search_table.viewport().setGraphicsEffect(self._stale_effect)
         self.details = EventDetailsPane()
         self.search = LogSearch(self)
+        # Undecoded rows, decoded when one is shown and its schema can be had.
+        self.late_decoding = LateDecoding(context, self.live_model, [self.search_model], self)
 
         self._build_actions()
         self._build_layout()
@@ -315,6 +318,7 @@ class EventStreamView(QWidget):
         self.older_button.clicked.connect(self.search_older)
         self.search.results.connect(self._on_search_results)
         self.search.finished.connect(self._on_search_finished)
+        self.late_decoding.decoded.connect(self._on_late_decoded)
         # At each keystroke, not after the typing pause: the results must not look like
         # answers to a query already on screen for a moment.
         for edit in self.filter_bar.edits():
@@ -647,7 +651,13 @@ class EventStreamView(QWidget):
         assert self._log is not None
         room = self.search_model.capacity - self.search_model.rowCount()
         try:
-            self.search.start(self._log, flt, limit=min(SEARCH_PAGE, room), before=before)
+            self.search.start(
+                self._log,
+                flt,
+                limit=min(SEARCH_PAGE, room),
+                before=before,
+                schemas=self.context.kafka.schemas,
+            )
         except RuntimeError:
             self._notify("The search needs the application's event loop; it is not running.")
             return
@@ -733,10 +743,25 @@ class EventStreamView(QWidget):
         # An invalid index means the row went away (it scrolled out of the bounded table,
         # or the table was refilled): keep showing the event, the user may be reading it.
         if current.isValid() and self.sender() is self.current_table().selectionModel():
-            self.details.show_event(self._event_at(current))
+            self._show_details(self._event_at(current))
 
     def _on_tab_changed(self, _index: int) -> None:
-        self.details.show_event(self.current_event())
+        self._show_details(self.current_event())
+
+    def _show_details(self, event: Envelope | None) -> None:
+        self.details.show_event(event)
+        self.late_decoding.event_shown(event)
+
+    def _on_late_decoded(self, _count: int) -> None:
+        # The envelopes changed in place: their cells, their filter texts and the
+        # details pane (showing the same object) are drawn again.
+        self._texts.clear()
+        self.live_model.refresh()
+        self.search_model.refresh()
+        shown = self.details.current_event
+        if shown is not None:
+            self.details.show_event(None)
+            self.details.show_event(shown)
 
     def _on_activated(self, index: QModelIndex) -> None:
         event = self._event_at(index)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import shiboken6
@@ -21,7 +22,12 @@ from PySide6.QtCore import QObject, Signal
 
 from monitor.core.event_filter import EventFilter
 from monitor.core.eventlog import EventLog
+from monitor.core.formats.schemas import SchemaSource
+from monitor.core.redecode import Redecoder
 from monitor.ui.background import BackgroundTasks
+
+# The connected session's schema source, found when asked (context.kafka.schemas).
+FindSchemas = Callable[[], Awaitable[SchemaSource | None]]
 
 FIRST_STEP_SECONDS = 0.03  # the newest matches on screen at once...
 STEP_SECONDS = 0.15  # ...then longer steps: fewer thread hops, progress still smooth
@@ -64,9 +70,17 @@ class LogSearch(QObject):
         return self._task is not None and not self._task.done()
 
     def start(
-        self, log: EventLog, flt: EventFilter, *, limit: int, before: int | None = None
+        self,
+        log: EventLog,
+        flt: EventFilter,
+        *,
+        limit: int,
+        before: int | None = None,
+        schemas: FindSchemas | None = None,
     ) -> None:
         """Search ``log`` for up to ``limit`` matches (older than ``before`` if given).
+        With ``schemas`` (the connected session's source), the undecoded events the
+        search reads are decoded and stored first when their schema can be had.
 
         Raises ``RuntimeError`` when no asyncio loop is running (nothing could run it).
         """
@@ -75,7 +89,7 @@ class LogSearch(QObject):
         self._generation += 1
         self._cancel = threading.Event()
         self._task = self.tasks.spawn(
-            self._run(self._generation, log, flt, limit, before, self._cancel)
+            self._run(self._generation, log, flt, limit, before, self._cancel, schemas)
         )
         self.started.emit(flt)
 
@@ -96,8 +110,10 @@ class LogSearch(QObject):
         limit: int,
         before: int | None,
         cancel: threading.Event,
+        schemas: FindSchemas | None = None,
     ) -> None:
         started = time.perf_counter()
+        redecoder = await _redecoder(schemas)
         found, span, used_index = 0, 0, False
         complete, error = False, None
         cursor, back_to = before, None
@@ -112,6 +128,7 @@ class LogSearch(QObject):
                     limit=limit - found,
                     max_seconds=budget,
                     cancel=cancel,
+                    redecoder=redecoder,
                 )
                 budget = STEP_SECONDS
                 if not shiboken6.isValid(self) or generation != self._generation:
@@ -147,6 +164,17 @@ class LogSearch(QObject):
                 continued=before is not None,
             )
         )
+
+
+async def _redecoder(schemas: FindSchemas | None) -> Redecoder | None:
+    """A redecoder with the session's schema source, if it has one that can be used."""
+    if schemas is None:
+        return None
+    try:
+        source = await schemas()
+    except Exception:  # a schema file that cannot be used: the search goes on without
+        return None
+    return Redecoder(source) if source is not None else None
 
 
 __all__ = ["FIRST_STEP_SECONDS", "STEP_SECONDS", "LogSearch", "SearchOutcome"]

@@ -351,7 +351,7 @@ class OverviewView(QWidget):
         )
         self.malformed_card.set_value(f"{snapshot.malformed:,}", alert=snapshot.malformed > 0)
         # Undecoded is not broken: kept until its schema can be had, counted apart.
-        undecoded = self.context.runtime.undecoded.count
+        undecoded = self.context.runtime.undecoded.pending  # less those decoded since
         self.malformed_card.set_note(
             f"{undecoded:,} undecoded (schema not available yet)" if undecoded else ""
         )

@@ -1,0 +1,110 @@
+"""Undecoded rows of the event stream decoded once their schema can be had.
+
+When the details pane shows an undecoded event (its schema could not be had when it was
+read), :class:`LateDecoding` asks the connected session's schema source for it, in the
+background, and decodes that event and every other undecoded row of the stream's tables
+with it (:class:`~monitor.core.redecode.Redecoder`: the tail's decoder, in a worker
+thread; the registry is awaited, never waited for on the loop). The envelopes are
+decoded in place, so the tables, the live buffer and the details pane, which hold the
+same objects, all show the decoded record; :attr:`LateDecoding.decoded` says how many,
+for the view to redraw. Live events decoded so are no longer counted as undecoded on the
+overview (``runtime.undecoded.resolved``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, Signal
+
+from monitor.core.envelope import Envelope
+from monitor.core.redecode import DEFAULT_WAIT, Redecoder, can_redecode, take_decoded
+from monitor.ui.background import BackgroundTasks
+from monitor.ui.context import AppContext
+from monitor.ui.event_table_model import EventTableModel
+from monitor.ui.views.event_stream_search import FindSchemas
+
+log = logging.getLogger(__name__)
+
+
+class LateDecoding(QObject):
+    decoded = Signal(int)  # how many envelopes were decoded (in place)
+
+    def __init__(
+        self,
+        context: AppContext,
+        live: EventTableModel,
+        others: Sequence[EventTableModel] = (),
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.live = live
+        self.models = [live, *others]
+        self.tasks = BackgroundTasks(self)
+        self._running: asyncio.Future[int] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._running is not None and not self._running.done()
+
+    def event_shown(self, event: Envelope | None) -> None:
+        """The details pane shows ``event``: decode it, and the other undecoded rows, if
+        their schema can be had now. One attempt at a time; nothing without a schema
+        source (not connected, or a profile without a registry or schema files)."""
+        if event is None or not can_redecode(event) or self.running:
+            return
+        find = self.context.kafka.schemas
+        if find is None:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a test without one): nothing could run it
+            return
+        self._running = self.tasks.spawn(
+            self._decode(find, event), done=self._finished, failed=self._failed
+        )
+
+    async def wait(self) -> None:
+        """Until the running attempt has ended (for tests)."""
+        while pending := self.tasks.pending():
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _decode(self, find: FindSchemas, shown: Envelope) -> int:
+        source = await find()
+        if source is None:
+            return 0
+        seen = {id(shown)}
+        events = [shown]
+        for model in self.models:
+            for e in model.envelopes():
+                if id(e) not in seen and can_redecode(e):
+                    seen.add(id(e))
+                    events.append(e)
+        better = await Redecoder(source).resolve(events, DEFAULT_WAIT)
+        live = {id(e) for e in self.live.envelopes()}
+        resolved_live = 0
+        for i, new in better.items():
+            old = events[i]
+            if not can_redecode(old):
+                continue  # changed meanwhile (decoded by another path): leave it
+            was_undecoded = old.undecoded
+            take_decoded(old, new)
+            if was_undecoded and not old.undecoded and id(old) in live:
+                resolved_live += 1
+        self.context.runtime.undecoded.resolved += resolved_live
+        return len(better)
+
+    def _finished(self, count: int) -> None:
+        if count:
+            self.decoded.emit(count)
+
+    def _failed(self, exc: BaseException) -> None:
+        # A schema file that cannot be used, say: the tail reports it when it starts;
+        # showing the record undecoded, with its reason, is all this can do.
+        log.warning("undecoded events could not be decoded: %s", exc)
+
+
+__all__ = ["LateDecoding"]
