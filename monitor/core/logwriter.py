@@ -344,6 +344,10 @@ class LogWriter:
         self.separate_process = separate_process
         self.retention = retention
         self.written = 0
+        # Events handed to submit_events: once ``written`` reaches a value read here,
+        # everything submitted before is committed (and its envelopes read for the last
+        # time: monitor.ui's late decoding changes them in place only then).
+        self.submitted = 0
         self.last_error: str | None = None
         self._events: deque[Sequence[Envelope]] = deque()
         self._letters: deque[DeadLetter] = deque()
@@ -372,6 +376,7 @@ class LogWriter:
         with self._cond:
             self._events.append(events)
             self._backlog += len(events)
+            self.submitted += len(events)
             self._idle = False
             self._cond.notify()
 

@@ -6,7 +6,8 @@ background, and decodes that event and every other undecoded row of the stream's
 with it (:class:`~monitor.core.redecode.Redecoder`: the tail's decoder, in a worker
 thread; the registry is awaited, never waited for on the loop). The envelopes are
 decoded in place, so the tables, the live buffer and the details pane, which hold the
-same objects, all show the decoded record; :attr:`LateDecoding.decoded` says how many,
+same objects, all show the decoded record (once the log writer has written them as they
+came, so it never reads one half changed); :attr:`LateDecoding.decoded` says how many,
 for the view to redraw. Live events decoded so are no longer counted as undecoded on the
 overview (``runtime.undecoded.resolved``).
 """
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QObject, Signal
 
 from monitor.core.envelope import Envelope
+from monitor.core.logwriter import LogWriter
 from monitor.core.redecode import DEFAULT_WAIT, Redecoder, can_redecode, take_decoded
 from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
@@ -27,6 +29,8 @@ from monitor.ui.event_table_model import EventTableModel
 from monitor.ui.views.event_stream_search import FindSchemas
 
 log = logging.getLogger(__name__)
+
+WRITER_WAIT = 10.0  # seconds: the log writer commits every few milliseconds when well
 
 
 class LateDecoding(QObject):
@@ -73,6 +77,9 @@ class LateDecoding(QObject):
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _decode(self, find: FindSchemas, shown: Envelope) -> int:
+        # Every live row was handed to the log writer before the table got it.
+        writer = self.context.runtime.writer
+        submitted = writer.submitted if writer is not None else 0
         source = await find()
         if source is None:
             return 0
@@ -84,6 +91,14 @@ class LateDecoding(QObject):
                     seen.add(id(e))
                     events.append(e)
         better = await Redecoder(source).resolve(events, DEFAULT_WAIT)
+        if not better:
+            return 0
+        # The log writer's thread reads the envelopes it was handed when it writes them:
+        # change them only once they are written, never under its feet (a row would mix
+        # the undecoded and the decoded event). The log's own rows are decoded by
+        # searches and listings.
+        if writer is not None and not await _written(writer, submitted):
+            return 0
         live = {id(e) for e in self.live.envelopes()}
         resolved_live = 0
         for i, new in better.items():
@@ -105,6 +120,18 @@ class LateDecoding(QObject):
         # A schema file that cannot be used, say: the tail reports it when it starts;
         # showing the record undecoded, with its reason, is all this can do.
         log.warning("undecoded events could not be decoded: %s", exc)
+
+
+async def _written(writer: LogWriter, submitted: int, wait: float = WRITER_WAIT) -> bool:
+    """Whether the writer has committed the first ``submitted`` events (waited for, on
+    the loop, up to ``wait`` seconds: a log that fails keeps them queued)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while writer.written < submitted:
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
 
 __all__ = ["LateDecoding"]
