@@ -386,8 +386,10 @@ def publish_with_schema(args: argparse.Namespace) -> int:
             key_subject=key_subject,
             headers=tuple((k, v.encode()) for k, v in _parse_headers(args.header).items()),
         )
-    except (SubjectRefused, ValueError) as exc:
-        raise CliError(str(exc)) from exc
+    except SubjectRefused as exc:
+        raise CliError(f"{exc} Nothing was sent." if exc.does_not_fit else str(exc)) from exc
+    except ValueError as exc:  # a version that is not a number
+        raise CliError(f"{exc}.") from exc
     schema = encoded.value_schema
     assert schema is not None  # a value subject was given
 

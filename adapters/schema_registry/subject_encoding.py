@@ -35,7 +35,7 @@ class SubjectChoice:
         number nor ``latest`` (empty means latest)."""
         text = str(version if version is not None else "").strip().lower() or LATEST
         if text != LATEST and not text.isdigit():
-            raise ValueError(f"version {version!r} of {subject} is not a number or 'latest'")
+            raise ValueError(f"Version {version!r} of {subject} is not a number or 'latest'")
         return cls(subject.strip(), LATEST if text == LATEST else int(text))
 
     def __str__(self) -> str:
@@ -121,7 +121,7 @@ def _encode(
     except DoesNotFit as exc:
         reason = " ".join(str(exc).split()).rstrip(".")  # protobuf's reasons span lines
         raise SubjectRefused(
-            f"The {what} does not fit {label}: {reason}. Nothing was sent.", does_not_fit=True
+            f"The {what} does not fit {label}: {reason}.", does_not_fit=True
         ) from exc
     except ValueError as exc:  # a schema that cannot be used, or has no id to frame with
         raise SubjectRefused(f"{label}: {exc}.") from exc

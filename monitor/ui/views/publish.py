@@ -305,7 +305,7 @@ class PublishView(QWidget):
         # Registry subjects: shown for Kafka when the connected profile has a registry.
         self.schema_subjects = SchemaSubjects()
         self.schema_subjects.setVisible(False)
-        self.schema_subjects.changed.connect(self._update_actions)
+        self.schema_subjects.changed.connect(self._subjects_changed)
         outer.addWidget(self.schema_subjects)
         # One line each (the whole sentence in the tooltip when cut), so the send card
         # leaves the composer its room on a 700 px screen.
@@ -470,6 +470,13 @@ class PublishView(QWidget):
         registry on the profile, a subject given) rather than a CloudEvent."""
         return self.schema_subjects.isVisibleTo(self) and self.schema_subjects.in_use()
 
+    def _subjects_changed(self) -> None:
+        self.type_edit.setPlaceholderText(
+            "not sent with a schema subject" if self.by_subjects() else "OrderPlaced (required)"
+        )
+        self._describe_target()
+        self._update_actions()
+
     def _registry_profile(self) -> ConnectionProfile | None:
         kafka = self.context.kafka
         profile = kafka.profile if kafka.connected else None
@@ -536,6 +543,14 @@ class PublishView(QWidget):
             )
             if not kafka.connected:
                 text += " To publish to Kafka, connect a profile in Connections."
+        elif self.by_subjects():
+            text = (
+                "One record: the payload (and the key) encoded with the subject's schema in "
+                "Confluent framing, the headers as given, no CloudEvents attributes."
+            )
+            if kafka.profile is not None and kafka.profile.is_production:
+                text += " You will be asked to confirm first."
+                tone = "warn"
         elif kafka.profile is not None and kafka.profile.read_only:
             text, tone = (
                 f"Profile {kafka.profile.name} is read-only: nothing can be published.",
@@ -577,12 +592,12 @@ class PublishView(QWidget):
             self.mode_combo.setCurrentIndex(index)
         self._update_actions()
 
-    def composed(self, name: str = _COMPOSER_NAME) -> EventTemplate:
+    def composed(self, name: str = _COMPOSER_NAME, *, untyped: str = "") -> EventTemplate:
         """The composer's content as a template. Raises ``ValueError`` (invalid payload)
-        or :class:`TemplateError` (no type)."""
+        or :class:`TemplateError` (no type, unless ``untyped`` stands in for it)."""
         return EventTemplate(
             name=name,
-            type=self.type_edit.text().strip(),
+            type=self.type_edit.text().strip() or untyped,
             source=self.source_edit.text().strip() or DEFAULT_SOURCE,
             subject=self.subject_edit.text().strip() or None,
             key=self.key_edit.text().strip() or None,
@@ -609,7 +624,8 @@ class PublishView(QWidget):
         if self.sending or self.problem() is not None:
             return
         try:
-            template = self.composed()
+            # A record by subject is no CloudEvent: its type field is not sent, nor needed.
+            template = self.composed(untyped="record" if self.by_subjects() else "")
         except (TemplateError, ValueError) as exc:
             self._show_status(str(exc), "error")
             return

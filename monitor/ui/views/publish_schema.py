@@ -106,4 +106,4 @@ class SchemaSubjects(QWidget):
         try:
             return SubjectChoice.parse(subject, version.text())
         except ValueError as exc:
-            raise ValueError(f"The {exc}.") from None
+            raise ValueError(f"{exc}.") from None
