@@ -10,7 +10,10 @@ Targets: the embedded bus (the event goes through the ingest pipeline like the d
 so it shows in the stream and in its chain at once, and the demo's services react to it),
 or a topic of the connected Kafka cluster, in CloudEvents binary or structured mode (it
 shows in the stream when that topic is tailed). A read-only profile disables Kafka
-publishing and says why; a production profile asks for confirmation first.
+publishing and says why; a production profile asks for confirmation first. With a schema
+registry on the connected profile, a value (and key) subject turns Send into one record
+encoded with the subject's schema (:mod:`monitor.ui.views.publish_schema`); a payload
+that does not fit is refused beside Send, naming the field, before anything is sent.
 
 A burst sends N events at R per second with a progress bar, and can be cancelled.
 Only one send or burst runs at a time.
