@@ -45,7 +45,7 @@ from monitor.core.logschema import (
 from monitor.core.paths import make_parent
 from monitor.core.raw_record import RawRecord, edited_record
 from monitor.core.short_ids import LISTED, MIN_PREFIX, check_prefix, pick_one, prefix_bounds
-from monitor.core.undecoded_log import decode_listed, decode_logged
+from monitor.core.undecoded_log import SeqRanges, decode_listed, decode_logged
 
 if TYPE_CHECKING:
     from monitor.core.redecode import Redecoder
@@ -317,6 +317,10 @@ class EventLog:
         self._reader: sqlite3.Connection | None = None
         self._read_lock = threading.Lock()
         self._closed = False
+        # Rows a search has found free of undecoded events (monitor.core.undecoded_log):
+        # the next searches skip that check there. New rows get higher numbers, and no
+        # row turns undecoded, so what is found free stays free.
+        self._decoded_seqs = SeqRanges()
         try:
             with self._errors_said():
                 migrate(self._conn, self.path)
@@ -501,9 +505,15 @@ class EventLog:
         decoded and stored first, when their schema can be had: a search then finds
         what is inside them (a field of an Avro record) like in any other event."""
 
+        if redecoder is not None:
+            self._check_decoded_seqs()
+
         def decode_range(low: int, high: int) -> None:
-            if redecoder is not None:
-                decode_logged(self, redecoder, low=low, high=high)
+            if redecoder is None or self._decoded_seqs.covers(low, high):
+                return
+            found, decoded = decode_logged(self, redecoder, low=low, high=high)
+            if found == decoded:
+                self._mark_decoded(low, high)
 
         with self._reading() as conn:
             return search_events(
@@ -516,6 +526,28 @@ class EventLog:
                 cancel=cancel,
                 before_step=decode_range if redecoder is not None else None,
             )
+
+    def _check_decoded_seqs(self) -> None:
+        """Forget the rows found free of undecoded events if their numbers were given
+        again (see :class:`~monitor.core.undecoded_log.SeqRanges`)."""
+        anchor = self._decoded_seqs.anchor
+        if anchor is not None:
+            rows = self._query("SELECT logged_at FROM events WHERE seq = ?", (anchor[0],))
+            if not rows or rows[0][0] != anchor[1]:
+                self._decoded_seqs = SeqRanges()
+
+    def _mark_decoded(self, low: int, high: int) -> None:
+        rows = self._query(
+            "SELECT seq, logged_at FROM events WHERE seq < ? ORDER BY seq DESC LIMIT 1",
+            (high,),
+        )
+        if not rows:
+            return  # an empty range: nothing to remember it by
+        seq, logged_at = rows[0]
+        ranges = self._decoded_seqs
+        if ranges.anchor is None or seq > ranges.anchor[0]:
+            ranges.anchor = (seq, logged_at)
+        ranges.add(low, high)
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

@@ -15,13 +15,18 @@ Blocking: reads and writes the log and may wait for the registry, in the calling
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from monitor.core.envelope import Envelope
 from monitor.core.redecode import DEFAULT_WAIT, Redecoder, can_redecode
 
 if TYPE_CHECKING:
     from monitor.core.eventlog import EventLog
+
+
+class Decoded(NamedTuple):
+    found: int  # undecoded events found that keep their bytes
+    decoded: int  # of them, decoded and stored so
 
 
 def decode_logged(
@@ -31,16 +36,43 @@ def decode_logged(
     low: int | None = None,
     high: int | None = None,
     wait: float = DEFAULT_WAIT,
-) -> int:
+) -> Decoded:
     """Decode the undecoded events logged with ``low <= seq < high`` (the whole log by
-    default) whose schema can be had, and store them decoded. Returns how many."""
+    default) whose schema can be had, and store them decoded."""
     rows = [(seq, e) for seq, e in log.undecoded_rows(low=low, high=high) if can_redecode(e)]
     if not rows:
-        return 0
+        return Decoded(0, 0)
     decoded = redecoder.resolve_blocking([e for _, e in rows], wait)
-    return log.replace_undecoded(
+    stored = log.replace_undecoded(
         [(rows[i][0], rows[i][1].id, new) for i, new in sorted(decoded.items())]
     )
+    return Decoded(len(rows), stored)
+
+
+class SeqRanges:
+    """Sets of log rows by sequence number, as merged ``[low, high)`` ranges: where a
+    search found no undecoded event left, so later searches need not look again.
+    Thread-safe enough for its use: ranges are replaced whole, never changed in place.
+
+    ``anchor`` is the newest row covered, as ``(seq, logged_at)``: SQLite numbers rows
+    from 1 again once the table is empty (retention may empty it), so the ranges hold
+    only while that row is still there as it was."""
+
+    def __init__(self) -> None:
+        self._ranges: list[tuple[int, int]] = []
+        self.anchor: tuple[int, float] | None = None
+
+    def covers(self, low: int, high: int) -> bool:
+        return any(a <= low and high <= b for a, b in self._ranges)
+
+    def add(self, low: int, high: int) -> None:
+        merged: list[tuple[int, int]] = []
+        for a, b in sorted([*self._ranges, (low, high)]):
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        self._ranges = merged
 
 
 def decode_listed(
@@ -67,4 +99,4 @@ def decode_listed(
     return len(stored)
 
 
-__all__ = ["decode_listed", "decode_logged"]
+__all__ = ["Decoded", "SeqRanges", "decode_listed", "decode_logged"]

@@ -7,6 +7,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import fastavro
 import pytest
@@ -151,3 +152,37 @@ def test_listing_decodes_only_what_it_lists_unless_a_type_is_asked(
         typed = log.events(type="com.acme.OrderPlaced", redecoder=Redecoder(schemas))
         assert [e.data["orderId"] for e in typed] == ["o-3", "o-2", "o-1"]
         assert log.undecoded_rows() == []
+
+
+def test_searches_skip_rows_found_decoded_and_look_again_when_numbers_restart(
+    schemas: LocalSchemas, tmp_path: Path
+) -> None:
+    redecoder = Redecoder(schemas)
+    looked: list[tuple[int | None, int | None]] = []
+    with EventLog(tmp_path / "events.db") as log:
+        rows_of = log.undecoded_rows
+
+        def counting(*, low: int | None = None, high: int | None = None) -> Any:
+            looked.append((low, high))
+            return rows_of(low=low, high=high)
+
+        log.undecoded_rows = counting  # type: ignore[method-assign]
+        log.append(decoded(None))
+        zebra = EventFilter(text="zebra")
+        assert len(log.search(zebra, redecoder=redecoder).events) == 1
+        assert looked
+        # Found free of undecoded events: the next search does not look there again...
+        looked.clear()
+        assert len(log.search(zebra, redecoder=redecoder).events) == 1
+        assert looked == []
+        # ...but rows logged since are looked at.
+        log.append(decoded(None)[:1])
+        assert len(log.search(zebra, redecoder=redecoder).events) == 2
+        assert looked
+        # Retention emptied the log: SQLite numbers rows from 1 again, so the rows found
+        # decoded before say nothing of the new ones.
+        assert log.apply_retention(max_events=0) == 4
+        log.append(decoded(None))
+        looked.clear()
+        found = log.search(zebra, redecoder=redecoder).events
+        assert [e.format for e in found] == ["avro"] and looked
