@@ -127,3 +127,26 @@ def test_a_search_finds_a_field_inside_records_logged_without_a_registry(
                 assert log.undecoded_rows() == []
         finally:
             client.close()
+
+
+def test_events_of_a_type_known_only_once_decoded_through_the_profiles_registry(
+    profile: ConnectionProfile, topic_name: str, env: dict[str, str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "events.db")
+    with SchemaRegistryServer() as registry:
+        asyncio.run(create_topic(profile.bootstrap_servers, topic_name))
+        produce_notes(profile.bootstrap_servers, topic_name, registry)
+        eventflow(env, *tail_args(profile.bootstrap_servers, topic_name), "--quiet", "--db", db)
+        typed = ("events", "--db", db, "--json", "--type", "com.acme.NoteTaken")
+        # Undecoded, their type is their topic: none has the record's name yet.
+        assert json.loads(eventflow(env, *typed).stdout) == []
+        # The registry added to a profile, as the undecoded reason says to.
+        eventflow(
+            env, "profiles", "add", "shop", "--bootstrap", profile.bootstrap_servers,
+            "--schema-registry", registry.url,
+        )  # fmt: skip
+        listed = json.loads(eventflow(env, *typed, "--profile", "shop").stdout)
+    assert [e["data"]["note"] for e in listed] == NOTES[::-1]
+    assert {e["format"] for e in listed} == {"avro"}
+    unknown = eventflow(env, "events", "--db", db, "--profile", "nope", check=False)
+    assert unknown.returncode == 1 and "nope" in unknown.stderr
