@@ -48,15 +48,9 @@ class AvroCodec:
                 if f["name"] not in fast and _may_need_rendering(f.get("type"))
             ]
         self._read = fastavro.schemaless_reader
-        # For publishing: the schema with its logical types, and which of the record's
-        # fields take a decimal, a time or a date written as text.
+        # For encoding (publishing, edited dead letters): the schema with its logical
+        # types, which formats.avro_inputs walks to read the forms the app shows.
         self.logical_parsed = fastavro.parse_schema(doc, named_schemas=dict(named))
-        self.logical_inputs: list[tuple[str, str]] = []
-        if isinstance(doc, dict) and doc.get("type") == "record":
-            for f in doc.get("fields", ()):
-                kind = _input_kind(f.get("type"))
-                if kind is not None:
-                    self.logical_inputs.append((f["name"], kind))
 
     def decode(self, body: bytes) -> tuple[Any, str | None]:
         """``(data, record name)``; raises ValueError when the body does not fit."""
@@ -104,22 +98,6 @@ def _may_need_rendering(t: Any) -> bool:
         inner += [f.get("type") for f in t.get("fields", ()) if isinstance(f, dict)]
         return any(_may_need_rendering(x) for x in inner if x is not None)
     return False
-
-
-def _input_kind(t: Any) -> str | None:
-    if isinstance(t, list):
-        others = [x for x in t if x != "null"]
-        return _input_kind(others[0]) if len(others) == 1 else None
-    if not isinstance(t, dict):
-        return None
-    logical = t.get("logicalType")
-    if logical == "decimal":
-        return "decimal"
-    if isinstance(logical, str) and "timestamp" in logical:
-        return "timestamp"
-    if logical == "date":
-        return "date"
-    return None
 
 
 def _references_first(schema: Schema, seen: set[int]) -> list[Schema]:

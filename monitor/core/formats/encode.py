@@ -8,12 +8,11 @@ can be published back as it was. Data that does not fit the schema is refused wi
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from monitor.core.formats.avro_inputs import NotTheType, avro_inputs
 from monitor.core.formats.codecs import SchemaUnusable, codec_for
 from monitor.core.formats.framing import frame_v0
 from monitor.core.formats.schemas import AVRO, JSON_SCHEMA, PROTOBUF, Schema
@@ -84,7 +83,12 @@ def _avro(data: Any, codec: Any) -> bytes:
     import fastavro
     from fastavro.validation import ValidationError, validate
 
-    record = _avro_inputs(data, codec)
+    schema = codec.logical_parsed
+    named = schema.get("__named_schemas", {}) if isinstance(schema, dict) else {}
+    try:
+        record = avro_inputs(data, schema, named)
+    except NotTheType as exc:
+        raise DoesNotFit(str(exc)) from None
     try:
         validate(record, codec.logical_parsed, raise_errors=True)
     except ValidationError as exc:
@@ -102,28 +106,6 @@ def _avro_reason(exc: Exception) -> str:
     if field:
         return f"{field}: {datum!r} does not fit the field's type"
     return str(first)
-
-
-def _avro_inputs(data: Any, codec: Any) -> Any:
-    """The record's own logical-type fields from the text the app shows to the objects
-    fastavro writes (deeper ones are left as given)."""
-    if not isinstance(data, dict):
-        return data
-    out = dict(data)
-    for name, kind in codec.logical_inputs:
-        v = out.get(name)
-        if not isinstance(v, str):
-            continue
-        try:
-            if kind == "decimal":
-                out[name] = Decimal(v)
-            elif kind == "timestamp":
-                out[name] = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-            elif kind == "date":
-                out[name] = dt.date.fromisoformat(v)
-        except (ValueError, InvalidOperation):
-            raise DoesNotFit(f"{name}: {v!r} is not a {kind}") from None
-    return out
 
 
 def _protobuf(data: Any, codec: Any, indexes: tuple[int, ...]) -> bytes:
