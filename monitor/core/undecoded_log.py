@@ -15,13 +15,21 @@ Blocking: reads and writes the log and may wait for the registry, in the calling
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 from monitor.core.envelope import Envelope
 from monitor.core.redecode import DEFAULT_WAIT, Redecoder, can_redecode
 
-if TYPE_CHECKING:
-    from monitor.core.eventlog import EventLog
+
+class EventLog(Protocol):
+    """What this module needs of :class:`monitor.core.eventlog.EventLog` (which calls it:
+    a protocol, not an import, so the two modules do not import each other)."""
+
+    def undecoded_rows(
+        self, *, low: int | None = None, high: int | None = None
+    ) -> list[tuple[int, Envelope]]: ...
+
+    def replace_undecoded(self, decoded: Sequence[tuple[int, str, Envelope]]) -> int: ...
 
 
 class Decoded(NamedTuple):
