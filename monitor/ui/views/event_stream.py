@@ -144,7 +144,7 @@ class EventStreamView(QWidget):
         self._stale_effect.setOpacity(STALE_OPACITY)
         self._stale_effect.setEnabled(False)
         self.search_table.viewport().setGraphicsEffect(self._stale_effect)
-        self.details = EventDetailsPane()
+        self.details = EventDetailsPane(context.kafka)
         self.search = LogSearch(self)
         # Undecoded rows, decoded when one is shown and its schema can be had.
         self.late_decoding = LateDecoding(context, self.live_model, [self.search_model], self)

@@ -17,18 +17,23 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
+    QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from monitor.core.envelope import JSON_CONTENT_TYPE, Envelope, format_time
+from monitor.core.formats.schema_display import SchemaRequest
 from monitor.core.header_text import readable_headers
 from monitor.core.json_diff import pretty_json
 from monitor.ui import theme
+from monitor.ui.context import KafkaConnectionState
 from monitor.ui.event_table_model import format_local_time, schema_text
 from monitor.ui.json_highlight import json_html
+from monitor.ui.views.event_schema_view import SchemaPage
 
 RAW_PREVIEW_BYTES = 4096  # a hex dump longer than this is read in an export, not here
 
@@ -231,11 +236,14 @@ def details_html(event: Envelope) -> str:
 
 
 class EventDetailsPane(QWidget):
-    """Shows one envelope (:meth:`show_event`); offers its chain and a JSON copy."""
+    """Shows one envelope (:meth:`show_event`); offers its chain, a JSON copy and, for an
+    event decoded with a schema, the schema's text (from ``kafka``'s schema source)."""
 
     chain_requested = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, kafka: KafkaConnectionState | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._event: Envelope | None = None
         self.title = QLabel("Details")
@@ -246,6 +254,13 @@ class EventDetailsPane(QWidget):
         self.copy_button = QPushButton("Copy JSON")
         self.copy_button.setToolTip("Copy the whole envelope as JSON to the clipboard")
         self.copy_button.clicked.connect(self.copy_json)
+        self.schema_button = QPushButton("Show schema")
+        self.schema_button.clicked.connect(self._schema_clicked)
+        self.schema_menu = QMenu(self.schema_button)  # value or key, when both have one
+        self.schema_menu.addAction("Value schema", lambda: self.show_schema(is_key=False))
+        self.schema_menu.addAction("Key schema", lambda: self.show_schema(is_key=True))
+        self.schema_page = SchemaPage(kafka)
+        self.schema_page.back_requested.connect(self.show_envelope)
         self.browser = QTextBrowser()
         self.browser.setObjectName("eventDetails")
         self.browser.setOpenLinks(False)
@@ -257,13 +272,22 @@ class EventDetailsPane(QWidget):
         header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.title)
         header.addStretch(1)
+        header.addWidget(self.schema_button)
         header.addWidget(self.chain_button)
         header.addWidget(self.copy_button)
+        # The envelope, or the schema it was decoded with, in the same place.
+        self.pages = QStackedWidget()
+        envelope_page = QWidget()
+        envelope_layout = QVBoxLayout(envelope_page)
+        envelope_layout.setContentsMargins(0, 0, 0, 0)
+        envelope_layout.setSpacing(4)
+        envelope_layout.addLayout(header)
+        envelope_layout.addWidget(self.browser, 1)
+        self.pages.addWidget(envelope_page)
+        self.pages.addWidget(self.schema_page)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addLayout(header)
-        layout.addWidget(self.browser, 1)
+        layout.addWidget(self.pages, 1)
         self.show_event(None)
 
     @property
@@ -276,7 +300,50 @@ class EventDetailsPane(QWidget):
         self._event = event
         self.chain_button.setEnabled(event is not None)
         self.copy_button.setEnabled(event is not None)
+        self._offer_schema(event)
+        self.show_envelope()
         self._render()
+
+    # -- the schema ---------------------------------------------------------------------
+
+    def _offer_schema(self, event: Envelope | None) -> None:
+        """*Show schema* for an event decoded with one; a menu when key and value both
+        have one."""
+        value = bool(event is not None and event.schema and _names_schema(event.schema))
+        key = bool(event is not None and event.key_schema and _names_schema(event.key_schema))
+        self.schema_button.setEnabled(value or key)
+        self._both_schemas = value and key
+        if value or key:
+            self.schema_button.setToolTip("Show the text of the schema this event was decoded with")
+        else:
+            self.schema_button.setToolTip("This event was not decoded with a schema")
+        # One action for a lone key schema: the button shows it directly.
+        self._lone_key_schema = key and not value
+
+    def _schema_clicked(self) -> None:
+        if self._both_schemas:  # which one: a menu under the button
+            where = self.schema_button.rect().bottomLeft()
+            self.schema_menu.popup(self.schema_button.mapToGlobal(where))
+        else:
+            self.show_schema(is_key=False)
+
+    def show_schema(self, *, is_key: bool) -> None:
+        """Show the value's (or the key's) schema in place of the envelope."""
+        event = self._event
+        is_key = is_key or self._lone_key_schema
+        info = (event.key_schema if is_key else event.schema) if event is not None else None
+        if event is None or not info:
+            return
+        self.schema_page.show_schema(SchemaRequest(dict(info), event.topic, is_key))
+        self.pages.setCurrentWidget(self.schema_page)
+
+    def show_envelope(self) -> None:
+        self.schema_page.stop()
+        self.pages.setCurrentIndex(0)
+
+    @property
+    def showing_schema(self) -> bool:
+        return self.pages.currentWidget() is self.schema_page
 
     def _render(self) -> None:
         if self._event is None:
@@ -307,6 +374,12 @@ class EventDetailsPane(QWidget):
     def _request_chain(self) -> None:
         if self._event is not None:
             self.chain_requested.emit(self._event.chain_id)
+
+
+def _names_schema(info: dict[str, object]) -> bool:
+    """Whether an event's schema info names a schema that can be looked up (an id, a
+    GUID, or a local file's subject), not only its validity."""
+    return any(info.get(k) is not None for k in ("id", "guid", "subject"))
 
 
 __all__ = ["EventDetailsPane", "details_html", "hex_dump"]
