@@ -9,9 +9,11 @@ import decimal
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -23,6 +25,7 @@ from adapters.schema_registry.client import RegistryClient, RegistrySettings
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
 from monitor.ui.live_feed import LiveFeed
+from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
 from monitor.ui.views.dead_letters import DeadLettersView
 from tests.adapters.conftest import create_topic
 from tests.adapters.schema_registry_server import SchemaRegistryServer
@@ -32,6 +35,7 @@ from tests.ui.helpers import connect_kafka, shown_dead_letters_view
 from tests.ui.test_dead_letter_journeys import letter_shown
 
 LEFT = Qt.MouseButton.LeftButton
+SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture
@@ -45,17 +49,26 @@ def view(context: AppContext, qtbot: Any, run: Any) -> Iterator[DeadLettersView]
         yield v
 
 
-def save_edit(qtbot: Any, view: DeadLettersView, data: dict[str, Any]) -> None:
-    """Open the editor on the selected letter, put ``data`` in as the payload, save."""
+def open_editor(qtbot: Any, view: DeadLettersView) -> DeadLetterEditDialog:
     view.edit_action.trigger()
     qtbot.waitUntil(lambda: view.edit_dialog is not None and view.edit_dialog.isVisible())
     dialog = view.edit_dialog
     assert dialog is not None
+    return dialog
+
+
+def save(qtbot: Any, dialog: DeadLetterEditDialog, data: dict[str, Any]) -> str:
+    """Put ``data`` in as the payload and press Save; what the dialog says when the save
+    is refused (it stays open), or "" once it has closed with the edit saved."""
     dialog.payload_edit.setPlainText(json.dumps(data, indent=2))
     assert dialog.save_button.isEnabled(), dialog.error()
-    view.message_label.clear()
     qtbot.mouseClick(dialog.save_button, LEFT)
-    qtbot.waitUntil(lambda: view.message_label.text() != "", timeout=20_000)
+
+    def still_open() -> bool:  # saved, it closes and is deleted
+        return shiboken6.isValid(dialog) and dialog.isVisible()
+
+    qtbot.waitUntil(lambda: not still_open() or dialog.error() != "", timeout=20_000)
+    return dialog.error() if still_open() else ""
 
 
 def test_an_avro_letter_edited_in_the_window_is_replayed_with_its_schema(
@@ -98,24 +111,29 @@ def test_an_avro_letter_edited_in_the_window_is_replayed_with_its_schema(
         edited = {**letter.event.data, "amount": "13.75"}
 
         # Connected without a registry: refused, saying what to do; nothing stored.
-        save_edit(qtbot, view, edited)
-        said = view.message_label.text()
+        dialog = open_editor(qtbot, view)
+        said = save(qtbot, dialog, edited)
         assert said.startswith("The edit was not saved: The payload is avro"), said
         assert "schema registry" in said
         assert runtime.log is not None
         assert runtime.log.dead_letter(letter_id).record == letter.record
+        dialog.reject()
 
-        # With the profile's registry: an amount that is no decimal is refused, naming it.
+        # With the profile's registry: an amount that is no decimal is refused, naming it,
+        # and the dialog stays open with the edit, to be fixed and saved.
         with_registry = replace(plain, registry_url=registry.url)
         assert run(service.connect_profile(with_registry), timeout_ms=30_000)
         letter_shown(qtbot, view, letter_id)
-        save_edit(qtbot, view, {**edited, "amount": "a lot"})
-        said = view.message_label.text()
+        dialog = open_editor(qtbot, view)
+        said = save(qtbot, dialog, {**edited, "amount": "a lot"})
         assert "does not fit" in said and "amount: 'a lot' is not a decimal" in said, said
+        assert dialog.error_label.isVisible() and said in dialog.error_label.text()
         assert runtime.log.dead_letter(letter_id).record == letter.record
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        dialog.grab().save(str(SHOTS / "dead_letter_edit_refused.png"))
 
-        save_edit(qtbot, view, edited)
-        assert view.message_label.text().startswith("Edit saved"), view.message_label.text()
+        assert save(qtbot, dialog, edited) == ""
+        qtbot.waitUntil(lambda: view.message_label.text().startswith("Edit saved"))
         view.replay_action.trigger()
         qtbot.waitUntil(lambda: not view.runner.busy, timeout=30_000)
         assert runtime.log.dead_letter(letter_id).status == "replayed"

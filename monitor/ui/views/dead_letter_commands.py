@@ -33,12 +33,13 @@ from monitor.core.dead_letter_service import DeadLetterService
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
+from monitor.core.raw_record import EditRefused
 from monitor.core.replay import ReplayOutcome, ReplayRun
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.core.wording import count
 from monitor.ui.context import AppContext
 from monitor.ui.operations import OperationRunner, OperationState
-from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
+from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog, SaveEdit
 from monitor.ui.views.dead_letter_replay import (
     ReplayTarget,
     needs_confirmation,
@@ -553,9 +554,11 @@ class DeadLetterCommands(QObject):
                 return
             if not view.alive():
                 return
-            dialog = DeadLetterEditDialog(letter, original=original, parent=self.widget)
+            dialog = DeadLetterEditDialog(
+                letter, original=original, parent=self.widget, save=self._saver(letter.id)
+            )
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.accepted.connect(lambda: self._save_edit(letter.id, dialog.edited_event()))
+            dialog.accepted.connect(self._edit_saved)
             dialog.finished.connect(lambda _r: setattr(self, "edit_dialog", None))
             self.edit_dialog = dialog
             dialog.open()  # window-modal, without a nested event loop
@@ -563,27 +566,29 @@ class DeadLetterCommands(QObject):
         with contextlib.suppress(RuntimeError):  # no event loop
             view.spawn(open_editor())
 
-    def _save_edit(self, letter_id: str, event: Envelope | None) -> None:
-        if event is None or self.service is None:
-            return
-        service, view, kafka = self.service, self.view, self.kafka
+    def _saver(self, letter_id: str) -> SaveEdit | None:
+        """What the editor calls to store its edit: ``None`` when saved, else why not."""
+        service, kafka = self.service, self.kafka
+        if service is None:
+            return None
 
-        async def save() -> None:
+        async def save(event: Envelope) -> str | None:
             try:
                 # A schema-encoded payload is encoded again with its schema, which the
                 # connected profile's registry (or schema files) has; none: refused.
                 find = kafka.schemas
                 schemas = await find() if find is not None else None
                 await service.edit(letter_id, event, schemas)
-            except Exception as exc:
-                if view.alive():
-                    view.say(f"The edit was not saved: {exc}")
-                return
-            if view.alive():
-                view.say("Edit saved. Nothing was sent: replay the letter to send the new event.")
-                view.after_action()
+            except EditRefused as exc:
+                return f"The edit was not saved: {exc}"
+            return None
 
-        view.spawn(save())
+        return save
+
+    def _edit_saved(self) -> None:
+        if self.view.alive():
+            self.view.say("Edit saved. Nothing was sent: replay the letter to send the new event.")
+            self.view.after_action()
 
     def close_editor(self) -> None:
         if self.edit_dialog is not None and shiboken6.isValid(self.edit_dialog):

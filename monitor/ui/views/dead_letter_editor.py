@@ -5,13 +5,16 @@ strings) is refused: the message says what and where, and Save stays disabled. W
 user types, the right-hand side shows what changed against the original event (the one
 that failed, when the log still has it): a list of changed fields and a unified diff.
 
-The dialog only builds the edited event (:meth:`DeadLetterEditDialog.edited_event`);
-the view stores it.
+The dialog builds the edited event (:meth:`DeadLetterEditDialog.edited_event`); the view
+stores it, through the ``save`` coroutine it gives the dialog. Saving can be refused (an
+Avro or Protobuf edit that does not fit the payload's schema, or whose schema cannot be
+had): the dialog then stays open with the reason, the edit still in it.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -43,9 +46,13 @@ from monitor.core.json_diff import (
     unified_json_diff,
 )
 from monitor.ui import theme
+from monitor.ui.background import BackgroundTasks
 from monitor.ui.json_highlight import DiffHighlighter, JsonHighlighter
 
 MAX_CHANGES_LISTED = 8
+
+# Stores an edited event: None when saved, else why not (the sentence to show).
+SaveEdit = Callable[[Envelope], Coroutine[Any, Any, str | None]]
 
 
 def json_editor(text: str = "", *, read_only: bool = False) -> QPlainTextEdit:
@@ -65,13 +72,23 @@ class DeadLetterEditDialog(QDialog):
     (the event as it failed; default: the letter's stored event)."""
 
     def __init__(
-        self, letter: DeadLetter, *, original: Envelope | None = None, parent: QWidget | None = None
+        self,
+        letter: DeadLetter,
+        *,
+        original: Envelope | None = None,
+        parent: QWidget | None = None,
+        save: SaveEdit | None = None,
     ) -> None:
         super().__init__(parent)
         self.letter = letter
         self.original = original if original is not None else letter.event
         self._edited: Envelope | None = None
         self._error = ""
+        # Saving can be refused (an edit that does not fit the payload's schema): the
+        # dialog stays open then, with the reason, so the edit is not lost.
+        self._save = save
+        self._saving = False
+        self.tasks = BackgroundTasks(self)
         self.setWindowTitle("Edit dead letter before replay")
         self.setObjectName("deadLetterEditor")
         self.resize(1060, 640)
@@ -258,8 +275,30 @@ class DeadLetterEditDialog(QDialog):
         self.headers_edit.setPlainText(pretty_json(dict(self.original.headers)))
 
     def accept(self) -> None:
-        """Close with the edit, unless it is invalid: then stay open and say why."""
+        """Close with the edit, unless it is invalid or saving it is refused: then stay
+        open and say why."""
+        if self._saving:
+            return
         if not self.validate():
             self.error_label.setFocus()
             return
-        super().accept()
+        if self._save is None or self._edited is None:
+            super().accept()
+            return
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.tasks.spawn(
+            self._save(self._edited),
+            done=self._saved,
+            failed=lambda exc: self._saved(f"The edit was not saved: {exc}"),
+        )
+
+    def _saved(self, refusal: str | None) -> None:
+        self._saving = False
+        if refusal is None:
+            super().accept()
+            return
+        self._error = refusal
+        self.error_label.setText("\u26a0  " + refusal)
+        self.error_label.show()
+        self.save_button.setEnabled(self.has_changes())
