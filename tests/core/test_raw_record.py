@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import uuid
 from pathlib import Path
@@ -17,6 +18,7 @@ from monitor.core.decoding import decode_record
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
 from monitor.core.formats.framing import frame_v0
+from monitor.core.formats.schemas import JSON_SCHEMA, Schema
 from monitor.core.raw_record import (
     REPLAY_COUNT_HEADER,
     REPLAY_HEADER,
@@ -213,3 +215,44 @@ def test_the_service_waits_for_a_pending_schema_then_saves_the_edit(tmp_path: Pa
         with pytest.raises(EditRefused, match="schema registry"):
             asyncio.run(DeadLetterService(log).edit(letter.id, edited_twin(before, orderId="o-6")))
         assert log.dead_letter(letter.id).record == saved.record
+
+
+def test_a_v1_guid_prefix_stays_in_front_of_the_new_body() -> None:
+    schema = avro_schema()
+    schema.guid = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+    prefix = b"\x01" + uuid.UUID(schema.guid).bytes
+    record = RawRecord(prefix + avro_body(ORDER_AVSC, ORDER))
+    before = decode_record(record.value, topic="orders", schemas=DictSchemas({42: schema}))
+    assert before.format == "avro", before.error
+
+    edited = edited_record(record, before, edited_twin(before, note="gift"), schema)
+
+    assert edited.value == prefix + avro_body(ORDER_AVSC, {**ORDER, "note": "gift"})
+
+
+def test_protobuf_framed_by_a_header_keeps_its_message_indexes_in_the_header() -> None:
+    schema = proto_schema(order_proto())
+    schema.guid = "aa1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+    header = b"\x01" + uuid.UUID(schema.guid).bytes + b"\x04\x00\x00"  # GUID, then [0, 0]
+    record = RawRecord(shipped_body(), None, (("__value_schema_id", header),))
+    before = decode_record(record.value, headers=record.headers, schemas=DictSchemas({9: schema}))
+    assert before.type == "acme.Envelope.Shipped", before.error
+
+    edited = edited_record(record, before, edited_twin(before, correlationId="c-10"), schema)
+
+    assert edited.headers == record.headers  # the reference and the indexes, as they were
+    again = decode_record(edited.value, headers=edited.headers, schemas=DictSchemas({9: schema}))
+    assert again.type == "acme.Envelope.Shipped" and again.data["correlationId"] == "c-10"
+
+
+def test_a_json_schema_edit_is_checked_against_its_schema_when_it_can_be_had() -> None:
+    doc = {"type": "object", "properties": {"amount": {"type": "number"}}, "required": ["amount"]}
+    schema = Schema(JSON_SCHEMA, json.dumps(doc), id=3, subject="pay-value", version=2)
+    record = RawRecord(frame_v0(3, b'{"amount": 5}'))
+    before = decode_record(record.value, schemas=DictSchemas({3: schema}))
+    assert before.format == "json-schema", before.error
+
+    fits = edited_record(record, before, edited_twin(before, amount=7.5), schema)
+    assert fits.value == frame_v0(3, b'{"amount":7.5}')
+    with pytest.raises(EditRefused, match=r"pay-value.*\$\.amount: 'five' is not of type"):
+        edited_record(record, before, edited_twin(before, amount="five"), schema)
