@@ -86,7 +86,7 @@ class SchemaSubjects(QWidget):
 
     def in_use(self) -> bool:
         """Whether a subject is given: the composer then sends a schema-encoded record."""
-        return bool(self.value_subject.currentText().strip() or self.key_subject.currentText())
+        return any(c.currentText().strip() for c in (self.value_subject, self.key_subject))
 
     def choices(self) -> tuple[SubjectChoice | None, SubjectChoice | None]:
         """``(value subject, key subject)``, ``None`` where none is given. Raises
