@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from adapters.kafka.cluster import GroupInfo, KafkaCluster, TopicInfo
@@ -82,9 +83,13 @@ class KafkaSession:
         on_state: StateListener | None = None,
         on_tail_state: StateListener | None = None,
         on_snapshot: SnapshotListener | None = None,
+        registry_secret: str | None = None,
     ) -> None:
         self.profile = profile
         self.password = password
+        # The schema registry's password or token when the caller has it (else the
+        # environment's or the keyring's is used).
+        self.registry_secret = registry_secret
         self.pipeline = pipeline
         self.sampler = ClusterSampler(
             profile, password, lag=lag, dead_letter_depth=dead_letter_depth, interval=interval
@@ -284,7 +289,9 @@ class KafkaSession:
         schema file that cannot be used."""
         if not self._schemas_made:
             # The keyring and the schema files are read in a thread, not on the UI's loop.
-            self._schemas = await asyncio.to_thread(schema_source, self.profile)
+            self._schemas = await asyncio.to_thread(
+                partial(schema_source, self.profile, registry_secret=self.registry_secret)
+            )
             self._schemas_made = True
         return self._schemas
 

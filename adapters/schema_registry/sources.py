@@ -53,14 +53,23 @@ def schema_source(
     registry_url: str | None = None,
     schema_files: Sequence[str] = (),
     secrets: SecretStore | None = None,
+    registry_secret: str | None = None,
 ) -> SchemaSource | None:
     """Local files (the profile's, then ``schema_files``) and the registry, asked in that
-    order. Raises ``ValueError`` (a SchemaFileError) for a file that cannot be used."""
+    order. ``registry_secret``: the registry's password or token as the caller has it (the
+    window keeps one typed on a machine with no keyring in memory), else it is looked up
+    in the environment and the keyring. Raises ``ValueError`` (a SchemaFileError) for a
+    file that cannot be used."""
     files = [SchemaFile.parse(text) for text in (*profile.schema_files, *schema_files)]
     sources: list[SchemaSource] = []
     if files:
         sources.append(LocalSchemas(files))
-    settings = registry_settings(profile, registry_url, secrets)
+    if registry_secret is not None and (registry_url or profile.registry_url):
+        settings: RegistrySettings | None = settings_with_secret(
+            profile, registry_secret, registry_url
+        )
+    else:
+        settings = registry_settings(profile, registry_url, secrets)
     if settings is not None:
         sources.append(RegistryClient(settings))
     if not sources:

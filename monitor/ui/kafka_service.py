@@ -130,9 +130,15 @@ class KafkaService(QObject):
     # -- connecting ---------------------------------------------------------------------
 
     async def connect_profile(
-        self, profile: ConnectionProfile, password: str | None = None
+        self,
+        profile: ConnectionProfile,
+        password: str | None = None,
+        *,
+        registry_secret: str | None = None,
     ) -> bool:
         """Connect to ``profile``'s cluster (dropping any current connection).
+        ``registry_secret``: its schema registry's password or token, when the window
+        has one (else the environment's or the keyring's is used).
 
         Returns whether it worked; on failure the state is ``failed`` and the sentence says
         why. Never raises for a cluster problem.
@@ -149,6 +155,7 @@ class KafkaService(QObject):
             on_state=self._on_session_state,
             on_tail_state=self._on_tail_state,
             on_snapshot=self._on_snapshot,
+            registry_secret=registry_secret,
         )
         self._session = session
         where = f"{profile.name} ({profile.bootstrap_servers})"

@@ -5,18 +5,27 @@ registry over TLS and the real test broker."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import keyring
+from confluent_kafka import Producer
+from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtCore import Qt
 
 from adapters.kafka.profiles import ConnectionProfile, ProfileStore
+from adapters.kafka.tail import StartPosition
+from monitor.core.envelope import Envelope
+from monitor.core.formats.framing import frame_v0
 from monitor.ui.main_window import MainWindow
 from monitor.ui.views.connection_form import ProfileForm
 from tests.adapters.broker import TansuBroker
 from tests.adapters.cert_factory import CertificateAuthority
+from tests.adapters.conftest import create_topic
 from tests.adapters.secure_registry import SecureRegistry
+from tests.core.test_formats import ORDER, ORDER_AVSC, avro_body
 from tests.memory_keyring import MemoryKeyring
 from tests.ui.helpers import type_into
 from tests.ui.test_window_fits import LAPTOP_H, LAPTOP_W, save_shot, settled, wholly_visible
@@ -176,3 +185,52 @@ def test_a_registry_token_goes_to_the_keyring_and_test_checks_it_with_the_tls_fi
         assert view.doctor_steps.steps()[-1] == ("schema_registry", False)
         assert "user and password (or token)" in view.form_message.text()
         qtbot.waitUntil(lambda: wholly_visible(view.doctor_steps), timeout=5_000)
+
+
+def test_without_a_keyring_the_typed_registry_token_decodes_the_tail_for_this_session(
+    config_dir: Path,
+    memory_keyring: MemoryKeyring,
+    window: MainWindow,
+    broker: TansuBroker,
+    run: Any,
+    qtbot: Any,
+    tmp_path: Path,
+) -> None:
+    keyring.set_keyring(FailKeyring())  # the memory_keyring fixture restores the original
+    ca = CertificateAuthority(tmp_path)
+    topic = "registry-token-in-memory"
+    with SecureRegistry(ca, token="ram-token") as registry:
+        body = registry.state.register("orders-value", {"schema": json.dumps(ORDER_AVSC)})
+        run(create_topic(broker.bootstrap, topic))
+        producer = Producer({"bootstrap.servers": broker.bootstrap})
+        producer.produce(topic, value=frame_v0(body["id"], avro_body(ORDER_AVSC, ORDER)))
+        producer.flush(10)
+
+        view = window.connections
+        window.show_view("connections")
+        qtbot.mouseClick(view.new_button, LEFT)
+        form = view.form
+        type_into(qtbot, form.name_edit, "headless")
+        type_into(qtbot, form.bootstrap_edit, broker.bootstrap)
+        type_into(qtbot, form.registry_url_edit, registry.url)
+        choose_auth(form, "bearer")
+        type_into(qtbot, form.registry_secret_edit, "ram-token")
+        type_into(qtbot, form.registry.ca_edit, str(ca.pem))
+        type_into(qtbot, form.registry.cert_edit, str(registry.client_cert))
+        type_into(qtbot, form.registry.key_edit, str(registry.client_key))
+        qtbot.mouseClick(view.connect_button, LEFT)
+        qtbot.waitUntil(lambda: window.kafka.connected, timeout=30_000)
+        qtbot.waitUntil(lambda: "EVENTFLOW_REGISTRY_SECRET_HEADLESS" in view.form_message.text())
+        assert "registry secret of headless is kept in memory" in view.form_message.text()
+        assert "ram-token" not in (config_dir / "profiles.json").read_text()
+
+        run(window.kafka.start_tail([topic], StartPosition("beginning")), timeout_ms=30_000)
+        model = window.stream.live_model
+
+        def tailed() -> list[Envelope]:
+            return [e for e in model.envelopes() if e.topic == topic]
+
+        qtbot.waitUntil(lambda: bool(tailed()), timeout=30_000)
+    (event,) = tailed()
+    assert event.format == "avro", event.error  # the token typed, not a 401
+    assert event.data["amount"] == "12.50"

@@ -595,11 +595,9 @@ class ConnectionsView(QWidget):
         found, password = await self._password_for(profile)
         if not found:
             return
-        registry_secret = self.form.secrets().get("schema_registry")
-        if registry_secret is None and profile.registry_url:
-            registry_secret = await asyncio.to_thread(
-                self.passwords.lookup, profile.name, "schema_registry"
-            )
+        registry_secret = await self._registry_secret_for(
+            profile, self.form.secrets().get("schema_registry")
+        )
         self.doctor_steps.start()
         self.doctor_title.setText(f"{profile.name} at {profile.bootstrap_servers}")
         self.doctor_card.show()
@@ -652,7 +650,8 @@ class ConnectionsView(QWidget):
         if profile is None or "connect" in self._busy:
             return
         typed = self.form.password()  # saving reloads the form, which clears the field
-        changed = profile != self.form.loaded or bool(typed)
+        registry_typed = self.form.secrets().get("schema_registry")
+        changed = profile != self.form.loaded or bool(typed) or bool(registry_typed)
         if changed and not self._save(profile, typed, connecting=True):
             return
         self._busy.add("connect")
@@ -661,13 +660,27 @@ class ConnectionsView(QWidget):
         if self.context.settings is not None:
             self.context.settings.setValue(LAST_PROFILE_KEY, profile.name)
         self._update_actions()
-        task = self.service.spawn(self._connect(profile, typed))
+        task = self.service.spawn(self._connect(profile, typed, registry_typed))
         task.add_done_callback(lambda _t: self._done("connect"))
 
-    async def _connect(self, profile: ConnectionProfile, typed: str) -> None:
+    async def _connect(
+        self, profile: ConnectionProfile, typed: str, registry_typed: str | None = None
+    ) -> None:
         found, password = (True, typed) if typed else await self._password_for(profile)
         if found:
-            await self.service.connect_profile(profile, password)
+            registry_secret = await self._registry_secret_for(profile, registry_typed)
+            await self.service.connect_profile(profile, password, registry_secret=registry_secret)
+
+    async def _registry_secret_for(
+        self, profile: ConnectionProfile, typed: str | None
+    ) -> str | None:
+        """The registry's password or token: as typed, else this session's memory (no
+        keyring here), the environment or the keyring; None when it takes none."""
+        if not profile.registry_url or not (profile.registry_username or profile.registry_bearer):
+            return None
+        if typed:
+            return typed
+        return await asyncio.to_thread(self.passwords.lookup, profile.name, "schema_registry")
 
     def disconnect_cluster(self) -> None:
         self.service.spawn(self.service.disconnect_cluster())
