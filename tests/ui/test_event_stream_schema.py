@@ -200,3 +200,26 @@ def test_the_pane_says_why_a_schema_cannot_be_shown(
     window.context.runtime.pipeline.accept_many([other])
     select(window, qtbot, lambda e: e.id == other.id)
     assert not details.showing_schema
+
+
+def test_a_schema_from_the_profile_s_schema_file_is_shown(
+    quiet_window: MainWindow, broker: TansuBroker, run: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    window = quiet_window
+    details = window.stream.details
+    proto = tmp_path / "reading.proto"
+    proto.write_text('syntax = "proto3";\nmessage Reading {\n  double celsius = 1;\n}\n')
+    profile = ConnectionProfile("files", broker.bootstrap, schema_files=[f"sensors.*={proto}"])
+    assert run(window.kafka.connect_profile(profile), timeout_ms=30_000)
+    window.show_view("stream")
+    # As a tail decodes an unframed record of a topic the file is for.
+    reading = Envelope(type="Reading", source="kafka://sensors.eu")
+    reading.topic, reading.format = "sensors.eu", "protobuf"
+    reading.schema = {"subject": "reading.proto", "name": "Reading"}
+    window.context.runtime.pipeline.accept_many([reading])
+    select(window, qtbot, lambda e: e.id == reading.id)
+    qtbot.mouseClick(details.schema_button, LEFT)
+    page = details.schema_page
+    qtbot.waitUntil(lambda: "message Reading {" in page.text(), timeout=WAIT_MS)
+    assert page.text() == proto.read_text().rstrip("\n")  # the file's text, as written
+    assert page.title.text() == "Value schema reading.proto \u00b7 Protobuf"
