@@ -34,6 +34,7 @@ from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
 from monitor.core.paths import default_db_path
 from monitor.core.strict_json import loads_strict
+from monitor.core.wording import format_duration
 
 
 def add_connection_options(p: argparse.ArgumentParser) -> None:
@@ -133,7 +134,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
 
     async def run() -> list[Any]:
         async with KafkaCluster(profile, password) as cluster:
-            return await cluster.groups()
+            # How far behind in time, too: what a support engineer asks first.
+            return await cluster.groups(lag_seconds=True)
 
     groups = run_kafka(run())
     if args.json:
@@ -142,14 +144,21 @@ def cmd_groups(args: argparse.Namespace) -> int:
     if not groups:
         print(f"No consumer groups on {profile.bootstrap_servers}.")
     for g in groups:
-        print(f"{g.group_id}  {g.state}, {g.members} members, lag {g.lag}")
+        print(f"{g.group_id}  {g.state}, {g.members} members, lag {g.lag}{_behind(g.lag_seconds)}")
         for p in g.partitions:
             flag = "  (committed past the end: lag clamped)" if p.clamped else ""
             print(
                 f"    {p.topic}[{p.partition}] committed {p.committed}, end {p.end}, "
-                f"lag {p.lag}{flag}"
+                f"lag {p.lag}{_behind(p.lag_seconds)}{flag}"
             )
     return 0
+
+
+def _behind(seconds: float | None) -> str:
+    """ ", 10 min behind" for a lag measured in time; nothing when none was (or no lag)."""
+    if not seconds:
+        return ""
+    return f", {format_duration(seconds)} behind"
 
 
 # -- kafka tail -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 from monitor.core.eventlog import EventLog
 from tests.adapters.broker import TansuBroker, free_port
 from tests.adapters.conftest import create_topic, produce
+from tests.adapters.lagging_group import make_lagging_group
 from tests.cli.entry_point import eventflow
 
 
@@ -125,10 +126,20 @@ def test_topics_and_groups_json(broker: TansuBroker, env: dict[str, str]) -> Non
     )
     listed = {t["name"]: t for t in topics}["cli-listed"]
     assert [p["partition"] for p in listed["partitions"]] == [0, 1, 2]
+    asyncio.run(
+        make_lagging_group(
+            broker.bootstrap, "cli-lagging", "cli-billing", records=10, consumed=4, age=600
+        )
+    )
     groups = json.loads(
         eventflow(env, "kafka", "groups", "--bootstrap", broker.bootstrap, "--json").stdout
     )
-    assert isinstance(groups, list)
+    billing = {g["group_id"]: g for g in groups}["cli-billing"]
+    assert billing["lag"] == 6
+    # How far behind in time: the record at the committed offset was written 10 min ago.
+    assert 590 <= billing["lag_seconds"] <= 900
+    text = eventflow(env, "kafka", "groups", "--bootstrap", broker.bootstrap).stdout
+    assert "cli-billing" in text and "lag 6, 10 min" in text
 
 
 def test_unreachable_broker_is_one_sentence_without_traceback(env: dict[str, str]) -> None:
