@@ -36,7 +36,8 @@ from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import KafkaPublisher, Mode, Sent, check_write_allowed
 from adapters.kafka.sampler import ClusterSampler
 from adapters.kafka.tail import KafkaTail, StartPosition, matches_any
-from adapters.schema_registry.sources import schema_source
+from adapters.schema_registry.client import RegistrySettings
+from adapters.schema_registry.sources import registry_settings, schema_source, settings_with_secret
 from monitor.core.envelope import Envelope
 from monitor.core.formats.schemas import SchemaSource
 from monitor.core.gauges import GaugeHistory
@@ -294,6 +295,14 @@ class KafkaSession:
             )
             self._schemas_made = True
         return self._schemas
+
+    async def registry_settings(self) -> RegistrySettings | None:
+        """The profile's registry with the secret the session has (typed in the window,
+        else the environment's or the keyring's, read in a thread); ``None`` without one.
+        For what asks the registry other than the tail: the composer's subjects."""
+        if self.registry_secret is not None and self.profile.registry_url:
+            return settings_with_secret(self.profile, self.registry_secret)
+        return await asyncio.to_thread(registry_settings, self.profile)
 
     async def stop_tail(self) -> None:
         task = self._tail_task

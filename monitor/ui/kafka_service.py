@@ -37,6 +37,7 @@ from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import Mode, Sent
 from adapters.kafka.session import KafkaSession, check_connection
 from adapters.kafka.tail import StartPosition
+from adapters.schema_registry.client import RegistrySettings
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.gauges import GaugeHistory
 from monitor.core.raw_record import RawRecord
@@ -307,6 +308,12 @@ class KafkaService(QObject):
         profile without ``confirmed``), each with the sentence to show.
         """
         return await self._require_session().publish(event, topic, mode=mode, confirmed=confirmed)
+
+    async def registry_settings(self) -> RegistrySettings | None:
+        """The connected profile's schema registry, signed in as the session is (``None``
+        when not connected or the profile has none)."""
+        session = self._session
+        return await session.registry_settings() if session is not None else None
 
     async def publish_record(
         self, record: RawRecord, topic: str, *, confirmed: bool = False

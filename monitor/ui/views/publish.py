@@ -48,7 +48,6 @@ from PySide6.QtWidgets import (
 )
 
 from adapters.kafka.profiles import ConnectionProfile
-from adapters.schema_registry.sources import registry_settings
 from adapters.schema_registry.subject_encoding import registry_subjects
 from monitor.core import wording
 from monitor.core.demo import TOPICS as DEMO_TOPICS
@@ -494,15 +493,14 @@ class PublishView(QWidget):
             self._load_subjects(profile)
 
     def _load_subjects(self, profile: ConnectionProfile) -> None:
-        """Fill the subject drop-downs from the registry, in a worker thread (the keyring
-        and HTTP block); a registry that cannot list them leaves the boxes to type in."""
-
-        def read() -> list[str]:
-            settings = registry_settings(profile)
-            return registry_subjects(settings) if settings is not None else []
+        """Fill the subject drop-downs from the registry, in a worker thread (HTTP blocks);
+        a registry that cannot list them leaves the boxes to type in."""
 
         async def load() -> list[str]:
-            return await asyncio.to_thread(read)
+            settings = await self.service.registry_settings()
+            if settings is None:
+                return []
+            return await asyncio.to_thread(registry_subjects, settings)
 
         self.service.spawn(
             load(),

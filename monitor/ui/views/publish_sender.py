@@ -32,7 +32,6 @@ from adapters.kafka.cluster import TopicMissing, missing_topic_sentence
 from adapters.kafka.connection import KafkaUnavailable
 from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import Mode, Sent, WriteRefused
-from adapters.schema_registry.sources import registry_settings
 from adapters.schema_registry.subject_encoding import (
     SubjectChoice,
     SubjectRecord,
@@ -226,11 +225,12 @@ class EventSender(QObject):
         event = make(0)
         headers = tuple((n, v.encode()) for n, v in event.headers.items())
 
+        # Signed in as the session is (a secret typed in the window included).
+        settings = await self.service.registry_settings()
+        if settings is None:
+            raise SubjectRefused(f"Profile {profile.name} has no schema registry.")
+
         def encode() -> SubjectRecord:
-            # In a worker thread: the keyring (the registry's secret) and HTTP both block.
-            settings = registry_settings(profile)
-            if settings is None:
-                raise SubjectRefused(f"Profile {profile.name} has no schema registry.")
             return encode_by_subjects(
                 settings,
                 value=event.data,
@@ -240,7 +240,9 @@ class EventSender(QObject):
                 headers=headers,
             )
 
-        encoded = await asyncio.to_thread(encode)  # refused here: nothing is sent
+        # HTTP blocks: a worker thread. A payload that does not fit is refused here,
+        # before anything is sent.
+        encoded = await asyncio.to_thread(encode)
         if not create_topic:
             await self._require_topic(topic)
         sent = await self.service.publish_record(encoded.record, topic, confirmed=confirmed)
