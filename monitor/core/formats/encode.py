@@ -1,9 +1,12 @@
-"""JSON data -> a schema-encoded value in Confluent v0 framing, for publishing.
+"""JSON data -> a schema-encoded value: in Confluent v0 framing for publishing
+(:func:`encode_with_schema`), or the bare body for an edited dead letter, which keeps the
+framing it came with (:func:`encode_body`, see :mod:`monitor.core.formats.reframe`).
 
 The data takes logical types in the forms the app shows them (a decimal as a string, an
-RFC 3339 time, an ISO date, a UUID as text), so an event copied from the details pane
-can be published back as it was. Data that does not fit the schema is refused with
-:class:`DoesNotFit`, naming the field and the reason, before anything is sent.
+RFC 3339 time, an ISO date, a UUID as text, bytes as base64; :mod:`.avro_inputs`), so an
+event copied from the details pane can be published back as it was. Data that does not
+fit the schema is refused with :class:`DoesNotFit`, naming the field and the reason,
+before anything is sent.
 """
 
 from __future__ import annotations
