@@ -685,11 +685,15 @@ class PublishView(QWidget):
         # Asked here, in the click's own call: a modal dialog inside a task would run the
         # event loop's other tasks while this one is suspended half-way.
         what = "1 event" if count == 1 else f"{count:,} events"
+        what += f" of type {template.type}"
+        if self.by_subjects():
+            subject = self.schema_subjects.value_subject.currentText().strip()
+            what = f"1 record encoded with {subject}"
         answer = QMessageBox.question(
             self,
             "Publish to production?",
             f"Profile {profile.name} is labelled {profile.environment}.\n\n"
-            f"Publish {what} of type {template.type} to {topic}?",
+            f"Publish {what} to {topic}?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
