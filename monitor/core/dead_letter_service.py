@@ -155,7 +155,11 @@ class DeadLetterService:
         return done
 
     async def edit(
-        self, letter_id: str, event: Envelope, schemas: SchemaSource | None = None
+        self,
+        letter_id: str,
+        event: Envelope,
+        schemas: SchemaSource | None = None,
+        schemas_of: Destination | None = None,
     ) -> DeadLetter:
         """Replace the event a letter will replay (its record's bytes follow the edit),
         recording what changed.
@@ -163,16 +167,21 @@ class DeadLetterService:
         A schema-encoded payload (Avro, Protobuf, JSON Schema) is encoded again with the
         schema it was decoded with, which ``schemas`` (the connection's registry or schema
         files; the caller's, as this service does no network I/O) is asked for without
-        blocking the loop. Raises :class:`EditRefused` with the reason when the edit
-        does not fit that schema or the schema cannot be had; nothing is saved then.
+        blocking the loop. ``schemas_of``: the cluster those schemas belong to, when known;
+        a letter from another cluster is refused, as a schema id means nothing outside its
+        own registry. Raises :class:`EditRefused` with the reason when the edit does not
+        fit that schema or the schema cannot be had; nothing is saved then.
         """
         letter = await asyncio.to_thread(self.log.dead_letter, letter_id)
-        schema = await self._schema_for(letter, event, schemas)
+        schema = await self._schema_for(letter, event, schemas, schemas_of)
         return await asyncio.to_thread(self.log.update_dead_letter_event, letter_id, event, schema)
 
     @staticmethod
     async def _schema_for(
-        letter: DeadLetter, event: Envelope, schemas: SchemaSource | None
+        letter: DeadLetter,
+        event: Envelope,
+        schemas: SchemaSource | None,
+        schemas_of: Destination | None,
     ) -> Schema | None:
         """The schema the edited payload is encoded with; ``None`` when it needs none or
         it cannot be had (then ``edited_record`` refuses, or writes JSON Schema payloads as
@@ -182,6 +191,13 @@ class DeadLetterService:
             return None
         if schemas is None:
             return None
+        if schemas_of is not None and not comes_from(letter, schemas_of):
+            raise EditRefused(
+                f"The payload is {before.format} ({schema_label(before)}) and the letter "
+                f"came from {origin_of(letter).label}, not from {schemas_of.label}: its "
+                "schema id means something only in that cluster's registry. Connect to "
+                "that cluster to edit the payload, or edit the headers."
+            )
         try:
             ref = framing_of(record.value, value_schema_header(record), before.format or "").ref
         except ValueError as exc:

@@ -24,7 +24,7 @@ from adapters.kafka.publisher import KafkaPublisher
 from adapters.kafka.replay import replay_to_kafka
 from adapters.kafka.tail import KafkaTail, StartPosition
 from adapters.schema_registry.client import RegistryClient, RegistrySettings
-from monitor.core.dead_letter_service import DeadLetterService
+from monitor.core.dead_letter_service import DeadLetterService, Destination
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
@@ -72,9 +72,10 @@ async def edit_and_replay(
 ) -> tuple[Any, str]:
     """Refuse ``bad``, save ``change``, replay; the replayed record and the refusal."""
     service = DeadLetterService(log)
+    here = Destination("kafka", profile.bootstrap_servers)  # the letter's own cluster
     with pytest.raises(EditRefused) as refused:
-        await service.edit(letter.id, edited(letter, **bad), schemas)
-    await service.edit(letter.id, edited(letter, **change), schemas)
+        await service.edit(letter.id, edited(letter, **bad), schemas, here)
+    await service.edit(letter.id, edited(letter, **change), schemas, here)
     stored = log.dead_letter(letter.id)
     async with KafkaPublisher(profile) as publisher:
         [outcome] = await replay_to_kafka(publisher, log, [stored])
@@ -197,8 +198,24 @@ def test_without_a_registry_a_schema_encoded_edit_is_refused_saying_what_to_do(
             log.add_dead_letters([letter])
             with pytest.raises(EditRefused) as refused:
                 await DeadLetterService(log).edit(letter.id, edited(letter, orderId="o-2"), None)
-            return str(refused.value), letter, log.dead_letter(letter.id)
+            # A registry at hand, but another cluster's: the schema id means nothing there.
+            client = RegistryClient(RegistrySettings(registry.url))
+            try:
+                with pytest.raises(EditRefused) as elsewhere:
+                    await DeadLetterService(log).edit(
+                        letter.id,
+                        edited(letter, orderId="o-2"),
+                        client,
+                        Destination("kafka", "other-cluster:9092"),
+                    )
+            finally:
+                client.close()
+            return f"{refused.value}\n{elsewhere.value}", letter, log.dead_letter(letter.id)
 
-    refusal, letter, stored = asyncio.run(scenario())
+    refusals, letter, stored = asyncio.run(scenario())
+    refusal, elsewhere = refusals.split("\n")
     assert "schema registry" in refusal and "replay the letter as it is" in refusal
+    assert f"came from Kafka ({profile.bootstrap_servers})" in elsewhere
+    assert "not from Kafka (other-cluster:9092)" in elsewhere
+    assert "Connect to that cluster to edit the payload" in elsewhere
     assert stored.record == letter.record and stored.event.data["orderId"] == "o-1"

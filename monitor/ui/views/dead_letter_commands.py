@@ -29,7 +29,7 @@ from monitor.core.dead_letter_groups import (
     original_event,
     pending_in_group,
 )
-from monitor.core.dead_letter_service import DeadLetterService
+from monitor.core.dead_letter_service import DeadLetterService, Destination
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
@@ -576,9 +576,10 @@ class DeadLetterCommands(QObject):
             try:
                 # A schema-encoded payload is encoded again with its schema, which the
                 # connected profile's registry (or schema files) has; none: refused.
-                find = kafka.schemas
+                find, profile = kafka.schemas, kafka.profile
                 schemas = await find() if find is not None else None
-                await service.edit(letter_id, event, schemas)
+                cluster = Destination("kafka", profile.bootstrap_servers) if profile else None
+                await service.edit(letter_id, event, schemas, cluster)
             except EditRefused as exc:
                 return f"The edit was not saved: {exc}"
             return None
