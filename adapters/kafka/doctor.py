@@ -357,6 +357,7 @@ def _registry_step(profile: ConnectionProfile, secret: str | None) -> Step:
     secret, or a bearer token) and TLS settings the decoders will use."""
     from adapters.schema_registry.client import RegistryClient, RegistryError
     from adapters.schema_registry.sources import settings_with_secret
+    from monitor.core.wording import count
 
     settings = settings_with_secret(profile, secret, timeout=STEP_TIMEOUT)
     try:
@@ -386,5 +387,7 @@ def _registry_step(profile: ConnectionProfile, secret: str | None) -> Step:
     finally:
         client.close()
     return Step(
-        "schema_registry", True, f"{profile.registry_url} answers: {len(subjects)} subjects"
+        "schema_registry",
+        True,
+        f"{profile.registry_url} answers: {count(len(subjects), 'subject')}",
     )

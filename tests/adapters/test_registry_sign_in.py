@@ -62,7 +62,7 @@ def test_the_doctor_signs_in_to_the_registry_with_token_ca_and_client_certificat
         )
     assert good.ok, good.to_dict()
     assert good.steps[-1].step == "schema_registry"
-    assert good.steps[-1].detail == f"{registry.url} answers: 1 subjects"
+    assert good.steps[-1].detail == f"{registry.url} answers: 1 subject"
 
     step = wrong_token.steps[-1]
     assert (step.step, step.ok) == ("schema_registry", False)

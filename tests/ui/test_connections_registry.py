@@ -57,6 +57,15 @@ def choose_auth(form: ProfileForm, key: str) -> None:
     form.registry.auth_combo.setCurrentIndex(form.registry.auth_combo.findData(key))
 
 
+def run_test(view: Any, qtbot: Any) -> str:
+    """Press Test once the last test has ended, wait until this one ends: its sentence."""
+    qtbot.waitUntil(view.test_button.isEnabled, timeout=30_000)
+    qtbot.mouseClick(view.test_button, LEFT)
+    assert not view.test_button.isEnabled()  # one test at a time
+    qtbot.waitUntil(view.test_button.isEnabled, timeout=30_000)
+    return str(view.form_message.text())
+
+
 def test_the_registry_rows_follow_the_url_and_its_sign_in(qtbot: Any) -> None:
     form = ProfileForm()
     qtbot.addWidget(form)
@@ -154,9 +163,11 @@ def test_a_registry_token_goes_to_the_keyring_and_test_checks_it_with_the_tls_fi
         save_shot(window, "connections_registry_form_1024x700.png")
 
         # Test with what was typed, before anything is saved.
-        qtbot.mouseClick(view.test_button, LEFT)
-        qtbot.waitUntil(lambda: "passed" in view.form_message.text(), timeout=30_000)
+        assert run_test(view, qtbot) == f"Connected to {broker.bootstrap}: all 6 steps passed."
         assert ("schema_registry", True) in view.doctor_steps.steps()
+        qtbot.waitUntil(lambda: wholly_visible(view.doctor_steps), timeout=5_000)
+        qtbot.waitUntil(lambda: settled(window, "connections"), timeout=5_000)
+        save_shot(window, "connections_registry_test_1024x700.png")
 
         qtbot.mouseClick(view.save_button, LEFT)
         key = ("eventflow-monitor", "secure/schema_registry")
@@ -173,17 +184,16 @@ def test_a_registry_token_goes_to_the_keyring_and_test_checks_it_with_the_tls_fi
         # Saved, the form is shown again without the token: Test finds it in the keyring.
         assert form.registry_secret_edit.text() == ""
         view.doctor_card.hide()
-        qtbot.mouseClick(view.test_button, LEFT)
-        qtbot.waitUntil(lambda: view.doctor_card.isVisible(), timeout=10_000)
-        qtbot.waitUntil(lambda: "passed" in view.form_message.text(), timeout=30_000)
+        assert "passed" in run_test(view, qtbot)
+        assert view.doctor_card.isVisible()
         assert view.doctor_steps.steps()[-1] == ("schema_registry", True)
 
         # A wrong token typed over it fails the registry step, saying what to check.
         type_into(qtbot, form.registry_secret_edit, "stolen")
-        qtbot.mouseClick(view.test_button, LEFT)
-        qtbot.waitUntil(lambda: "step failed" in view.form_message.text(), timeout=30_000)
+        message = run_test(view, qtbot)
+        assert "The schema_registry step failed" in message
         assert view.doctor_steps.steps()[-1] == ("schema_registry", False)
-        assert "user and password (or token)" in view.form_message.text()
+        assert "user and password (or token)" in message
         qtbot.waitUntil(lambda: wholly_visible(view.doctor_steps), timeout=5_000)
 
 
