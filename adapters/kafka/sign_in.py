@@ -31,6 +31,9 @@ class SignInSettings(Protocol):
     oauth_client_id: str | None
     aws_region: str | None
     registry_url: str | None
+    registry_ca_file: str | None
+    registry_cert_file: str | None
+    registry_key_file: str | None
 
     @property
     def uses_sasl(self) -> bool: ...
@@ -145,6 +148,17 @@ def is_java_keystore(path: str) -> bool:
         return False
 
 
+def registry_jks_refusal(path: str) -> str:
+    """The registry's client certificate is PEM only: a key store, converted twice."""
+    p12 = str(Path(path).with_suffix(".p12"))
+    pem = str(Path(path).with_suffix(".pem"))
+    return (
+        f"{path} is a Java KeyStore (JKS) key store, which Python's TLS cannot read. Convert "
+        f"it with: {keytool_command(path, truststore=False)}, then openssl pkcs12 -in {p12} "
+        f"-nodes -out {pem}, and use {pem} as the registry's client certificate and key."
+    )
+
+
 def jks_refusal(path: str, *, truststore: bool) -> str:
     what = "trust store" if truststore else "key store"
     use = "as the CA file" if truststore else "as the PKCS#12 bundle"
@@ -163,6 +177,13 @@ def sign_in_problem(profile: SignInSettings) -> str | None:
     for path in (profile.cert_file, profile.key_file, profile.pkcs12_file):
         if path and is_java_keystore(path):
             return jks_refusal(path, truststore=False)
+    if profile.registry_ca_file and is_java_keystore(profile.registry_ca_file):
+        return jks_refusal(profile.registry_ca_file, truststore=True).replace(
+            "as the CA file", "as the registry's CA file"
+        )
+    for path in (profile.registry_cert_file, profile.registry_key_file):
+        if path and is_java_keystore(path):
+            return registry_jks_refusal(path)
     if profile.pkcs12_file and (profile.cert_file or profile.key_file):
         return "give a PKCS#12 bundle or PEM certificate and key files, not both"
     if profile.uses_sasl and profile.sasl_mechanism == "OAUTHBEARER":

@@ -108,3 +108,24 @@ def test_the_tail_s_schema_source_signs_in_with_the_secret_of_the_environment(
     assert (answer.subject, answer.version, answer.text) == ("orders-value", 1, ORDER)
     assert not isinstance(refused, Schema)
     assert "refused the credentials" in refused.reason
+
+
+def test_a_java_keystore_for_the_registry_is_refused_with_the_commands_that_convert_it(
+    tmp_path: Path,
+) -> None:
+    import pytest
+
+    from adapters.kafka.profiles import ProfileError
+
+    trust, keys = tmp_path / "truststore.jks", tmp_path / "client.jks"
+    for path in (trust, keys):
+        path.write_bytes(b"\xfe\xed\xfe\xed" + b"\x00" * 16)  # a JKS file's first bytes
+    base = {"name": "jks", "bootstrap_servers": "127.0.0.1:9092", "registry_url": "https://r"}
+    with pytest.raises(ProfileError) as ca:
+        ConnectionProfile(**base, registry_ca_file=str(trust))  # type: ignore[arg-type]
+    assert f"keytool -list -rfc -keystore {trust} > {tmp_path / 'truststore.pem'}" in str(ca.value)
+    assert "as the registry's CA file" in str(ca.value)
+    with pytest.raises(ProfileError) as cert:
+        ConnectionProfile(**base, registry_cert_file=str(keys))  # type: ignore[arg-type]
+    assert f"openssl pkcs12 -in {tmp_path / 'client.p12'} -nodes" in str(cert.value)
+    assert "as the registry's client certificate and key" in str(cert.value)
