@@ -305,6 +305,38 @@ class _Reader:
                 user, _, secret = info.partition(":")
                 f["registry_username"] = user
                 self.secrets["schema_registry"] = secret
+        # A static token (bearer.auth.credentials.source=STATIC_TOKEN); the registry's
+        # OAuth client credentials are not something the app fetches tokens with.
+        for key in ("bearer.auth.token", "schema.registry.bearer.auth.token"):
+            if token := self.take(key, "schema registry bearer token (to the keyring)"):
+                f["registry_bearer"] = True
+                f.pop("registry_username", None)
+                self.secrets["schema_registry"] = token
+        self.refuse(
+            "bearer.auth.credentials.source",
+            "only a static token is used: bearer.auth.token, kept in the keyring",
+        )
+        # The registry's TLS files (PEM), as confluent-kafka's registry client names them.
+        for key, name, what in (
+            ("schema.registry.ssl.ca.location", "registry_ca_file", "schema registry CA file"),
+            (
+                "schema.registry.ssl.certificate.location",
+                "registry_cert_file",
+                "schema registry client certificate",
+            ),
+            ("schema.registry.ssl.key.location", "registry_key_file", "schema registry client key"),
+        ):
+            if value := self.take(key, what):
+                f[name] = self.path(value)
+        for key in (
+            "schema.registry.ssl.truststore.location",
+            "schema.registry.ssl.keystore.location",
+        ):
+            self.refuse(
+                key,
+                "Java stores are not read for the registry: convert them to PEM and set the "
+                "registry's CA file, client certificate and key in the Connections view",
+            )
 
     def _platform(self) -> None:
         """Name the sign-in method the Connections form will show for these settings."""

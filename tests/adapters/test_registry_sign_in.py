@@ -129,3 +129,38 @@ def test_a_java_keystore_for_the_registry_is_refused_with_the_commands_that_conv
         ConnectionProfile(**base, registry_cert_file=str(keys))  # type: ignore[arg-type]
     assert f"openssl pkcs12 -in {tmp_path / 'client.p12'} -nodes" in str(cert.value)
     assert "as the registry's client certificate and key" in str(cert.value)
+
+
+def test_an_imported_client_config_brings_the_registry_token_and_tls_files(
+    tmp_path: Path,
+) -> None:
+    from adapters.kafka.client_config_import import import_client_config
+
+    config = tmp_path / "registry.properties"
+    config.write_text(
+        "bootstrap.servers=kafka.corp:9092\n"
+        "schema.registry.url=https://registry.corp:8081\n"
+        "bearer.auth.credentials.source=STATIC_TOKEN\n"
+        "bearer.auth.token=sr-static-token\n"
+        "schema.registry.ssl.ca.location=tls/ca.pem\n"
+        "schema.registry.ssl.certificate.location=/etc/sr/client.crt\n"
+        "schema.registry.ssl.key.location=/etc/sr/client.key\n"
+        "schema.registry.ssl.truststore.location=/etc/sr/truststore.jks\n"
+    )
+    result = import_client_config(config)
+    p = result.profile
+    assert (p.registry_url, p.registry_bearer, p.registry_username) == (
+        "https://registry.corp:8081",
+        True,
+        None,
+    )
+    assert (p.registry_ca_file, p.registry_cert_file, p.registry_key_file) == (
+        str(tmp_path / "tls" / "ca.pem"),
+        "/etc/sr/client.crt",
+        "/etc/sr/client.key",
+    )
+    assert result.secrets == {"schema_registry": "sr-static-token"}
+    refused = dict(result.not_taken)
+    assert "convert them to PEM" in refused["schema.registry.ssl.truststore.location"]
+    assert "only a static token" in refused["bearer.auth.credentials.source"]
+    assert "sr-static-token" not in repr(p.to_dict())
