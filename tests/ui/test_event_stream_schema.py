@@ -18,7 +18,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 
 from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.tail import StartPosition
@@ -134,6 +134,13 @@ def test_the_details_pane_shows_the_avro_and_protobuf_schemas_from_the_registry(
 
         qtbot.mouseClick(page.back_button, LEFT)
         assert not details.showing_schema and "OrderPlaced" in details.text()
+        # The Format section links to both schemas too.
+        links = " ".join(details.text().replace("\xa0", " ").split())
+        assert "Show the value schema \u00b7 Show the key schema" in links
+        details.browser.anchorClicked.emit(QUrl("schema:key"))
+        qtbot.waitUntil(lambda: page.title.text().startswith("Key schema"), timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: '"type": "string"' in page.text(), timeout=WAIT_MS)
+        qtbot.mouseClick(page.back_button, LEFT)
 
         select(window, qtbot, lambda e: e.topic == topic and e.format == "protobuf")
         qtbot.mouseClick(details.schema_button, LEFT)  # a value schema only: no menu

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import json
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -149,6 +149,25 @@ def format_rows(event: Envelope) -> list[tuple[str, str | None, bool]]:
     return rows
 
 
+# The links under the Format rows that open a schema (handled by the pane).
+VALUE_SCHEMA_LINK, KEY_SCHEMA_LINK = "schema:value", "schema:key"
+
+
+def _schema_links(event: Envelope) -> list[str]:
+    links = [
+        f'<a href="{href}" style="color:{theme.ACCENT}">{text}</a>'
+        for href, info, text in (
+            (VALUE_SCHEMA_LINK, event.schema, "Show the value schema"),
+            (KEY_SCHEMA_LINK, event.key_schema, "Show the key schema"),
+        )
+        if info and _names_schema(info)
+    ]
+    if not links:
+        return []
+    joined = " &nbsp;\u00b7&nbsp; ".join(links)
+    return [f'<p style="margin-top:4px">{joined}</p>']
+
+
 def details_html(event: Envelope) -> str:
     """The whole details document for one envelope."""
     parts: list[str] = []
@@ -212,6 +231,7 @@ def details_html(event: Envelope) -> str:
     if event.format is not None or event.key_format is not None:
         parts.append(_section("Format"))
         parts.append(_fields(format_rows(event)))
+        parts += _schema_links(event)
 
     parts.append(_section("Envelope"))
     envelope_rows: list[tuple[str, str | None, bool]] = [
@@ -264,6 +284,7 @@ class EventDetailsPane(QWidget):
         self.browser = QTextBrowser()
         self.browser.setObjectName("eventDetails")
         self.browser.setOpenLinks(False)
+        self.browser.anchorClicked.connect(self._link_clicked)
         self.browser.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # keyboard: scroll, select
         self.browser.setTabChangesFocus(True)  # and Tab moves on, it never types here
         self.browser.document().setDocumentMargin(10)
@@ -326,6 +347,10 @@ class EventDetailsPane(QWidget):
             self.schema_menu.popup(self.schema_button.mapToGlobal(where))
         else:
             self.show_schema(is_key=False)
+
+    def _link_clicked(self, url: QUrl) -> None:
+        if url.toString() in (VALUE_SCHEMA_LINK, KEY_SCHEMA_LINK):
+            self.show_schema(is_key=url.toString() == KEY_SCHEMA_LINK)
 
     def show_schema(self, *, is_key: bool) -> None:
         """Show the value's (or the key's) schema in place of the envelope."""
