@@ -42,11 +42,11 @@ message Order {
   string id = 1;
   repeated Line lines = 2;
   map<string, string> labels = 3;
+  optional string note = 4;
   oneof payer {
     string customer_id = 5;
     string company_id = 6;
   }
-  optional string note = 4;
   google.protobuf.Timestamp at = 7;
   State state = 8;
   Channel channel = 9;

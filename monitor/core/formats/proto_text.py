@@ -133,6 +133,7 @@ def _message(r: _Reader, msg: Any, name: str | None = None) -> None:
             if oneof_index is not None:
                 oneof_index = None
                 continue
+            _synthetic_oneofs_last(msg)
             return
         if tok == ";":
             r.next()
@@ -151,6 +152,24 @@ def _message(r: _Reader, msg: Any, name: str | None = None) -> None:
             oneof_index = len(msg.oneof_decl) - 1
         else:
             _field(r, msg, oneof_index)
+
+
+def _synthetic_oneofs_last(msg: Any) -> None:
+    """protobuf refuses a message whose proto3 ``optional`` fields' oneofs come before a
+    declared ``oneof`` ("Synthetic oneofs must be after all other oneofs"), as they do
+    when such a field is written first: move them after, keeping each field's."""
+    synthetic = {f.oneof_index for f in msg.field if f.proto3_optional}
+    order = [i for i in range(len(msg.oneof_decl)) if i not in synthetic] + sorted(synthetic)
+    if order == list(range(len(msg.oneof_decl))):
+        return
+    names = [msg.oneof_decl[i].name for i in order]
+    moved = {old: new for new, old in enumerate(order)}
+    del msg.oneof_decl[:]
+    for name in names:
+        msg.oneof_decl.add(name=name)
+    for field in msg.field:
+        if field.HasField("oneof_index"):
+            field.oneof_index = moved[field.oneof_index]
 
 
 def _field(r: _Reader, msg: Any, oneof_index: int | None) -> None:
