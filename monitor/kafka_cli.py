@@ -32,6 +32,7 @@ from monitor.cli_output import json_text, print_json, record_line
 from monitor.cli_retention import retention
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
+from monitor.core.formats.schemas import close_schema_source
 from monitor.core.paths import default_db_path
 from monitor.core.strict_json import loads_strict
 from monitor.core.wording import format_duration
@@ -224,6 +225,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
                 await note_consumer_groups(runtime.catalog.catalog, profile, password)
         finally:
             await runtime.stop()
+            close_schema_source(schemas)
             if runtime.log_failure:
                 not_logged.append(runtime.log_failure)
         return progress

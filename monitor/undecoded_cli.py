@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterator
 
 from monitor.cli_errors import CliError
+from monitor.core.formats.schemas import close_schema_source
 from monitor.core.redecode import Redecoder
 
 
@@ -58,10 +59,7 @@ def redecoder_for(args: argparse.Namespace) -> Iterator[Redecoder | None]:
     try:
         yield Redecoder(source) if source is not None else None
     finally:
-        for part in getattr(source, "sources", [source]):
-            close = getattr(part, "close", None)
-            if close is not None:
-                close()
+        close_schema_source(source)
 
 
 __all__ = ["add_schema_options", "redecoder_for"]

@@ -39,7 +39,7 @@ from adapters.kafka.tail import KafkaTail, StartPosition, matches_any
 from adapters.schema_registry.client import RegistrySettings
 from adapters.schema_registry.sources import registry_settings, schema_source, settings_with_secret
 from monitor.core.envelope import Envelope
-from monitor.core.formats.schemas import SchemaSource
+from monitor.core.formats.schemas import SchemaSource, close_schema_source
 from monitor.core.gauges import GaugeHistory
 from monitor.core.pipeline import EventSink
 from monitor.core.raw_record import RawRecord
@@ -155,6 +155,8 @@ class KafkaSession:
             if publisher is not None:
                 await publisher.__aexit__()
         await self._close_cluster()
+        close_schema_source(self._schemas)  # the registry client's worker threads
+        self._schemas, self._schemas_made = None, False
 
     def running_tasks(self) -> list[asyncio.Task[Any]]:
         """The session's background tasks that have not finished (for shutdown checks)."""

@@ -87,6 +87,7 @@ class RegistryClient:
         self._callbacks: list[Callable[[], None]] = []
         self._in_flight = 0
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="schema-registry")
+        self._closed = False
         self._ssl = self._ssl_context()
         self.requests = 0  # how many HTTP requests were made (for tests and diagnostics)
 
@@ -101,10 +102,15 @@ class RegistryClient:
                 answer, at = found
                 if not isinstance(answer, Unavailable) or time.monotonic() - at < self.retry_after:
                     return answer
+            if self._closed:  # a decode that outlived its connection: nothing is fetched
+                return Unavailable(
+                    f"{ref.describe()}: the connection to {self.base} was closed; connect again"
+                )
             pending = Pending(f"{ref.describe()}: being fetched from {self.base}")
             self._answers[ref] = (pending, time.monotonic())
             self._in_flight += 1
-        self._pool.submit(self._settle_in_background, ref)
+            # Under the lock, so a close() cannot come between the test above and this.
+            self._pool.submit(self._settle_in_background, ref)
         return pending
 
     def when_settled(self, callback: Callable[[], None]) -> None:
@@ -118,6 +124,10 @@ class RegistryClient:
         return False
 
     def close(self) -> None:
+        """Stop the worker threads. Schemas already fetched are still answered; a new
+        fetch is not made (:meth:`lookup` says the connection was closed)."""
+        with self._lock:
+            self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # -- blocking calls (worker threads, the CLI, tests) ------------------------------

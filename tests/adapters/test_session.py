@@ -14,10 +14,14 @@ from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import ConfirmationNeeded, WriteRefused
 from adapters.kafka.session import KafkaSession, check_connection
 from adapters.kafka.tail import StartPosition
+from adapters.schema_registry.client import RegistryClient
 from monitor.core.envelope import Envelope
+from monitor.core.formats.framing import SchemaRef
+from monitor.core.formats.schemas import Unavailable
 from monitor.core.pipeline import IngestPipeline
 from tests.adapters.broker import TansuBroker, free_port
 from tests.adapters.conftest import commit_offsets, create_topic, produce
+from tests.adapters.schema_registry_server import SchemaRegistryServer
 from tests.polling import poll_until
 
 until = partial(poll_until, every=0.02)
@@ -206,3 +210,23 @@ def test_watch_reports_a_lost_broker_and_its_return() -> None:
         broker.stop()
     reconnecting = next(sentence for s, sentence in states if s == "reconnecting")
     assert "Retrying in 0.1 s" in reconnecting
+
+
+def test_closing_the_session_closes_its_schema_registry_client(
+    profile: ConnectionProfile,
+) -> None:
+    with SchemaRegistryServer() as registry:
+        with_registry = replace(profile, registry_url=registry.url)
+
+        async def scenario() -> tuple[object, object]:
+            session = KafkaSession(with_registry, pipeline=IngestPipeline())
+            source = await session.schema_source()
+            assert isinstance(source, RegistryClient)
+            await session.close()
+            # Its worker threads are stopped; a decode still holding it is told why.
+            return source, source.lookup(SchemaRef(id=404), "t", False)
+
+        source, answer = asyncio.run(scenario())
+    assert isinstance(answer, Unavailable)
+    assert "was closed; connect again" in answer.reason
+    assert source._pool._shutdown  # type: ignore[attr-defined]

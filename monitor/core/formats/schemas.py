@@ -150,6 +150,15 @@ class SchemaSources:
         return any(source.claims(topic, is_key) for source in self.sources)
 
 
+def close_schema_source(source: object) -> None:
+    """Close what a source holds open (a registry client's worker threads), each of a
+    :class:`SchemaSources`' parts too; a source with nothing to close is left as it is."""
+    for part in getattr(source, "sources", [source]):
+        close = getattr(part, "close", None)
+        if close is not None:
+            close()
+
+
 class SchemaFileError(ValueError):
     """A local schema file that cannot be read or is not a schema."""
 
