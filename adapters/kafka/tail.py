@@ -21,6 +21,7 @@ known, reads on where the partition now starts, and says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import gc
 import logging
@@ -180,6 +181,7 @@ class KafkaTail:
         self.schemas = schemas
         self._held: dict[Any, list[Any]] = {}
         self._held_count = 0
+        self._released = asyncio.Event()  # set each time held records are handed on
         self._loop: asyncio.AbstractEventLoop | None = None
         self.progress = TailProgress()
         self.state = "idle"
@@ -426,7 +428,11 @@ class KafkaTail:
             while True:
                 if deadline is not None and loop.time() >= deadline:
                     break
-                if max_records is not None and self.progress.records >= max_records:
+                # Records held for their schema count: they are handed on once it comes.
+                if (
+                    max_records is not None
+                    and self.progress.records + self._held_count >= max_records
+                ):
                     break
                 if self._consumer is None:
                     try:
@@ -445,7 +451,7 @@ class KafkaTail:
                     )
                 limit = self.max_batch
                 if max_records is not None:
-                    limit = min(limit, max_records - self.progress.records)
+                    limit = min(limit, max_records - self.progress.records - self._held_count)
                 timeout_ms = 200
                 if deadline is not None:
                     timeout_ms = max(1, min(timeout_ms, int((deadline - loop.time()) * 1000)))
@@ -492,6 +498,7 @@ class KafkaTail:
                         reconnect = True
                     if reconnect:
                         await self._disconnect()  # the reconnect assigns the new topics too
+            await self._wait_for_held(deadline)
         finally:
             await self._disconnect()
             self._set_state("stopped", f"Tail stopped after {self.progress.records} records.")
@@ -532,6 +539,22 @@ class KafkaTail:
             self.progress.next_offsets[(tp.topic, tp.partition)] = position
         return True
 
+    async def _wait_for_held(self, deadline: float | None) -> None:
+        """At the end (``max_records`` reached, say), wait a while for records held for
+        their schema, so they are handed on decoded; what is still held after that is the
+        caller's to flush (:meth:`flush_held`, undecoded with the reason)."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + _HELD_WAIT
+        if deadline is not None:
+            until = min(until, deadline)
+        while self._held:
+            left = until - loop.time()
+            if left <= 0:
+                return
+            self._released.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), left)
+
     def _on_schema_settled(self) -> None:
         # Called from the registry client's worker thread.
         loop = self._loop
@@ -544,6 +567,7 @@ class KafkaTail:
             return
         held, self._held, self._held_count = self._held, {}, 0
         self._handle(held, replay=True)
+        self._released.set()
 
     def flush_held(self) -> None:
         """Hand on the records still waiting for their schema, undecoded (with their
@@ -599,7 +623,7 @@ class KafkaTail:
                         config=config,
                         schemas=schemas,
                     )
-                    if can_hold and env.format == "undecoded" and _is_pending(env):
+                    if can_hold and _is_pending(env):
                         self._held.setdefault(tp, []).append(r)
                         self._held_count += 1
                         continue
@@ -643,10 +667,15 @@ class KafkaTail:
 
 
 _MAX_HELD = 50_000
+_HELD_WAIT = 10.0  # seconds a finished tail waits for schemas still being fetched
 
 
 def _is_pending(env: Envelope) -> bool:
-    return bool(env.schema and env.schema.get("pending"))
+    """Whether the value's or the key's schema is still being fetched (either one: a
+    record whose value decoded while its key's new schema was on its way waits too)."""
+    if env.format == "undecoded" and env.schema and env.schema.get("pending"):
+        return True
+    return bool(env.key_format == "undecoded" and env.key_schema and env.key_schema.get("pending"))
 
 
 def _out_of_range_positions(exc: Exception) -> dict[Any, int]:

@@ -496,3 +496,48 @@ def test_a_protobuf_schema_registered_as_proto_text_is_read(
     assert env.format == "protobuf" and env.data["orderId"] == "o-7", env.error
     assert env.schema == {"id": sid, "guid": env.schema["guid"], "subject": "shop-value",
                           "version": 1, "name": "acme.shop.Order"}  # fmt: skip
+
+
+KEY_AVSC = """{"type": "record", "name": "OrderKey", "namespace": "com.acme",
+ "fields": [{"name": "orderId", "type": "string"}]}"""
+
+
+def test_max_records_counts_records_held_for_a_schema_and_a_key_schema_is_waited_for(
+    profile: ConnectionProfile, topic_name: str, registry: SchemaRegistryServer
+) -> None:
+    sr = SchemaRegistryClient({"url": registry.url})
+    value_ctx = SerializationContext(topic_name, MessageField.VALUE)
+    key_ctx = SerializationContext(topic_name, MessageField.KEY)
+    avro, avro_key = AvroSerializer(sr, ORDER_AVSC), AvroSerializer(sr, KEY_AVSC)
+
+    def order(i: int) -> bytes:
+        data = {"orderId": f"o-{i}", "correlationId": "c", "amount": decimal.Decimal("1"), "at": 0}
+        return avro(data, value_ctx)
+
+    registry.state.fault = "hang"  # every schema read takes half a second
+    registry.state.hang_for = 0.5
+
+    async def run() -> list[Envelope]:
+        await create_topic(profile.bootstrap_servers, topic_name)
+        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
+        # The second record's key has a schema of its own: by the time its value's schema
+        # is known (from the first record), the key's is still being fetched.
+        producer.produce(topic_name, value=order(0), key=b"o-0", partition=0)
+        producer.produce(
+            topic_name, value=order(1), key=avro_key({"orderId": "o-1"}, key_ctx), partition=0
+        )
+        for i in range(2, 12):
+            producer.produce(topic_name, value=order(i), key=b"o-x", partition=0)
+        producer.flush(10)
+        client = RegistryClient(RegistrySettings(registry.url, timeout=5))
+        try:
+            return await tail_until(profile, topic_name, 3, client)
+        finally:
+            client.close()
+
+    events = asyncio.run(run())
+    # Exactly as many as asked for, although all were held while their schemas came.
+    assert [e.offset for e in events] == [0, 1, 2]
+    assert [e.format for e in events] == ["avro"] * 3
+    assert events[1].key_format == "avro", events[1].key_schema
+    assert events[1].key == '{"orderId":"o-1"}'
