@@ -37,7 +37,7 @@ from adapters.kafka.publisher import KafkaPublisher, Mode, Sent, check_write_all
 from adapters.kafka.sampler import ClusterSampler
 from adapters.kafka.tail import KafkaTail, StartPosition, matches_any
 from adapters.schema_registry.client import RegistrySettings
-from adapters.schema_registry.sources import registry_settings, schema_source, settings_with_secret
+from adapters.schema_registry.sources import registry_settings, schema_source
 from monitor.core.envelope import Envelope
 from monitor.core.formats.schemas import SchemaSource, close_schema_source
 from monitor.core.gauges import GaugeHistory
@@ -110,6 +110,7 @@ class KafkaSession:
         self._cluster_lock = asyncio.Lock()
         self._publisher: KafkaPublisher | None = None
         self._publisher_lock = asyncio.Lock()
+        self._schemas_lock = asyncio.Lock()
         self._watch_task: asyncio.Task[None] | None = None
         self._tail_task: asyncio.Task[Any] | None = None
         self._healthy = True
@@ -155,8 +156,9 @@ class KafkaSession:
             if publisher is not None:
                 await publisher.__aexit__()
         await self._close_cluster()
-        close_schema_source(self._schemas)  # the registry client's worker threads
-        self._schemas, self._schemas_made = None, False
+        async with self._schemas_lock:  # after a source being made, not before it
+            close_schema_source(self._schemas)  # the registry client's worker threads
+            self._schemas, self._schemas_made = None, False
 
     def running_tasks(self) -> list[asyncio.Task[Any]]:
         """The session's background tasks that have not finished (for shutdown checks)."""
@@ -290,21 +292,24 @@ class KafkaSession:
         neither): one source for the session, shared by the tail and whatever needs a
         schema the tail decoded with (an edit of a dead letter). Raises ValueError for a
         schema file that cannot be used."""
-        if not self._schemas_made:
-            # The keyring and the schema files are read in a thread, not on the UI's loop.
-            self._schemas = await asyncio.to_thread(
-                partial(schema_source, self.profile, registry_secret=self.registry_secret)
-            )
-            self._schemas_made = True
+        if self.closed:
+            return None  # a caller that outlived the connection makes nothing new
+        # One at a time: two callers at once (the tail starting, a late decode) share one
+        # source, and so one registry cache, instead of each making its own.
+        async with self._schemas_lock:
+            if not self._schemas_made and not self.closed:
+                # The keyring and the schema files are read in a thread, not on the loop.
+                self._schemas = await asyncio.to_thread(
+                    partial(schema_source, self.profile, registry_secret=self.registry_secret)
+                )
+                self._schemas_made = True
         return self._schemas
 
     async def registry_settings(self) -> RegistrySettings | None:
         """The profile's registry with the secret the session has (typed in the window,
         else the environment's or the keyring's, read in a thread); ``None`` without one.
         For what asks the registry other than the tail: the composer's subjects."""
-        if self.registry_secret is not None and self.profile.registry_url:
-            return settings_with_secret(self.profile, self.registry_secret)
-        return await asyncio.to_thread(registry_settings, self.profile)
+        return await asyncio.to_thread(registry_settings, self.profile, secret=self.registry_secret)
 
     async def stop_tail(self) -> None:
         task = self._tail_task

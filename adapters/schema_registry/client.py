@@ -103,9 +103,7 @@ class RegistryClient:
                 if not isinstance(answer, Unavailable) or time.monotonic() - at < self.retry_after:
                     return answer
             if self._closed:  # a decode that outlived its connection: nothing is fetched
-                return Unavailable(
-                    f"{ref.describe()}: the connection to {self.base} was closed; connect again"
-                )
+                return self._closed_answer(ref)
             pending = Pending(f"{ref.describe()}: being fetched from {self.base}")
             self._answers[ref] = (pending, time.monotonic())
             self._in_flight += 1
@@ -128,7 +126,23 @@ class RegistryClient:
         fetch is not made (:meth:`lookup` says the connection was closed)."""
         with self._lock:
             self._closed = True
+            # Fetches not yet started are cancelled below: their answers settle now, as
+            # unavailable, so whoever waits on them (a late decode, Show schema) is told.
+            now = time.monotonic()
+            for ref, (answer, _at) in list(self._answers.items()):
+                if isinstance(answer, Pending):
+                    self._answers[ref] = (self._closed_answer(ref), now)
+            self._in_flight = 0
+            callbacks, self._callbacks = self._callbacks, []
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for callback in callbacks:
+            with contextlib.suppress(Exception):  # a listener's failure is its own
+                callback()
+
+    def _closed_answer(self, ref: SchemaRef) -> Unavailable:
+        return Unavailable(
+            f"{ref.describe()}: the connection to {self.base} was closed; connect again"
+        )
 
     # -- blocking calls (worker threads, the CLI, tests) ------------------------------
 
@@ -160,7 +174,7 @@ class RegistryClient:
             self._fetch_and_settle(ref, background=True)
         except BaseException:
             with self._lock:
-                self._in_flight -= 1
+                self._in_flight = max(0, self._in_flight - 1)  # 0 already after a close
             raise
 
     def _fetch_and_settle(self, ref: SchemaRef, background: bool = False) -> None:
@@ -174,7 +188,7 @@ class RegistryClient:
         with self._lock:
             self._answers[ref] = (answer, time.monotonic())
             if background:
-                self._in_flight -= 1
+                self._in_flight = max(0, self._in_flight - 1)  # 0 already after a close
             callbacks = []
             if not self._in_flight:
                 callbacks, self._callbacks = self._callbacks, []

@@ -11,15 +11,19 @@ from monitor.core.formats.schemas import LocalSchemas, SchemaFile, SchemaSource,
 
 
 def registry_settings(
-    profile: ConnectionProfile, url: str | None = None, secrets: SecretStore | None = None
+    profile: ConnectionProfile,
+    url: str | None = None,
+    secrets: SecretStore | None = None,
+    secret: str | None = None,
 ) -> RegistrySettings | None:
-    """The registry of ``profile`` (or ``url``, which wins), with its secret from the
-    keyring or the environment variable named for the profile; ``None`` without a URL."""
+    """The registry of ``profile`` (or ``url``, which wins), with its secret: ``secret``
+    as the caller has it (the window keeps one typed on a machine with no keyring in
+    memory), else from the keyring or the environment variable named for the profile;
+    ``None`` without a URL."""
     url = url or profile.registry_url
     if not url:
         return None
-    secret = None
-    if profile.registry_username or profile.registry_bearer:
+    if secret is None and (profile.registry_username or profile.registry_bearer):
         secret = (secrets or SecretStore()).find(profile.name, "schema_registry")
     return settings_with_secret(profile, secret, url)
 
@@ -64,12 +68,7 @@ def schema_source(
     sources: list[SchemaSource] = []
     if files:
         sources.append(LocalSchemas(files))
-    if registry_secret is not None and (registry_url or profile.registry_url):
-        settings: RegistrySettings | None = settings_with_secret(
-            profile, registry_secret, registry_url
-        )
-    else:
-        settings = registry_settings(profile, registry_url, secrets)
+    settings = registry_settings(profile, registry_url, secrets, registry_secret)
     if settings is not None:
         sources.append(RegistryClient(settings))
     if not sources:

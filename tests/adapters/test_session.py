@@ -218,15 +218,26 @@ def test_closing_the_session_closes_its_schema_registry_client(
     with SchemaRegistryServer() as registry:
         with_registry = replace(profile, registry_url=registry.url)
 
-        async def scenario() -> tuple[object, object]:
-            session = KafkaSession(with_registry, pipeline=IngestPipeline())
-            source = await session.schema_source()
-            assert isinstance(source, RegistryClient)
-            await session.close()
-            # Its worker threads are stopped; a decode still holding it is told why.
-            return source, source.lookup(SchemaRef(id=404), "t", False)
+        registry.state.fault = "hang"  # a schema fetch still on its way at the close
+        registry.state.hang_for = 2.0
 
-        source, answer = asyncio.run(scenario())
+        async def scenario() -> tuple[object, object, object, list[str]]:
+            session = KafkaSession(with_registry, pipeline=IngestPipeline())
+            # Two callers at once (the tail starting, a late decode) share one source.
+            source, again = await asyncio.gather(session.schema_source(), session.schema_source())
+            assert isinstance(source, RegistryClient) and again is source
+            settled: list[str] = []
+            pending = source.lookup(SchemaRef(id=1), "t", False)
+            source.when_settled(lambda: settled.append("settled"))
+            await session.close()
+            assert await session.schema_source() is None  # nothing new after the close
+            # The pending fetch settles as closed, and whoever waited on it is told; a
+            # decode still holding the source is told why nothing is fetched.
+            return pending, source.lookup(SchemaRef(id=1), "t", False), source, settled
+
+        pending, answer, source, settled = asyncio.run(scenario())
+    assert "being fetched" in pending.reason  # type: ignore[attr-defined]
     assert isinstance(answer, Unavailable)
     assert "was closed; connect again" in answer.reason
+    assert settled == ["settled"]
     assert source._pool._shutdown  # type: ignore[attr-defined]
