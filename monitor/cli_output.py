@@ -44,11 +44,17 @@ def record_line(event: Envelope) -> str:
     """One line for a tailed record, as kcat prints one:
     ``TIME  TOPIC[PARTITION]@OFFSET  KEY  TYPE  PAYLOAD``, the payload as compact JSON cut
     to :data:`PAYLOAD_CHARS` characters. A record that could not be decoded shows
-    ``(malformed)`` for its type and the start of its raw bytes (``(undecoded)`` or
-    ``(binary)`` for bytes kept as they came). A missing value is ``-``;
-    nothing in the line can break it in two (control characters are shown as ``.``)."""
+    ``(malformed)`` for its type and the start of its raw bytes (``(binary)`` for bytes
+    kept as they came); an undecoded one ``(undecoded)`` and why, which says what to do.
+    A missing value is ``-``; nothing in the line can break it in two (control characters
+    are shown as ``.``)."""
     where = f"{event.topic or '-'}[{_or_dash(event.partition)}]@{_or_dash(event.offset)}"
-    if event.malformed or event.undecoded or (event.data is None and event.raw):
+    limit = PAYLOAD_CHARS
+    if event.undecoded and event.error:
+        # Its bytes mean nothing to a reader until the schema comes; the reason does,
+        # in full (its end says what to do).
+        kind, payload, limit = "(undecoded)", event.error, len(event.error)
+    elif event.malformed or event.undecoded or (event.data is None and event.raw):
         # Bytes with nothing decoded (binary, or waiting for a schema): their start.
         kind = "(malformed)" if event.malformed else f"({event.format})"
         raw = event.raw or b""
@@ -62,7 +68,7 @@ def record_line(event: Envelope) -> str:
             where,
             _cut(event.key, KEY_CHARS) if event.key is not None else "-",
             _printable(kind),
-            _cut(payload, PAYLOAD_CHARS),
+            _cut(payload, limit),
         )
     )
 

@@ -65,7 +65,7 @@ def test_tail_decodes_through_a_registry_and_says_what_to_do_without_one(
     }  # fmt: skip
     plain = json.loads(eventflow(env, *base).stdout)
     assert plain["format"] == "undecoded" and not plain["malformed"]
-    assert "add one with --schema-registry" in plain["error"]
+    assert "give --schema-registry URL on the command line" in plain["error"]
 
 
 def test_tail_with_a_local_schema_file_and_a_bad_one(

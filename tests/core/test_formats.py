@@ -147,8 +147,8 @@ def test_framed_record_without_a_registry_is_undecoded_saying_what_to_do() -> No
     env = decode_record(value, topic="orders", partition=0, offset=7)
     assert not env.malformed and env.undecoded and env.format == "undecoded"
     assert env.error == (
-        "schema id 42: no schema registry is configured for this profile; "
-        "add one with --schema-registry"
+        "schema id 42: no schema registry is configured; add one to the profile "
+        "(Connections view) or give --schema-registry URL on the command line"
     )
     assert env.raw == value and env.schema == {"id": 42} and env.type == "orders"
 

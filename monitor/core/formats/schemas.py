@@ -102,7 +102,11 @@ class SchemaSource(Protocol):
         ...
 
 
-NO_REGISTRY = "no schema registry is configured for this profile; add one with --schema-registry"
+# Read in the window and on the command line alike: it names the way in each.
+NO_REGISTRY = (
+    "no schema registry is configured; add one to the profile (Connections view) or give "
+    "--schema-registry URL on the command line"
+)
 
 
 class NoSchemas:
