@@ -5,8 +5,15 @@ a decimal as its digits, a timestamp as RFC 3339, a date or time of day in ISO f
 bytes and fixed as base64. Data typed (or copied from the details pane, or edited in a
 dead letter) in those forms is walked along its schema, nested records, arrays, maps and
 unions included, and each such text becomes the object fastavro expects; anything else is
-left as given, for fastavro's validation to accept or name. Text that claims to be a
-logical type and is not raises :class:`NotTheType` with where it is.
+left as given, for :mod:`.avro_fit` to accept or name. Text that claims to be a logical
+type and is not raises :class:`NotTheType` with where it is.
+
+Two rules the app keeps elsewhere too: a timestamp without a zone is UTC (as
+:func:`monitor.core.envelope.parse_time` reads one; fastavro would take a naive time in
+the machine's zone), except for the ``local-timestamp-*`` types, which have no zone by
+definition. A decimal is text (``"1.50"``, as shown); a whole JSON number is taken too,
+since it is exact, but a JSON number with a fraction is refused: it was read as a binary
+double, which may not be the number typed, and a decimal exists to be exact.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ def avro_inputs(data: Any, schema: Any, named: dict[str, Any], where: str = "") 
     logical = schema.get("logicalType")
     if isinstance(data, str) and isinstance(logical, str):
         return _logical(data, logical, kind, where)
+    if logical == "decimal" and isinstance(data, int | float) and not isinstance(data, bool):
+        return _decimal_number(data, where)
     if kind == "record" and isinstance(data, dict):
         out = dict(data)
         for f in schema.get("fields", ()):
@@ -82,6 +91,8 @@ def _may_hold(data: Any, schema: Any, named: dict[str, Any]) -> bool:
     if isinstance(schema, dict):
         if isinstance(data, str) and schema.get("logicalType"):
             return True  # text for a logical type: the conversion decides
+        if schema.get("logicalType") == "decimal" and isinstance(data, int | float):
+            return not isinstance(data, bool)  # the conversion takes or refuses it
         kind = schema.get("type")
         if isinstance(kind, str) and kind in named:
             return _may_hold(data, named[kind], named)
@@ -106,7 +117,10 @@ def _logical(text: str, logical: str, kind: Any, where: str) -> Any:
         if logical == "decimal":
             return Decimal(text)
         if "timestamp" in logical:
-            return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            at = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            if at.tzinfo is None and not logical.startswith("local-"):
+                at = at.replace(tzinfo=dt.UTC)
+            return at
         if logical == "date":
             return dt.date.fromisoformat(text)
         if logical.startswith("time-"):
@@ -117,6 +131,15 @@ def _logical(text: str, logical: str, kind: Any, where: str) -> Any:
     if kind in ("bytes", "fixed"):  # an unknown logical type on bytes: base64 as shown
         return _bytes(text, where)
     return text  # uuid and unknown logical types: written from the text itself
+
+
+def _decimal_number(number: float, where: str) -> Decimal:
+    if isinstance(number, int):
+        return Decimal(number)
+    raise NotTheType(
+        f"{where or 'the value'}: {number!r} is a JSON number; write a decimal as text, "
+        f'e.g. "{number!r}", so that it is exact'
+    )
 
 
 def _bytes(data: Any, where: str) -> Any:

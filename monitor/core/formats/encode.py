@@ -13,27 +13,63 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
+from monitor.core.formats.avro_fit import misfit
 from monitor.core.formats.avro_inputs import NotTheType, avro_inputs
 from monitor.core.formats.codecs import SchemaUnusable, codec_for
 from monitor.core.formats.framing import frame_v0
+from monitor.core.formats.proto_messages import message_path, messages
 from monitor.core.formats.schemas import AVRO, JSON_SCHEMA, PROTOBUF, Schema
 
 
 class DoesNotFit(ValueError):
-    """Data that the schema does not accept; ``str()`` names the field and the reason."""
+    """Data that the schema does not accept; ``str()`` names the field and the reason.
+    ``fits``: for a Protobuf schema's default message, the other messages the data does
+    fit (so the refusal can say which to choose)."""
+
+    def __init__(self, reason: str, *, fits: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.fits = fits
 
 
-def encode_with_schema(data: Any, schema: Schema) -> bytes:
-    """``data`` encoded with ``schema`` behind a v0 prefix with the schema's id (for
-    Protobuf, the first message of the schema: message index ``[0]``)."""
+def encode_with_schema(data: Any, schema: Schema, message: str | None = None) -> bytes:
+    """``data`` encoded with ``schema`` behind a v0 prefix with the schema's id. For
+    Protobuf, ``message`` names the message (see :mod:`.proto_messages`); without it,
+    the schema's first message (index ``[0]``), as the serializers' default is. Data is
+    not matched to another message by its fields: a guess could send a record of a type
+    its consumers do not expect. When it does not fit the first message but fits
+    another, :attr:`DoesNotFit.fits` names that one, for the refusal to say."""
     if schema.id is None:
         raise ValueError("the schema has no registry id to frame the value with")
-    body = encode_body(data, schema)
-    if schema.format == PROTOBUF:
-        return frame_v0(schema.id, message_index_bytes((0,)) + body)
-    return frame_v0(schema.id, body)
+    if schema.format != PROTOBUF:
+        if message is not None:
+            raise ValueError(
+                f"only a Protobuf schema has messages to choose; this one is {schema.format}"
+            )
+        return frame_v0(schema.id, encode_body(data, schema))
+    indexes = message_choice(schema, message)[0] if message is not None else (0,)
+    try:
+        body = encode_body(data, schema, indexes)
+    except DoesNotFit as exc:
+        if message is not None:
+            raise
+        raise DoesNotFit(str(exc), fits=_fitting_messages(data, schema, indexes)) from None
+    return frame_v0(schema.id, message_index_bytes(indexes) + body)
+
+
+def message_choice(schema: Schema, message: str) -> tuple[tuple[int, ...], str]:
+    """``(index path, full name)`` of a Protobuf schema's message named ``message``;
+    raises ValueError (:class:`.proto_messages.UnknownMessage`) listing its messages."""
+    return message_path(_codec(schema).file, message)
+
+
+def schema_messages(schema: Schema) -> list[str]:
+    """The full names of a Protobuf schema's messages (none for other formats)."""
+    if schema.format != PROTOBUF:
+        return []
+    return [name for name, _ in messages(_codec(schema).file)]
 
 
 def encode_body(data: Any, schema: Schema, indexes: tuple[int, ...] = (0,)) -> bytes:
@@ -41,10 +77,7 @@ def encode_body(data: Any, schema: Schema, indexes: tuple[int, ...] = (0,)) -> b
     (and, for Protobuf, the message-index list) in front. ``indexes`` picks the Protobuf
     message, nested ones included. Raises :class:`DoesNotFit`, or ValueError for a schema
     that cannot be used."""
-    try:
-        codec = codec_for(schema)
-    except SchemaUnusable as exc:
-        raise ValueError(f"the schema cannot be used: {exc}") from exc
+    codec = _codec(schema)
     if schema.format == AVRO:
         return _avro(data, codec)
     if schema.format == PROTOBUF:
@@ -52,12 +85,41 @@ def encode_body(data: Any, schema: Schema, indexes: tuple[int, ...] = (0,)) -> b
     if schema.format == JSON_SCHEMA:
         error = next(iter(codec.validator.iter_errors(data)), None)
         if error is not None:
-            path = "$" + "".join(
-                f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
-            )
-            raise DoesNotFit(f"{path}: {error.message}")
+            raise DoesNotFit(_json_schema_reason(error))
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
     raise ValueError(f"cannot encode with a {schema.format} schema")
+
+
+def _codec(schema: Schema) -> Any:
+    try:
+        return codec_for(schema)
+    except SchemaUnusable as exc:
+        raise ValueError(f"the schema cannot be used: {exc}") from exc
+
+
+def _fitting_messages(data: Any, schema: Schema, tried: tuple[int, ...]) -> tuple[str, ...]:
+    codec = _codec(schema)
+    fits = []
+    for name, path in messages(codec.file):
+        if path == tried:
+            continue
+        try:
+            _protobuf(data, codec, path)
+        except (DoesNotFit, ValueError):
+            continue
+        fits.append(name)
+    return tuple(fits)
+
+
+def _json_schema_reason(error: Any) -> str:
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    if error.validator == "required" and isinstance(error.validator_value, list):
+        have = error.instance if isinstance(error.instance, dict) else {}
+        missing = next((n for n in error.validator_value if n not in have), None)
+        if missing is not None:
+            where = f"{path[1:]}." if path else ""
+            return f"{where}{missing} is missing, and the schema requires it"
+    return f"${path}: {error.message}"
 
 
 def message_index_bytes(indexes: tuple[int, ...]) -> bytes:
@@ -92,23 +154,22 @@ def _avro(data: Any, codec: Any) -> bytes:
         record = avro_inputs(data, schema, named)
     except NotTheType as exc:
         raise DoesNotFit(str(exc)) from None
-    try:
-        validate(record, codec.logical_parsed, raise_errors=True)
-    except ValidationError as exc:
-        raise DoesNotFit(_avro_reason(exc)) from None
-    out = io.BytesIO()
-    fastavro.schemaless_writer(out, codec.logical_parsed, record)
+    reason = misfit(record, schema, named)
+    if reason is not None:
+        raise DoesNotFit(reason)
+    try:  # what avro_fit does not know of is still never written half-checked
+        validate(record, schema, raise_errors=True)
+        out = io.BytesIO()
+        fastavro.schemaless_writer(out, schema, record)
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise DoesNotFit(str(exc)) from None
     return out.getvalue()
 
 
-def _avro_reason(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None) or [str(exc)]
-    first = errors[0]
-    field = getattr(first, "field", None)
-    datum = getattr(first, "datum", None)
-    if field:
-        return f"{field}: {datum!r} does not fit the field's type"
-    return str(first)
+_PB_NO_FIELD = re.compile(r'Message type "([\w.]+)" has no field named "([^"]+)"')
+_PB_FIELD = re.compile(r"^Failed to parse (\w+) field: (.*?)\.?(?: at ([\w.]+)\.)?$", re.S)
+_PY_KINDS = {"int": "a number", "float": "a number", "bool": "true/false", "dict": "an object",
+             "list": "a list", "str": "text", "NoneType": "null"}  # fmt: skip
 
 
 def _protobuf(data: Any, codec: Any, indexes: tuple[int, ...]) -> bytes:
@@ -116,10 +177,35 @@ def _protobuf(data: Any, codec: Any, indexes: tuple[int, ...]) -> bytes:
     # Timestamp as RFC 3339, 64-bit integers as text) as well as the .proto field names.
     from google.protobuf import json_format
 
-    cls, _name = codec.message_class(indexes)
+    cls, name = codec.message_class(indexes)
+    if not isinstance(data, dict):
+        raise DoesNotFit(f"{name} is written as a JSON object, not {_kind(data)}")
     try:
         message = json_format.ParseDict(data, cls())
     except json_format.ParseError as exc:
-        raise DoesNotFit(str(exc)) from None
+        raise DoesNotFit(_protobuf_reason(str(exc))) from None
     body: bytes = message.SerializeToString()
     return body
+
+
+def _protobuf_reason(text: str) -> str:
+    """protobuf's parse errors, said as the other formats' are: the field first."""
+    text = " ".join(text.split())
+    found = _PB_NO_FIELD.search(text)
+    if found:
+        return f"{found.group(2)} is not a field of {found.group(1)}"
+    found = _PB_FIELD.match(text)
+    if found:
+        field, why, where = found.groups()
+        kind = re.search(r"got '(\w+)'", why)
+        if kind and "expected string" in why:
+            why = (
+                f"{_PY_KINDS.get(kind.group(1), kind.group(1))} is given; the schema wants a string"
+            )
+        path = where.split(".", 1)[1] if where and "." in where else field
+        return f"{path}: {why}"
+    return text
+
+
+def _kind(data: Any) -> str:
+    return _PY_KINDS.get(type(data).__name__, type(data).__name__)
