@@ -86,7 +86,9 @@ def _parse_payload(
             what = "truncated JSON"
         else:
             what = "invalid JSON"
-        return None, f"{what}: {exc.msg} at char {exc.pos}", _OPAQUE
+        # "(char N)", not "at char N": some of json's messages end in "at" already
+        # ("Unterminated string starting at").
+        return None, f"{what}: {exc.msg} (char {exc.pos})", _OPAQUE
     except ValueError as exc:  # e.g. an integer beyond int_max_str_digits
         return None, f"invalid JSON: {exc}", _OPAQUE
 

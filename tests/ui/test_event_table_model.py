@@ -8,9 +8,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from monitor.core.envelope import Envelope
+from monitor.core.envelope import Envelope, format_time, parse_time
 from monitor.ui import theme
-from monitor.ui.event_table_model import Column, EnvelopeRole, EventTableModel
+from monitor.ui.event_table_model import Column, EnvelopeRole, EventTableModel, format_local_time
 
 
 def make_events(n: int, start: int = 0, **fields: Any) -> list[Envelope]:
@@ -178,3 +178,12 @@ def test_qt_model_tester(qtmodeltester: Any) -> None:
     model.clear()
     model.append_batch(make_events(3, start=200))
     assert model.rowCount() == 3
+
+
+def test_the_time_column_agrees_with_the_rfc_3339_time_to_the_millisecond() -> None:
+    # 36.639 as a float is 36.638999...: cutting it showed .638 beside the details' .639.
+    ts = parse_time("2026-12-06T05:39:36.639Z")
+    assert ts is not None and int((ts % 1) * 1000) == 638
+    assert format_local_time(ts)[-4:] == ".639"
+    for ts in (1796301700.8169994, 1796625536.0239995, 1796000000.5):
+        assert format_local_time(ts)[-6:] == (format_time(ts) or "")[17:23]
