@@ -28,11 +28,12 @@ from monitor.core.envelope import Envelope, format_time
 from monitor.core.eventlog import EventLog, LogError
 from monitor.core.header_text import readable_headers
 from monitor.core.paths import default_db_path, keep_private
+from monitor.core.undecoded_letters import decode_letters
 from monitor.core.wording import count, short_id
 from monitor.history_cli import register as register_history
 from monitor.kafka_cli import add_connection_options
 from monitor.kafka_cli import register as register_kafka
-from monitor.undecoded_cli import add_schema_options, redecoder_for
+from monitor.undecoded_cli import add_schema_options, redecoder_for, schema_cluster
 
 EXAMPLES = """\
 examples:
@@ -213,10 +214,13 @@ def _letter_rows(letters: Sequence[DeadLetter]) -> list[list[str]]:
 
 
 def cmd_dlq_list(args: argparse.Namespace) -> int:
-    with _open_log(args) as log:
+    cluster = schema_cluster(args)
+    with _open_log(args) as log, redecoder_for(args) as redecoder:
         try:
             letters = log.dead_letters(status=args.status, limit=args.limit)
             total = log.count_dead_letters(status=args.status) if len(letters) >= args.limit else 0
+            if redecoder is not None:
+                decode_letters(log, redecoder, letters, cluster=cluster)
         except LogError as exc:
             raise CliError(str(exc)) from exc
     if args.json:
@@ -236,11 +240,15 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
 
 
 def cmd_dlq_show(args: argparse.Namespace) -> int:
-    with _open_log(args) as log:
+    cluster = schema_cluster(args)
+    with _open_log(args) as log, redecoder_for(args) as redecoder:
         try:
-            letter = log.dead_letter(log.resolve_dead_letter_id(args.id))
+            letters = [log.dead_letter(log.resolve_dead_letter_id(args.id))]
+            if redecoder is not None:
+                decode_letters(log, redecoder, letters, cluster=cluster)
         except LogError as exc:
             raise CliError(str(exc)) from exc
+        letter = letters[0]
         actions = log.actions(letter.id)
     if args.json:
         print_json({**letter.to_dict(), "actions": [a.to_dict() for a in actions]})
@@ -258,8 +266,17 @@ def cmd_dlq_show(args: argparse.Namespace) -> int:
         # shows them, grep reads the output as text.
         shown = readable_headers(e.headers)
         print("  headers:        " + ", ".join(f"{k}={_printable(v)}" for k, v in shown.items()))
-    print("  data:")
-    print("    " + json_text(e.data, indent=2).replace("\n", "\n    "))
+    if e.undecoded:
+        # Not a null payload: bytes kept until their schema can be had, and why not yet.
+        print(f"  data:           undecoded: {e.error or 'its schema could not be had'}")
+        if not (args.schema_registry or args.profile or args.schema_file):
+            print(
+                "                  (decode it with --profile NAME or --schema-registry URL,"
+                " or --schema-file PATTERN=PATH)"
+            )
+    else:
+        print("  data:")
+        print("    " + json_text(e.data, indent=2).replace("\n", "\n    "))
     if letter.traceback:
         print("  traceback:")
         print("    " + letter.traceback.rstrip().replace("\n", "\n    "))
@@ -631,9 +648,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = dsub.add_parser("list", parents=[db, out], help="list dead letters, newest first")
     p.add_argument("--status", choices=STATUSES, help="only this status")
     p.add_argument("--limit", type=cli_types.count, default=100, help="at most N (100)")
+    add_schema_options(p)
     p.set_defaults(func=cmd_dlq_list)
     p = dsub.add_parser("show", parents=[db, out], help="one dead letter in full")
     p.add_argument("id", metavar="ID", help="a dead letter's id, or its start")
+    add_schema_options(p)
     p.set_defaults(func=cmd_dlq_show)
     p = dsub.add_parser("replay", parents=[db, out], help="republish dead letters")
     which = p.add_mutually_exclusive_group(required=True)

@@ -1,7 +1,8 @@
-"""The schema options of the commands that read the event log (``eventflow events``):
-with a registry or schema files, records logged undecoded (their schema could not be had
-when they were tailed) are listed decoded and stored so in the log
-(:mod:`monitor.core.undecoded_log`)."""
+"""The schema options of the commands that read the event log (``eventflow events``,
+``eventflow dlq list`` and ``dlq show``): with a registry or schema files, records logged
+undecoded (their schema could not be had when they were tailed) are listed decoded and
+stored so in the log (:mod:`monitor.core.undecoded_log`,
+:mod:`monitor.core.undecoded_letters`)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,21 @@ def add_schema_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def schema_cluster(args: argparse.Namespace) -> str | None:
+    """The cluster whose registry the schema options name: the profile's bootstrap
+    servers (``None`` without a profile: a registry given alone is taken at its word).
+    A dead letter from another cluster is not decoded with it, as its schema ids mean
+    something only in its own cluster's registry."""
+    if not args.profile:
+        return None
+    from adapters.kafka.profiles import ProfileError, ProfileStore
+
+    try:
+        return ProfileStore().get(args.profile).bootstrap_servers
+    except ProfileError as exc:
+        raise CliError(str(exc)) from exc
+
+
 @contextlib.contextmanager
 def redecoder_for(args: argparse.Namespace) -> Iterator[Redecoder | None]:
     """The redecoder of the command's schema options (``None`` when none is given); its
@@ -62,4 +78,4 @@ def redecoder_for(args: argparse.Namespace) -> Iterator[Redecoder | None]:
         close_schema_source(source)
 
 
-__all__ = ["add_schema_options", "redecoder_for"]
+__all__ = ["add_schema_options", "redecoder_for", "schema_cluster"]

@@ -836,6 +836,38 @@ class EventLog:
             )
         return self.dead_letter(letter.id)
 
+    def replace_undecoded_letters(self, decoded: Sequence[tuple[str, Envelope, Envelope]]) -> int:
+        """Store dead letters' events decoded late: ``(letter id, the event as read, the
+        decoded event)`` (or still undecoded, for a newer reason). A letter whose stored
+        event is no longer the one read (edited, decoded by another window or command
+        meanwhile) or that is gone is left as it is: a decode never overwrites an edit.
+        Not an edit, so no history is recorded. Returns how many letters were changed."""
+        replaced = 0
+        for start in range(0, len(decoded), _REPLACE_CHUNK):
+            chunk = decoded[start : start + _REPLACE_CHUNK]
+            with self._transaction() as conn:
+                # Read and compared inside the write transaction: nothing can change the
+                # letter between the comparison and the update.
+                for letter_id, read, new in chunk:
+                    row = conn.execute(
+                        "SELECT event FROM dead_letters WHERE id = ?", (letter_id,)
+                    ).fetchone()
+                    if row is None or Envelope.from_dict(json.loads(row[0])) != read:
+                        continue
+                    conn.execute(
+                        "UPDATE dead_letters SET event_id = ?, correlation_id = ?,"
+                        " corr_key = ?, event = ? WHERE id = ?",
+                        (
+                            new.id,
+                            new.correlation_id,
+                            corr_key(new.chain_id),
+                            to_json(new.to_dict()),
+                            letter_id,
+                        ),
+                    )
+                    replaced += 1
+        return replaced
+
     def update_dead_letter_event(
         self, letter_id: str, event: Envelope, schema: Schema | None = None
     ) -> DeadLetter:

@@ -24,6 +24,13 @@ What the log keeps of a record is nearly all of it, and the rest is rebuilt:
   it needs nothing more;
 - the record's timestamp is the envelope's time, which an undecoded record takes from it
   (or from a ``ce_time`` header, which then wins again).
+
+A dead letter keeps its record as it came (:class:`~monitor.core.raw_record.RawRecord`):
+:func:`record_of_raw` takes its bytes as they are, nothing rebuilt.
+
+A record that stays undecoded may do so for another reason than when it was read (read
+with no registry configured, retried with one that does not know the schema id): the
+newer reason is kept, so the user is told what is true now.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from monitor.core.decoding import decode_record
 from monitor.core.envelope import Envelope
 from monitor.core.formats.codecs import UNDECODED
 from monitor.core.formats.schemas import SchemaSource
+from monitor.core.raw_record import RawRecord
 
 # How long a late decode waits for the registry by default: its client's own timeout.
 DEFAULT_WAIT = 5.0
@@ -76,10 +84,15 @@ class StoredRecord:
     timestamp_ms: int | None
 
 
+def waits_for_schema(event: Envelope) -> bool:
+    """Whether ``event``'s value or key is undecoded (its schema could not be had)."""
+    return event.undecoded or event.key_format == UNDECODED
+
+
 def can_redecode(event: Envelope) -> bool:
     """Whether ``event`` waits for a schema (its value's, or its key's) and keeps the
     value's bytes, so it can be decoded again."""
-    return event.raw is not None and (event.undecoded or event.key_format == UNDECODED)
+    return event.raw is not None and waits_for_schema(event)
 
 
 def record_of(event: Envelope) -> StoredRecord:
@@ -95,15 +108,29 @@ def record_of(event: Envelope) -> StoredRecord:
         key, rebuilt = None, False  # decoded with its schema already
     else:  # binary, undecoded or malformed: kept as backslash-escaped text
         key, rebuilt = bytes_of(event.key), True
-    stamp = None if event.time is None else round(event.time * 1000)
-    return StoredRecord(event.raw or b"", headers, key, rebuilt, stamp)
+    return StoredRecord(event.raw or b"", headers, key, rebuilt, _stamp(event))
+
+
+def record_of_raw(raw: RawRecord, event: Envelope) -> StoredRecord:
+    """The record a dead letter kept as it came (``raw``), for its ``event``: the value,
+    key and header bytes exactly, the timestamp from the event."""
+    return StoredRecord(raw.value or b"", raw.headers, raw.key, True, _stamp(event))
+
+
+def _stamp(event: Envelope) -> int | None:
+    return None if event.time is None else round(event.time * 1000)
 
 
 def redecode(
-    event: Envelope, schemas: SchemaSource, config: DecoderConfig = DEFAULT_CONFIG
+    event: Envelope,
+    schemas: SchemaSource,
+    config: DecoderConfig = DEFAULT_CONFIG,
+    record: StoredRecord | None = None,
 ) -> Envelope:
-    """``event``'s record decoded again with ``schemas`` (the decoder never raises)."""
-    record = record_of(event)
+    """``event``'s record (``record`` when given, else rebuilt from the envelope) decoded
+    again with ``schemas`` (the decoder never raises)."""
+    if record is None:
+        record = record_of(event)
     new = decode_record(
         record.value,
         record.headers,
@@ -124,6 +151,20 @@ def _undecoded_parts(event: Envelope) -> int:
     return int(event.undecoded) + int(event.key_format == UNDECODED)
 
 
+def _reasons(event: Envelope) -> tuple[object, ...]:
+    """What says why a record is undecoded: the reason, and what is known of each schema."""
+    return (event.error, event.schema, event.key_schema)
+
+
+def _improves(new: Envelope, old: Envelope) -> bool:
+    """Whether ``new`` is worth keeping over ``old``: fewer undecoded parts, or as many for
+    a settled reason that differs (not "being fetched": that one is never the last word)."""
+    parts, was = _undecoded_parts(new), _undecoded_parts(old)
+    if parts != was:
+        return parts < was
+    return not _waits_for_fetch(new) and _reasons(new) != _reasons(old)
+
+
 def _waits_for_fetch(event: Envelope) -> bool:
     """A schema of the record is being fetched: decoding it again later may do better."""
     return any(
@@ -132,41 +173,62 @@ def _waits_for_fetch(event: Envelope) -> bool:
     )
 
 
+Records = Sequence[StoredRecord | None]
+
+
+def _todo(events: Sequence[Envelope], records: Records | None) -> list[int]:
+    """The indexes of the events waiting for a schema whose bytes are at hand."""
+    return [
+        i
+        for i, e in enumerate(events)
+        if waits_for_schema(e) and (e.raw is not None or (records and records[i] is not None))
+    ]
+
+
 class Redecoder:
     """Decodes undecoded envelopes again with a schema source and the tail's decoder
-    settings. Thread-safe as far as the source is (the registry client is)."""
+    settings. Thread-safe as far as the source is (the registry client is).
+
+    What :meth:`resolve_blocking` and :meth:`resolve` return, ``{index: envelope}``, holds
+    the events decoded and those still undecoded for a newer reason (see the module
+    docstring): :func:`waits_for_schema` tells them apart. ``records``, when given, are
+    the records the events came from, by index (``None``: rebuilt from the envelope)."""
 
     def __init__(self, schemas: SchemaSource, config: DecoderConfig = DEFAULT_CONFIG) -> None:
         self.schemas = schemas
         self.config = config
 
     def _decode_pass(
-        self, events: Sequence[Envelope], todo: Sequence[int], better: dict[int, Envelope]
+        self,
+        events: Sequence[Envelope],
+        todo: Sequence[int],
+        better: dict[int, Envelope],
+        records: Records | None = None,
     ) -> list[int]:
-        """Decode ``events[i]`` for each ``i`` in ``todo``; a decode that has fewer
-        undecoded parts than the original goes into ``better``. Returns the indexes whose
+        """Decode ``events[i]`` for each ``i`` in ``todo``; a decode that improves on the
+        original (:func:`_improves`) goes into ``better``. Returns the indexes whose
         schema is being fetched (worth another pass once the source settles)."""
         waiting = []
         for i in todo:
             old = events[i]
-            new = redecode(old, self.schemas, self.config)
-            if _undecoded_parts(new) < _undecoded_parts(old):
+            new = redecode(old, self.schemas, self.config, records[i] if records else None)
+            if _improves(new, old):
                 better[i] = new
             if _waits_for_fetch(new):
                 waiting.append(i)
         return waiting
 
     def resolve_blocking(
-        self, events: Sequence[Envelope], wait: float = DEFAULT_WAIT
+        self, events: Sequence[Envelope], wait: float = DEFAULT_WAIT, records: Records | None = None
     ) -> dict[int, Envelope]:
         """``{index: decoded envelope}`` for the events of ``events`` that decode now
         (or once their schema arrives, within ``wait`` seconds). Blocks the calling
         thread while it waits: never call it on a loop that draws a window."""
         better: dict[int, Envelope] = {}
-        todo = [i for i, e in enumerate(events) if can_redecode(e)]
+        todo = _todo(events, records)
         deadline = time.monotonic() + wait
         while todo:
-            todo = self._decode_pass(events, todo, better)
+            todo = self._decode_pass(events, todo, better, records)
             left = deadline - time.monotonic()
             if not todo or left <= 0:
                 break
@@ -176,17 +238,17 @@ class Redecoder:
         return better
 
     async def resolve(
-        self, events: Sequence[Envelope], wait: float = DEFAULT_WAIT
+        self, events: Sequence[Envelope], wait: float = DEFAULT_WAIT, records: Records | None = None
     ) -> dict[int, Envelope]:
         """:meth:`resolve_blocking` for an event loop: decoding runs in a worker thread
         (a table full of records is too much work for the loop) and the wait for the
         source is awaited, so the loop is never held up."""
         loop = asyncio.get_running_loop()
         better: dict[int, Envelope] = {}
-        todo = [i for i, e in enumerate(events) if can_redecode(e)]
+        todo = _todo(events, records)
         deadline = loop.time() + wait
         while todo:
-            todo = await asyncio.to_thread(self._decode_pass, events, todo, better)
+            todo = await asyncio.to_thread(self._decode_pass, events, todo, better, records)
             left = deadline - loop.time()
             if not todo or left <= 0:
                 break
@@ -225,6 +287,8 @@ __all__ = [
     "bytes_of",
     "can_redecode",
     "record_of",
+    "record_of_raw",
     "redecode",
     "take_decoded",
+    "waits_for_schema",
 ]

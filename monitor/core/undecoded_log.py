@@ -7,6 +7,9 @@ rewritten with the decoded event: the log "resolves itself", and later searches 
 listings read it as any other decoded event, at no further cost. A row is rewritten only
 while it is still the undecoded row it was read as (same sequence number and id), in
 short transactions, so nothing the log writer adds meanwhile is lost or held up long.
+An event that stays undecoded for a newer reason (read with no registry, retried with
+one that does not know its schema) is stored with that reason: the log says what is
+true now.
 
 Blocking: reads and writes the log and may wait for the registry, in the calling thread
 (a worker thread when a window is drawn).
@@ -18,7 +21,7 @@ from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
 from monitor.core.envelope import Envelope
-from monitor.core.redecode import DEFAULT_WAIT, Redecoder, can_redecode
+from monitor.core.redecode import DEFAULT_WAIT, Redecoder, can_redecode, waits_for_schema
 
 
 class EventLog(Protocol):
@@ -34,7 +37,7 @@ class EventLog(Protocol):
 
 class Decoded(NamedTuple):
     found: int  # undecoded events found that keep their bytes
-    decoded: int  # of them, decoded and stored so
+    decoded: int  # of them, decoded and stored so (not those stored with a newer reason)
 
 
 def decode_logged(
@@ -50,9 +53,15 @@ def decode_logged(
     rows = [(seq, e) for seq, e in log.undecoded_rows(low=low, high=high) if can_redecode(e)]
     if not rows:
         return Decoded(0, 0)
-    decoded = redecoder.resolve_blocking([e for _, e in rows], wait)
+    better = redecoder.resolve_blocking([e for _, e in rows], wait)
+    done = sorted(better.items())
+    # Stored apart: only the decoded ones count, as a range whose events all decoded
+    # need not be looked at again, and one with a newer reason does.
     stored = log.replace_undecoded(
-        [(rows[i][0], rows[i][1].id, new) for i, new in sorted(decoded.items())]
+        [(rows[i][0], rows[i][1].id, new) for i, new in done if not waits_for_schema(new)]
+    )
+    log.replace_undecoded(
+        [(rows[i][0], rows[i][1].id, new) for i, new in done if waits_for_schema(new)]
     )
     return Decoded(len(rows), stored)
 
@@ -93,7 +102,7 @@ def decode_listed(
 ) -> int:
     """Decode the undecoded ones of ``events`` (read from the log rows ``seqs``) whose
     schema can be had: each is replaced in ``events`` by its decoded envelope and stored
-    so. Returns how many."""
+    so (one still undecoded, with a newer reason, likewise). Returns how many."""
     todo = [i for i, e in enumerate(events) if can_redecode(e)]
     if not todo:
         return 0

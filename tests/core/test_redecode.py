@@ -104,9 +104,34 @@ def test_a_late_decode_is_what_a_live_decode_gives(schemas: LocalSchemas) -> Non
     assert [better[i] for i in range(3)] == live
 
 
-def test_a_source_without_the_schema_leaves_them_undecoded() -> None:
+def test_a_source_without_the_schema_leaves_them_undecoded_with_its_newer_reason() -> None:
     undecoded = decoded(None)
-    assert Redecoder(LocalSchemas([])).resolve_blocking(undecoded, wait=0) == {}
+    assert "no schema registry is configured" in (undecoded[0].error or "")
+    retried = Redecoder(LocalSchemas([])).resolve_blocking(undecoded, wait=0)
+    # Still undecoded, each of them, but for the reason that holds now.
+    assert sorted(retried) == [0, 1, 2]
+    assert all(e.undecoded and e.raw == undecoded[i].raw for i, e in retried.items())
+    assert all("no local schema file matches" in (e.error or "") for e in retried.values())
+    # Tried again with the same source: nothing new to keep.
+    again = [retried[i] for i in range(3)]
+    assert Redecoder(LocalSchemas([])).resolve_blocking(again, wait=0) == {}
+
+
+def test_the_log_keeps_the_newer_reason_and_searches_look_again(
+    schemas: LocalSchemas, tmp_path: Path
+) -> None:
+    with EventLog(tmp_path / "events.db") as log:
+        log.append(decoded(None))
+        assert (
+            log.search(EventFilter(text="zebra"), redecoder=Redecoder(LocalSchemas([]))).events
+            == []
+        )
+        stored = [e for _, e in log.undecoded_rows()]
+        assert len(stored) == 3
+        assert all("no local schema file matches" in (e.error or "") for e in stored)
+        # The rows were not taken for decoded: a search with the schema decodes them.
+        found = log.search(EventFilter(text="zebra"), redecoder=Redecoder(schemas)).events
+        assert [e.data["orderId"] for e in found] == ["o-1"] and not log.undecoded_rows()
 
 
 def test_taking_the_decoded_form_changes_the_object_everyone_holds(
