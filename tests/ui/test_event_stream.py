@@ -593,3 +593,16 @@ def test_screenshot(view: EventStreamView, runtime: EmbeddedRuntime, qtbot: Any)
     assert view.search_model.rowCount() >= 2
     assert "DHL" in view.details.browser.toPlainText()
     assert view.grab().save(str(ARTIFACTS / "event_stream_search.png"))
+
+
+def test_details_of_a_binary_value_and_a_tombstone_say_what_they_are() -> None:
+    raw = bytes([0x07, 0x9F, 0x00, 0xFE]) * 3
+    binary = Envelope(type="t", source="s", data=None, raw=raw, format="binary", key="k-1")
+    page = details_html(binary)
+    assert "Binary: not text, JSON or a known format" in page
+    assert "RAW BYTES AS BASE64" in page.upper() and base64.b64encode(raw).decode() in page
+    # The bytes are the payload: shown with it, before the headers, not at the bottom.
+    assert page.upper().index("RAW BYTES (12)") < page.upper().index("HEADERS")
+    tombstone = Envelope(type="t", source="s", data=None, format="tombstone", key="k-1")
+    page = details_html(tombstone)
+    assert "A tombstone for key k-1" in page and "RAW BYTES" not in page.upper()

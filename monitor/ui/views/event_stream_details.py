@@ -9,6 +9,7 @@ pure function of the envelope, so it is tested without a window.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 
@@ -114,7 +115,17 @@ def _time_text(ts: float | None) -> str | None:
 def _payload_parts(event: Envelope) -> list[str]:
     parts = [_section("Payload")]
     if event.data is None:
-        parts.append(f'<p style="color:{theme.MUTED_TEXT}">No payload.</p>')
+        if event.format == "tombstone":
+            key = f" for key {event.key}" if event.key is not None else ""
+            note = (
+                f"A tombstone{key}: a record with no value, which tells a compacted topic "
+                "to delete the key's earlier records."
+            )
+        elif event.format == "binary" and event.raw:
+            note = "Binary: not text, JSON or a known format. Its bytes are shown below."
+        else:
+            note = "No payload."
+        parts.append(f'<p style="color:{theme.MUTED_TEXT}">{html.escape(note)}</p>')
     elif isinstance(event.data, str) and event.datacontenttype not in (None, JSON_CONTENT_TYPE):
         parts.append(_code(html.escape(event.data)))  # text that is not JSON: as it came
     else:
@@ -130,6 +141,8 @@ def _raw_parts(raw: bytes | None) -> list[str]:
         _code(html.escape(hex_dump(raw)), wrap=False),
         _section("Raw bytes as text (UTF-8)"),
         _code(html.escape(raw_text(raw))),
+        _section("Raw bytes as base64"),
+        _code(html.escape(base64.b64encode(raw[:RAW_PREVIEW_BYTES]).decode("ascii"))),
     ]
 
 
@@ -208,6 +221,8 @@ def details_html(event: Envelope) -> str:
             parts += _payload_parts(event)
     else:
         parts += _payload_parts(event)
+        if event.data is None:  # binary: its bytes are its payload, so they come next
+            parts += _raw_parts(event.raw)
 
     parts.append(_section(f"Headers ({len(event.headers)})" if event.headers else "Headers"))
     if event.headers:
@@ -250,7 +265,7 @@ def details_html(event: Envelope) -> str:
         envelope_rows.append((name, text, True))
     parts.append(_fields(envelope_rows))
 
-    if not (event.malformed or event.undecoded):
+    if not (event.malformed or event.undecoded or event.data is None):
         parts += _raw_parts(event.raw)
     return f'<div style="color:{theme.TEXT}">' + "".join(parts) + "</div>"
 
