@@ -35,6 +35,7 @@ from monitor.core.eventlog import LogError
 from monitor.core.formats.schemas import close_schema_source
 from monitor.core.paths import default_db_path
 from monitor.core.strict_json import loads_strict
+from monitor.core.templates import DEFAULT_SOURCE
 from monitor.core.wording import format_duration
 
 
@@ -282,10 +283,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from adapters.kafka.cluster import require_topic
     from adapters.kafka.publisher import KafkaPublisher, check_partition_number
 
-    if args.value_subject or args.key_subject:
+    if args.value_subject or args.key_subject or args.value_message or args.key_message:
         return publish_with_schema(args)
     if not args.type:
         raise CliError("Give the event's --type (or --value-subject to use a schema).")
+    args.source = args.source or DEFAULT_SOURCE
+    args.mode = args.mode or "binary"
     profile, password = resolve_profile(args)
     try:
         check_write_allowed(profile, confirmed=args.yes, action="publishing")
@@ -350,13 +353,27 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+# CloudEvents options: a record encoded by subject has no attributes to carry them.
+_CLOUDEVENT_OPTIONS = (
+    ("type", "--type"),
+    ("source", "--source"),
+    ("subject", "--subject"),
+    ("correlation_id", "--correlation-id"),
+    ("causation_id", "--causation-id"),
+    ("mode", "--mode"),
+    ("rate", "--rate"),
+)
+NOTHING_SENT = "Nothing was sent."
+
+
 def publish_with_schema(args: argparse.Namespace) -> int:
     """``kafka publish --value-subject S [--key-subject K]``: the payload (and the key)
     encoded with the subjects' schemas in v0 framing, one record, sent as it is (no
     CloudEvents headers of its own). The encoding is the composer's too
-    (:mod:`adapters.schema_registry.subject_encoding`)."""
+    (:mod:`adapters.schema_registry.subject_encoding`). Options it would not use are
+    refused, not dropped: the sender would believe they went out."""
     from adapters.kafka.cluster import require_topic
-    from adapters.kafka.publisher import KafkaPublisher, check_partition_number
+    from adapters.kafka.publisher import KafkaPublisher
     from adapters.schema_registry.sources import registry_settings
     from adapters.schema_registry.subject_encoding import (
         SubjectChoice,
@@ -364,30 +381,48 @@ def publish_with_schema(args: argparse.Namespace) -> int:
         encode_by_subjects,
     )
 
+    def refuse(sentence: str) -> CliError:
+        return CliError(f"{sentence} {NOTHING_SENT}")
+
+    if not args.value_subject:
+        given = "--key-subject" if args.key_subject else "--value-message or --key-message"
+        raise refuse(f"{given} goes with --value-subject: give the value's subject too.")
+    if args.key_message and not args.key_subject:
+        raise refuse("--key-message goes with --key-subject: give the key's subject too.")
+    ignored = [flag for name, flag in _CLOUDEVENT_OPTIONS if getattr(args, name) is not None]
+    if ignored:
+        one = len(ignored) == 1
+        raise refuse(
+            f"{_listed(ignored)} {'is a CloudEvents option' if one else 'are CloudEvents options'}"
+            ", and a record encoded with --value-subject carries no CloudEvents attributes "
+            f"(put a correlation id in the payload's own field instead): leave "
+            f"{'it' if one else 'them'} out."
+        )
     if args.count != 1 or args.partition is not None:
-        raise CliError(
+        raise refuse(
             "--value-subject publishes one record, partitioned by its key: leave out --count "
             "and --partition."
         )
-    if not args.value_subject:
-        raise CliError("--key-subject goes with --value-subject: give the value's subject too.")
     profile, password = resolve_profile(args)
     settings = registry_settings(profile, args.schema_registry)
     if settings is None:
-        raise CliError(
+        raise refuse(
             "--value-subject needs a schema registry: pass --schema-registry URL or use a "
             "profile that has one."
         )
     try:
         check_write_allowed(profile, confirmed=args.yes, action="publishing")
-        check_partition_number(args.partition)
-    except (WriteRefused, KafkaUnavailable) as exc:
+    except WriteRefused as exc:
         raise CliError(str(exc)) from exc
     data = _payload(args)
     try:
-        value_subject = SubjectChoice.parse(args.value_subject, args.value_version)
+        value_subject = SubjectChoice.parse(
+            args.value_subject, args.value_version, args.value_message
+        )
         key_subject = (
-            SubjectChoice.parse(args.key_subject, args.key_version) if args.key_subject else None
+            SubjectChoice.parse(args.key_subject, args.key_version, args.key_message)
+            if args.key_subject
+            else None
         )
         encoded = encode_by_subjects(
             settings,
@@ -398,9 +433,9 @@ def publish_with_schema(args: argparse.Namespace) -> int:
             headers=tuple((k, v.encode()) for k, v in _parse_headers(args.header).items()),
         )
     except SubjectRefused as exc:
-        raise CliError(f"{exc} Nothing was sent." if exc.does_not_fit else str(exc)) from exc
+        raise refuse(f"{exc}{_other_message(exc)}") from exc
     except ValueError as exc:  # a version that is not a number
-        raise CliError(f"{exc}.") from exc
+        raise refuse(f"{exc}.") from exc
     schema = encoded.value_schema
     assert schema is not None  # a value subject was given
 
@@ -414,18 +449,33 @@ def publish_with_schema(args: argparse.Namespace) -> int:
 
     meta = run_kafka(run())
     where = {"topic": meta.topic, "partition": meta.partition, "offset": meta.offset}
-    info = schema.info()
     if args.json:
-        shown = {**where, "schema": info, "format": schema.format}
+        shown = {**where, "schema": schema.info(), "format": schema.format}
+        if encoded.value_message:
+            shown["message"] = encoded.value_message
         if encoded.key_schema is not None:
             shown["key_schema"] = encoded.key_schema.info()
+            if encoded.key_message:
+                shown["key_message"] = encoded.key_message
         print_json(shown)
     else:
-        print(
-            f"Published a {schema.format} record ({args.value_subject} v{schema.version}, "
-            f"schema id {schema.id}) to {meta.topic}[{meta.partition}]@{meta.offset}."
-        )
+        print(f"Published {encoded.described()} to {meta.topic}[{meta.partition}]@{meta.offset}.")
     return 0
+
+
+def _other_message(exc: Any) -> str:
+    """For a payload that fits another Protobuf message than the first: which, and how
+    to choose it."""
+    if not exc.fits:
+        return ""
+    option = "--key-message" if exc.is_key else "--value-message"
+    if len(exc.fits) == 1:
+        return f" It fits {exc.fits[0]}: pass {option} {exc.fits[0]}."
+    return f" It fits {_listed(list(exc.fits), 'and')}: pass {option} with the one meant."
+
+
+def _listed(items: list[str], last: str = "and") -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
 # -- profiles -------------------------------------------------------------------------
@@ -562,7 +612,7 @@ def register(
     add_connection_options(p)
     p.add_argument("--topic", required=True)
     p.add_argument("--type", help="event type, e.g. OrderPlaced (not with --value-subject)")
-    p.add_argument("--source", default="eventflow-monitor", help="CloudEvents source")
+    p.add_argument("--source", help=f"CloudEvents source ({DEFAULT_SOURCE})")
     p.add_argument("--subject")
     p.add_argument("--data", help="JSON payload")
     p.add_argument("--data-file", metavar="FILE", help="JSON payload from a file, '-' for stdin")
@@ -573,7 +623,7 @@ def register(
     p.add_argument("--causation-id")
     p.add_argument("--count", type=cli_types.count, default=1, help="send N events (1)")
     p.add_argument("--rate", type=cli_types.positive, help="at most R events per second")
-    p.add_argument("--mode", choices=("binary", "structured"), default="binary",
+    p.add_argument("--mode", choices=("binary", "structured"),
                    help="CloudEvents mode (binary)")  # fmt: skip
     p.add_argument("--yes", action="store_true", help="confirm writing to a production profile")
     p.add_argument(
@@ -587,7 +637,9 @@ def register(
         metavar="SUBJECT",
         help="encode --data with this registry subject's schema (Avro, Protobuf, JSON Schema)"
         " in Confluent framing instead of as a CloudEvent; a payload that does not fit is"
-        " refused with the field and the reason, before anything is sent",
+        " refused with the field and the reason, before anything is sent. No CloudEvents"
+        " attributes go with it: --type, --source, --subject, --correlation-id,"
+        " --causation-id, --mode and --rate are refused",
     )
     p.add_argument(
         "--value-version", metavar="N", default="latest", help="the subject's version (latest)"
@@ -601,6 +653,13 @@ def register(
     p.add_argument(
         "--key-version", metavar="N", default="latest", help="the key subject's version (latest)"
     )
+    for which in ("value", "key"):
+        p.add_argument(
+            f"--{which}-message",
+            metavar="NAME",
+            help=f"for a Protobuf {which} schema with several messages: the one to encode, by"
+            " full name (acme.Envelope.Shipped) or short name (Shipped); default: the first",
+        )
     p.set_defaults(func=cmd_publish)
 
     profiles = sub.add_parser("profiles", help="saved Kafka connection profiles")
