@@ -19,6 +19,7 @@ from monitor.core.media import media_type as _media_type
 
 # Payload kinds (_SCHEMA: decoded by a schema or a binary format into JSON-ready data).
 _NONE, _JSON, _TEXT, _OPAQUE, _SCHEMA = object(), object(), object(), object(), object()
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # What a content type says about the payload, cached like _media_type.
@@ -81,6 +82,10 @@ def _parse_payload(
     except json.JSONDecodeError as exc:
         stripped = text.rstrip()
         if not media and stripped.lstrip()[:1] not in _JSON_START_CHARS:
+            # Without a content type, control characters (but tabs and line ends) say
+            # binary that happens to be valid UTF-8, not text a person wrote.
+            if _CONTROL_BYTES.search(value):
+                return None, None, _OPAQUE
             return text, None, _TEXT
         if exc.pos >= len(stripped) or exc.msg.startswith("Unterminated string"):
             what = "truncated JSON"

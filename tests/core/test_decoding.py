@@ -786,3 +786,14 @@ def test_encode_then_decode_round_trips(env: Envelope, structured_mode: bool) ->
     assert format_time(out.time) == format_time(env.time)
     assert out.data == env.data
     assert (out.correlation_id, out.causation_id) == (env.correlation_id, env.causation_id)
+
+
+def test_utf8_bytes_with_control_characters_are_binary_not_text() -> None:
+    # Valid UTF-8, but no person wrote it: a bell, NULs and a length byte.
+    odd = decode_record(b"\x07\x00\x00\x00\x01abc", [], topic="t", partition=0, offset=1)
+    assert (odd.format, odd.data, odd.raw, odd.malformed) == (
+        "binary", None, b"\x07\x00\x00\x00\x01abc", False,
+    )  # fmt: skip
+    # Tabs and line ends are text's own.
+    text = decode_record(b"line one\tok\r\nline two\n", [], topic="t", partition=0, offset=2)
+    assert (text.format, text.data) == ("text", "line one\tok\r\nline two\n")
