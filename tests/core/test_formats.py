@@ -140,6 +140,12 @@ def test_truncated_avro_body_is_malformed_with_the_reason_and_bytes_kept() -> No
     assert env.malformed and env.format == "avro"
     assert "does not decode as avro with schema id 42" in (env.error or "")
     assert env.raw == value
+    # Cut anywhere (inside a string too, which fastavro reads as an index error): it
+    # says the body ends early, never an internal error's words.
+    full = avro_body(ORDER_AVSC, ORDER)
+    for cut in range(1, len(full)):
+        reason = decode_record(frame_v0(42, full[:cut]), schemas=DictSchemas({42: avro_schema()}))
+        assert "body ends early (truncated)" in (reason.error or ""), (cut, reason.error)
 
 
 def test_framed_record_without_a_registry_is_undecoded_saying_what_to_do() -> None:

@@ -59,7 +59,13 @@ class AvroCodec:
             value = self._read(stream, self.parsed, None)
         except (EOFError, StopIteration):
             raise ValueError("body ends early (truncated)") from None
-        except (IndexError, KeyError, UnicodeDecodeError, OverflowError, TypeError) as exc:
+        except IndexError:
+            # fastavro reads a string or bytes past the end as an index error: a body cut
+            # short, or a length that does not belong to this schema.
+            raise ValueError(
+                "body ends early (truncated), or a length in it does not fit the schema"
+            ) from None
+        except (KeyError, UnicodeDecodeError, OverflowError, TypeError) as exc:
             why = f"{type(exc).__name__}: {exc}"
             raise ValueError(f"body does not fit the schema ({why})") from None
         left = len(body) - stream.tell()
