@@ -1,8 +1,9 @@
 """The stream on records tailed without a registry: the rows are undecoded; once the
 session has a registry that answers, showing one in the details pane decodes it (and
 the other undecoded rows) without blocking the window, the overview stops counting them
-as undecoded, and a log search finds a field inside the logged ones. Real test broker,
-the tests' registry, records written by confluent-kafka's AvroSerializer."""
+as undecoded, and a log search finds a field inside the logged ones. Connecting a profile
+with a registry decodes them with no click, so a live filter matches what is inside. Real
+test broker, the tests' registry, records written by confluent-kafka's AvroSerializer."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from tests.adapters.broker import TansuBroker
 from tests.adapters.conftest import create_topic
 from tests.adapters.schema_registry_server import SchemaRegistryServer
 from tests.adapters.test_undecoded_later import NOTES, produce_notes
-from tests.ui.helpers import live_stream_view
+from tests.ui.helpers import connect_kafka, live_stream_view
 
 WAIT_MS = 20_000
 
@@ -106,3 +107,40 @@ def test_undecoded_rows_are_decoded_when_shown_and_found_by_a_search(
             assert log.undecoded_rows() == []
         finally:
             client.close()
+
+
+def test_connecting_a_profile_with_a_registry_decodes_the_rows_a_filter_hides(
+    view: EventStreamView,
+    quiet_runtime: EmbeddedRuntime,
+    broker: TansuBroker,
+    qtbot: Any,
+    run: Any,
+    request: pytest.FixtureRequest,
+) -> None:
+    topic_name = f"late-connect-{uuid.uuid4().hex[:8]}"
+    with SchemaRegistryServer() as registry:
+        run(create_topic(broker.bootstrap, topic_name))
+        produce_notes(broker.bootstrap, topic_name, registry)
+        plain = ConnectionProfile(name="local", bootstrap_servers=broker.bootstrap)
+        tail = KafkaTail(
+            plain,
+            [topic_name],
+            sink=quiet_runtime.pipeline.accept_many,
+            start=StartPosition("beginning"),
+        )
+        run(tail.run(max_records=len(NOTES), duration=30), timeout_ms=40_000)
+        qtbot.waitUntil(lambda: view.live_model.rowCount() == len(NOTES), timeout=WAIT_MS)
+        # Undecoded, their type is their topic: the record's type matches none of them.
+        view.apply_filter(EventFilter(type="com.acme.NoteTaken"))
+        assert view.live_model.rowCount() == 0
+        assert quiet_runtime.undecoded.pending == 3
+
+        # Connected with a registry: decoded with no row shown or clicked.
+        with_registry = ConnectionProfile(
+            name="shop", bootstrap_servers=broker.bootstrap, registry_url=registry.url
+        )
+        connect_kafka(request, view.context, run, with_registry)
+        qtbot.waitUntil(lambda: view.live_model.rowCount() == len(NOTES), timeout=WAIT_MS)
+    assert formats(view) == ["avro"] * 3
+    assert [e.data["note"] for e in view.live_model.envelopes()] == NOTES[::-1]
+    assert quiet_runtime.undecoded.pending == 0

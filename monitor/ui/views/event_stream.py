@@ -147,7 +147,9 @@ class EventStreamView(QWidget):
         self.details = EventDetailsPane(context.kafka)
         self.search = LogSearch(self)
         # Undecoded rows, decoded when one is shown and its schema can be had.
-        self.late_decoding = LateDecoding(context, self.live_model, [self.search_model], self)
+        self.late_decoding = LateDecoding(
+            context, self.live_model, [self.search_model], self, recent=lambda: list(self._recent)
+        )
 
         self._build_actions()
         self._build_layout()
@@ -756,6 +758,8 @@ class EventStreamView(QWidget):
         # The envelopes changed in place: their cells, their filter texts and the
         # details pane (showing the same object) are drawn again.
         self._texts.clear()
+        if not self._filter.is_empty:
+            self._refill_live()  # a decoded event may match the filter now, or no longer
         self.live_model.refresh()
         self.search_model.refresh()
         shown = self.details.current_event

@@ -10,13 +10,20 @@ same objects, all show the decoded record (once the log writer has written them 
 came, so it never reads one half changed); :attr:`LateDecoding.decoded` says how many,
 for the view to redraw. Live events decoded so are no longer counted as undecoded on the
 overview (``runtime.undecoded.resolved``).
+
+The same happens, with no row shown, when the connection's schema source becomes
+available (a profile with a registry connected): the rows already in the stream are
+decoded then, so the live filters match what is inside them without a click (the
+recent events a filter hides are decoded too, for the view to filter them again). At most
+:data:`MAX_ROWS` rows are taken in one attempt: the work stays bounded whatever the
+tables hold.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
@@ -31,6 +38,7 @@ from monitor.ui.views.event_stream_search import FindSchemas
 log = logging.getLogger(__name__)
 
 WRITER_WAIT = 10.0  # seconds: the log writer commits every few milliseconds when well
+MAX_ROWS = 5_000  # undecoded rows decoded in one attempt, the shown one first
 
 
 class LateDecoding(QObject):
@@ -42,13 +50,21 @@ class LateDecoding(QObject):
         live: EventTableModel,
         others: Sequence[EventTableModel] = (),
         parent: QObject | None = None,
+        recent: Callable[[], Sequence[Envelope]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.context = context
         self.live = live
         self.models = [live, *others]
+        # The live events a filter may hide from the live table, oldest first.
+        self.recent = recent if recent is not None else list
         self.tasks = BackgroundTasks(self)
         self._running: asyncio.Future[int] | None = None
+        # The schema source the rows were last decoded with on connecting (see
+        # _kafka_changed), and whether a connection came while an attempt ran.
+        self._source_seen: FindSchemas | None = None
+        self._again = False
+        context.kafka.changed.connect(self._kafka_changed)
 
     @property
     def running(self) -> bool:
@@ -60,6 +76,24 @@ class LateDecoding(QObject):
         source (not connected, or a profile without a registry or schema files)."""
         if event is None or not can_redecode(event) or self.running:
             return
+        self._start(event)
+
+    def _kafka_changed(self) -> None:
+        """Decode the stream's undecoded rows once the connection's schema source is
+        available (a new connection, not a reconnection of the same session)."""
+        kafka = self.context.kafka
+        find = kafka.schemas if kafka.connected else None
+        if find is None or find == self._source_seen:
+            if find is None:
+                self._source_seen = None
+            return
+        self._source_seen = find
+        if self.running:
+            self._again = True  # that attempt may have used no source, or another one
+            return
+        self._start(None)
+
+    def _start(self, shown: Envelope | None) -> None:
         find = self.context.kafka.schemas
         if find is None:
             return
@@ -68,7 +102,7 @@ class LateDecoding(QObject):
         except RuntimeError:  # no loop (a test without one): nothing could run it
             return
         self._running = self.tasks.spawn(
-            self._decode(find, event), done=self._finished, failed=self._failed
+            self._decode(find, shown), done=self._finished, failed=self._failed
         )
 
     async def wait(self) -> None:
@@ -76,20 +110,16 @@ class LateDecoding(QObject):
         while pending := self.tasks.pending():
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _decode(self, find: FindSchemas, shown: Envelope) -> int:
+    async def _decode(self, find: FindSchemas, shown: Envelope | None) -> int:
         # Every live row was handed to the log writer before the table got it.
         writer = self.context.runtime.writer
         submitted = writer.submitted if writer is not None else 0
         source = await find()
         if source is None:
             return 0
-        seen = {id(shown)}
-        events = [shown]
-        for model in self.models:
-            for e in model.envelopes():
-                if id(e) not in seen and can_redecode(e):
-                    seen.add(id(e))
-                    events.append(e)
+        events = self._undecoded_rows(shown)
+        if not events:
+            return 0
         better = await Redecoder(source).resolve(events, DEFAULT_WAIT)
         if not better:
             return 0
@@ -99,7 +129,7 @@ class LateDecoding(QObject):
         # searches and listings.
         if writer is not None and not await _written(writer, submitted):
             return 0
-        live = {id(e) for e in self.live.envelopes()}
+        live = {id(e) for e in self.live.envelopes()} | {id(e) for e in self.recent()}
         resolved_live = 0
         for i, new in better.items():
             old = events[i]
@@ -112,14 +142,39 @@ class LateDecoding(QObject):
         self.context.runtime.undecoded.resolved += resolved_live
         return len(better)
 
+    def _undecoded_rows(self, shown: Envelope | None) -> list[Envelope]:
+        """The rows to decode: ``shown`` first, then the tables' undecoded rows, each
+        once, at most :data:`MAX_ROWS`."""
+        seen: set[int] = set()
+        events: list[Envelope] = []
+        for candidates in ([shown] if shown is not None else [], *self._tables()):
+            for e in candidates:
+                if len(events) >= MAX_ROWS:
+                    return events
+                if id(e) not in seen and can_redecode(e):
+                    seen.add(id(e))
+                    events.append(e)
+        return events
+
+    def _tables(self) -> list[Sequence[Envelope]]:
+        """Newest first: the tables' rows, then the recent events a filter hides."""
+        return [*(model.envelopes() for model in self.models), self.recent()[::-1]]
+
     def _finished(self, count: int) -> None:
         if count:
             self.decoded.emit(count)
+        self._run_again()
 
     def _failed(self, exc: BaseException) -> None:
         # A schema file that cannot be used, say: the tail reports it when it starts;
         # showing the record undecoded, with its reason, is all this can do.
         log.warning("undecoded events could not be decoded: %s", exc)
+        self._run_again()
+
+    def _run_again(self) -> None:
+        if self._again:
+            self._again = False
+            self._start(None)
 
 
 async def _written(writer: LogWriter, submitted: int, wait: float = WRITER_WAIT) -> bool:
