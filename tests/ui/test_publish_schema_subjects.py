@@ -119,7 +119,9 @@ def test_the_composer_publishes_by_subject_and_refuses_a_payload_that_does_not_f
         qtbot.mouseClick(view.send_button, LEFT)
         qtbot.waitUntil(lambda: not view.sending, timeout=15_000)
         assert view.status.text().startswith("Published"), view.status.text()
-        assert f"avro record ({subject} v1, schema id {schema_id})" in view.status.text()
+        assert view.status.text().startswith(
+            f"Published an Avro record ({subject} version 1, schema id {schema_id}) to "
+        )
 
         # An amount that is no decimal: refused in the view, before anything is sent.
         view.payload.set_value({"orderId": "o-8", "amount": "lots", "at": 0})
@@ -127,9 +129,18 @@ def test_the_composer_publishes_by_subject_and_refuses_a_payload_that_does_not_f
         qtbot.waitUntil(lambda: view.status.text().startswith("Not sent"), timeout=15_000)
         refusal = view.status.text()
         assert refusal == (
-            f"Not sent: The payload does not fit {subject} v1: amount: 'lots' is not a decimal."
+            f"Not sent: The payload does not fit {subject} version 1: amount: 'lots' is not a "
+            "decimal."
         )
         assert view.status.property("tone") == "error"
+        # Not "Ready to send." beside a refusal: the hint leaves the saying to it.
+        assert view.send_button.isEnabled() and view.send_hint.text() == ""
+        # A record by subject carries no CloudEvents attributes: their fields are greyed.
+        for field in (view.type_edit, view.source_edit, view.subject_edit,
+                      view.correlation_edit):  # fmt: skip
+            assert not field.isEnabled()
+            assert "no CloudEvents attributes" in field.toolTip()
+        assert view.key_edit.isEnabled()
         # The row fits the laptop screen: nothing of it, nor of Send, is cut off.
         hint = view.minimumSizeHint()
         assert hint.width() <= 1024 and hint.height() <= 700
@@ -146,7 +157,10 @@ def test_the_composer_publishes_by_subject_and_refuses_a_payload_that_does_not_f
         type_into(qtbot, subjects.value_version, "7")
         view.payload.set_value({"orderId": "o-9", "amount": "1.00", "at": 0})
         qtbot.mouseClick(view.send_button, LEFT)
-        qtbot.waitUntil(lambda: f"Subject {subject} v7" in view.status.text(), timeout=15_000)
+        qtbot.waitUntil(
+            lambda: f"Subject {subject} version 7 was not found" in view.status.text(),
+            timeout=15_000,
+        )
 
         records = run(asyncio.to_thread(records_of, broker.bootstrap, topic))
         (record,) = records  # the refused ones never went out

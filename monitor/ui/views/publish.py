@@ -14,6 +14,8 @@ publishing and says why; a production profile asks for confirmation first. With 
 registry on the connected profile, a value (and key) subject turns Send into one record
 encoded with the subject's schema (:mod:`monitor.ui.views.publish_schema`); a payload
 that does not fit is refused beside Send, naming the field, before anything is sent.
+Such a record carries no CloudEvents attributes, so Type, Source, Subject and the
+correlation and causation ids are greyed out then, saying why.
 
 A burst sends N events at R per second with a progress bar, and can be cancelled.
 Only one send or burst runs at a time.
@@ -23,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -48,7 +51,11 @@ from PySide6.QtWidgets import (
 )
 
 from adapters.kafka.profiles import ConnectionProfile
-from adapters.schema_registry.subject_encoding import registry_subjects
+from adapters.schema_registry.subject_encoding import (
+    SubjectChoice,
+    registry_subjects,
+    subject_messages,
+)
 from monitor.core import wording
 from monitor.core.demo import TOPICS as DEMO_TOPICS
 from monitor.core.envelope import Envelope, new_event_id
@@ -97,6 +104,7 @@ QLabel#status[tone="muted"] {{ color: {theme.MUTED_TEXT}; }}
         + primary_button_style()
         + f"""QPushButton:disabled, QRadioButton:disabled, QComboBox:disabled, QSpinBox:disabled,
 QLineEdit:disabled {{ color: {theme.MUTED_TEXT}; }}
+QLineEdit:disabled {{ background: {theme.WINDOW_BG}; }}
 QProgressBar {{
     border: 1px solid {theme.BORDER}; border-radius: 4px; background: {theme.WINDOW_BG};
     text-align: center; min-height: 16px;
@@ -212,6 +220,20 @@ class PublishView(QWidget):
         self.new_causation_button.clicked.connect(
             lambda: self.causation_edit.setText(new_event_id())
         )
+        # What a record by subject does not carry (see _cloudevent_fields), with the
+        # tooltips they have otherwise.
+        self._cloudevent_tips = {
+            w: w.toolTip()
+            for w in (
+                self.type_edit,
+                self.source_edit,
+                self.subject_edit,
+                self.correlation_edit,
+                self.new_correlation_button,
+                self.causation_edit,
+                self.new_causation_button,
+            )
+        }
         form.addRow("Type", self.type_edit)
         form.addRow("Source", self.source_edit)
         form.addRow("Subject", self.subject_edit)
@@ -309,6 +331,12 @@ class PublishView(QWidget):
         self.schema_subjects.setVisible(False)
         self.schema_subjects.changed.connect(self._subjects_changed)
         outer.addWidget(self.schema_subjects)
+        # A subject's Protobuf messages are read once typing pauses, not per keystroke.
+        self._messages_timer = QTimer(self)
+        self._messages_timer.setSingleShot(True)
+        self._messages_timer.setInterval(400)
+        self._messages_timer.timeout.connect(self._load_messages)
+        self.schema_subjects.subject_changed.connect(self._messages_timer.start)
         # One line each (the whole sentence in the tooltip when cut), so the send card
         # leaves the composer its room on a 700 px screen.
         self.target_note = ElidedLabel("")
@@ -435,10 +463,13 @@ class PublishView(QWidget):
         self.cancel_button.setEnabled(self.sending)
         self.burst_count.setEnabled(not self.sending)
         self.burst_rate.setEnabled(not self.sending)
+        self._cloudevent_fields(enabled=not by_subjects)
         if self.sending:
             text = "Sending..."
         elif problem is not None:
             text = problem
+        elif self.status.property("tone") == "error":
+            text = ""  # the refusal beside it says why the last send did not go
         else:
             text = "Ready to send."
         self.send_hint.setText(text)
@@ -478,6 +509,45 @@ class PublishView(QWidget):
         )
         self._describe_target()
         self._update_actions()
+
+    def _cloudevent_fields(self, *, enabled: bool) -> None:
+        """Grey out what a record by subject does not carry, saying why on hover."""
+        why = (
+            ""
+            if enabled
+            else "Not sent with a schema subject: the record carries no CloudEvents "
+            "attributes. Put a correlation id in the payload's own field instead."
+        )
+        for widget, tip in self._cloudevent_tips.items():
+            widget.setEnabled(enabled)
+            widget.setToolTip(tip if enabled else why)
+
+    def _load_messages(self) -> None:
+        """Read the value's and the key's schema, for the messages of a Protobuf one (in a
+        worker thread, as the subjects)."""
+        try:
+            value, key = self.schema_subjects.choices()
+        except ValueError:
+            return
+        for is_key, choice in ((False, value), (True, key)):
+            if choice is None:
+                continue
+            choice = SubjectChoice(choice.subject, choice.version)
+            self.service.spawn(
+                self._messages_of(choice),
+                done=partial(self._messages_loaded, choice, is_key),
+                failed=lambda exc: log.info("the subject's messages were not read: %s", exc),
+            )
+
+    async def _messages_of(self, choice: SubjectChoice) -> list[str]:
+        settings = await self.service.registry_settings()
+        if settings is None:
+            return []
+        return await asyncio.to_thread(subject_messages, settings, choice)
+
+    def _messages_loaded(self, choice: SubjectChoice, is_key: bool, names: list[str]) -> None:
+        if shiboken6.isValid(self):
+            self.schema_subjects.set_messages(choice, names, is_key=is_key)
 
     def _registry_profile(self) -> ConnectionProfile | None:
         kafka = self.context.kafka
@@ -707,7 +777,7 @@ class PublishView(QWidget):
             where = f"{sent.topic}[{sent.partition}]@{sent.offset} on {outcome.target}"
         if outcome.encoded_as is not None:
             # Not a CloudEvent: no id or correlation of ours travels with the record.
-            self._show_status(f"Published an {outcome.encoded_as} to {where}.", "ok")
+            self._show_status(f"Published {outcome.encoded_as} to {where}.", "ok")
             self._update_actions()
             return
         if outcome.count == 1 and event is not None:

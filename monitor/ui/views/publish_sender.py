@@ -65,8 +65,8 @@ class Outcome:
     topic: str
     sent: Sent | None  # the broker's answer for a single Kafka send
     seconds: float
-    # A record encoded with registry subjects: what it was, e.g. "avro record (orders-value
-    # v3, schema id 42)"; None for a CloudEvent.
+    # A record encoded with registry subjects: what it was, e.g. "an Avro record
+    # (orders-value version 3, schema id 42)"; None for a CloudEvent.
     encoded_as: str | None = None
 
     @property
@@ -242,13 +242,18 @@ class EventSender(QObject):
 
         # HTTP blocks: a worker thread. A payload that does not fit is refused here,
         # before anything is sent.
-        encoded = await asyncio.to_thread(encode)
+        try:
+            encoded = await asyncio.to_thread(encode)
+        except SubjectRefused as exc:
+            raise SubjectRefused(
+                f"{exc}{_other_message(exc)}", does_not_fit=exc.does_not_fit
+            ) from exc
         if not create_topic:
             await self._require_topic(topic)
         sent = await self.service.publish_record(encoded.record, topic, confirmed=confirmed)
         self._on_progress(1, 1)
         return Outcome(
-            event, 1, target, topic, sent, _since(started), encoded_as=_described(encoded)
+            event, 1, target, topic, sent, _since(started), encoded_as=encoded.described()
         )
 
     async def _require_topic(self, topic: str) -> None:
@@ -281,15 +286,14 @@ class EventSender(QObject):
         self.failed.emit(str(exc) or type(exc).__name__, self.done, self.total)
 
 
-def _described(encoded: SubjectRecord) -> str:
-    schema = encoded.value_schema or encoded.key_schema
-    if schema is None:
-        return "record"
-    which = f"{schema.subject} v{schema.version}, schema id {schema.id}"
-    if encoded.key_schema is not None and encoded.value_schema is not None:
-        key = encoded.key_schema
-        which += f"; key {key.subject} v{key.version}"
-    return f"{schema.format} record ({which})"
+def _other_message(exc: SubjectRefused) -> str:
+    """For a payload that fits another Protobuf message than the first: which, and where
+    to choose it (the message box beside the subject)."""
+    if not exc.fits:
+        return ""
+    which = "Key" if exc.is_key else "Value"
+    names = " or ".join(exc.fits)
+    return f" It fits {names}: choose it in {which} message."
 
 
 def _since(started: float) -> float:
