@@ -117,7 +117,7 @@ def _json_schema_reason(error: Any) -> str:
         have = error.instance if isinstance(error.instance, dict) else {}
         missing = next((n for n in error.validator_value if n not in have), None)
         if missing is not None:
-            where = f"{path[1:]}." if path else ""
+            where = f"{path.removeprefix('.')}." if path else ""
             return f"{where}{missing} is missing, and the schema requires it"
     return f"${path}: {error.message}"
 
