@@ -47,7 +47,7 @@ def cmd_profiles_test(args: argparse.Namespace) -> int:
     def show(step: Any) -> None:
         if not args.json:
             mark = "ok  " if step.ok else "FAIL"
-            print(f"{mark} {step.step:<15} {step.detail}", flush=True)
+            print(f"{mark} {step.label:<15} {step.detail}", flush=True)
 
     diagnosis = asyncio.run(
         diagnose_profile(profile, secret, registry_secret=registry_secret, on_step=show)
@@ -55,7 +55,7 @@ def cmd_profiles_test(args: argparse.Namespace) -> int:
     if args.json:
         print_json(diagnosis.to_dict())
     elif (failed := diagnosis.first_failure) is not None:
-        print(f"\nThe {failed.step} step failed: {failed.fix or failed.detail}")
+        print(f"\nThe {failed.label} step failed: {failed.fix or failed.detail}")
     else:
         print(f"\nConnected to {profile.bootstrap_servers}: every step passed.")
     return 0 if diagnosis.ok else 1

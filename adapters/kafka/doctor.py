@@ -39,6 +39,11 @@ class Step:
     detail: str
     fix: str | None = None  # the likely cause and what to do, on a failing step
 
+    @property
+    def label(self) -> str:
+        """The step's name for people ("schema registry"; ``step`` is the JSON key's)."""
+        return self.step.replace("_", " ")
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"step": self.step, "ok": self.ok, "detail": self.detail}
         if self.fix:

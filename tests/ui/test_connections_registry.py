@@ -164,7 +164,7 @@ def test_a_registry_token_goes_to_the_keyring_and_test_checks_it_with_the_tls_fi
 
         # Test with what was typed, before anything is saved.
         assert run_test(view, qtbot) == f"Connected to {broker.bootstrap}: all 6 steps passed."
-        assert ("schema_registry", True) in view.doctor_steps.steps()
+        assert ("schema registry", True) in view.doctor_steps.steps()
         qtbot.waitUntil(lambda: wholly_visible(view.doctor_steps), timeout=5_000)
         qtbot.waitUntil(lambda: settled(window, "connections"), timeout=5_000)
         save_shot(window, "connections_registry_test_1024x700.png")
@@ -186,13 +186,13 @@ def test_a_registry_token_goes_to_the_keyring_and_test_checks_it_with_the_tls_fi
         view.doctor_card.hide()
         assert "passed" in run_test(view, qtbot)
         assert view.doctor_card.isVisible()
-        assert view.doctor_steps.steps()[-1] == ("schema_registry", True)
+        assert view.doctor_steps.steps()[-1] == ("schema registry", True)
 
         # A wrong token typed over it fails the registry step, saying what to check.
         type_into(qtbot, form.registry_secret_edit, "stolen")
         message = run_test(view, qtbot)
-        assert "The schema_registry step failed" in message
-        assert view.doctor_steps.steps()[-1] == ("schema_registry", False)
+        assert "The schema registry step failed" in message
+        assert view.doctor_steps.steps()[-1] == ("schema registry", False)
         assert "user and password (or token)" in message
         qtbot.waitUntil(lambda: wholly_visible(view.doctor_steps), timeout=5_000)
 

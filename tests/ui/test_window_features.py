@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from adapters.kafka.profiles import ConnectionProfile
 from monitor.core.gauges import GaugeHistory
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui import theme
@@ -287,6 +288,17 @@ def test_overview_draws_consumer_lag_once_kafka_gauges_arrive(
     assert overview.lag_chart.latest("billing") == 30.0
     qtbot.waitUntil(lambda: "orders.DLT" in overview.depth_chart.names(), timeout=5000)
     assert not overview.lag_hint.isVisibleTo(overview)
+
+
+def test_overview_says_why_no_lag_is_drawn(window: MainWindow, qtbot: Any) -> None:
+    overview = window.overview
+    qtbot.waitUntil(lambda: "Connect to a Kafka cluster" in overview.lag_hint.text(), timeout=5000)
+    # Connected to a cluster where no group has committed offsets: not "connect".
+    window.context.kafka.set(
+        "connected", "Connected.", ConnectionProfile(name="local", bootstrap_servers="k:9092")
+    )
+    qtbot.waitUntil(lambda: "No consumer group" in overview.lag_hint.text(), timeout=5000)
+    assert overview.lag_hint.isVisibleTo(overview)
 
 
 def test_pausing_the_charts_freezes_them_and_allows_zoom(window: MainWindow, qtbot: Any) -> None:

@@ -53,7 +53,7 @@ class DoctorSteps(QListWidget):
         self.clear()
 
     def add_step(self, step: Step) -> None:
-        text = f"{step.step}: {step.detail}"
+        text = f"{step.label}: {step.detail}"
         item = QListWidgetItem(_dot(theme.LIVE if step.ok else theme.DANGER), text)
         tip = text if step.fix is None else f"{text}\n\nLikely cause and fix: {step.fix}"
         item.setToolTip(tip)

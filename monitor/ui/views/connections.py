@@ -610,7 +610,7 @@ class ConnectionsView(QWidget):
         )
         failed = diagnosis.first_failure
         if failed is not None:
-            self._message(f"The {failed.step} step failed: {failed.fix or failed.detail}", "error")
+            self._message(f"The {failed.label} step failed: {failed.fix or failed.detail}", "error")
         else:
             # The card lists the steps: one line here, so a long form does not scroll.
             self._message(

@@ -271,12 +271,23 @@ class OverviewView(QWidget):
         self.depth_history.show_series({_short(s.name): s.samples for s in depth}, span, now)
         self.lag_history.show_series({_short(s.name): s.samples for s in lag}, span, now)
         has_lag = any(s.samples for s in lag)
+        if not has_lag:
+            self.lag_hint.setText(self._no_lag_sentence())
         self.lag_hint.setVisible(not has_lag)
         self.lag_stack.setVisible(has_lag)
 
     def _depth_moment_clicked(self, at: float) -> None:
         # A drawn point is the maximum of its bucket: it stands for the bucket's seconds.
         self.dead_letters_at.emit(at, max(10.0, self.range_seconds / CHART_POINTS))
+
+    def _no_lag_sentence(self) -> str:
+        """Why no lag is drawn: not connected, or a cluster with no consumer group yet."""
+        if self.context.kafka.connected:
+            return (
+                "No consumer group on this cluster has committed offsets yet: lag shows once "
+                "one has."
+            )
+        return "Connect to a Kafka cluster to see consumer lag over time."
 
     def _history_failed(self, exc: BaseException) -> None:
         self._history_loading = False
@@ -368,6 +379,8 @@ class OverviewView(QWidget):
         if self.range_seconds != LIVE_RANGE:
             return  # the history range draws the lag from the log
         has_lag = self._lag is not None and bool(self._lag.names())
+        if not has_lag:
+            self.lag_hint.setText(self._no_lag_sentence())
         self.lag_hint.setVisible(not has_lag)
         self.lag_stack.setVisible(has_lag)
         if has_lag and self._lag is not None:
