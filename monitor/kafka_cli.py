@@ -372,7 +372,7 @@ def publish_with_schema(args: argparse.Namespace) -> int:
     CloudEvents headers of its own). The encoding is the composer's too
     (:mod:`adapters.schema_registry.subject_encoding`). Options it would not use are
     refused, not dropped: the sender would believe they went out."""
-    from adapters.kafka.cluster import require_topic
+    from adapters.kafka.cluster import TopicMissing, require_topic
     from adapters.kafka.publisher import KafkaPublisher
     from adapters.schema_registry.sources import registry_settings
     from adapters.schema_registry.subject_encoding import (
@@ -412,9 +412,9 @@ def publish_with_schema(args: argparse.Namespace) -> int:
         )
     try:
         check_write_allowed(profile, confirmed=args.yes, action="publishing")
-    except WriteRefused as exc:
-        raise CliError(str(exc)) from exc
-    data = _payload(args)
+        data = _payload(args)
+    except (WriteRefused, CliError) as exc:
+        raise refuse(str(exc)) from exc
     try:
         value_subject = SubjectChoice.parse(
             args.value_subject, args.value_version, args.value_message
@@ -442,7 +442,10 @@ def publish_with_schema(args: argparse.Namespace) -> int:
     async def run() -> Any:
         if not args.create_topic:
             remedy = "create it or pass --create-topic"
-            await require_topic(profile, password, args.topic, remedy=remedy)
+            try:
+                await require_topic(profile, password, args.topic, remedy=remedy)
+            except TopicMissing as exc:
+                raise refuse(str(exc)) from exc
         async with KafkaPublisher(profile, password) as pub:
             fut = await pub.enqueue_record(encoded.record, args.topic)
             return await fut

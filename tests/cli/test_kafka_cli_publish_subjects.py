@@ -150,6 +150,12 @@ def test_avro_refusals_name_the_field_and_cloudevents_options_are_refused(
             f"Subject {topic}-value version 9 was not found in the registry"
         )
 
+        assert refused(env, *base, "--data", "{bad").startswith("The payload is not valid JSON")
+        elsewhere = tuple("cli-publish-none" if a == topic else a for a in base)
+        assert refused(env, *elsewhere, *data()).startswith(
+            "Topic cli-publish-none does not exist on "
+        )
+
         # A string key typed as a number is the text "123"; the record goes out once.
         keyed = ("--key", "123", "--key-subject", f"{topic}-key")
         said = eventflow(env, *base, *data(), *keyed).stdout
