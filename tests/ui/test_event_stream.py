@@ -26,7 +26,7 @@ from monitor.ui.live_feed import LiveFeed
 from monitor.ui.views import event_stream, event_stream_search
 from monitor.ui.views.event_stream import LIVE_TAB, SEARCH_TAB, EventStreamView
 from monitor.ui.views.event_stream_details import details_html, hex_dump
-from monitor.ui.views.event_stream_export import CSV_COLUMNS, export_events, format_for
+from monitor.ui.views.event_stream_export import CSV_COLUMNS, csv_row, export_events, format_for
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 WAIT_MS = 10_000
@@ -395,6 +395,7 @@ def test_export_writes_the_selection_as_json_lines_and_the_shown_set_as_csv(
         assert row["type"] == event.type
         assert (json.loads(row["data"]) if row["data"] else None) == event.data
         assert row["malformed"] == ("true" if event.malformed else "false")
+        assert row["format"] == (event.format or "")
         if event.raw is not None:
             assert base64.b64decode(row["raw"]) == event.raw
 
@@ -606,3 +607,19 @@ def test_details_of_a_binary_value_and_a_tombstone_say_what_they_are() -> None:
     tombstone = Envelope(type="t", source="s", data=None, format="tombstone", key="k-1")
     page = details_html(tombstone)
     assert "A tombstone for key k-1" in page and "RAW BYTES" not in page.upper()
+
+
+def test_a_csv_row_says_what_format_and_schema_decoded_the_value_and_the_key() -> None:
+    schema = {"id": 42, "subject": "orders-value", "version": 3, "name": "com.acme.Order"}
+    event = Envelope(
+        type="com.acme.Order",
+        source="kafka",
+        data={"orderId": "o-1"},
+        format="avro",
+        schema=schema,
+        key="o-1",
+        key_format="text",
+    )
+    row = dict(zip(CSV_COLUMNS, csv_row(event), strict=True))
+    assert row["format"] == "avro" and json.loads(row["schema"]) == schema
+    assert row["key_format"] == "text" and row["key_schema"] == ""

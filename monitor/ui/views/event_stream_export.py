@@ -5,8 +5,8 @@ The event stream's Export action asks for a file name and calls :func:`export_ev
 
 - **JSON lines**: one :meth:`Envelope.to_dict` object per line, the same shape as the
   CLI's ``--json`` output (``raw`` in base64), so ``eventflow`` and scripts read it back.
-- **CSV**: one row per event with the columns in :data:`CSV_COLUMNS`; headers and the
-  payload are JSON text in their cells, ``raw`` is base64. UTF-8 with a byte-order mark,
+- **CSV**: one row per event with the columns in :data:`CSV_COLUMNS`; headers, the
+  payload and the schemas are JSON text in their cells, ``raw`` is base64. UTF-8 with a byte-order mark,
   so spreadsheet programs detect the encoding.
 
 Events are written in the order given; the view passes them oldest first (log order).
@@ -43,6 +43,12 @@ CSV_COLUMNS = (
     "headers",
     "data",
     "raw",
+    # What the value and the key were, and the schemas that decoded them (JSON): last,
+    # so files read by column position before these were added read the same.
+    "format",
+    "schema",
+    "key_format",
+    "key_schema",
 )
 
 
@@ -84,6 +90,10 @@ def csv_row(event: Envelope) -> list[str]:
         _json(event.headers) if event.headers else "",
         _json(event.data) if event.data is not None else "",
         base64.b64encode(event.raw).decode("ascii") if event.raw is not None else "",
+        text(event.format),
+        _json(event.schema) if event.schema else "",
+        text(event.key_format),
+        _json(event.key_schema) if event.key_schema else "",
     ]
 
 
