@@ -6,8 +6,8 @@ The event stream's Export action asks for a file name and calls :func:`export_ev
 - **JSON lines**: one :meth:`Envelope.to_dict` object per line, the same shape as the
   CLI's ``--json`` output (``raw`` in base64), so ``eventflow`` and scripts read it back.
 - **CSV**: one row per event with the columns in :data:`CSV_COLUMNS`; headers, the
-  payload and the schemas are JSON text in their cells, ``raw`` is base64. UTF-8 with a byte-order mark,
-  so spreadsheet programs detect the encoding.
+  payload and the schemas are JSON text in their cells, ``raw`` is base64. UTF-8 with a
+  byte-order mark, so spreadsheet programs detect the encoding.
 
 Events are written in the order given; the view passes them oldest first (log order).
 """
