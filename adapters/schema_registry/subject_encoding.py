@@ -6,6 +6,11 @@ references, encode the JSON input with it in Confluent v0 framing
 (:func:`~monitor.core.formats.encode.encode_with_schema`: logical types in the forms the
 app shows them), and refuse, before anything is sent, input that does not fit, naming the
 field and the reason. Blocking (HTTP): the window calls it from a worker thread.
+
+A Protobuf subject's message is the one its choice names, else the first; a payload
+refused for the first that fits another carries that one's name (``fits``), for the
+CLI and the composer to say how to choose it there. A key is JSON when it reads as JSON,
+else text; a number typed for a string key schema is its text.
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ def test_avro_refusals_name_the_field_and_the_reason() -> None:
         "at: true is true/false; the schema wants a timestamp (RFC 3339 text or a number "
         "since the epoch)"
     )
+    assert refusal({**GOOD, "ref": "12345678"}) == "ref: '12345678' is not a UUID"
     assert refusal([GOOD]) == (
         "a list is given; the schema wants a com.acme.orders.OrderPlaced record (an object)"
     )

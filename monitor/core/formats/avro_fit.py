@@ -13,6 +13,7 @@ range, an enum symbol the schema lacks. ``None`` means it fits.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -147,6 +148,14 @@ def _logical(
         if not isinstance(data, Decimal):
             return True, _wrong(data, _LOGICAL_WANTED["decimal"], where)
         return True, _decimal(data, schema, where)
+    if logical == "uuid" and kind == "string":
+        if not isinstance(data, str):
+            return True, _wrong(data, _LOGICAL_WANTED["uuid"], where)
+        try:
+            uuid.UUID(data)
+        except ValueError:  # fastavro would write any text, and readers choke on it
+            return True, f"{_at(where)}{_short(data)} is not a UUID"
+        return True, None
     if "timestamp" in logical and kind == "long":
         wanted_text = "a timestamp (RFC 3339 text or a number since the epoch)"
         object_type: type = dt.datetime
