@@ -40,6 +40,7 @@ from monitor.core.wording import count
 from monitor.ui.context import AppContext
 from monitor.ui.operations import OperationRunner, OperationState
 from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog, SaveEdit
+from monitor.ui.views.dead_letter_late_decode import LetterDecoding
 from monitor.ui.views.dead_letter_replay import (
     ReplayTarget,
     needs_confirmation,
@@ -55,6 +56,7 @@ class LetterView(Protocol):
     context: AppContext
     runtime: EmbeddedRuntime
     rate_spin: QSpinBox
+    letter_decoding: LetterDecoding
 
     def selected_letters(self) -> list[DeadLetter]: ...
 
@@ -532,7 +534,9 @@ class DeadLetterCommands(QObject):
 
     def edit_selected(self) -> None:
         """Open the editor on the selected pending letter, as stored now, diffed against
-        the event as it failed (from the log, when it still has it)."""
+        the event as it failed (from the log, when it still has it). An undecoded letter
+        is decoded first, in the background, when the connection has its schema: the
+        editor then edits its decoded payload."""
         selected = self.view.selected_letters()
         if len(selected) != 1 or self.runner.busy or self.log is None:
             return
@@ -548,6 +552,12 @@ class DeadLetterCommands(QObject):
 
             try:
                 letter, original = await asyncio.to_thread(read)
+                decoding = view.letter_decoding
+                if decoding.can_decode(letter):
+                    view.say("Decoding the payload with the connected schema registry\u2026")
+                    ready = await decoding.for_edit(letter, original)
+                    letter, original = ready.letter, ready.original
+                    view.say("")
             except Exception as exc:
                 if view.alive():
                     view.say(f"Could not read the dead letter: {exc}")

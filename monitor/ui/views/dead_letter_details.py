@@ -1,8 +1,9 @@
 """The inspector of the dead-letter view: everything about one letter.
 
 A summary on top (what failed, where, why, how often), then tabs: the payload as pretty
-JSON, the headers, the whole envelope, the traceback, and the history of what was done
-with the letter (replays and discards, from the log's audit trail).
+JSON (or, for a payload kept undecoded, why and what to do), the headers, the whole
+envelope, the traceback, and the history of what was done with the letter (replays and
+discards, from the log's audit trail).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from monitor.ui.display_format import AgeClock
 from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.event_table_model import format_local_time
 from monitor.ui.views.dead_letter_editor import json_editor
+from monitor.ui.views.dead_letter_late_decode import payload_text
 from monitor.ui.views.dead_letter_model import letter_origin, origin_label, status_colour
 
 REASON_LINES = 4  # the most the reason takes in the summary
@@ -263,7 +265,11 @@ class DeadLetterDetails(QWidget):
         self.fields["Correlation id"].setText(event.correlation_id or "(none)")
         self.fields["Event id"].setText(event.id)
         self.fields["Dead letter id"].setText(letter.id)
-        self.payload.setPlainText(pretty_json(event.data))
+        # An undecoded payload is not null: it says so, and why (and what to do).
+        undecoded = payload_text(event)
+        wrap = QPlainTextEdit.LineWrapMode  # a sentence wraps; JSON keeps its lines
+        self.payload.setLineWrapMode(wrap.WidgetWidth if undecoded else wrap.NoWrap)
+        self.payload.setPlainText(undecoded if undecoded is not None else pretty_json(event.data))
         # Spring's binary partition/offset/timestamp headers as the numbers they are.
         headers = readable_headers(event.headers)
         self.headers.setPlainText(pretty_json(headers) if headers else "{}")

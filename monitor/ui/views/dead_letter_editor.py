@@ -9,6 +9,10 @@ The dialog builds the edited event (:meth:`DeadLetterEditDialog.edited_event`); 
 stores it, through the ``save`` coroutine it gives the dialog. Saving can be refused (an
 Avro or Protobuf edit that does not fit the payload's schema, or whose schema cannot be
 had): the dialog then stays open with the reason, the edit still in it.
+
+A letter whose payload is undecoded (its schema could not be had; the view decodes it
+first when the connection has the schema) has no payload to edit: the Payload tab says
+why and what to do instead of offering ``null``, and only the headers can be edited.
 """
 
 from __future__ import annotations
@@ -67,6 +71,17 @@ def json_editor(text: str = "", *, read_only: bool = False) -> QPlainTextEdit:
     return edit
 
 
+def _undecoded_notice(event: Envelope) -> str:
+    reason = event.error or "its schema could not be had"
+    return (
+        f"The payload is undecoded: {reason}\n\n"
+        "It can be edited once it is decoded: connect to the letter's cluster with a "
+        "profile that has its schema registry (or a schema file for its topic), then "
+        "open Edit again; the payload is decoded first.\n\n"
+        "Meanwhile you can edit the headers, or replay the letter as it is."
+    )
+
+
 class DeadLetterEditDialog(QDialog):
     """Edit ``letter``'s payload (event ``data``) and headers; diff against ``original``
     (the event as it failed; default: the letter's stored event)."""
@@ -104,7 +119,20 @@ class DeadLetterEditDialog(QDialog):
         self.payload_edit = json_editor(pretty_json(event.data))
         self.headers_edit = json_editor(pretty_json(dict(event.headers)))
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.payload_edit, "Payload")
+        # An undecoded payload has no JSON to edit (its data is not null, it is bytes
+        # whose schema could not be had): a notice takes the editor's place.
+        self.payload_locked = event.undecoded
+        self.payload_notice = QLabel(_undecoded_notice(event))
+        self.payload_notice.setObjectName("editorNotice")
+        self.payload_notice.setWordWrap(True)
+        self.payload_notice.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.payload_notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.payload_notice.setMargin(12)
+        if self.payload_locked:
+            self.payload_edit.setReadOnly(True)
+            self.tabs.addTab(self.payload_notice, "Payload (undecoded)")
+        else:
+            self.tabs.addTab(self.payload_edit, "Payload")
         self.tabs.addTab(self.headers_edit, "Headers")
         self.error_label = QLabel()
         self.error_label.setObjectName("editorError")
@@ -177,6 +205,7 @@ class DeadLetterEditDialog(QDialog):
             f"QLabel#editorReason {{ color: {theme.DANGER}; }}"
             f"QLabel#editorError {{ color: {theme.DANGER}; font-weight: 600; }}"
             f"QLabel#editorChanges {{ color: {theme.TEXT}; }}"
+            f"QLabel#editorNotice {{ color: {theme.TEXT}; }}"
             f"QPushButton:disabled {{ color: {theme.MUTED_TEXT}; }}"
         )
         self.save_button.setDefault(True)
@@ -211,7 +240,11 @@ class DeadLetterEditDialog(QDialog):
     def validate(self) -> bool:
         """Parse both editors, update the message, the diff and the Save button."""
         try:
-            data = parse_json(self.payload_edit.toPlainText(), what="The payload")
+            data = (
+                self.letter.event.data
+                if self.payload_locked
+                else parse_json(self.payload_edit.toPlainText(), what="The payload")
+            )
             headers = parse_headers(self.headers_edit.toPlainText())
         except JsonInputError as exc:
             self._edited = None

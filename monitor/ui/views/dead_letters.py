@@ -78,6 +78,7 @@ from monitor.ui.views.dead_letter_commands import DeadLetterCommands
 from monitor.ui.views.dead_letter_details import DeadLetterDetails
 from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
 from monitor.ui.views.dead_letter_group_list import ReasonGroupList
+from monitor.ui.views.dead_letter_late_decode import LetterDecoding
 from monitor.ui.views.dead_letter_model import (
     BUS_ORIGIN,
     Column,
@@ -193,6 +194,7 @@ class DeadLettersView(QWidget):
     message_label: QLabel
     group_list: ReasonGroupList
     table: _LetterTable
+    letter_decoding: LetterDecoding
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -208,6 +210,9 @@ class DeadLettersView(QWidget):
         self._history_token = 0
         self._closed = False
 
+        # Undecoded letters are decoded once the connection has their schema.
+        self.letter_decoding = LetterDecoding(context, self.log, self._letters, self)
+        self.letter_decoding.decoded.connect(lambda _n: self.refresh())
         self.model = DeadLetterTableModel(self)
         self.proxy = DeadLetterFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -689,6 +694,7 @@ class DeadLettersView(QWidget):
         self._timer.stop()
         await self.runner.shutdown()
         await self.tasks.aclose()
+        await self.letter_decoding.tasks.aclose()
         self.commands.close_editor()
 
     # -- preferences --------------------------------------------------------------------
@@ -867,6 +873,7 @@ class DeadLettersView(QWidget):
         self.details.show_letter(letter)
         if letter is not None and (previous is None or previous.id != letter.id):
             self._load_history(letter.id)
+            self.letter_decoding.letter_shown(letter)
         self._update_actions()
 
     def _load_history(self, letter_id: str) -> None:
