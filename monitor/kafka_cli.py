@@ -651,7 +651,7 @@ def register(
         "--key-subject",
         metavar="SUBJECT",
         help="with --value-subject: encode --key with this subject's schema (the key as JSON,"
-        " or as a string when it is not JSON)",
+        " or as a string when it is not JSON; a number for a string key is its text)",
     )
     p.add_argument(
         "--key-version", metavar="N", default="latest", help="the key subject's version (latest)"

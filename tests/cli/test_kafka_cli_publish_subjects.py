@@ -25,7 +25,6 @@ from tests.adapters.conftest import create_topic
 from tests.adapters.schema_registry_server import SchemaRegistryServer
 from tests.adapters.test_schema_registry import shipped_class
 from tests.cli.entry_point import eventflow
-from tests.ui.test_publish_schema_subjects import records_of
 
 ORDER = {
     "type": "record",
@@ -40,6 +39,23 @@ ORDER = {
     ],
 }  # fmt: skip
 GOOD = {"orderId": "o-1", "correlationId": "c-1", "amount": "12.50", "at": "2026-12-06 10:00"}
+
+
+def records_of(bootstrap: str, topic: str, seconds: float = 2.0) -> list[Any]:
+    """Every record of ``topic`` (one partition), read with confluent-kafka."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "cli-publish-check",
+                         "enable.auto.commit": False})  # fmt: skip
+    try:
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        out = []
+        while (msg := consumer.poll(seconds)) is not None:
+            if msg.error() is None:
+                out.append(msg)
+        return out
+    finally:
+        consumer.close()
 
 
 @pytest.fixture
