@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.core.catalog.store import ask_rebuild
 from monitor.core.deadletters import (
     BUS_ORIGIN,
     STATUSES,
@@ -44,6 +45,7 @@ from monitor.core.logschema import (
 )
 from monitor.core.paths import make_parent
 from monitor.core.raw_record import RawRecord, edited_record
+from monitor.core.redecode import waits_for_schema
 from monitor.core.short_ids import LISTED, MIN_PREFIX, check_prefix, pick_one, prefix_bounds
 from monitor.core.undecoded_log import SeqRanges, decode_listed, decode_logged
 
@@ -484,7 +486,12 @@ class EventLog:
             with self._transaction() as conn:
                 before = conn.total_changes
                 conn.executemany(_REPLACE_UNDECODED, params)
-                replaced += conn.total_changes - before
+                changed = conn.total_changes - before
+                if changed and any(not waits_for_schema(e) for _, _, e in chunk):
+                    # Decoded, an event has its own type now, not its topic: the stored
+                    # catalog learnt it under the topic, and is built again from the log.
+                    ask_rebuild(conn)
+                replaced += changed
         return replaced
 
     def search(
@@ -866,6 +873,8 @@ class EventLog:
                         ),
                     )
                     replaced += 1
+                    if not waits_for_schema(new):
+                        ask_rebuild(conn)  # its type changed (see replace_undecoded)
         return replaced
 
     def update_dead_letter_event(

@@ -6,6 +6,12 @@ one row per event type (its entry as JSON), ``catalog_state`` the cross-type evi
 and ``built_to_seq``, the last logged event the stored catalog has learnt from. Building
 the catalog from scratch is :meth:`CatalogStore.catch_up` from seq 0; a stored catalog
 catches up from where it was saved.
+
+Events decoded late (logged undecoded, their type was their topic) change type in the
+log: the log then leaves a ``rebuild`` mark in ``catalog_state`` (see
+:func:`ask_rebuild`), and the stored catalog, which learnt them under their topic, is
+built again from the whole log instead of being read back. The mark is a token: a save
+clears only the mark it rebuilt for, so one left meanwhile is never lost.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -82,8 +89,20 @@ class CatalogStore:
     def close(self) -> None:
         self._conn.close()
 
+    def rebuild_asked(self) -> str | None:
+        """The log's mark that events changed type (decoded late), if there is one: the
+        stored catalog is stale, to be built again from the whole log."""
+        row = self._conn.execute(
+            "SELECT value FROM catalog_state WHERE name = 'rebuild'"
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def load(self, catalog: Catalog) -> int:
-        """Read the stored catalog into ``catalog``; returns the seq it was built to."""
+        """Read the stored catalog into ``catalog``; returns the seq it was built to (0,
+        with nothing read, when a rebuild is asked: the catalog is learnt afresh)."""
+        if self.rebuild_asked() is not None:
+            catalog.load([], {})
+            return 0
         entries = [
             json.loads(text) for (text,) in self._conn.execute("SELECT entry FROM catalog_types")
         ]
@@ -93,13 +112,23 @@ class CatalogStore:
         return int(state.get("built_to_seq", "0"))
 
     def dead_letters_to(self) -> float:
+        if self.rebuild_asked() is not None:
+            return 0.0
         row = self._conn.execute(
             "SELECT value FROM catalog_state WHERE name = 'dead_letters_to'"
         ).fetchone()
         return float(row[0]) if row else 0.0
 
-    def save(self, catalog: Catalog, built_to_seq: int, dead_letters_to: float) -> None:
-        """Replace the stored catalog with ``catalog`` (one transaction)."""
+    def save(
+        self,
+        catalog: Catalog,
+        built_to_seq: int,
+        dead_letters_to: float,
+        rebuilt: str | None = None,
+    ) -> None:
+        """Replace the stored catalog with ``catalog`` (one transaction). ``rebuilt``: the
+        rebuild mark ``catalog`` was built afresh for, cleared now if it is still the one
+        there."""
         rows = [(e.type, json.dumps(e.to_dict(), default=str)) for e in catalog.entries.values()]
         state = [
             ("evidence", json.dumps(catalog.evidence_dict(), default=str)),
@@ -111,6 +140,10 @@ class CatalogStore:
             self._conn.execute("DELETE FROM catalog_types")
             self._conn.executemany("INSERT INTO catalog_types VALUES (?, ?)", rows)
             self._conn.executemany("INSERT OR REPLACE INTO catalog_state VALUES (?, ?)", state)
+            if rebuilt is not None:
+                self._conn.execute(
+                    "DELETE FROM catalog_state WHERE name = 'rebuild' AND value = ?", (rebuilt,)
+                )
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
@@ -307,14 +340,24 @@ def build_catalog(
         if since is not None:
             store.catch_up(catalog, 0, since=since)
             return catalog
+        mark = store.rebuild_asked()
         built_to = store.load(catalog)
         letters_to = store.dead_letters_to()
         new_seq, new_letters_to = store.catch_up(catalog, built_to, dead_letters_after=letters_to)
-        if save and (new_seq, new_letters_to) != (built_to, letters_to):
+        if save and (mark is not None or (new_seq, new_letters_to) != (built_to, letters_to)):
             try:
-                store.save(catalog, new_seq, new_letters_to)
+                store.save(catalog, new_seq, new_letters_to, rebuilt=mark)
             except sqlite3.Error as exc:  # a read-only log: the catalog is read all the same
                 log.warning("the catalog could not be stored in %s: %s", path, exc)
     finally:
         store.close()
     return catalog
+
+
+def ask_rebuild(conn: sqlite3.Connection) -> None:
+    """Mark the stored catalog of the log ``conn`` writes to as stale (events changed
+    type): it is built again from the log when next read or saved. Call it inside the
+    transaction that changed the events."""
+    conn.execute(
+        "INSERT OR REPLACE INTO catalog_state VALUES ('rebuild', ?)", (str(time.time_ns()),)
+    )

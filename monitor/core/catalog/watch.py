@@ -5,6 +5,12 @@ when it opens (before events flow), then the pipeline shows it every batch and e
 letter, and it saves the catalog every ``interval`` seconds and when it stops, in a
 worker thread. Without a log it keeps the catalog in memory only. A save that fails is
 logged and retried at the next interval: the catalog never stops a host.
+
+When the log asks for a rebuild (events decoded late changed type: see
+:mod:`monitor.core.catalog.store`), a save builds the catalog again from the whole log
+instead of storing what it holds, and takes that as its own: the types learnt under a
+topic while undecoded give way to the decoded ones. Events the pipeline showed while the
+rebuild read the log, and the log had not written yet, are not in it.
 """
 
 from __future__ import annotations
@@ -47,10 +53,13 @@ class CatalogWatch:
 
         def opening() -> tuple[CatalogStore, float]:
             store = CatalogStore(path)
+            mark = store.rebuild_asked()
             built_to = store.load(self.catalog)
-            _, letters_to = store.catch_up(
+            seq, letters_to = store.catch_up(
                 self.catalog, built_to, dead_letters_after=store.dead_letters_to()
             )
+            if mark is not None:  # built afresh: stored so, or the first save does it again
+                store.save(self.catalog, seq, letters_to, rebuilt=mark)
             return store, letters_to
 
         try:
@@ -78,12 +87,25 @@ class CatalogWatch:
                 default=self._dead_letters_to,
             )
 
-            def saving() -> None:
+            def saving() -> Catalog | None:
+                mark = store.rebuild_asked()
+                if mark is not None:
+                    fresh = Catalog()
+                    seq, fresh_letters_to = store.catch_up(fresh, 0)
+                    store.save(fresh, seq, fresh_letters_to, rebuilt=mark)
+                    return fresh
                 snapshot = Catalog()
                 snapshot.load(entries, evidence)
                 store.save(snapshot, store.last_seq(), letters_to)
+                return None
 
-            await asyncio.to_thread(saving)
+            fresh = await asyncio.to_thread(saving)
+            if fresh is not None:
+                # Loaded on the loop, where the pipeline feeds the catalog: in place, so
+                # whoever holds the catalog sees the rebuilt one.
+                self.catalog.load(
+                    [e.to_dict() for e in fresh.entries.values()], fresh.evidence_dict()
+                )
 
     async def stop(self) -> None:
         """Stop saving periodically, save a last time (after the log has every event)."""
