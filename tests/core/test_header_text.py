@@ -38,12 +38,12 @@ def test_a_binary_timestamp_reads_as_milliseconds_and_the_utc_time() -> None:
 
 def test_decimal_text_other_widths_and_other_headers_stay_as_they_came() -> None:
     assert readable_header("kafka_dlt-original-offset", "42") == "42"  # re-encoded as text
-    odd = stored(b"\x00\x01\x02")  # three bytes: not what Spring writes
-    assert readable_header("kafka_dlt-original-partition", odd) == odd
+    odd = stored(b"\x00\x01\x02")  # three bytes: not what Spring writes, shown escaped
+    assert readable_header("kafka_dlt-original-partition", odd) == "\\x00\\x01\\x02"
     assert readable_header("kafka_dlt-exception-message", "no \\x00 handler") == (
         "no \\x00 handler"
     )
-    assert readable_header("correlation-id", "\x00\x00\x00\x02") == "\x00\x00\x00\x02"
+    assert readable_header("correlation-id", "\x00\x00\x00\x02") == "\\x00\\x00\\x00\\x02"
 
 
 def test_header_bytes_undoes_the_decoders_backslash_escapes() -> None:
@@ -69,3 +69,9 @@ def test_headers_of_a_decoded_spring_dead_letter_record_read_as_numbers() -> Non
         "kafka_dlt-original-partition": "3",
         "kafka_dlt-original-offset": "4242",
     }
+
+
+def test_control_characters_of_a_binary_header_are_shown_escaped_not_as_boxes() -> None:
+    value = b"\xff\x00\x01".decode("utf-8", "backslashreplace")
+    assert readable_header("x-bin", value) == "\\xff\\x00\\x01"
+    assert readable_header("x-note", "two\twords") == "two\twords"  # a tab stays
