@@ -111,15 +111,17 @@ class LateDecoding(QObject):
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _decode(self, find: FindSchemas, shown: Envelope | None) -> int:
-        # Every live row was handed to the log writer before the table got it.
-        writer = self.context.runtime.writer
-        submitted = writer.submitted if writer is not None else 0
         source = await find()
         if source is None:
             return 0
         events = self._undecoded_rows(shown)
         if not events:
             return 0
+        # Every live row was handed to the log writer before the table got it: counted
+        # right after the rows are collected (no await between), so each of them is in
+        # the count, and _written below waits until the writer has written them all.
+        writer = self.context.runtime.writer
+        submitted = writer.submitted if writer is not None else 0
         better = await Redecoder(source).resolve(events, DEFAULT_WAIT)
         if not better:
             return 0
