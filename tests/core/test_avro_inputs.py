@@ -102,3 +102,43 @@ def test_text_that_is_not_its_logical_type_is_refused_with_where_it_is() -> None
     data["blob"] = "not base64!"
     with pytest.raises(DoesNotFit, match=r"^blob: 'not base64!' is not base64 bytes$"):
         encode_body(data, schema())
+
+
+TS = {"type": "long", "logicalType": "timestamp-millis"}
+PLACED = {
+    "type": "record",
+    "name": "Placed",
+    "namespace": "shop",
+    "fields": [{"name": "orderId", "type": "string"}],
+}
+SHIPPED = {
+    "type": "record",
+    "name": "Shipped",
+    "namespace": "shop",
+    "fields": [{"name": "orderId", "type": "string"}, {"name": "at", "type": TS}],
+}
+ENVELOPE = {
+    "type": "record",
+    "name": "Envelope",
+    "namespace": "shop",
+    "fields": [{"name": "payload", "type": [PLACED, SHIPPED]}],
+}
+SHOWN = {"orderId": "o-1", "at": "2026-01-01T00:00:00Z"}  # as the details pane shows it
+WRITTEN = {"orderId": "o-1", "at": 1767225600000}  # as fastavro takes it
+
+
+@pytest.mark.parametrize(
+    ("schema", "data", "written"),
+    [
+        ([PLACED, SHIPPED], SHOWN, WRITTEN),  # one topic, several record types
+        (ENVELOPE, {"payload": SHOWN}, {"payload": WRITTEN}),  # a field of either record
+    ],
+)
+def test_a_union_of_records_takes_the_record_the_data_fits_with_its_shown_forms(
+    schema: object, data: dict[str, object], written: dict[str, object]
+) -> None:
+    text = json.dumps(schema)
+    body = encode_body(data, Schema(AVRO, text, id=5))
+    assert body == avro_body(schema, written)  # type: ignore[arg-type]
+    decoded = decode_record(frame_v0(5, body), schemas=DictSchemas({5: Schema(AVRO, text, id=5)}))
+    assert decoded.data == data

@@ -71,17 +71,32 @@ def avro_inputs(data: Any, schema: Any, named: dict[str, Any], where: str = "") 
 
 
 def _union(data: Any, branches: list[Any], named: dict[str, Any], where: str) -> Any:
-    """The first branch the value reads as (fastavro picks its branch the same way)."""
+    """The first branch the value reads as (fastavro picks its branch the same way); for
+    an object and several record branches, the record whose fields it fits best first:
+    any record "may hold" any object, and converting along the wrong one would leave the
+    right one's timestamps and decimals as text."""
     if data is None:
         return None
-    for branch in branches:
-        if not _may_hold(data, branch, named):
-            continue
+    candidates = [b for b in branches if _may_hold(data, b, named)]
+    if isinstance(data, dict) and len(candidates) > 1:
+        candidates.sort(key=lambda b: _record_fit(data, b, named), reverse=True)  # stable
+    for branch in candidates:
         try:
             return avro_inputs(data, branch, named, where)
         except NotTheType:
             continue
     return data  # no branch takes it: fastavro's validation names the field
+
+
+def _record_fit(data: dict[str, Any], schema: Any, named: dict[str, Any]) -> tuple[bool, int]:
+    """How well an object fits a record branch: (none of its keys is foreign to the
+    record, how many of its keys are the record's fields)."""
+    if isinstance(schema, str):
+        schema = named.get(schema, schema)
+    if not isinstance(schema, dict) or schema.get("type") != "record":
+        return (False, 0)
+    fields = {f["name"] for f in schema.get("fields", ())}
+    return (fields.issuperset(data), len(fields.intersection(data)))
 
 
 def _may_hold(data: Any, schema: Any, named: dict[str, Any]) -> bool:

@@ -144,12 +144,24 @@ def _zigzag_varint(n: int) -> bytes:
             return bytes(out)
 
 
+def _named_types(schema: Any) -> dict[str, Any]:
+    """A parsed schema's named types by full name; a top-level union (records of several
+    kinds on one topic) keeps them on each branch, not on a dict of its own."""
+    if isinstance(schema, dict):
+        return dict(schema.get("__named_schemas", {}))
+    named: dict[str, Any] = {}
+    for branch in schema if isinstance(schema, list) else ():
+        if isinstance(branch, dict):
+            named.update(branch.get("__named_schemas", {}))
+    return named
+
+
 def _avro(data: Any, codec: Any) -> bytes:
     import fastavro
     from fastavro.validation import ValidationError, validate
 
     schema = codec.logical_parsed
-    named = schema.get("__named_schemas", {}) if isinstance(schema, dict) else {}
+    named = _named_types(schema)
     try:
         record = avro_inputs(data, schema, named)
     except NotTheType as exc:
