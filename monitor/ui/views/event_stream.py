@@ -20,6 +20,7 @@ How it stays responsive at thousands of events per second:
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import time
@@ -491,6 +492,9 @@ class EventStreamView(QWidget):
             except Exception as exc:
                 self._finish_export(path, error=exc)
             return
+        # Copies, made here on the loop: late decoding changes an event in place on the
+        # loop, and the file must not get an event half undecoded, half decoded.
+        events = list(map(copy.copy, events))
         self.tasks.spawn(
             asyncio.to_thread(export_events, path, events, fmt),
             done=lambda count: self._finish_export(path, count),
