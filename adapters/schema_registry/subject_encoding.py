@@ -219,7 +219,7 @@ def _encode(
             message = message_choice(schema, name)[1] if name else schema_messages(schema)[0]
         value = encode_with_schema(data, schema, choice.message)
     except DoesNotFit as exc:
-        reason = " ".join(str(exc).split()).rstrip(".")  # protobuf's reasons span lines
+        reason = exc.reason
         of = f" ({message})" if message else ""
         raise SubjectRefused(
             f"The {what} does not fit {label}{of}: {reason}.",

@@ -194,7 +194,7 @@ def _reencoded(
             framing = framing_of(value, value_schema_header(record), fmt)
             return reframed(framing, after.data, schema)
         except DoesNotFit as exc:
-            reason = " ".join(str(exc).split()).rstrip(".")  # protobuf's span two lines
+            reason = exc.reason
             raise EditRefused(f"The edited payload does not fit {which}: {reason}.") from None
         except ValueError as exc:  # broken framing, or a schema that cannot be used
             raise EditRefused(f"The edit cannot be encoded with {which}: {exc}.") from None

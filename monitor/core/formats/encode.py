@@ -33,6 +33,12 @@ class DoesNotFit(ValueError):
         super().__init__(reason)
         self.fits = fits
 
+    @property
+    def reason(self) -> str:
+        """The reason on one line, without a closing full stop, to go inside a sentence
+        (protobuf's reasons span lines)."""
+        return " ".join(str(self).split()).rstrip(".")
+
 
 def encode_with_schema(data: Any, schema: Schema, message: str | None = None) -> bytes:
     """``data`` encoded with ``schema`` behind a v0 prefix with the schema's id. For
