@@ -46,6 +46,7 @@ def add_connection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--schema-registry",
         metavar="URL",
+        type=cli_types.http_url,
         help="a schema registry (Confluent REST API) for Avro, Protobuf and JSON Schema "
         "records; overrides the profile's",
     )

@@ -24,6 +24,7 @@ from adapters.kafka.profiles import (
     SecretStoreUnavailable,
     secret_env_var,
 )
+from monitor import cli_types
 from monitor.cli_errors import CliError
 from monitor.cli_output import print_json
 
@@ -124,7 +125,7 @@ def add_sign_in_options(p: argparse.ArgumentParser) -> None:
     # --schema-registry as on the kafka commands; --registry-url as the form calls it.
     p.add_argument(
         "--schema-registry", "--registry-url", dest="registry_url", metavar="URL",
-        help="schema registry URL",
+        type=cli_types.http_url, help="schema registry URL",
     )  # fmt: skip
     p.add_argument(
         "--registry-username", metavar="USER", help="schema registry user (basic auth) or API key"

@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Iterator
 
 from monitor.cli_errors import CliError
+from monitor.cli_types import http_url
 from monitor.core.formats.schemas import close_schema_source
 from monitor.core.redecode import Redecoder
 
@@ -24,6 +25,7 @@ def add_schema_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--schema-registry",
         metavar="URL",
+        type=http_url,
         help="decode records logged undecoded with this schema registry (overrides the profile's)",
     )
     p.add_argument(

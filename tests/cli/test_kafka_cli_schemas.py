@@ -109,3 +109,19 @@ def test_publish_with_a_subjects_schema_and_a_payload_that_does_not_fit(
     (event,) = [json.loads(line) for line in lines]  # the refused one never went out
     assert event["format"] == "avro" and event["data"] == {"sensor": "s-3", "celsius": "-4.5"}
     assert event["key"] == "s-3" and event["key_format"] == "avro"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("kafka", "tail", "--bootstrap", "localhost:9092", "--topic", "t"),
+        ("events",),
+        ("profiles", "add", "p", "--bootstrap", "localhost:9092"),
+    ],
+)
+def test_a_schema_registry_that_is_not_a_url_is_refused_before_anything_runs(
+    env: dict[str, str], command: tuple[str, ...]
+) -> None:
+    proc = eventflow(env, *command, "--schema-registry", "not-a-url", check=False)
+    assert proc.returncode == 2
+    assert "'not-a-url' is not an http(s) URL; write it like https://" in proc.stderr
