@@ -160,6 +160,11 @@ def search_events(
         step_started = time.perf_counter()
         if before_step is not None:
             before_step(low, upper)
+            if cancel is not None and cancel.is_set():
+                # Cancelled while it ran (it may wait for a schema registry): the step
+                # is not read, and the search says where it got to.
+                cancelled = True
+                break
         rows = conn.execute(sql, (low, upper, *params, limit - len(events))).fetchall()
         step_seconds = time.perf_counter() - step_started
         for row in rows:

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ from monitor.core.paths import make_parent
 from monitor.core.raw_record import RawRecord, edited_record
 from monitor.core.redecode import waits_for_schema
 from monitor.core.short_ids import LISTED, MIN_PREFIX, check_prefix, pick_one, prefix_bounds
-from monitor.core.undecoded_log import SeqRanges, decode_listed, decode_logged
+from monitor.core.undecoded_log import SEARCH_WAIT, SeqRanges, decode_listed, decode_logged
 
 if TYPE_CHECKING:
     from monitor.core.redecode import Redecoder
@@ -393,6 +394,10 @@ class EventLog:
         try:
             yield
         except sqlite3.DatabaseError as exc:
+            if self._closed:
+                # Closed by another thread while this call ran (a search decoding a
+                # range lets go of the log while it waits for the registry).
+                raise LogError(f"The event log {self.path} is closed.") from exc
             name = error_name(exc)
             if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
                 raise LogError(
@@ -433,8 +438,12 @@ class EventLog:
         decoded, and stored so (:mod:`monitor.core.undecoded_log`); when a type, source
         or chain is asked for, the whole log is done first, as a decoded event may have
         a type or chain it had not before."""
+        tried_below = 0
         if redecoder is not None and (type or source or correlation_id):
-            decode_logged(self, redecoder)
+            # The rows logged by now: what stays undecoded among them was just tried, and
+            # is not tried again below (a registry that is down would cost a second wait).
+            tried_below = self._next_seq()
+            decode_logged(self, redecoder, high=tried_below)
         where, params = [], []
         if correlation_id:
             where.append("corr_key = ? AND coalesce(correlation_id, id) = ?")
@@ -455,14 +464,20 @@ class EventLog:
         rows = self._query(sql, params)
         events = [envelope_from_row(r) for r in rows]
         if redecoder is not None:
-            decode_listed(self, redecoder, [r["seq"] for r in rows], events)
+            seqs = [r["seq"] for r in rows]
+            decode_listed(self, redecoder, seqs, events, tried_below=tried_below)
         return events
 
+    def _next_seq(self) -> int:
+        """The sequence number above every row logged so far."""
+        return int(self._query("SELECT coalesce(max(seq), 0) + 1 FROM events")[0][0])
+
     def undecoded_rows(
-        self, *, low: int | None = None, high: int | None = None
+        self, *, low: int | None = None, high: int | None = None, limit: int | None = None
     ) -> list[tuple[int, Envelope]]:
         """``(seq, envelope)`` of the logged events kept undecoded (value or key), newest
-        first, with ``low <= seq < high`` when given. Reads every row of the range."""
+        first, with ``low <= seq < high`` when given; the newest ``limit`` of them when
+        given, else every one of the range."""
         sql = "SELECT * FROM events WHERE instr(extra, '\"undecoded\"') > 0"
         params: list[Any] = []
         if low is not None:
@@ -471,7 +486,11 @@ class EventLog:
         if high is not None:
             sql += " AND seq < ?"
             params.append(high)
-        rows = self._query(sql + " ORDER BY seq DESC", params)
+        sql += " ORDER BY seq DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self._query(sql, params)
         return [(r["seq"], envelope_from_row(r)) for r in rows]
 
     def replace_undecoded(self, decoded: Sequence[tuple[int, str, Envelope]]) -> int:
@@ -510,17 +529,26 @@ class EventLog:
 
         With a ``redecoder``, the undecoded events of each range the search reads are
         decoded and stored first, when their schema can be had: a search then finds
-        what is inside them (a field of an Avro record) like in any other event."""
+        what is inside them (a field of an Avro record) like in any other event. The
+        search waits for schemas being fetched only briefly, in all
+        (:data:`~monitor.core.undecoded_log.SEARCH_WAIT`), and not once ``cancel`` is
+        set; the rest is decoded by a later search. While it decodes, it lets go of the
+        search connection: other searches, and :meth:`close`, do not wait for it."""
 
         if redecoder is not None:
             self._check_decoded_seqs()
+        deadline = time.monotonic() + SEARCH_WAIT
 
         def decode_range(low: int, high: int) -> None:
             if redecoder is None or self._decoded_seqs.covers(low, high):
                 return
-            found, decoded = decode_logged(self, redecoder, low=low, high=high)
-            if found == decoded:
-                self._mark_decoded(low, high)
+            with self._not_reading():  # decoding reads and writes through _conn only
+                left = max(0.0, deadline - time.monotonic())
+                found, decoded = decode_logged(
+                    self, redecoder, low=low, high=high, wait=left, cancel=cancel
+                )
+                if found == decoded and not (cancel is not None and cancel.is_set()):
+                    self._mark_decoded(low, high)
 
         with self._reading() as conn:
             return search_events(
@@ -555,6 +583,20 @@ class EventLog:
         if ranges.anchor is None or seq > ranges.anchor[0]:
             ranges.anchor = (seq, logged_at)
         ranges.add(low, high)
+
+    @contextlib.contextmanager
+    def _not_reading(self) -> Iterator[None]:
+        """Within :meth:`_reading`: the search connection let go of for a while (between
+        two of a search's queries, when no statement is open on it), and taken back
+        after. Raises :class:`LogError` if the log was closed meanwhile."""
+        lock = self._lock if self.path == ":memory:" else self._read_lock
+        lock.release()
+        try:
+            yield
+        finally:
+            lock.acquire()
+        if self._closed:
+            raise LogError(f"The event log {self.path} is closed.")
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

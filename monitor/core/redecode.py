@@ -10,9 +10,10 @@ late is the envelope a live decode would have made of it, id, type and time incl
 The schema source never waits (a registry fetch runs in its own thread and the answer is
 ``Pending`` until then), so :class:`Redecoder` does what the tail does with records whose
 schema is being fetched: decode once (which starts the fetches), wait for the source to
-settle (``when_settled``), decode the ones that were waiting again, until none waits or
-the time is up. :meth:`Redecoder.resolve_blocking` waits in the calling thread (the
-command line, a search's worker thread), :meth:`Redecoder.resolve` on an event loop.
+settle, decode the ones that were waiting again, until none waits or the time is up
+(:mod:`monitor.core.formats.schema_wait`). :meth:`Redecoder.resolve_blocking` waits in
+the calling thread (the command line, a search's worker thread) and stops early when a
+``cancel`` event is set, :meth:`Redecoder.resolve` on an event loop.
 
 What the log keeps of a record is nearly all of it, and the rest is rebuilt:
 
@@ -22,6 +23,10 @@ What the log keeps of a record is nearly all of it, and the rest is rebuilt:
   of its own is rebuilt wrongly, and then only where a schema id header is read from it;
 - a key that was decoded with its schema is kept as it is: its bytes are not stored, and
   it needs nothing more;
+- a record whose value was decoded keeps no value bytes (``raw``): when only its key is
+  undecoded (the key's schema could not be had, the value's could), the key alone is
+  decoded again, from its kept text, and the decoded value is kept as it is
+  (:func:`redecode_key`);
 - the record's timestamp is the envelope's time, which an undecoded record takes from it
   (or from a ``ce_time`` header, which then wins again).
 
@@ -38,18 +43,20 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
+from monitor.core.decode_general import _key_parts
 from monitor.core.decoder_config import DEFAULT_CONFIG, DecoderConfig
 from monitor.core.decoding import decode_record
 from monitor.core.envelope import Envelope
 from monitor.core.formats.codecs import UNDECODED
+from monitor.core.formats.schema_wait import wait_until_settled, wait_until_settled_blocking
 from monitor.core.formats.schemas import SchemaSource
 from monitor.core.raw_record import RawRecord
 
-# How long a late decode waits for the registry by default: its client's own timeout.
+# How long a late decode waits for the registry by default: its client's own timeout for
+# one request, so a registry that does answer is waited for, and a silent one costs that.
 DEFAULT_WAIT = 5.0
 
 # What bytes.decode("utf-8", "backslashreplace") writes for a byte that is not UTF-8.
@@ -90,9 +97,16 @@ def waits_for_schema(event: Envelope) -> bool:
 
 
 def can_redecode(event: Envelope) -> bool:
-    """Whether ``event`` waits for a schema (its value's, or its key's) and keeps the
-    value's bytes, so it can be decoded again."""
-    return event.raw is not None and waits_for_schema(event)
+    """Whether ``event`` waits for a schema (its value's, or its key's) and keeps what
+    is needed to decode it again: the value's bytes, or, when only the key waits, the
+    key (see :func:`redecode_key`)."""
+    return waits_for_schema(event) and (event.raw is not None or _only_key_waits(event))
+
+
+def _only_key_waits(event: Envelope) -> bool:
+    """The value was decoded (its bytes are gone) and the key was not: it is kept as
+    backslash-escaped text, its bytes rebuilt by :func:`bytes_of`."""
+    return event.key_format == UNDECODED and not event.undecoded and event.key is not None
 
 
 def record_of(event: Envelope) -> StoredRecord:
@@ -130,6 +144,8 @@ def redecode(
     """``event``'s record (``record`` when given, else rebuilt from the envelope) decoded
     again with ``schemas`` (the decoder never raises)."""
     if record is None:
+        if event.raw is None and _only_key_waits(event):
+            return redecode_key(event, schemas)
         record = record_of(event)
     new = decode_record(
         record.value,
@@ -145,6 +161,19 @@ def redecode(
     if not record.key_rebuilt:
         new.key, new.key_format, new.key_schema = event.key, event.key_format, event.key_schema
     return new
+
+
+def redecode_key(event: Envelope, schemas: SchemaSource) -> Envelope:
+    """``event`` with its key decoded again with ``schemas`` the way the decoder decodes a
+    key (its own framing, key schema header and schema), everything else as it is: the
+    value was decoded already and its bytes are not kept."""
+    assert event.key is not None  # what _only_key_waits allows through
+    headers = [(name, bytes_of(text)) for name, text in event.headers.items()]
+    lower = {name.lower(): text for name, text in event.headers.items()}
+    key, key_format, key_schema = _key_parts(
+        bytes_of(event.key), lower, headers, event.topic, schemas
+    )
+    return replace(event, key=key, key_format=key_format, key_schema=key_schema)
 
 
 def _undecoded_parts(event: Envelope) -> int:
@@ -181,7 +210,7 @@ def _todo(events: Sequence[Envelope], records: Records | None) -> list[int]:
     return [
         i
         for i, e in enumerate(events)
-        if waits_for_schema(e) and (e.raw is not None or (records and records[i] is not None))
+        if can_redecode(e) or (waits_for_schema(e) and records and records[i] is not None)
     ]
 
 
@@ -219,22 +248,28 @@ class Redecoder:
         return waiting
 
     def resolve_blocking(
-        self, events: Sequence[Envelope], wait: float = DEFAULT_WAIT, records: Records | None = None
+        self,
+        events: Sequence[Envelope],
+        wait: float = DEFAULT_WAIT,
+        records: Records | None = None,
+        *,
+        cancel: threading.Event | None = None,
     ) -> dict[int, Envelope]:
         """``{index: decoded envelope}`` for the events of ``events`` that decode now
-        (or once their schema arrives, within ``wait`` seconds). Blocks the calling
-        thread while it waits: never call it on a loop that draws a window."""
+        (or once their schema arrives, within ``wait`` seconds, and before ``cancel`` is
+        set). Blocks the calling thread while it waits: never call it on a loop that
+        draws a window."""
         better: dict[int, Envelope] = {}
         todo = _todo(events, records)
-        deadline = time.monotonic() + wait
-        while todo:
-            todo = self._decode_pass(events, todo, better, records)
-            left = deadline - time.monotonic()
-            if not todo or left <= 0:
-                break
-            settled = threading.Event()
-            self.schemas.when_settled(settled.set)
-            settled.wait(left)
+
+        def attempt() -> list[int]:
+            todo[:] = self._decode_pass(events, todo, better, records)
+            return todo
+
+        if todo:
+            wait_until_settled_blocking(
+                self.schemas, attempt, bool, wait_seconds=wait, cancel=cancel
+            )
         return better
 
     async def resolve(
@@ -243,33 +278,16 @@ class Redecoder:
         """:meth:`resolve_blocking` for an event loop: decoding runs in a worker thread
         (a table full of records is too much work for the loop) and the wait for the
         source is awaited, so the loop is never held up."""
-        loop = asyncio.get_running_loop()
         better: dict[int, Envelope] = {}
         todo = _todo(events, records)
-        deadline = loop.time() + wait
-        while todo:
-            todo = await asyncio.to_thread(self._decode_pass, events, todo, better, records)
-            left = deadline - loop.time()
-            if not todo or left <= 0:
-                break
-            settled: asyncio.Future[None] = loop.create_future()
 
-            def wake(future: asyncio.Future[None] = settled) -> None:
-                # Called from the registry client's worker thread, or at once.
-                if not loop.is_closed():
-                    loop.call_soon_threadsafe(_set_done, future)
+        async def attempt() -> list[int]:
+            todo[:] = await asyncio.to_thread(self._decode_pass, events, todo, better, records)
+            return todo
 
-            self.schemas.when_settled(wake)
-            try:
-                await asyncio.wait_for(settled, left)
-            except TimeoutError:
-                break
+        if todo:
+            await wait_until_settled(self.schemas, attempt, bool, wait_seconds=wait)
         return better
-
-
-def _set_done(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 def take_decoded(event: Envelope, decoded: Envelope) -> None:
@@ -289,6 +307,7 @@ __all__ = [
     "record_of",
     "record_of_raw",
     "redecode",
+    "redecode_key",
     "take_decoded",
     "waits_for_schema",
 ]

@@ -32,6 +32,7 @@ from monitor.core.redecode import (
     DEFAULT_WAIT,
     Redecoder,
     StoredRecord,
+    can_redecode,
     record_of_raw,
     waits_for_schema,
 )
@@ -55,13 +56,14 @@ def letter_record(letter: DeadLetter) -> StoredRecord | None:
 
 
 def can_decode_letter(letter: DeadLetter, cluster: str | None = None) -> bool:
-    """Whether ``letter``'s event waits for a schema and its bytes are kept; with
-    ``cluster`` (the bootstrap servers a schema source belongs to), also whether the
-    letter came from that cluster, where its schema ids mean what they say."""
+    """Whether ``letter``'s event waits for a schema and its bytes are kept (or only its
+    key waits: see :func:`~monitor.core.redecode.can_redecode`); with ``cluster`` (the
+    bootstrap servers a schema source belongs to), also whether the letter came from
+    that cluster, where its schema ids mean what they say."""
     event = letter.event
     if not waits_for_schema(event):
         return False
-    if event.raw is None and letter_record(letter) is None:
+    if not can_redecode(event) and letter_record(letter) is None:
         return False
     return cluster is None or comes_from(letter, Destination("kafka", cluster))
 

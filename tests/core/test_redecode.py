@@ -187,9 +187,9 @@ def test_searches_skip_rows_found_decoded_and_look_again_when_numbers_restart(
     with EventLog(tmp_path / "events.db") as log:
         rows_of = log.undecoded_rows
 
-        def counting(*, low: int | None = None, high: int | None = None) -> Any:
+        def counting(*, low: int | None = None, high: int | None = None, **more: Any) -> Any:
             looked.append((low, high))
-            return rows_of(low=low, high=high)
+            return rows_of(low=low, high=high, **more)
 
         log.undecoded_rows = counting  # type: ignore[method-assign]
         log.append(decoded(None))

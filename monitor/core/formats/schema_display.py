@@ -3,7 +3,7 @@
 The details pane shows an event's value or key schema. :func:`find_schema` asks the
 same :class:`~monitor.core.formats.schemas.SchemaSource` the decoder asked (local schema
 files by topic, then the registry by id or GUID) and waits for a fetch without blocking
-the loop: the source calls back from its worker thread when it has settled.
+the loop (:func:`~monitor.core.formats.schema_wait.wait_for_schema`).
 :func:`readable_schema` is the text: Avro and JSON Schema as indented JSON, Protobuf as
 ``.proto`` text (written back from the descriptor the registry serves), followed by the
 schemas it references.
@@ -11,24 +11,24 @@ schemas it references.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from monitor.core.formats.framing import SchemaRef
+from monitor.core.formats.schema_wait import wait_for_schema
 from monitor.core.formats.schemas import (
     AVRO,
     JSON_SCHEMA,
     PROTOBUF,
-    Pending,
     Schema,
     SchemaSource,
     Unavailable,
 )
 
 _KIND_NAMES = {AVRO: "Avro", PROTOBUF: "Protobuf", JSON_SCHEMA: "JSON Schema"}
-# How long the pane waits for a registry (whose own requests time out sooner).
+# How long the pane waits for a registry: longer than a request's own 5 s timeout, as a
+# schema's references are requests too, and the user asked to see this one schema.
 FETCH_TIMEOUT = 30.0
 
 
@@ -69,27 +69,9 @@ async def find_schema(
     """The schema ``request`` names, from ``source``; waits (without blocking the loop)
     while the source fetches it. Never raises for a missing schema: the reason is in the
     :class:`Unavailable` answer."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + give_up_after
-    while True:
-        answer = source.lookup(request.ref, request.topic, request.is_key)
-        if not isinstance(answer, Pending):
-            return answer
-        settled = loop.create_future()
-
-        def wake(done: asyncio.Future[None] = settled) -> None:
-            if not done.done():
-                done.set_result(None)
-
-        def settle() -> None:  # called from the source's worker thread: to the loop's
-            loop.call_soon_threadsafe(wake)
-
-        source.when_settled(settle)
-        left = deadline - loop.time()
-        try:
-            await asyncio.wait_for(settled, max(left, 0.0))
-        except TimeoutError:
-            return Unavailable(f"{answer.reason}: no answer after {give_up_after:g} s")
+    return await wait_for_schema(
+        source, request.ref, request.topic, request.is_key, wait_seconds=give_up_after
+    )
 
 
 def kind_name(schema: Schema) -> str:
