@@ -12,10 +12,13 @@ answer no longer waits or the time is up:
   search's worker thread), which also stops as soon as a ``cancel`` event is set;
 - :func:`wait_for_schema`: one schema, on a loop, with the reason when it cannot be had.
 
-How long to wait is each caller's to say (``wait_seconds``, no default here but the
-one of :func:`wait_for_schema`): a search waits briefly and looks again next time, the
-details pane waits longer than one request since references add more. The core does
-no network I/O of its own here: the source does, in its threads.
+How long to wait is each caller's to say (``wait_seconds``), as each needs its own: a
+search waits briefly and looks again next time
+(:data:`monitor.core.undecoded_log.SEARCH_WAIT`), a late decode otherwise one registry
+request (:data:`monitor.core.redecode.DEFAULT_WAIT`), the details pane and the edit of a
+dead letter longer, as a schema's references are requests too
+(:data:`monitor.core.formats.schema_display.FETCH_TIMEOUT`, :data:`EDIT_WAIT`). The core
+does no network I/O of its own here: the source does, in its threads.
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ from monitor.core.formats.schemas import Pending, Schema, SchemaSource, Unavaila
 
 T = TypeVar("T")
 
-# Editing a dead letter: a registry's own timeout is 5 s a request, and the references a
-# schema imports are each a request more.
-DEFAULT_WAIT = 20.0
+# Editing a dead letter (wait_for_schema's default, for dead_letter_service): a
+# registry's own timeout is 5 s a request, and the references a schema imports are each
+# a request more; the user is waiting for this one schema, and nothing else is held up.
+EDIT_WAIT = 20.0
 # How often a blocking wait looks at its cancel event: a threading.Event cannot call
 # back, and a twentieth of a second is quicker than anyone clicks twice.
 _CANCEL_POLL = 0.05
@@ -82,7 +86,7 @@ async def wait_for_schema(
     topic: str | None,
     is_key: bool,
     *,
-    wait_seconds: float = DEFAULT_WAIT,
+    wait_seconds: float = EDIT_WAIT,
 ) -> Schema | Unavailable:
     """The schema ``source`` has for ``ref`` (of ``topic``'s key or value), or why not."""
 
@@ -139,7 +143,7 @@ def _settled_blocking(source: SchemaSource, seconds: float, cancel: threading.Ev
 
 
 __all__ = [
-    "DEFAULT_WAIT",
+    "EDIT_WAIT",
     "wait_for_schema",
     "wait_until_settled",
     "wait_until_settled_blocking",
