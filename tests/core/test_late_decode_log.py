@@ -84,12 +84,13 @@ def test_a_search_waiting_for_the_registry_holds_up_no_other_search_and_stops_wh
         wait_until(lambda: registry.state.reads >= 1)  # it asked, and waits for the answer
         started = time.monotonic()
         assert log.search(ZEBRA).events == []  # bytes: nothing to find, and no wait
-        assert time.monotonic() - started < 0.5
+        # Bounds far below the registry's hang (8 s), so a busy machine does not fail them.
+        assert time.monotonic() - started < 3
         cancelled_at = time.monotonic()
         first.cancel.set()
         first.join()
         assert first.error is None and first.page is not None
-        assert first.ended_at - cancelled_at < 0.5
+        assert first.ended_at - cancelled_at < 3
         assert first.page.cancelled and first.page.events == []
         assert len(log.undecoded_rows()) == 3  # left for a later search
 
@@ -105,7 +106,7 @@ def test_a_search_waiting_for_the_registry_holds_up_no_close(
         wait_until(lambda: registry.state.reads >= 1)
         started = time.monotonic()
         log.close()
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 3
         search.join()
         # It ends soon (a search waits for the registry briefly), saying the log closed.
         assert search.ended_at - started < undecoded_log.SEARCH_WAIT + 1
@@ -123,7 +124,7 @@ def test_a_search_waits_for_a_silent_registry_briefly_and_looks_again_next_time(
         log.append(decoded(None))
         started = time.monotonic()
         page = log.search(ZEBRA, redecoder=Redecoder(client))
-        assert time.monotonic() - started < undecoded_log.SEARCH_WAIT + 0.5
+        assert time.monotonic() - started < undecoded_log.SEARCH_WAIT + 2  # not the 8 s hang
         assert page.events == [] and not page.cancelled
         # Not taken for decoded: with the schemas at hand, the next search finds it.
         registry.state.fault = None
@@ -202,8 +203,8 @@ def test_a_listing_waits_for_a_silent_registry_once_not_once_a_chunk(
     with EventLog(tmp_path / "events.db") as log:
         log.append(decoded(None))
         started = time.monotonic()
-        found = decode_logged(log, Redecoder(Silent()), wait=0.3)
-        assert time.monotonic() - started < 0.55  # three chunks, one wait of 0.3 s
+        found = decode_logged(log, Redecoder(Silent()), wait=1.0)
+        assert time.monotonic() - started < 2.5  # three chunks, one wait of 1 s (not 3)
         assert found == (3, 0)
 
 

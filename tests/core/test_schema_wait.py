@@ -78,7 +78,7 @@ def test_a_blocking_wait_asks_again_when_the_source_settles_and_stops_when_cance
     threading.Timer(0.1, cancel.set).start()
     started = time.monotonic()
     assert wait_until_settled_blocking(source, lambda: True, bool, wait_seconds=30, cancel=cancel)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 10  # cancelled, not the 30 s wait
 
 
 def test_a_late_decode_stops_waiting_when_cancelled() -> None:
@@ -87,6 +87,6 @@ def test_a_late_decode_stops_waiting_when_cancelled() -> None:
     threading.Timer(0.1, cancel.set).start()
     started = time.monotonic()
     better = Redecoder(source).resolve_blocking(decoded(None), wait=30, cancel=cancel)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 10  # cancelled, not the 30 s wait
     assert better == {}  # still being fetched: nothing better to keep
     assert source.lookups >= 3  # each record was tried once
