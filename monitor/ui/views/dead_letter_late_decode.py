@@ -20,11 +20,11 @@ is an edit of its decoded payload when the schema can be had now.
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
@@ -32,10 +32,8 @@ from monitor.core.eventlog import EventLog
 from monitor.core.formats.schemas import SchemaSource
 from monitor.core.redecode import DEFAULT_WAIT, Redecoder, can_redecode, waits_for_schema
 from monitor.core.undecoded_letters import LetterBatch, can_decode_letter, store_letters
-from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
-
-log = logging.getLogger(__name__)
+from monitor.ui.views.late_decode_attempts import LateDecodeAttempts
 
 MAX_LETTERS = 2_000  # undecoded letters decoded in one attempt, the shown one first
 
@@ -49,10 +47,10 @@ class ForEdit:
     original: Envelope | None
 
 
-class LetterDecoding(QObject):
+class LetterDecoding(LateDecodeAttempts[DeadLetter]):
     """See the module docstring. ``letters`` gives the letters the view holds now."""
 
-    decoded = Signal(int)  # letters whose stored event changed: the view reloads them
+    what = "undecoded dead letters"
 
     def __init__(
         self,
@@ -61,20 +59,9 @@ class LetterDecoding(QObject):
         letters: Callable[[], Sequence[DeadLetter]],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.context = context
+        super().__init__(context, parent)
         self.log = log_
         self.letters = letters
-        self.tasks = BackgroundTasks(self)
-        self._running: asyncio.Future[int] | None = None
-        self._again = False
-        # The source the letters were decoded with on connecting (see _kafka_changed).
-        self._source_seen: object | None = None
-        context.kafka.changed.connect(self._kafka_changed)
-
-    @property
-    def running(self) -> bool:
-        return self._running is not None and not self._running.done()
 
     def cluster(self) -> str | None:
         """The connected cluster's bootstrap servers, ``None`` when not connected."""
@@ -97,29 +84,8 @@ class LetterDecoding(QObject):
             return
         self._start(letter)
 
-    def _kafka_changed(self) -> None:
-        kafka = self.context.kafka
-        find = kafka.schemas if kafka.connected else None
-        if find is None or find == self._source_seen:
-            if find is None:
-                self._source_seen = None
-            return
-        self._source_seen = find
-        if self.running:
-            self._again = True
-            return
-        self._start(None)
-
-    def _start(self, shown: DeadLetter | None) -> None:
-        if self.log is None:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a test without one): nothing could run it
-            return
-        self._running = self.tasks.spawn(
-            self._decode(shown), done=self._finished, failed=self._failed
-        )
+    def _attempt(self, shown: DeadLetter | None) -> Coroutine[Any, Any, int] | None:
+        return self._decode(shown) if self.log is not None else None
 
     async def _decode(self, shown: DeadLetter | None) -> int:
         cluster, source = self.cluster(), await self._source()
@@ -163,27 +129,6 @@ class LetterDecoding(QObject):
         if decoded_original is not None and waits_for_schema(decoded_original):
             decoded_original = original
         return ForEdit(stored, decoded_original)
-
-    def _finished(self, count: int) -> None:
-        if count:
-            self.decoded.emit(count)
-        self._run_again()
-
-    def _failed(self, exc: BaseException) -> None:
-        # A schema file that cannot be used, say: the letter stays undecoded, with its
-        # reason; the tail reports the file when it starts.
-        log.warning("undecoded dead letters could not be decoded: %s", exc)
-        self._run_again()
-
-    def _run_again(self) -> None:
-        if self._again:
-            self._again = False
-            self._start(None)
-
-    async def wait(self) -> None:
-        """Until the running attempts have ended (for tests)."""
-        while pending := self.tasks.pending():
-            await asyncio.gather(*pending, return_exceptions=True)
 
 
 def payload_text(event: Envelope) -> str | None:

@@ -22,27 +22,25 @@ tables hold.
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
 from monitor.core.envelope import Envelope
 from monitor.core.logwriter import LogWriter
 from monitor.core.redecode import DEFAULT_WAIT, Redecoder, can_redecode, take_decoded
-from monitor.ui.background import BackgroundTasks
 from monitor.ui.context import AppContext
 from monitor.ui.event_table_model import EventTableModel
 from monitor.ui.views.event_stream_search import FindSchemas
-
-log = logging.getLogger(__name__)
+from monitor.ui.views.late_decode_attempts import LateDecodeAttempts
 
 WRITER_WAIT = 10.0  # seconds: the log writer commits every few milliseconds when well
 MAX_ROWS = 5_000  # undecoded rows decoded in one attempt, the shown one first
 
 
-class LateDecoding(QObject):
-    decoded = Signal(int)  # how many envelopes were decoded (in place)
+class LateDecoding(LateDecodeAttempts[Envelope]):
+    what = "undecoded events"
 
     def __init__(
         self,
@@ -52,23 +50,11 @@ class LateDecoding(QObject):
         parent: QObject | None = None,
         recent: Callable[[], Sequence[Envelope]] | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.context = context
+        super().__init__(context, parent)
         self.live = live
         self.models = [live, *others]
         # The live events a filter may hide from the live table, oldest first.
         self.recent = recent if recent is not None else list
-        self.tasks = BackgroundTasks(self)
-        self._running: asyncio.Future[int] | None = None
-        # The schema source the rows were last decoded with on connecting (see
-        # _kafka_changed), and whether a connection came while an attempt ran.
-        self._source_seen: FindSchemas | None = None
-        self._again = False
-        context.kafka.changed.connect(self._kafka_changed)
-
-    @property
-    def running(self) -> bool:
-        return self._running is not None and not self._running.done()
 
     def event_shown(self, event: Envelope | None) -> None:
         """The details pane shows ``event``: decode it, and the other undecoded rows, if
@@ -78,37 +64,9 @@ class LateDecoding(QObject):
             return
         self._start(event)
 
-    def _kafka_changed(self) -> None:
-        """Decode the stream's undecoded rows once the connection's schema source is
-        available (a new connection, not a reconnection of the same session)."""
-        kafka = self.context.kafka
-        find = kafka.schemas if kafka.connected else None
-        if find is None or find == self._source_seen:
-            if find is None:
-                self._source_seen = None
-            return
-        self._source_seen = find
-        if self.running:
-            self._again = True  # that attempt may have used no source, or another one
-            return
-        self._start(None)
-
-    def _start(self, shown: Envelope | None) -> None:
+    def _attempt(self, shown: Envelope | None) -> Coroutine[Any, Any, int] | None:
         find = self.context.kafka.schemas
-        if find is None:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a test without one): nothing could run it
-            return
-        self._running = self.tasks.spawn(
-            self._decode(find, shown), done=self._finished, failed=self._failed
-        )
-
-    async def wait(self) -> None:
-        """Until the running attempt has ended (for tests)."""
-        while pending := self.tasks.pending():
-            await asyncio.gather(*pending, return_exceptions=True)
+        return self._decode(find, shown) if find is not None else None
 
     async def _decode(self, find: FindSchemas, shown: Envelope | None) -> int:
         source = await find()
@@ -161,22 +119,6 @@ class LateDecoding(QObject):
     def _tables(self) -> list[Sequence[Envelope]]:
         """Newest first: the tables' rows, then the recent events a filter hides."""
         return [*(model.envelopes() for model in self.models), self.recent()[::-1]]
-
-    def _finished(self, count: int) -> None:
-        if count:
-            self.decoded.emit(count)
-        self._run_again()
-
-    def _failed(self, exc: BaseException) -> None:
-        # A schema file that cannot be used, say: the tail reports it when it starts;
-        # showing the record undecoded, with its reason, is all this can do.
-        log.warning("undecoded events could not be decoded: %s", exc)
-        self._run_again()
-
-    def _run_again(self) -> None:
-        if self._again:
-            self._again = False
-            self._start(None)
 
 
 async def _written(writer: LogWriter, submitted: int, wait: float = WRITER_WAIT) -> bool:
