@@ -27,6 +27,8 @@ import pytest
 import qasync
 
 from monitor.core.runtime import EmbeddedRuntime
+from monitor.ui.context import AppContext
+from monitor.ui.live_feed import LiveFeed
 from monitor.ui.main_window import MainWindow, stop_runtime
 from monitor.ui.theme import apply_theme
 
@@ -104,6 +106,12 @@ def runtime(tmp_path: Any, run: RunCoroutine) -> Iterator[EmbeddedRuntime]:
     run(rt.start())
     yield rt
     run(stop_runtime(rt))  # a no-op but closing the log again when the window stopped it
+
+
+@pytest.fixture
+def context(runtime: EmbeddedRuntime) -> AppContext:
+    """What a view is given outside the main window: the runtime and a live feed on it."""
+    return AppContext(runtime=runtime, feed=LiveFeed(runtime.pipeline))
 
 
 @pytest.fixture

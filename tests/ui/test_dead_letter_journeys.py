@@ -19,7 +19,6 @@ from adapters.kafka.tail import KafkaTail, StartPosition
 from monitor.core.deadletters import REPLAY_COUNT_HEADER, REPLAY_HEADER, DeadLetter
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
-from monitor.ui.live_feed import LiveFeed
 from monitor.ui.views.dead_letter_model import Column
 from monitor.ui.views.dead_letters import DeadLettersView
 from tests.adapters.conftest import create_topic
@@ -34,11 +33,6 @@ from tests.adapters.test_dead_letter_round_trip import (
 from tests.ui.helpers import connect_kafka, shown_dead_letters_view
 
 _topics = itertools.count()
-
-
-@pytest.fixture
-def context(runtime: EmbeddedRuntime) -> AppContext:
-    return AppContext(runtime=runtime, feed=LiveFeed(runtime.pipeline))
 
 
 @pytest.fixture

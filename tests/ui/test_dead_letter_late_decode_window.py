@@ -24,7 +24,6 @@ from PySide6.QtWidgets import QApplication
 from adapters.kafka.profiles import ConnectionProfile
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
-from monitor.ui.live_feed import LiveFeed
 from monitor.ui.views.dead_letters import DeadLettersView
 from tests.adapters.conftest import create_topic
 from tests.adapters.schema_registry_server import SchemaRegistryServer
@@ -38,11 +37,6 @@ SHOTS = Path("/tmp/shots")
 WAIT_MS = 20_000
 ORDER = {"orderId": "o-1", "correlationId": "c-1", "amount": decimal.Decimal("12.50"),
          "at": 1796551200123}  # fmt: skip
-
-
-@pytest.fixture
-def context(runtime: EmbeddedRuntime) -> AppContext:
-    return AppContext(runtime=runtime, feed=LiveFeed(runtime.pipeline))
 
 
 @pytest.fixture

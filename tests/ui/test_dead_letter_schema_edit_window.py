@@ -24,7 +24,6 @@ from adapters.kafka.tail import KafkaTail, StartPosition
 from adapters.schema_registry.client import RegistryClient, RegistrySettings
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
-from monitor.ui.live_feed import LiveFeed
 from monitor.ui.views.dead_letter_editor import DeadLetterEditDialog
 from monitor.ui.views.dead_letters import DeadLettersView
 from tests.adapters.conftest import create_topic
@@ -36,11 +35,6 @@ from tests.ui.test_dead_letter_journeys import letter_shown
 
 LEFT = Qt.MouseButton.LeftButton
 SHOTS = Path("/tmp/shots")
-
-
-@pytest.fixture
-def context(runtime: EmbeddedRuntime) -> AppContext:
-    return AppContext(runtime=runtime, feed=LiveFeed(runtime.pipeline))
 
 
 @pytest.fixture

@@ -35,11 +35,6 @@ SHOTS = Path("/tmp/shots")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
-@pytest.fixture
-def context(runtime: EmbeddedRuntime) -> AppContext:
-    return AppContext(runtime=runtime, feed=LiveFeed(runtime.pipeline))
-
-
 def open_view(context: AppContext, qtbot: Any) -> DeadLettersView:
     view = DeadLettersView(context)
     view.set_refresh_interval(200)

@@ -43,11 +43,6 @@ _topics = itertools.count()
 
 
 @pytest.fixture
-def context(runtime: EmbeddedRuntime) -> AppContext:
-    return AppContext(runtime=runtime, feed=LiveFeed(runtime.pipeline))
-
-
-@pytest.fixture
 def view(context: AppContext, qtbot: Any, run: Any) -> Iterator[DeadLettersView]:
     with shown_dead_letters_view(context, qtbot, run, size=(1500, 860)) as v:
         yield v
