@@ -84,10 +84,53 @@ async def edit_and_replay(
     return record, str(refused.value)
 
 
+async def dead_lettered(
+    profile: ConnectionProfile, topic: str, value: bytes, key: bytes | None, partition: int
+) -> None:
+    """``value`` on ``topic``'s DLT, with Spring's headers saying it failed on ``topic``."""
+    await create_topic(profile.bootstrap_servers, topic)
+    await create_topic(profile.bootstrap_servers, f"{topic}.DLT")
+    await dead_letter_it(
+        profile.bootstrap_servers, f"{topic}.DLT", value, key, spring_headers(topic, partition)
+    )
+
+
+def edited_round_trip(
+    profile: ConnectionProfile,
+    topic: str,
+    value: bytes,
+    key: bytes | None,
+    registry: SchemaRegistryServer,
+    tmp_path: Path,
+    change: dict[str, Any],
+    bad: dict[str, Any],
+) -> tuple[DeadLetter, Any, str, list[str]]:
+    """``value`` dead-lettered, tailed with the registry, refused ``bad``, edited with
+    ``change`` and replayed: (the letter as tailed, the replayed record, the refusal, the
+    letter's actions)."""
+
+    async def scenario() -> tuple[DeadLetter, Any, str, list[str]]:
+        await dead_lettered(profile, topic, value, key, 3)
+        client = RegistryClient(RegistrySettings(registry.url))
+        try:
+            letter = await tailed_letter(profile, f"{topic}.DLT", client)
+            with EventLog(tmp_path / "log.db") as log:
+                log.add_dead_letters([letter])
+                record, refusal = await edit_and_replay(
+                    profile, log, letter, client, change=change, bad=bad
+                )
+                actions = [a.action for a in log.actions(letter.id)]
+            return letter, record, refusal, actions
+        finally:
+            client.close()
+
+    return asyncio.run(scenario())
+
+
 def test_an_avro_dead_letter_edited_and_replayed_has_the_same_schema_id_and_the_edit(
     profile: ConnectionProfile, topic_name: str, registry: SchemaRegistryServer, tmp_path: Path
 ) -> None:
-    topic, dlt = topic_name, f"{topic_name}.DLT"
+    topic = topic_name
     sr = SchemaRegistryClient({"url": registry.url})
     ctx = SerializationContext(topic, MessageField.VALUE)
     order = {
@@ -97,33 +140,18 @@ def test_an_avro_dead_letter_edited_and_replayed_has_the_same_schema_id_and_the_
         "at": 1796551200123,
     }
     value = AvroSerializer(sr, ORDER_AVSC)(order, ctx)
-
-    async def scenario() -> tuple[Any, str]:
-        await create_topic(profile.bootstrap_servers, topic)
-        await create_topic(profile.bootstrap_servers, dlt)
-        await dead_letter_it(
-            profile.bootstrap_servers, dlt, value, b"o-1", spring_headers(topic, 3)
-        )
-        client = RegistryClient(RegistrySettings(registry.url))
-        try:
-            letter = await tailed_letter(profile, dlt, client)
-            assert letter.event.format == "avro", letter.event.error
-            with EventLog(tmp_path / "log.db") as log:
-                log.add_dead_letters([letter])
-                record, refusal = await edit_and_replay(
-                    profile,
-                    log,
-                    letter,
-                    client,
-                    change={"amount": "13.75", "at": "2026-12-07T08:00:00.500Z"},
-                    bad={"amount": "twelve"},
-                )
-                assert [a.action for a in log.actions(letter.id)][:1] == ["edit"]
-            return record, refusal
-        finally:
-            client.close()
-
-    record, refusal = asyncio.run(scenario())
+    letter, record, refusal, actions = edited_round_trip(
+        profile,
+        topic,
+        value,
+        b"o-1",
+        registry,
+        tmp_path,
+        change={"amount": "13.75", "at": "2026-12-07T08:00:00.500Z"},
+        bad={"amount": "twelve"},
+    )
+    assert letter.event.format == "avro", letter.event.error
+    assert actions[:1] == ["edit"]
     assert "does not fit" in refusal and "amount: 'twelve' is not a decimal" in refusal
     assert record.value[:5] == value[:5]  # magic byte and the same schema id
     assert record.key == b"o-1"
@@ -135,37 +163,24 @@ def test_an_avro_dead_letter_edited_and_replayed_has_the_same_schema_id_and_the_
 def test_a_nested_protobuf_dead_letter_edited_and_replayed_keeps_its_message(
     profile: ConnectionProfile, topic_name: str, registry: SchemaRegistryServer, tmp_path: Path
 ) -> None:
-    topic, dlt = topic_name, f"{topic_name}.DLT"
+    topic = topic_name
     sr = SchemaRegistryClient({"url": registry.url})
     ctx = SerializationContext(topic, MessageField.VALUE)
     Shipped = shipped_class()  # acme.Envelope.Shipped: message index [0, 0]
     msg = Shipped(order_id="o-1", correlation_id="c-1")
     msg.at.FromJsonString("2026-12-06T10:00:00.250Z")
     value = ProtobufSerializer(Shipped, sr, {"use.deprecated.format": False})(msg, ctx)
-
-    async def scenario() -> tuple[Any, str]:
-        await create_topic(profile.bootstrap_servers, topic)
-        await create_topic(profile.bootstrap_servers, dlt)
-        await dead_letter_it(profile.bootstrap_servers, dlt, value, None, spring_headers(topic, 4))
-        client = RegistryClient(RegistrySettings(registry.url))
-        try:
-            letter = await tailed_letter(profile, dlt, client)
-            assert letter.event.type == "acme.Envelope.Shipped", letter.event.error
-            with EventLog(tmp_path / "log.db") as log:
-                log.add_dead_letters([letter])
-                record, refusal = await edit_and_replay(
-                    profile,
-                    log,
-                    letter,
-                    client,
-                    change={"orderId": "o-2", "at": "2026-12-07T09:30:00Z"},
-                    bad={"at": "yesterday"},
-                )
-            return record, refusal
-        finally:
-            client.close()
-
-    record, refusal = asyncio.run(scenario())
+    letter, record, refusal, _ = edited_round_trip(
+        profile,
+        topic,
+        value,
+        None,
+        registry,
+        tmp_path,
+        change={"orderId": "o-2", "at": "2026-12-07T09:30:00Z"},
+        bad={"at": "yesterday"},
+    )
+    assert letter.event.type == "acme.Envelope.Shipped", letter.event.error
     assert "does not fit" in refusal and "at: Failed to parse timestamp" in refusal, refusal
     # The v0 prefix with the same id, then the same message-index list ([0, 0]).
     assert record.value[:8] == value[:8] and value[5:8] == b"\x04\x00\x00"
@@ -186,9 +201,7 @@ def test_without_a_registry_a_schema_encoded_edit_is_refused_saying_what_to_do(
     )
 
     async def scenario() -> tuple[str, DeadLetter, DeadLetter]:
-        await create_topic(profile.bootstrap_servers, topic)
-        await create_topic(profile.bootstrap_servers, dlt)
-        await dead_letter_it(profile.bootstrap_servers, dlt, value, None, spring_headers(topic, 5))
+        await dead_lettered(profile, topic, value, None, 5)
         client = RegistryClient(RegistrySettings(registry.url))
         try:
             letter = await tailed_letter(profile, dlt, client)
