@@ -28,7 +28,7 @@ from monitor.core.envelope import Envelope, format_time
 from monitor.core.eventlog import EventLog, LogError
 from monitor.core.header_text import readable_headers
 from monitor.core.paths import default_db_path, keep_private
-from monitor.core.undecoded_letters import decode_letters
+from monitor.core.undecoded_letters import can_decode_letter, decode_letters
 from monitor.core.wording import count, short_id
 from monitor.history_cli import register as register_history
 from monitor.kafka_cli import add_connection_options
@@ -213,6 +213,24 @@ def _letter_rows(letters: Sequence[DeadLetter]) -> list[list[str]]:
     ]
 
 
+def _say_letters_from_elsewhere(letters: list[DeadLetter], cluster: str | None) -> None:
+    """On stderr: undecoded letters left as they are because they came from another
+    cluster than the profile's (its registry's schema ids mean nothing for them)."""
+    if cluster is None:
+        return
+    elsewhere = sum(
+        1 for d in letters if can_decode_letter(d) and not can_decode_letter(d, cluster)
+    )
+    if elsewhere:
+        print(
+            f"{count(elsewhere, 'undecoded letter')} came from another cluster than "
+            f"{cluster} and {'was' if elsewhere == 1 else 'were'} left undecoded: schema ids "
+            "mean something only in their own cluster's registry. Use that cluster's "
+            "--profile, or --schema-registry alone to apply one registry to every letter.",
+            file=sys.stderr,
+        )
+
+
 def cmd_dlq_list(args: argparse.Namespace) -> int:
     cluster = schema_cluster(args)
     with _open_log(args) as log, redecoder_for(args) as redecoder:
@@ -221,6 +239,7 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
             total = log.count_dead_letters(status=args.status) if len(letters) >= args.limit else 0
             if redecoder is not None:
                 decode_letters(log, redecoder, letters, cluster=cluster)
+                _say_letters_from_elsewhere(letters, cluster)
         except LogError as exc:
             raise CliError(str(exc)) from exc
     if args.json:
@@ -246,6 +265,7 @@ def cmd_dlq_show(args: argparse.Namespace) -> int:
             letters = [log.dead_letter(log.resolve_dead_letter_id(args.id))]
             if redecoder is not None:
                 decode_letters(log, redecoder, letters, cluster=cluster)
+                _say_letters_from_elsewhere(letters, cluster)
         except LogError as exc:
             raise CliError(str(exc)) from exc
         letter = letters[0]

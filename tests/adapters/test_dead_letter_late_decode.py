@@ -90,6 +90,7 @@ def test_dlq_show_says_undecoded_and_decodes_with_a_registry(
             "--schema-registry", registry.url,
         )  # fmt: skip
         elsewhere = shown(env, db, letter_id, "--profile", "elsewhere")
+        told = eventflow(env, "dlq", "list", "--db", db, "--profile", "elsewhere").stderr
         # The letter's own cluster, through a profile with the registry: decoded.
         eventflow(
             env, "profiles", "add", "shop", "--bootstrap", profile.bootstrap_servers,
@@ -112,6 +113,7 @@ def test_dlq_show_says_undecoded_and_decodes_with_a_registry(
     assert "cannot reach the registry" in unreachable["error"], unreachable["error"]
 
     assert elsewhere["format"] == "undecoded"
+    assert "1 undecoded letter came from another cluster than other-cluster:9092" in told
     assert decoded["format"] == "avro" and decoded["data"]["note"] == "okapi"
     assert decoded["type"] == "com.acme.NoteTaken" and decoded["correlation_id"] == "c-1"
     assert again == decoded
