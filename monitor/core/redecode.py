@@ -55,9 +55,11 @@ from monitor.core.formats.schema_wait import wait_until_settled, wait_until_sett
 from monitor.core.formats.schemas import SchemaSource
 from monitor.core.raw_record import RawRecord
 
-# How long a late decode waits for the registry by default: its client's own timeout for
-# one request, so a registry that does answer is waited for, and a silent one costs that.
-DEFAULT_WAIT = 5.0
+# How long a late decode waits for the registry by default: a second past its client's
+# own timeout for one request (5 s), so a registry that answers is waited for, and a
+# silent one's answer ("did not answer within 5 s") arrives and becomes the reason, where
+# a wait of exactly the timeout ended first and left the old reason in place.
+DEFAULT_WAIT = 6.0
 
 # What bytes.decode("utf-8", "backslashreplace") writes for a byte that is not UTF-8.
 _ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")

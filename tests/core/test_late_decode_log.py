@@ -262,3 +262,18 @@ def test_the_log_decodes_a_key_left_undecoded_and_remembers_only_whole_decodes(
         assert log.undecoded_rows() == []
         (listed,) = log.events()
         assert listed.key == "o-2" and listed.data["note"] == "yak"
+
+
+def test_a_listing_with_a_silent_registry_stores_that_it_did_not_answer(
+    silent_registry: Any, tmp_path: Path
+) -> None:
+    """The late decode waits past the registry client's own timeout, so the row's reason
+    becomes the registry's silence, not the "no registry is configured" it was logged with."""
+    _registry, client = silent_registry
+    with EventLog(tmp_path / "events.db") as log:
+        log.append(decoded(None))
+        assert all("no schema registry" in (e.error or "") for _, e in log.undecoded_rows())
+        decode_logged(log, Redecoder(client))
+        reasons = {e.error for _, e in log.undecoded_rows()}
+    assert len(reasons) == 1
+    assert "did not answer within 5 s" in reasons.pop()
