@@ -82,6 +82,9 @@ class SearchPage:
     used_index: bool = False
     cancelled: bool = False
     elapsed: float = 0.0
+    # Events of the ranges read that stayed undecoded (their schema could not be had):
+    # what is inside them was not searched.
+    undecoded_left: int = 0
     seqs: list[int] = field(default_factory=list, repr=False)  # parallel to ``events``
 
     @property

@@ -10,6 +10,7 @@ that draws a window is running.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sqlite3
@@ -538,8 +539,10 @@ class EventLog:
         if redecoder is not None:
             self._check_decoded_seqs()
         deadline = time.monotonic() + SEARCH_WAIT
+        undecoded_left = 0
 
         def decode_range(low: int, high: int) -> None:
+            nonlocal undecoded_left
             if redecoder is None or self._decoded_seqs.covers(low, high):
                 return
             with self._not_reading():  # decoding reads and writes through _conn only
@@ -547,11 +550,12 @@ class EventLog:
                 found, decoded = decode_logged(
                     self, redecoder, low=low, high=high, wait=left, cancel=cancel
                 )
+                undecoded_left += found - decoded
                 if found == decoded and not (cancel is not None and cancel.is_set()):
                     self._mark_decoded(low, high)
 
         with self._reading() as conn:
-            return search_events(
+            page = search_events(
                 conn,
                 flt,
                 envelope_from_row,
@@ -561,6 +565,7 @@ class EventLog:
                 cancel=cancel,
                 before_step=decode_range if redecoder is not None else None,
             )
+        return dataclasses.replace(page, undecoded_left=undecoded_left) if undecoded_left else page
 
     def _check_decoded_seqs(self) -> None:
         """Forget the rows found free of undecoded events if their numbers were given

@@ -126,6 +126,7 @@ def test_a_search_waits_for_a_silent_registry_briefly_and_looks_again_next_time(
         page = log.search(ZEBRA, redecoder=Redecoder(client))
         assert time.monotonic() - started < undecoded_log.SEARCH_WAIT + 2  # not the 8 s hang
         assert page.events == [] and not page.cancelled
+        assert page.undecoded_left == 3  # not searched inside, and the page says so
         # Not taken for decoded: with the schemas at hand, the next search finds it.
         registry.state.fault = None
         client.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from monitor.ui.views import event_stream, event_stream_search
 from monitor.ui.views.event_stream import LIVE_TAB, SEARCH_TAB, EventStreamView
 from monitor.ui.views.event_stream_details import details_html, hex_dump
 from monitor.ui.views.event_stream_export import CSV_COLUMNS, csv_row, export_events, format_for
+from monitor.ui.views.event_stream_search import SearchOutcome
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 WAIT_MS = 10_000
@@ -623,3 +625,25 @@ def test_a_csv_row_says_what_format_and_schema_decoded_the_value_and_the_key() -
     row = dict(zip(CSV_COLUMNS, csv_row(event), strict=True))
     assert row["format"] == "avro" and json.loads(row["schema"]) == schema
     assert row["key_format"] == "text" and row["key_schema"] == ""
+
+
+def test_a_search_says_how_many_undecoded_events_it_could_not_search_inside() -> None:
+    outcome = SearchOutcome(
+        filter=EventFilter(text="corr-2"),
+        found=0,
+        complete=True,
+        cancelled=False,
+        error=None,
+        elapsed=1.0,
+        span=30,
+        searched_back_to=None,
+        next_before=None,
+        used_index=False,
+        continued=False,
+        undecoded_left=12,
+    )
+    text = EventStreamView._outcome_text(outcome, 0)
+    assert text.startswith("0 matches for ")
+    assert "12 undecoded events not searched inside (their schema could not be had" in text
+    cancelled = dataclasses.replace(outcome, complete=False, cancelled=True, undecoded_left=0)
+    assert "searched back to" not in EventStreamView._outcome_text(cancelled, 0)

@@ -736,12 +736,22 @@ class EventStreamView(QWidget):
         took = f"{outcome.elapsed:.2f} s"
         what = outcome.filter.describe()
         matches = f"{rows:,} {plural_of(rows, 'match')}"
+        # Events whose schema could not be had were not searched inside: say so, or "0
+        # matches" would claim more than was looked at.
+        unsearched = ""
+        if outcome.undecoded_left:
+            n = outcome.undecoded_left
+            unsearched = (
+                f" \u00b7 {n:,} undecoded {plural_of(n, 'event')} not searched inside (their"
+                " schema could not be had; see an undecoded row's reason)"
+            )
         if outcome.complete:
             where = "the whole log" if outcome.continued else f"{outcome.span:,} logged events"
-            return f"{matches} for {what} in {where} \u00b7 {took}"
+            return f"{matches} for {what} in {where} \u00b7 {took}{unsearched}"
         back = _when(outcome.searched_back_to)
-        lead = "Cancelled: " if outcome.cancelled else "Newest "
-        return f"{lead}{matches} for {what}, searched back to {back} \u00b7 {took}"
+        if outcome.cancelled:
+            return f"Cancelled: {matches} for {what} up to {back} \u00b7 {took}{unsearched}"
+        return f"Newest {matches} for {what}, searched back to {back} \u00b7 {took}{unsearched}"
 
     # -- selection, details, chain ----------------------------------------------------------
 

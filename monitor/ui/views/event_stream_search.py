@@ -49,6 +49,7 @@ class SearchOutcome:
     next_before: int | None
     used_index: bool
     continued: bool  # this search went on from an earlier one
+    undecoded_left: int = 0  # events read whose schema could not be had: not searched in
 
 
 class LogSearch(QObject):
@@ -114,7 +115,7 @@ class LogSearch(QObject):
     ) -> None:
         started = time.perf_counter()
         redecoder = await _redecoder(schemas)
-        found, span, used_index = 0, 0, False
+        found, span, used_index, undecoded_left = 0, 0, False, 0
         complete, error = False, None
         cursor, back_to = before, None
         top: int | None = None
@@ -136,6 +137,7 @@ class LogSearch(QObject):
                 if top is None:
                     top = cursor if cursor is not None else page.newest_seq + 1
                 found += len(page.events)
+                undecoded_left += page.undecoded_left
                 span, used_index = page.span, used_index or page.used_index
                 back_to, cursor, complete = page.searched_back_to, page.next_before, page.complete
                 if page.complete or top <= page.oldest_seq or page.next_before is None:
@@ -162,6 +164,7 @@ class LogSearch(QObject):
                 next_before=None if complete else cursor,
                 used_index=used_index,
                 continued=before is not None,
+                undecoded_left=undecoded_left,
             )
         )
 
