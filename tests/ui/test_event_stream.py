@@ -646,4 +646,6 @@ def test_a_search_says_how_many_undecoded_events_it_could_not_search_inside() ->
     assert text.startswith("0 matches for ")
     assert "12 undecoded events not searched inside (their schema could not be had" in text
     cancelled = dataclasses.replace(outcome, complete=False, cancelled=True, undecoded_left=0)
-    assert "searched back to" not in EventStreamView._outcome_text(cancelled, 0)
+    # Cancelled before a step ended: not "searched back to the oldest event".
+    assert EventStreamView._outcome_text(cancelled, 0).startswith("Cancelled: 0 matches for ")
+    assert "oldest" not in EventStreamView._outcome_text(cancelled, 0)

@@ -750,6 +750,8 @@ class EventStreamView(QWidget):
             return f"{matches} for {what} in {where} \u00b7 {took}{unsearched}"
         back = _when(outcome.searched_back_to)
         if outcome.cancelled:
+            if outcome.searched_back_to is None:  # cancelled before a step had ended
+                return f"Cancelled: {matches} for {what} \u00b7 {took}{unsearched}"
             return f"Cancelled: {matches} for {what} up to {back} \u00b7 {took}{unsearched}"
         return f"Newest {matches} for {what}, searched back to {back} \u00b7 {took}{unsearched}"
 
