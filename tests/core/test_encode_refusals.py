@@ -207,3 +207,16 @@ def test_json_schema_says_a_required_property_is_missing() -> None:
     assert refusal({"orderId": "o", "line": {}}, schema) == (
         "line.sku is missing, and the schema requires it"
     )
+
+
+def test_a_protobuf_timestamp_follows_the_apps_rules_in_any_machine_zone(new_york: None) -> None:
+    schema = proto_schema(order_proto())
+    shown = {"orderId": "o-1", "correlationId": "c-9", "at": "2026-12-06T10:00:00Z"}
+    written = encode_with_schema(shown, schema, "Shipped")
+    # Without a zone it is UTC (not New York's time), and a space may stand for the T.
+    for at in ("2026-12-06T10:00:00", "2026-12-06 10:00:00Z", "2026-12-06T05:00:00-05:00"):
+        assert encode_with_schema({**shown, "at": at}, schema, "Shipped") == written
+    with pytest.raises(DoesNotFit, match=r"^at: 'yesterday' is not a time; write it like "):
+        encode_with_schema({**shown, "at": "yesterday"}, schema, "Shipped")
+    with pytest.raises(DoesNotFit, match=r"^at: 1796551200 is a number; write a time as text"):
+        encode_with_schema({**shown, "at": 1796551200}, schema, "Shipped")

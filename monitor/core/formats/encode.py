@@ -11,6 +11,7 @@ before anything is sent.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -199,11 +200,54 @@ def _protobuf(data: Any, codec: Any, indexes: tuple[int, ...]) -> bytes:
     if not isinstance(data, dict):
         raise DoesNotFit(f"{name} is written as a JSON object, not {_kind(data)}")
     try:
-        message = json_format.ParseDict(data, cls())
+        message = json_format.ParseDict(_pb_timestamps(data, cls.DESCRIPTOR), cls())
     except json_format.ParseError as exc:
         raise DoesNotFit(_protobuf_reason(str(exc))) from None
     body: bytes = message.SerializeToString()
     return body
+
+
+def _pb_timestamps(data: dict[str, Any], descriptor: Any, where: str = "") -> dict[str, Any]:
+    """``data`` with its ``google.protobuf.Timestamp`` texts read by the app's rules, as
+    for Avro: a time without a zone is UTC, a space may stand for the ``T``. protobuf's
+    own parser takes only the strict RFC 3339 form, and says so in its words."""
+    out = dict(data)
+    for field in descriptor.fields:
+        for name in (field.json_name, field.name):
+            value = out.get(name)
+            if value is None or field.message_type is None:
+                continue
+            path = f"{where}.{name}" if where else name
+            if field.message_type.full_name == "google.protobuf.Timestamp":
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    raise DoesNotFit(
+                        f"{path}: {value!r} is a number; write a time as text, like "
+                        "2026-12-06T10:00:00Z"
+                    )
+                if isinstance(value, str):
+                    out[name] = _rfc3339(value, path)
+                elif isinstance(value, list):
+                    out[name] = [_rfc3339(v, path) if isinstance(v, str) else v for v in value]
+            elif isinstance(value, dict):
+                out[name] = _pb_timestamps(value, field.message_type, path)
+            elif isinstance(value, list):
+                out[name] = [
+                    _pb_timestamps(v, field.message_type, path) if isinstance(v, dict) else v
+                    for v in value
+                ]
+    return out
+
+
+def _rfc3339(text: str, where: str) -> str:
+    try:
+        at = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise DoesNotFit(
+            f"{where}: {text!r} is not a time; write it like 2026-12-06T10:00:00Z"
+        ) from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _protobuf_reason(text: str) -> str:
