@@ -29,7 +29,7 @@ _TIMESTAMPS = frozenset(name for name in SPRING_BINARY_INTS if name.endswith("ti
 # What bytes.decode("utf-8", "backslashreplace") writes for a byte that is not UTF-8.
 _ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
 _DECIMAL = re.compile(r"-?\d+")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 def header_bytes(text: str) -> bytes:
@@ -56,10 +56,10 @@ def readable_header(name: str, value: str) -> str:
     as decimal text, is shown as it came."""
     width = SPRING_BINARY_INTS.get(name.lower())
     if width is None or _DECIMAL.fullmatch(value.strip()):
-        return _visible(value)
+        return visible(value)
     raw = header_bytes(value)
     if len(raw) != width:
-        return _visible(value)
+        return visible(value)
     number = int.from_bytes(raw, "big", signed=True)
     if name.lower() in _TIMESTAMPS:
         when = format_time(number / 1000)
@@ -67,9 +67,10 @@ def readable_header(name: str, value: str) -> str:
     return str(number)
 
 
-def _visible(value: str) -> str:
-    """Control characters (a binary header's NULs and other low bytes) as ``\\xNN``, as
-    the bytes that are not UTF-8 already are, instead of empty boxes; tabs stay."""
+def visible(value: str) -> str:
+    """Control characters (a binary header's or key's NULs and other low bytes, C1 ones
+    too) as ``\\xNN``, as the bytes that are not UTF-8 already are, instead of empty
+    boxes or nothing; tabs stay."""
     if not _CONTROL.search(value):
         return value
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
@@ -80,4 +81,4 @@ def readable_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: readable_header(name, value) for name, value in headers.items()}
 
 
-__all__ = ["SPRING_BINARY_INTS", "header_bytes", "readable_header", "readable_headers"]
+__all__ = ["SPRING_BINARY_INTS", "header_bytes", "readable_header", "readable_headers", "visible"]

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from monitor.core.envelope import Envelope, format_time
+from monitor.core.header_text import visible
 from monitor.ui import theme
 
 DEFAULT_CAPACITY = 5000
@@ -109,7 +110,7 @@ def cell_text(event: Envelope, column: int) -> str:
     if column == Column.CORRELATION:
         return (event.correlation_id or "")[:SHORT_ID_LENGTH]
     if column == Column.KEY:
-        return event.key or ""
+        return visible(event.key) if event.key else ""  # a binary key's bytes as \xNN
     if column == Column.SUBJECT:
         return event.subject or ""
     if column == Column.FORMAT:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.core.decoding import decode_record
-from monitor.core.header_text import header_bytes, readable_header, readable_headers
+from monitor.core.header_text import header_bytes, readable_header, readable_headers, visible
 
 
 def stored(value: bytes) -> str:
@@ -75,3 +75,9 @@ def test_control_characters_of_a_binary_header_are_shown_escaped_not_as_boxes() 
     value = b"\xff\x00\x01".decode("utf-8", "backslashreplace")
     assert readable_header("x-bin", value) == "\\xff\\x00\\x01"
     assert readable_header("x-note", "two\twords") == "two\twords"  # a tab stays
+
+
+def test_visible_escapes_c0_and_c1_controls_and_keeps_text() -> None:
+    assert visible("k\x1b[2Jx") == "k\\x1b[2Jx"  # a terminal escape in a key
+    assert visible("\x7f\x85") == "\\x7f\\x85"  # DEL and a C1 control
+    assert visible("café\tok") == "café\tok"

@@ -187,3 +187,9 @@ def test_the_time_column_agrees_with_the_rfc_3339_time_to_the_millisecond() -> N
     assert format_local_time(ts)[-4:] == ".639"
     for ts in (1796301700.8169994, 1796625536.0239995, 1796000000.5):
         assert format_local_time(ts)[-6:] == (format_time(ts) or "")[17:23]
+
+
+def test_the_key_column_shows_a_binary_keys_control_bytes_escaped() -> None:
+    model = EventTableModel(capacity=10)
+    model.append_batch([Envelope(type="t", source="s", key="k\x1b[2Jx")])
+    assert cell(model, 0, Column.KEY) == "k\\x1b[2Jx"

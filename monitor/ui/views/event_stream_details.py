@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from monitor.core.envelope import JSON_CONTENT_TYPE, Envelope, format_time
 from monitor.core.formats.schema_display import SchemaRequest
-from monitor.core.header_text import readable_headers
+from monitor.core.header_text import readable_headers, visible
 from monitor.core.json_diff import pretty_json
 from monitor.ui import theme
 from monitor.ui.context import KafkaConnectionState
@@ -239,7 +239,7 @@ def details_html(event: Envelope) -> str:
                 ("topic", event.topic, False),
                 ("partition", None if event.partition is None else str(event.partition), True),
                 ("offset", None if event.offset is None else f"{event.offset}", True),
-                ("key", event.key, True),
+                ("key", visible(event.key) if event.key is not None else None, True),
             ]
         )
     )
