@@ -355,6 +355,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 # CloudEvents options: a record encoded by subject has no attributes to carry them.
+# Where ids go in a record without CloudEvents attributes: the payload's own fields.
+_PAYLOAD_IDS = " (put a correlation or causation id in the payload's own field instead)"
 _CLOUDEVENT_OPTIONS = (
     ("type", "--type"),
     ("source", "--source"),
@@ -395,8 +397,8 @@ def publish_with_schema(args: argparse.Namespace) -> int:
         one = len(ignored) == 1
         raise refuse(
             f"{_listed(ignored)} {'is a CloudEvents option' if one else 'are CloudEvents options'}"
-            ", and a record encoded with --value-subject carries no CloudEvents attributes "
-            f"(put a correlation id in the payload's own field instead): leave "
+            ", and a record encoded with --value-subject carries no CloudEvents attributes"
+            f"{_PAYLOAD_IDS if any('-id' in flag for flag in ignored) else ''}: leave "
             f"{'it' if one else 'them'} out."
         )
     if args.count != 1 or args.partition is not None:

@@ -501,7 +501,8 @@ class KafkaTail:
             await self._wait_for_held(deadline)
         finally:
             await self._disconnect()
-            self._set_state("stopped", f"Tail stopped after {self.progress.records} records.")
+            records = _count(self.progress.records, "record")
+            self._set_state("stopped", f"Tail stopped after {records}.")
         return self.progress
 
     async def _wait_for_a_topic(self, sentence: str, deadline: float | None) -> bool:

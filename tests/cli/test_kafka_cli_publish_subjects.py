@@ -151,13 +151,13 @@ def test_avro_refusals_name_the_field_and_cloudevents_options_are_refused(
         ce = refused(env, *base, *data(), "--type", "OrderPlaced", "--correlation-id", "c-9")
         assert ce == (
             "--type and --correlation-id are CloudEvents options, and a record encoded with "
-            "--value-subject carries no CloudEvents attributes (put a correlation id in the "
-            "payload's own field instead): leave them out. Nothing was sent."
+            "--value-subject carries no CloudEvents attributes (put a correlation or "
+            "causation id in the payload's own field instead): leave them out. Nothing was sent."
         )
         for option in ("--source", "--subject"):
-            assert refused(env, *base, *data(), option, "x").startswith(
-                f"{option} is a CloudEvents option"
-            )
+            said = refused(env, *base, *data(), option, "x")
+            assert said.startswith(f"{option} is a CloudEvents option")
+            assert "payload's own field" not in said  # only ids belong in the payload
         nope = refused(env, *base[:-1], "shop.nope-value", *data())
         assert nope.startswith(
             "Subject shop.nope-value (the latest version) was not found in the registry"
