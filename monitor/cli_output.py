@@ -61,7 +61,10 @@ def record_line(event: Envelope) -> str:
         payload = raw[: PAYLOAD_CHARS * 4].decode("utf-8", "replace") if raw else "-"
     else:
         kind = event.type or "-"
-        payload = "-" if event.data is None else _compact_json(event.data)
+        if event.format == "tombstone":
+            payload = "(tombstone)"  # no value: its key is deleted on a compacted topic
+        else:
+            payload = "-" if event.data is None else _compact_json(event.data)
     return "  ".join(
         (
             format_time(event.time) or "-",

@@ -32,3 +32,8 @@ def test_a_malformed_record_still_shows_the_start_of_its_bytes() -> None:
         type="t", source="s", raw=b'{"broken', malformed=True, error="bad JSON", format="json"
     )
     assert record_line(event).endswith('(malformed)  {"broken')
+
+
+def test_a_tombstone_says_so_beside_its_key() -> None:
+    event = Envelope(type="users", source="kafka", key="u-7", data=None, format="tombstone")
+    assert record_line(event).endswith("  u-7  users  (tombstone)")
