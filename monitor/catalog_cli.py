@@ -27,6 +27,7 @@ from monitor.core.design_review.review import at_least, log_context, review
 from monitor.core.envelope import format_time
 from monitor.core.eventlog import LogError
 from monitor.core.paths import default_db_path
+from monitor.core.wording import count
 
 
 def _log_path(args: argparse.Namespace) -> str:
@@ -69,7 +70,7 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     for t in types:
         versions = ", ".join(v["version"] or "(none)" for v in t["versions"])
         fields = ", ".join((t["schema"].get("properties") or {}).keys())
-        print(f"{t['type']}  {t['count']:,} events, {t['first_seen']} .. {t['last_seen']}")
+        print(f"{t['type']}  {count(t['count'], 'event')}, {t['first_seen']} .. {t['last_seen']}")
         print(f"  topics     {', '.join(t['topics']) or '-'}")
         print(f"  producers  {', '.join(t['producers']) or '-'}")
         print(f"  consumers  {', '.join(t['consumers']) or '-'}")

@@ -133,7 +133,7 @@ def _load_chain(log: EventLog, correlation_id: str) -> Chain:
 def _print_chain(chain: Chain) -> None:
     duration = chain.duration_ms
     print(
-        f"Chain {chain.correlation_id}: {len(chain.events)} events"
+        f"Chain {chain.correlation_id}: {count(len(chain.events), 'event')}"
         + (f", {duration:.1f} ms end to end" if duration is not None else "")
     )
     latency = {edge.child_id: edge.latency_ms for edge in chain.edges}

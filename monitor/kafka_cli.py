@@ -36,7 +36,7 @@ from monitor.core.formats.schemas import close_schema_source
 from monitor.core.paths import default_db_path
 from monitor.core.strict_json import loads_strict
 from monitor.core.templates import DEFAULT_SOURCE
-from monitor.core.wording import format_duration
+from monitor.core.wording import count, format_duration
 
 
 def add_connection_options(p: argparse.ArgumentParser) -> None:
@@ -147,7 +147,8 @@ def cmd_groups(args: argparse.Namespace) -> int:
     if not groups:
         print(f"No consumer groups on {profile.bootstrap_servers}.")
     for g in groups:
-        print(f"{g.group_id}  {g.state}, {g.members} members, lag {g.lag}{_behind(g.lag_seconds)}")
+        members = count(g.members, "member")
+        print(f"{g.group_id}  {g.state}, {members}, lag {g.lag}{_behind(g.lag_seconds)}")
         for p in g.partitions:
             flag = "  (committed past the end: lag clamped)" if p.clamped else ""
             print(
