@@ -393,6 +393,11 @@ def publish_with_schema(args: argparse.Namespace) -> int:
         raise refuse(f"{given} goes with --value-subject: give the value's subject too.")
     if args.key_message and not args.key_subject:
         raise refuse("--key-message goes with --key-subject: give the key's subject too.")
+    if args.data is None and args.data_file is None:
+        raise refuse(
+            f"Give the payload to encode with {args.value_subject}: --data JSON or "
+            "--data-file FILE (- for standard input)."
+        )
     ignored = [flag for name, flag in _CLOUDEVENT_OPTIONS if getattr(args, name) is not None]
     if ignored:
         one = len(ignored) == 1

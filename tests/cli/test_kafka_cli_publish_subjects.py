@@ -154,6 +154,8 @@ def test_avro_refusals_name_the_field_and_cloudevents_options_are_refused(
             "--value-subject carries no CloudEvents attributes (put a correlation or "
             "causation id in the payload's own field instead): leave them out. Nothing was sent."
         )
+        no_data = refused(env, *base)
+        assert no_data.startswith("Give the payload to encode with ") and "--data JSON" in no_data
         for option in ("--source", "--subject"):
             said = refused(env, *base, *data(), option, "x")
             assert said.startswith(f"{option} is a CloudEvents option")
