@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.schema_registry.client import RegistryClient, RegistryError, RegistrySettings
+from monitor.core.formats.codecs import codec_for
 from monitor.core.formats.encode import (
     DoesNotFit,
     encode_with_schema,
@@ -27,7 +28,7 @@ from monitor.core.formats.encode import (
     schema_messages,
 )
 from monitor.core.formats.schema_display import kind_name
-from monitor.core.formats.schemas import PROTOBUF, Schema
+from monitor.core.formats.schemas import AVRO, PROTOBUF, Schema
 from monitor.core.raw_record import RawRecord
 
 LATEST = "latest"
@@ -104,12 +105,25 @@ class SubjectRecord:
             return "a record"
         kind = kind_name(schema)
         message = self.value_message if schema is self.value_schema else self.key_message
-        which = f"{message}, " if message else ""
+        named = message or _record_name(schema)
+        which = f"{named}, " if named else ""
         which += f"{schema_label(schema)}, schema id {schema.id}"
         if self.key_schema is not None and self.value_schema is not None:
             which += f"; key {schema_label(self.key_schema)}"
         article = "an" if kind[:1].lower() in "aeiou" else "a"
         return f"{article} {kind} record ({which})"
+
+
+def _record_name(schema: Schema) -> str | None:
+    """An Avro schema's record name (``com.acme.OrderPlaced``), as a Protobuf record says
+    its message; ``None`` for other schemas."""
+    if schema.format != AVRO:
+        return None
+    try:
+        name = codec_for(schema).name
+    except Exception:  # it encoded the record just now: this cannot fail in practice
+        return None
+    return name if isinstance(name, str) else None
 
 
 def schema_label(schema: Schema, choice: SubjectChoice | None = None) -> str:

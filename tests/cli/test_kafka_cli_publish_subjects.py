@@ -178,7 +178,8 @@ def test_avro_refusals_name_the_field_and_cloudevents_options_are_refused(
         keyed = ("--key", "123", "--key-subject", f"{topic}-key")
         said = eventflow(env, *base, *data(), *keyed).stdout
         assert said == (
-            f"Published an Avro record ({topic}-value version 1, schema id {value_id}; key "
+            f"Published an Avro record (com.acme.OrderPlaced, {topic}-value version 1, "
+            f"schema id {value_id}; key "
             f"{topic}-key version 1) to {topic}[0]@0.\n"
         )
         (record,) = records_of(broker.bootstrap, topic)  # none of the refused went out

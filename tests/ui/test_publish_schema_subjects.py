@@ -120,7 +120,8 @@ def test_the_composer_publishes_by_subject_and_refuses_a_payload_that_does_not_f
         qtbot.waitUntil(lambda: not view.sending, timeout=15_000)
         assert view.status.text().startswith("Published"), view.status.text()
         assert view.status.text().startswith(
-            f"Published an Avro record ({subject} version 1, schema id {schema_id}) to "
+            f"Published an Avro record (shop.PaymentTaken, {subject} version 1, schema id "
+            f"{schema_id}) to "
         )
 
         # An amount that is no decimal: refused in the view, before anything is sent.
