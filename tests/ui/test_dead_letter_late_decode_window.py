@@ -93,6 +93,8 @@ def test_an_undecoded_letter_says_why_and_is_decoded_once_a_registry_is_connecte
         said = payload_tab(view)
         assert said.startswith("undecoded: schema id 1: no schema registry is configured")
         assert "null" not in said and "profile that has its schema registry" in said
+        payload = view.details.payload
+        assert payload._highlighter.document() is None  # a sentence, not coloured as JSON
         view.details.tabs.setCurrentIndex(0)
         shot(view.details, "dead_letter_payload_undecoded.png")
 
@@ -113,6 +115,7 @@ def test_an_undecoded_letter_says_why_and_is_decoded_once_a_registry_is_connecte
         # A profile with the registry connected: decoded in the background, no click.
         run(service.connect_profile(replace(plain, registry_url=registry.url)), timeout_ms=30_000)
         qtbot.waitUntil(lambda: '"amount": "12.50"' in payload_tab(view), timeout=WAIT_MS)
+        assert payload._highlighter.document() is payload.document()  # JSON: coloured again
         shot(view.details, "dead_letter_payload_decoded.png")
     stored = runtime.log.dead_letter(letter_id)
     assert stored.event.format == "avro" and stored.event.data["orderId"] == "o-1"

@@ -269,6 +269,9 @@ class DeadLetterDetails(QWidget):
         undecoded = payload_text(event)
         wrap = QPlainTextEdit.LineWrapMode  # a sentence wraps; JSON keeps its lines
         self.payload.setLineWrapMode(wrap.WidgetWidth if undecoded else wrap.NoWrap)
+        # A sentence is not coloured as JSON (its "schema id 3" would be a blue number).
+        highlighter = self.payload._highlighter  # type: ignore[attr-defined]
+        highlighter.setDocument(None if undecoded is not None else self.payload.document())
         self.payload.setPlainText(undecoded if undecoded is not None else pretty_json(event.data))
         # Spring's binary partition/offset/timestamp headers as the numbers they are.
         headers = readable_headers(event.headers)
