@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.core.catalog import store as store_module
-from monitor.core.catalog.catalog import Catalog
+from monitor.core.catalog.catalog import DUTY_SECONDS, Catalog
 from monitor.core.catalog.store import CatalogStore, build_catalog
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
@@ -143,6 +143,22 @@ def test_a_fast_stream_is_counted_whole_but_analysed_as_a_sample() -> None:
     assert entry.count == 1000
     assert 50 < entry.analysed < 1000
     assert entry.rate(1000.0) == 1000 / 60
+
+
+def test_a_stream_of_thousands_a_second_is_analysed_one_second_in_four() -> None:
+    now = [1001.0]  # not a multiple of DUTY_SECONDS
+    catalog = Catalog(detail_per_second=100, clock=lambda: now[0])
+    batch = [event(key=f"k{i}", data={"orderId": str(i)}) for i in range(1000)]
+    catalog.observe(batch)  # its rate is not known yet: analysed as a sample
+    entry = catalog.entries["OrderPlaced"]
+    before = entry.analysed
+    catalog.observe(batch)  # 2,000 this second: faster than 4 seconds' budget (400)
+    assert entry.analysed == before and entry.count == 2000  # counted, not analysed
+    now[0] = 1004.0  # a second of the cycle's: analysed, with four seconds' budget
+    catalog.observe(batch)
+    catalog.observe(batch)
+    assert before < entry.analysed <= before + 2 * DUTY_SECONDS * 100
+    assert entry.count == 4000
 
 
 def test_repeats_within_one_batch_count_once_each() -> None:
