@@ -29,7 +29,7 @@ _TIMESTAMPS = frozenset(name for name in SPRING_BINARY_INTS if name.endswith("ti
 # What bytes.decode("utf-8", "backslashreplace") writes for a byte that is not UTF-8.
 _ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
 _DECIMAL = re.compile(r"-?\d+")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def header_bytes(text: str) -> bytes:
@@ -70,7 +70,7 @@ def readable_header(name: str, value: str) -> str:
 def visible(value: str) -> str:
     """Control characters (a binary header's or key's NULs and other low bytes, C1 ones
     too) as ``\\xNN``, as the bytes that are not UTF-8 already are, instead of empty
-    boxes or nothing; tabs stay."""
+    boxes or nothing; tabs and line ends stay (a table shows a text's first line)."""
     if not _CONTROL.search(value):
         return value
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)

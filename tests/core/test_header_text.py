@@ -81,3 +81,7 @@ def test_visible_escapes_c0_and_c1_controls_and_keeps_text() -> None:
     assert visible("k\x1b[2Jx") == "k\\x1b[2Jx"  # a terminal escape in a key
     assert visible("\x7f\x85") == "\\x7f\\x85"  # DEL and a C1 control
     assert visible("café\tok") == "café\tok"
+
+
+def test_visible_keeps_line_ends_for_the_views_that_show_a_first_line() -> None:
+    assert visible("line1\nline2\r\n") == "line1\nline2\r\n"
