@@ -198,16 +198,7 @@ class RegistryClient:
 
     def _fetch(self, ref: SchemaRef) -> Schema:
         path = f"/schemas/ids/{ref.id}" if ref.id is not None else f"/schemas/guids/{ref.guid}"
-        body = self._get(path)
-        if not isinstance(body, dict) or not isinstance(body.get("schema"), str):
-            raise RegistryError(f"{self.base}{path} did not answer with a schema")
-        kind = REGISTRY_TYPES.get(str(body.get("schemaType") or "AVRO"))
-        if kind is None:
-            raise RegistryError(f"unknown schema type {body.get('schemaType')!r}")
-        text = body["schema"]
-        if kind == PROTOBUF and not _is_base64(text):
-            body = self._get(path, {"format": "serialized"})
-            text = body.get("schema", text) if isinstance(body, dict) else text
+        body, kind, text = self._schema_at(path)
         schema = Schema(
             kind,
             text,
@@ -251,14 +242,7 @@ class RegistryClient:
         if isinstance(version, int) and (subject, version) in self._by_subject_version:
             return self._by_subject_version[(subject, version)]
         path = f"/subjects/{_q(subject)}/versions/{_q(str(version))}"
-        body = self._get(path)
-        if not isinstance(body, dict) or not isinstance(body.get("schema"), str):
-            raise RegistryError(f"{self.base}{path} did not answer with a schema")
-        kind = REGISTRY_TYPES.get(str(body.get("schemaType") or "AVRO"), AVRO)
-        text = body["schema"]
-        if kind == PROTOBUF and not _is_base64(text):
-            again = self._get(path, {"format": "serialized"})
-            text = again.get("schema", text) if isinstance(again, dict) else text
+        body, kind, text = self._schema_at(path, unknown_kind=AVRO)
         schema = Schema(
             kind,
             text,
@@ -271,6 +255,26 @@ class RegistryClient:
         if schema.version is not None:
             self._by_subject_version[(subject, schema.version)] = schema
         return schema
+
+    def _schema_at(
+        self, path: str, unknown_kind: str | None = None
+    ) -> tuple[dict[str, Any], str, str]:
+        """``(answer, kind, text)`` of the schema at ``path`` (by id, GUID or subject and
+        version): a Protobuf schema given as .proto text is asked for again in its
+        serialized form (kept as .proto text when the registry has none). A schema type
+        the app does not know is taken as ``unknown_kind``, or refused when that is
+        ``None``."""
+        body = self._get(path)
+        if not isinstance(body, dict) or not isinstance(body.get("schema"), str):
+            raise RegistryError(f"{self.base}{path} did not answer with a schema")
+        kind = REGISTRY_TYPES.get(str(body.get("schemaType") or "AVRO"), unknown_kind)
+        if kind is None:
+            raise RegistryError(f"unknown schema type {body.get('schemaType')!r}")
+        text: str = body["schema"]
+        if kind == PROTOBUF and not _is_base64(text):
+            again = self._get(path, {"format": "serialized"})
+            text = again.get("schema", text) if isinstance(again, dict) else text
+        return body, kind, text
 
     def _get(self, path: str, query: dict[str, str] | None = None) -> Any:
         url = self.base + path + ("?" + urllib.parse.urlencode(query) if query else "")
