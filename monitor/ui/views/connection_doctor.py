@@ -8,7 +8,6 @@ The view shows it in a card above the cluster's tables.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListWidget,
@@ -19,20 +18,9 @@ from PySide6.QtWidgets import (
 
 from adapters.kafka.doctor import Step
 from monitor.ui import theme
+from monitor.ui.dots import dot_icon
 
 MAX_ROWS = 7  # dns, tcp, tls, auth, metadata, brokers, schema_registry
-
-
-def _dot(colour: str) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(colour))
-    painter.drawEllipse(2, 2, 8, 8)
-    painter.end()
-    return QIcon(pixmap)
 
 
 class DoctorSteps(QListWidget):
@@ -54,7 +42,7 @@ class DoctorSteps(QListWidget):
 
     def add_step(self, step: Step) -> None:
         text = f"{step.label}: {step.detail}"
-        item = QListWidgetItem(_dot(theme.LIVE if step.ok else theme.DANGER), text)
+        item = QListWidgetItem(dot_icon(theme.LIVE if step.ok else theme.DANGER), text)
         tip = text if step.fix is None else f"{text}\n\nLikely cause and fix: {step.fix}"
         item.setToolTip(tip)
         item.setData(Qt.ItemDataRole.UserRole, step.ok)

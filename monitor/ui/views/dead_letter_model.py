@@ -24,13 +24,14 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon
 
 from monitor.core.dead_letter_groups import ReasonGroup
 from monitor.core.deadletters import DeadLetter, Status
 from monitor.core.envelope import format_time
 from monitor.ui import theme
 from monitor.ui.display_format import AgeClock
+from monitor.ui.dots import dot_icon
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -114,24 +115,9 @@ def status_colour(status: str) -> str:
     return theme.MUTED_TEXT
 
 
-_dot_cache: dict[str, QIcon] = {}
-
-
 def status_dot(status: str) -> QIcon:
     """A small filled circle in the status colour."""
-    colour = status_colour(status)
-    icon = _dot_cache.get(colour)
-    if icon is None:
-        pixmap = QPixmap(12, 12)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(colour))
-        painter.drawEllipse(2, 2, 8, 8)
-        painter.end()
-        icon = _dot_cache[colour] = QIcon(pixmap)
-    return icon
+    return dot_icon(status_colour(status))
 
 
 class DeadLetterTableModel(QAbstractTableModel):
