@@ -81,6 +81,33 @@ async def tail_until(
     return events
 
 
+Record = tuple[bytes | None, bytes | None, list[tuple[str, str | bytes | None]]]
+
+
+def produced_and_tailed(
+    profile: ConnectionProfile,
+    topic: str,
+    records: list[Record],
+    client: RegistryClient,
+    n: int | None = None,
+) -> list[Envelope]:
+    """``records`` (value, key, headers) produced to partition 0 of ``topic``, then the
+    first ``n`` (all by default) tailed with ``client``, which is closed after: by offset."""
+
+    async def run() -> list[Envelope]:
+        await create_topic(profile.bootstrap_servers, topic)
+        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
+        for value, key, headers in records:
+            producer.produce(topic, value=value, key=key, headers=headers, partition=0)
+        producer.flush(10)
+        try:
+            return await tail_until(profile, topic, len(records) if n is None else n, client)
+        finally:
+            client.close()
+
+    return sorted(asyncio.run(run()), key=lambda e: e.offset or 0)
+
+
 def test_records_from_confluent_serializers_are_decoded_through_the_registry(
     profile: ConnectionProfile, topic_name: str, registry: SchemaRegistryServer
 ) -> None:
@@ -116,19 +143,8 @@ def test_records_from_confluent_serializers_are_decoded_through_the_registry(
         (None, b"o-1", []),
     ]
 
-    async def run() -> list[Envelope]:
-        await create_topic(profile.bootstrap_servers, topic_name)
-        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
-        for value, key, headers in records:
-            producer.produce(topic_name, value=value, key=key, headers=headers, partition=0)
-        producer.flush(10)
-        client = RegistryClient(RegistrySettings(registry.url))
-        try:
-            return await tail_until(profile, topic_name, len(records), client)
-        finally:
-            client.close()
-
-    events = sorted(asyncio.run(run()), key=lambda e: e.offset or 0)
+    client = RegistryClient(RegistrySettings(registry.url))
+    events = produced_and_tailed(profile, topic_name, records, client)
     assert [e.format for e in events] == [
         "avro",
         "protobuf",
@@ -369,19 +385,8 @@ def test_guid_headers_protobuf_references_msgpack_and_a_truncated_body_on_the_br
     ]  # fmt: skip
     assert [name for name, _ in h1] == ["__value_schema_id", "__key_schema_id"]
 
-    async def run() -> list[Envelope]:
-        await create_topic(profile.bootstrap_servers, topic_name)
-        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
-        for value, key, headers in records:
-            producer.produce(topic_name, value=value, key=key, headers=headers, partition=0)
-        producer.flush(10)
-        client = RegistryClient(RegistrySettings(registry.url))
-        try:
-            return await tail_until(profile, topic_name, len(records), client)
-        finally:
-            client.close()
-
-    avro_env, proto_env, packed, cut = sorted(asyncio.run(run()), key=lambda e: e.offset or 0)
+    client = RegistryClient(RegistrySettings(registry.url))
+    avro_env, proto_env, packed, cut = produced_and_tailed(profile, topic_name, records, client)
     assert avro_env.format == "avro" and avro_env.data["amount"] == "0.10", avro_env.error
     assert avro_env.schema is not None and "guid" in avro_env.schema
     assert avro_env.key == "o-2" and avro_env.key_format == "avro"
@@ -447,19 +452,8 @@ def test_a_tail_on_a_failing_registry_keeps_every_record_with_the_reason(
     registry.state.fault = fault
     registry.state.hang_for = 3.0
 
-    async def run() -> list[Envelope]:
-        await create_topic(profile.bootstrap_servers, topic_name)
-        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
-        for value in values:
-            producer.produce(topic_name, value=value, partition=0)
-        producer.flush(10)
-        client = RegistryClient(RegistrySettings(registry.url, timeout=1.0), retry_after=3600)
-        try:
-            return await tail_until(profile, topic_name, len(values), client)
-        finally:
-            client.close()
-
-    events = sorted(asyncio.run(run()), key=lambda e: e.offset or 0)
+    client = RegistryClient(RegistrySettings(registry.url, timeout=1.0), retry_after=3600)
+    events = produced_and_tailed(profile, topic_name, [(v, None, []) for v in values], client)
     assert [e.offset for e in events] == [0, 1, 2, 3]
     assert [e.format for e in events] == ["undecoded", "json", "undecoded", "json"]
     words = {"500": "HTTP 500", "html200": "an HTML page", "hang": "within 1 s"}[fault]
@@ -517,25 +511,13 @@ def test_max_records_counts_records_held_for_a_schema_and_a_key_schema_is_waited
     registry.state.fault = "hang"  # every schema read takes half a second
     registry.state.hang_for = 0.5
 
-    async def run() -> list[Envelope]:
-        await create_topic(profile.bootstrap_servers, topic_name)
-        producer = Producer({"bootstrap.servers": profile.bootstrap_servers})
-        # The second record's key has a schema of its own: by the time its value's schema
-        # is known (from the first record), the key's is still being fetched.
-        producer.produce(topic_name, value=order(0), key=b"o-0", partition=0)
-        producer.produce(
-            topic_name, value=order(1), key=avro_key({"orderId": "o-1"}, key_ctx), partition=0
-        )
-        for i in range(2, 12):
-            producer.produce(topic_name, value=order(i), key=b"o-x", partition=0)
-        producer.flush(10)
-        client = RegistryClient(RegistrySettings(registry.url, timeout=5))
-        try:
-            return await tail_until(profile, topic_name, 3, client)
-        finally:
-            client.close()
-
-    events = asyncio.run(run())
+    # The second record's key has a schema of its own: by the time its value's schema is
+    # known (from the first record), the key's is still being fetched.
+    records: list[Record] = [(order(0), b"o-0", [])]
+    records.append((order(1), avro_key({"orderId": "o-1"}, key_ctx), []))
+    records += [(order(i), b"o-x", []) for i in range(2, 12)]
+    client = RegistryClient(RegistrySettings(registry.url, timeout=5))
+    events = produced_and_tailed(profile, topic_name, records, client, n=3)
     # Exactly as many as asked for, although all were held while their schemas came.
     assert [e.offset for e in events] == [0, 1, 2]
     assert [e.format for e in events] == ["avro"] * 3
