@@ -624,7 +624,13 @@ class KafkaTail:
                         config=config,
                         schemas=schemas,
                     )
-                    if can_hold and _is_pending(env):
+                    # The format test first: nearly every record is decoded, and it spares
+                    # them a call.
+                    if (
+                        can_hold
+                        and "undecoded" in (env.format, env.key_format)
+                        and _is_pending(env)
+                    ):
                         self._held.setdefault(tp, []).append(r)
                         self._held_count += 1
                         continue
