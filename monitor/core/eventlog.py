@@ -31,7 +31,7 @@ from monitor.core.deadletters import (
 )
 from monitor.core.envelope import JSON_CONTENT_TYPE, SPECVERSION, Envelope, now
 from monitor.core.event_filter import EventFilter, topic_sql
-from monitor.core.event_search import SearchPage, search_events
+from monitor.core.event_search import SearchPage, SideScan, search_events, side_scan_worthwhile
 from monitor.core.formats.schemas import Schema
 from monitor.core.json_diff import describe_changes, edit_changes
 from monitor.core.json_text import to_json
@@ -284,6 +284,17 @@ def _storable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def _search_connection(path: str) -> sqlite3.Connection:
+    reader = connect(path)
+    reader.row_factory = sqlite3.Row
+    reader.execute("PRAGMA query_only=ON")
+    # Scans read pages straight from the mapped file instead of copying them through the
+    # page cache: about twice as fast on a big log.
+    reader.execute(f"PRAGMA mmap_size={_SEARCH_MMAP_BYTES}")
+    reader.execute("PRAGMA cache_size=-8192")
+    return reader
+
+
 class EventLog:
     """Queries and dead-letter bookkeeping over one log file.
 
@@ -319,6 +330,7 @@ class EventLog:
         # Searches read through a connection of their own (WAL lets it read while others
         # write), so a long scan never holds up the calls that share ``_conn``.
         self._reader: sqlite3.Connection | None = None
+        self._side: SideScan | None = None  # its second connection, for long scans
         self._read_lock = threading.Lock()
         self._closed = False
         # Rows a search has found free of undecoded events (monitor.core.undecoded_log):
@@ -360,6 +372,9 @@ class EventLog:
             if self._reader is not None:
                 self._reader.close()
                 self._reader = None
+            if self._side is not None:
+                self._side.close()
+                self._side = None
         with self._lock:
             self._conn.close()
 
@@ -564,6 +579,7 @@ class EventLog:
                 max_seconds=max_seconds,
                 cancel=cancel,
                 before_step=decode_range if redecoder is not None else None,
+                side=self._side,
             )
         return dataclasses.replace(page, undecoded_left=undecoded_left) if undecoded_left else page
 
@@ -614,14 +630,9 @@ class EventLog:
             if self._closed:
                 raise LogError(f"The event log {self.path} is closed.")
             if self._reader is None:
-                reader = connect(self.path)
-                reader.row_factory = sqlite3.Row
-                reader.execute("PRAGMA query_only=ON")
-                # Scans read pages straight from the mapped file instead of copying them
-                # through the page cache: about twice as fast on a big log.
-                reader.execute(f"PRAGMA mmap_size={_SEARCH_MMAP_BYTES}")
-                reader.execute("PRAGMA cache_size=-8192")
-                self._reader = reader
+                self._reader = _search_connection(self.path)
+                if side_scan_worthwhile():
+                    self._side = SideScan(_search_connection(self.path))
             with self._errors_said():
                 yield self._reader
 

@@ -60,7 +60,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(raw)))
         self.end_headers()
-        self.wfile.write(raw)
+        try:
+            self.wfile.write(raw)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped waiting (a test that closes its source): not news
 
     def _not_found(self, what: str) -> None:
         self._send(404, {"error_code": 40403, "message": f"{what} not found"})

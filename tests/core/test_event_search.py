@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from monitor.core import event_search
+from monitor.core import event_search, eventlog
 from monitor.core.envelope import Envelope
 from monitor.core.event_filter import EventFilter
 from monitor.core.eventlog import EventLog, LogError
@@ -105,6 +106,43 @@ def test_the_start_of_a_correlation_id_falls_back_to_a_scan(log: EventLog) -> No
     page = log.search(EventFilter(correlation_id="chain-0050"), limit=100)
     assert not page.used_index and page.complete
     assert numbers(page.events) == list(range(509 * 3 + 2, 500 * 3 - 1, -1))
+
+
+@pytest.mark.parametrize("limit", [1, 4, 500])
+def test_long_steps_read_in_two_halves_give_the_same_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    # Halves of 50 rows and more: every step but the last is split between the search's
+    # connection (newer half) and the side one (older half), and a page may be filled
+    # from both. The pages must be what one connection reading whole steps gives.
+    monkeypatch.setattr(eventlog, "side_scan_worthwhile", lambda: True)
+    monkeypatch.setattr(event_search, "_SPLIT_ROWS", 100)
+    sides: list[tuple[object, ...]] = []
+    read = event_search.SideScan.read
+
+    def counted(self: event_search.SideScan, sql: str, params: tuple[object, ...]) -> Any:
+        sides.append(params)
+        return read(self, sql, params)
+
+    monkeypatch.setattr(event_search.SideScan, "read", counted)
+    flt = EventFilter(text='"rare": true')
+    expected = [i for i in range(N - 1, -1, -1) if (i // 3) % 100 == 0]
+    with EventLog(tmp_path / "log.db") as split_log:
+        split_log.append(make_events())
+        found: list[int] = []
+        before = None
+        for _ in range(200):
+            page = split_log.search(flt, before=before, limit=limit, max_seconds=10)
+            found += numbers(page.events)
+            if page.complete:
+                break
+            before = page.next_before
+        side = split_log._side
+        assert side is not None
+    assert found == expected
+    assert sides, "no step was read in halves"
+    # Closing the log ends the side thread with it.
+    assert not any(t.name.startswith("log-search") for t in threading.enumerate())
 
 
 def test_a_set_cancel_event_stops_the_search(log: EventLog) -> None:
