@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 
 from monitor.core.envelope import Envelope
 from monitor.core.event_filter import EventFilter
-from monitor.core.logschema import corr_key
+from monitor.core.logschema import chain_condition
 
 DEFAULT_LIMIT = 500
 _FIRST_STEP_ROWS = 20_000  # small, so the newest matches show at once
@@ -258,19 +258,18 @@ def _by_correlation_index(
     when no chain has that id (the text may be a prefix: the caller scans instead)."""
     chain_id = flt.correlation_id
     condition, params = flt.sql()  # includes the prefix test: true for the exact id
+    chain, chain_params = chain_condition(conn, chain_id)
     rows = conn.execute(
-        "SELECT * FROM events INDEXED BY events_by_corr_key"
-        " WHERE corr_key = ? AND coalesce(correlation_id, id) = ?"
+        f"SELECT * FROM events INDEXED BY events_by_corr_key WHERE {chain}"
         f" AND ({condition}) ORDER BY seq DESC LIMIT ?",
-        (corr_key(chain_id), chain_id, *params, limit),
+        (*chain_params, *params, limit),
     ).fetchall()
     if not rows:
         # Nothing matched the whole filter. Only fall back to scanning when the id itself
         # is unknown: a known chain with no match for the other fields is a full answer.
         known = conn.execute(
-            "SELECT 1 FROM events INDEXED BY events_by_corr_key"
-            " WHERE corr_key = ? AND coalesce(correlation_id, id) = ? LIMIT 1",
-            (corr_key(chain_id), chain_id),
+            f"SELECT 1 FROM events INDEXED BY events_by_corr_key WHERE {chain} LIMIT 1",
+            chain_params,
         ).fetchone()
         return ([], []) if known else None
     return [to_envelope(r) for r in rows], [r["seq"] for r in rows]

@@ -37,7 +37,10 @@ from monitor.core.json_diff import describe_changes, edit_changes
 from monitor.core.json_text import to_json
 from monitor.core.logschema import (
     BUSY_TIMEOUT_MS,
+    NEW_ROW_CORR_KEY,
+    ROW_CORR_KEY,
     LogError,
+    chain_condition,
     connect,
     corr_key,
     error_name,
@@ -58,7 +61,11 @@ EVENT_COLUMNS = (
     "id, type, source, time, subject, correlation_id, causation_id, corr_key, topic, partition,"
     ' "offset", key, headers, data, error, raw, extra, logged_at'
 )
-INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({','.join('?' * 18)})"
+# corr_key (the 8th column) gets its generation from the row's seq (logschema).
+INSERT_EVENT = (
+    f"INSERT INTO events ({EVENT_COLUMNS})"
+    f" VALUES ({','.join('?' * 7)},{NEW_ROW_CORR_KEY},{','.join('?' * 10)})"
+)
 DEAD_LETTER_COLUMNS = (
     "id, status, reason, reason_group, handler, traceback, attempts, original_topic,"
     " created_at, replay_count, event_id, correlation_id, corr_key, event, origin, record,"
@@ -77,7 +84,7 @@ INSERT_PROCESSED = "INSERT OR IGNORE INTO processed (handler, event_id, at) VALU
 # undecoded one it was read as.
 _REPLACE_UNDECODED = (
     "UPDATE events SET id = ?, type = ?, source = ?, time = ?, subject = ?,"
-    " correlation_id = ?, causation_id = ?, corr_key = ?, topic = ?, partition = ?,"
+    f" correlation_id = ?, causation_id = ?, corr_key = {ROW_CORR_KEY}, topic = ?, partition = ?,"
     ' "offset" = ?, key = ?, headers = ?, data = ?, error = ?, raw = ?, extra = ?'
     " WHERE seq = ? AND id = ? AND instr(extra, '\"undecoded\"') > 0"
 )
@@ -402,6 +409,10 @@ class EventLog:
         with self._lock, self._errors_said():
             return self._conn.execute(sql, params).fetchall()
 
+    def _chain_condition(self, chain_id: str) -> tuple[str, list[Any]]:
+        with self._lock, self._errors_said():
+            return chain_condition(self._conn, chain_id)
+
     @contextlib.contextmanager
     def _errors_said(self) -> Iterator[None]:
         """SQLite's "database disk image is malformed" or "attempt to write a readonly
@@ -462,8 +473,9 @@ class EventLog:
             decode_logged(self, redecoder, high=tried_below)
         where, params = [], []
         if correlation_id:
-            where.append("corr_key = ? AND coalesce(correlation_id, id) = ?")
-            params += [corr_key(correlation_id), correlation_id]
+            condition, values = self._chain_condition(correlation_id)
+            where.append(condition)
+            params += values
         for column, value in (("type", type), ("source", source)):
             if value:
                 where.append(f"{column} = ?")
@@ -639,11 +651,8 @@ class EventLog:
     def chain_events(self, correlation_id: str) -> list[Envelope]:
         """Every logged event of one correlation id (or the event with that id and its
         descendants when they carry it as correlation), in log order."""
-        rows = self._query(
-            "SELECT * FROM events WHERE corr_key = ? AND coalesce(correlation_id, id) = ?"
-            " ORDER BY seq",
-            (corr_key(correlation_id), correlation_id),
-        )
+        condition, params = self._chain_condition(correlation_id)
+        rows = self._query(f"SELECT * FROM events WHERE {condition} ORDER BY seq", params)
         return [envelope_from_row(r) for r in rows]
 
     def chain_id_of_event(self, event_id: str) -> str | None:
@@ -720,17 +729,13 @@ class EventLog:
 
     def _is_chain_id(self, chain_id: str) -> bool:
         """Whether events or dead letters carry ``chain_id`` as their chain id (indexed)."""
-        key = corr_key(chain_id)
+        condition, params = self._chain_condition(chain_id)
         return bool(
-            self._query(
-                "SELECT 1 FROM events WHERE corr_key = ? AND coalesce(correlation_id, id) = ?"
-                " LIMIT 1",
-                (key, chain_id),
-            )
+            self._query(f"SELECT 1 FROM events WHERE {condition} LIMIT 1", params)
             or self._query(
                 "SELECT 1 FROM dead_letters WHERE corr_key = ?"
                 " AND coalesce(correlation_id, event_id) = ? LIMIT 1",
-                (key, chain_id),
+                (corr_key(chain_id), chain_id),
             )
         )
 

@@ -8,6 +8,17 @@ Why the correlation index is on ``corr_key`` (a CRC-32 of the chain id) rather t
 the id text: an index of random 36-character strings costs about a third of the insert
 rate, a 4-byte integer much less, and a lookup filters on both columns so a hash
 collision only costs a row read.
+
+Why the key also carries a *generation* (since version 6): ``corr_key`` is the CRC plus
+``(seq // CORR_KEY_ROWS) << 32``. A hash alone sends the events of every batch to pages
+all over the index, and each commit rewrote thousands of them: at 5,000,000 events the
+writer logged 70,000-80,000 events/s where an empty log took 140,000. With the
+generation, new rows land in the part of the index their last 250,000 rows share, which
+stays small and cached, and retention deletes the oldest part in order: 130,000-150,000
+events/s at 5,000,000 (same machine, same rows). A lookup asks for the CRC in every
+generation the log holds (:func:`corr_keys`: about 20 index probes at the default
+retention, well under a millisecond) and in generation 0, where rows logged before
+version 6 keep their bare CRC: no migration rewrites them.
 """
 
 from __future__ import annotations
@@ -15,13 +26,13 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 import sqlite_utils
 
 from monitor.core.catalog.tables import create_tables as create_catalog_tables
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Python's sqlite3 binds int, float and str directly, but asks its adapter registry about
 # every None and bytes value first; when none is registered, the search ends in an
@@ -41,10 +52,42 @@ class LogError(Exception):
 
 
 def corr_key(chain_id: str) -> int:
-    """The integer the correlation index is keyed on."""
+    """The CRC-32 of a chain id: the correlation key of its events in generation 0, and
+    of its dead letters (see the module docstring)."""
     if type(chain_id) is not str:  # an id given by code as a number, say: logged all the same
         chain_id = str(chain_id)
     return zlib.crc32(chain_id.encode("utf-8", "surrogatepass"))
+
+
+CORR_KEY_ROWS = 250_000  # rows of the log per generation of the correlation index
+_GENERATION = 1 << 32
+# SQL for the corr_key of an event row, given its chain's CRC as the parameter: inserted
+# (the new row's seq is one more than the largest), and updated in place.
+NEW_ROW_CORR_KEY = (
+    f"? + (coalesce((SELECT max(seq) FROM events), 0) + 1) / {CORR_KEY_ROWS} * {_GENERATION}"
+)
+ROW_CORR_KEY = f"? + seq / {CORR_KEY_ROWS} * {_GENERATION}"
+
+
+def corr_keys(conn: sqlite3.Connection, chain_id: str) -> list[int]:
+    """Every ``corr_key`` the events of ``chain_id`` can have in this log: its CRC in
+    generation 0 and in each generation from the oldest row's to the newest's."""
+    crc = corr_key(chain_id)
+    # Two queries: SQLite answers a lone min() or max() from the b-tree's edge.
+    oldest = conn.execute("SELECT min(seq) FROM events").fetchone()[0]
+    newest = conn.execute("SELECT max(seq) FROM events").fetchone()[0]
+    if newest is None:
+        return [crc]
+    first = max(1, oldest // CORR_KEY_ROWS)
+    return [crc] + [crc + g * _GENERATION for g in range(first, newest // CORR_KEY_ROWS + 1)]
+
+
+def chain_condition(conn: sqlite3.Connection, chain_id: str) -> tuple[str, list[Any]]:
+    """SQL matching the events of chain ``chain_id`` through the correlation index, and
+    its parameters."""
+    keys = corr_keys(conn, chain_id)
+    marks = ",".join("?" * len(keys))
+    return f"corr_key IN ({marks}) AND coalesce(correlation_id, id) = ?", [*keys, chain_id]
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -185,12 +228,21 @@ def _v5(db: sqlite_utils.Database) -> None:
     create_catalog_tables(db)
 
 
+def _v6(db: sqlite_utils.Database) -> None:
+    # New event rows carry a generation in corr_key (see the module docstring); rows
+    # logged before keep theirs, which lookups find in generation 0. Nothing to rewrite:
+    # the version is raised so that an older app, which would look in generation 0 only
+    # and miss most of a chain, refuses this log instead.
+    pass
+
+
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {
     1: _v1,
     2: _v2,
     3: _v3,
     4: _v4,
     5: _v5,
+    6: _v6,
 }
 
 
@@ -220,9 +272,13 @@ def connect(path: str) -> sqlite3.Connection:
         conn.execute("PRAGMA foreign_keys=ON")
         # A bigger page cache keeps the correlation index in memory while it grows.
         conn.execute("PRAGMA cache_size=-65536")
-        # Checkpoint the WAL every ~40 MB instead of every 4 MB: an index page rewritten
-        # by many batches is then copied into the database once, not once per batch.
-        conn.execute("PRAGMA wal_autocheckpoint=10000")
+        # Checkpoint the WAL every ~200 MB instead of every 4 MB: an index page rewritten
+        # by many batches is then copied into the database once, not once per batch. The
+        # correlation index is keyed on a hash, so each batch touches pages all over it:
+        # at 5,000,000 events, 200 MB logs ~90,000 events/s where 40 MB logged ~70,000.
+        # After a checkpoint the WAL file is cut back to 64 MB, not left at its peak.
+        conn.execute("PRAGMA wal_autocheckpoint=50000")
+        conn.execute(f"PRAGMA journal_size_limit={64 << 20}")
     except sqlite3.DatabaseError as exc:
         name = error_name(exc)
         if name.startswith("SQLITE_READONLY"):  # a read-only folder, say

@@ -48,7 +48,7 @@ from monitor.core.eventlog import (
     dead_letter_row,
     event_row,
 )
-from monitor.core.logschema import BUSY_TIMEOUT_MS, connect, corr_key
+from monitor.core.logschema import BUSY_TIMEOUT_MS, chain_condition, connect
 
 log = logging.getLogger(__name__)
 
@@ -308,9 +308,10 @@ def _committed(path: str, event: Envelope, at: float) -> bool:
     except Exception:
         return False
     try:
+        chain, params = chain_condition(conn, event.chain_id)
         found = conn.execute(
-            "SELECT 1 FROM events WHERE corr_key = ? AND id = ? AND logged_at = ? LIMIT 1",
-            (corr_key(event.correlation_id or event.id), event.id, at),
+            f"SELECT 1 FROM events WHERE {chain} AND id = ? AND logged_at = ? LIMIT 1",
+            (*params, event.id, at),
         ).fetchone()
     except sqlite3.Error:
         return False

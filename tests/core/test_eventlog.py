@@ -18,6 +18,7 @@ import sqlite_utils
 from monitor.core import eventlog, logschema
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
+from monitor.core.event_filter import EventFilter
 from monitor.core.eventlog import (
     DEFAULT_KEEP_EVENTS,
     INSERT_EVENT,
@@ -220,7 +221,7 @@ def test_a_version_1_log_is_migrated_with_its_events_and_takes_settings(tmp_path
         log.set_setting("keep", "all")
         log.set_setting("keep", "1000")
         assert log.setting("keep") == "1000"
-    assert user_version(db) == SCHEMA_VERSION == 5
+    assert user_version(db) == SCHEMA_VERSION == 6
 
 
 def test_reopening_an_existing_log_keeps_its_data(tmp_path: Path) -> None:
@@ -333,13 +334,47 @@ def test_chain_events_uses_the_correlation_index_and_returns_log_order(tmp_path:
             log._conn.set_trace_callback(None)
         assert [e.type for e in chain] == ["Step0", "Step1", "Step2", "Step3"]
         assert {e.correlation_id for e in chain} == {target}
-    select = next(s for s in statements if s.lstrip().upper().startswith("SELECT"))
+    select = next(
+        s for s in statements if s.lstrip().upper().startswith("SELECT") and "corr_key" in s
+    )
     conn = sqlite3.connect(db)
     try:
         plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + select))
     finally:
         conn.close()
     assert "events_by_corr_key" in plan, plan
+
+
+def test_a_chain_over_several_generations_and_old_bare_keys_is_found_whole(
+    tmp_path: Path,
+) -> None:
+    # corr_key carries the generation of the row's seq (every CORR_KEY_ROWS rows); rows
+    # logged before generations existed keep the bare CRC. Every lookup finds them all.
+    with EventLog(tmp_path / "log.db") as log:
+        log.append([ev("Step0", correlation_id="c-1"), ev("Other", correlation_id="c-2")])
+        # Number the next rows two generations on, as half a million events would.
+        log._conn.execute(
+            "INSERT INTO events (seq, id, type, source, logged_at) VALUES (?, ?, ?, ?, 0)",
+            (2 * logschema.CORR_KEY_ROWS + 5, "filler", "Filler", "test"),
+        )
+        log.append([ev("Step1", correlation_id="c-1"), ev("Step2", correlation_id="c-1")])
+        # Step2 as a log of an older version wrote it.
+        log._conn.execute(
+            "UPDATE events SET corr_key = ? WHERE type = 'Step2'", (logschema.corr_key("c-1"),)
+        )
+        generations = {
+            row[0]: row[1] >> 32
+            for row in log._conn.execute("SELECT type, corr_key FROM events WHERE id != 'filler'")
+        }
+        assert generations == {"Step0": 0, "Other": 0, "Step1": 2, "Step2": 0}
+        assert [e.type for e in log.chain_events("c-1")] == ["Step0", "Step1", "Step2"]
+        assert [e.type for e in log.events(correlation_id="c-1")] == ["Step2", "Step1", "Step0"]
+        assert log.resolve_chain_id("c-1") == "c-1"
+        page = log.search(EventFilter(correlation_id="c-1"))
+        assert page.used_index and [e.type for e in page.events] == ["Step2", "Step1", "Step0"]
+        # With the first generation's rows gone (retention), the rest is still found.
+        log._conn.execute("DELETE FROM events WHERE seq < 10")
+        assert [e.type for e in log.chain_events("c-1")] == ["Step1", "Step2"]
 
 
 def test_chain_events_ignores_other_chains_sharing_the_same_index_key(tmp_path: Path) -> None:
