@@ -494,10 +494,13 @@ def _listed(items: list[str], last: str = "and") -> str:
 
 
 def cmd_profiles_list(args: argparse.Namespace) -> int:
+    store = _store(args)
     try:
-        profiles = _store(args).load()
+        profiles = store.load()
     except ProfileError as exc:
         raise CliError(str(exc)) from exc
+    for broken in store.broken:  # on stderr: --json output stays the usable profiles
+        print(broken.sentence(store.path), file=sys.stderr)
     if args.json:
         print_json([p.to_dict() for p in profiles.values()])
         return 0

@@ -212,44 +212,86 @@ def _keyring_user(profile_name: str, kind: str) -> str:
     return profile_name if kind == "password" else f"{profile_name}/{kind}"
 
 
+@dataclass(frozen=True)
+class BrokenProfile:
+    """An entry of the profiles file that cannot be used, and why. It is written back as
+    it was whenever the file is saved: nothing the user wrote is dropped."""
+
+    name: str  # as written, else "entry N" (its place in the file)
+    reason: str
+    raw: Any  # the entry as it is in the file
+
+    def sentence(self, path: Path) -> str:
+        return (
+            f"The profile {self.name!r} in {path} cannot be used ({self.reason}). Fix it by "
+            "hand; it is kept as it is, and the other profiles work meanwhile."
+        )
+
+
 class ProfileStore:
-    """The profiles file: load, save, add, remove. A broken file is reported, not replaced."""
+    """The profiles file: load, save, add, remove. A broken file is reported, not replaced;
+    a broken entry is left out of :meth:`load` (see :attr:`broken`), not the whole file."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or config_dir() / "profiles.json"
+        # The entries the last load could not use, with why: written back on save.
+        self.broken: list[BrokenProfile] = []
 
     def load(self) -> dict[str, ConnectionProfile]:
+        """The profiles that can be used. An entry that cannot (a setting it does not know,
+        a value that does not fit) is left out and kept in :attr:`broken`: one bad entry
+        does not take the others with it. A file that cannot be read at all raises
+        :class:`ProfileError`, and is left as it is."""
+        self.broken = []
         if not self.path.exists():
             return {}
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
             # The saved shape, or the bare list `eventflow profiles list --json` prints.
             items = raw.get("profiles") if isinstance(raw, dict) else raw
-            if not isinstance(items, list) or not all(isinstance(p, dict) for p in items):
+            # A list with no profile in it at all is a file of another kind, not profiles.
+            if not isinstance(items, list) or (
+                items and not any(isinstance(p, dict) for p in items)
+            ):
                 raise ProfileError(
                     'expected {"version": 1, "profiles": [{"name": ..., '
                     '"bootstrap_servers": ...}, ...]}'
                 )
-            profiles = {}
-            for item in items:
-                if not isinstance(item.get("name"), str):
-                    raise ProfileError("a profile without a name")
-                profiles[item["name"]] = ConnectionProfile.from_dict(item)
-            return profiles
         except json.JSONDecodeError as exc:
             reason = f"not valid JSON: {exc}"
         except (OSError, ValueError, ProfileError) as exc:
             reason = str(exc)
-        except TypeError as exc:  # a setting of the wrong kind, e.g. a number as a name
-            reason = f"a setting has the wrong type: {exc}"
+        else:
+            return self._entries(items)
         raise ProfileError(
             f"The profiles file {self.path} cannot be read ({reason}). Fix it by hand, or "
             "move it aside to start with no profiles; it was left as it is."
         )
 
+    def _entries(self, items: list[Any]) -> dict[str, ConnectionProfile]:
+        profiles: dict[str, ConnectionProfile] = {}
+        for number, item in enumerate(items, 1):
+            name = item.get("name") if isinstance(item, dict) else None
+            label = name if isinstance(name, str) and name else f"entry {number}"
+            try:
+                if not isinstance(item, dict):
+                    raise ProfileError('an entry is not a profile ({"name": ..., ...})')
+                if not isinstance(name, str):
+                    raise ProfileError("a profile without a name")
+                profiles[name] = ConnectionProfile.from_dict(item)
+            except (ValueError, ProfileError) as exc:
+                self.broken.append(BrokenProfile(label, str(exc), item))
+            except TypeError as exc:  # a setting of the wrong kind, e.g. a number as a name
+                self.broken.append(
+                    BrokenProfile(label, f"a setting has the wrong type: {exc}", item)
+                )
+        return profiles
+
     def save(self, profiles: dict[str, ConnectionProfile]) -> None:
         tmp = self.path.with_suffix(".json.tmp")
-        data = {"version": 1, "profiles": [p.to_dict() for p in profiles.values()]}
+        entries = [p.to_dict() for p in profiles.values()]
+        entries += [b.raw for b in self.broken if b.name not in profiles]
+        data = {"version": 1, "profiles": entries}
         try:
             make_parent(self.path)
             write_private_text(tmp, json.dumps(data, indent=2))  # 0600: it maps clusters
@@ -263,6 +305,9 @@ class ProfileStore:
     def get(self, name: str) -> ConnectionProfile:
         profiles = self.load()
         if name not in profiles:
+            for broken in self.broken:
+                if broken.name == name:
+                    raise ProfileError(broken.sentence(self.path))
             known = ", ".join(sorted(profiles)) or "none yet"
             raise ProfileError(
                 f"there is no profile named {name!r} (profiles: {known}); "
@@ -274,13 +319,21 @@ class ProfileStore:
         profiles = self.load()
         if profile.name in profiles and not replace:
             raise ProfileExists(f"a profile named {profile.name!r} exists already")
+        if not replace and any(b.name == profile.name for b in self.broken):
+            raise ProfileExists(
+                f"a profile named {profile.name!r} exists already (one that cannot be used: "
+                "fix it in the file, or remove it first)"
+            )
         profiles[profile.name] = profile
         self.save(profiles)
 
     def remove(self, name: str) -> None:
         profiles = self.load()
         if profiles.pop(name, None) is None:
-            raise ProfileError(f"there is no profile named {name!r}")
+            if not any(b.name == name for b in self.broken):
+                raise ProfileError(f"there is no profile named {name!r}")
+            # Removing a broken entry is how it is got rid of without editing the file.
+            self.broken = [b for b in self.broken if b.name != name]
         self.save(profiles)
 
 

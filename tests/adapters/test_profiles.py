@@ -14,6 +14,7 @@ from adapters.kafka.connection import client_options
 from adapters.kafka.profiles import (
     ConnectionProfile,
     ProfileError,
+    ProfileExists,
     ProfileStore,
     SecretStore,
     SecretStoreUnavailable,
@@ -91,8 +92,6 @@ def test_a_corrupt_profiles_file_is_reported_and_left_untouched(tmp_path: Path) 
         ("[1, 2]", 'expected {"version": 1, "profiles"'),
         ('{"profiles": 7}', 'expected {"version": 1, "profiles"'),
         ('"profiles"', 'expected {"version": 1, "profiles"'),
-        ('{"profiles": [{"bootstrap_servers": "h:1"}]}', "a profile without a name"),
-        ('{"profiles": [{"name": "x", "colour": "red"}]}', "unknown profile settings: colour"),
         ("{oops", "not valid JSON"),
     ],
 )
@@ -118,8 +117,47 @@ def test_a_password_in_the_profiles_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "profiles.json"
     data = {"profiles": [{**sasl_profile().to_dict(), "password": "plain"}]}
     path.write_text(json.dumps(data))
+    store = ProfileStore(path)
+    assert store.load() == {}
     with pytest.raises(ProfileError, match="passwords do not belong"):
-        ProfileStore(path).load()
+        store.get("prod-eu")
+
+
+def test_a_broken_profile_is_left_out_kept_in_the_file_and_named_with_its_reason(
+    tmp_path: Path,
+) -> None:
+    # One entry with a setting this version does not know, one without a name, one not a
+    # profile at all: the good one still loads and works.
+    path = tmp_path / "profiles.json"
+    good = ConnectionProfile(name="local", bootstrap_servers="localhost:9092")
+    colour = {"name": "old", "bootstrap_servers": "h:1", "colour": "red"}
+    nameless = {"bootstrap_servers": "h:2"}
+    path.write_text(json.dumps({"version": 1, "profiles": [good.to_dict(), colour, nameless, 7]}))
+    store = ProfileStore(path)
+    assert store.load() == {"local": good}
+    assert [(b.name, b.reason) for b in store.broken] == [
+        ("old", "unknown profile settings: colour"),
+        ("entry 3", "a profile without a name"),
+        ("entry 4", 'an entry is not a profile ({"name": ..., ...})'),
+    ]
+    assert store.get("local") == good
+    with pytest.raises(ProfileError) as err:
+        store.get("old")
+    assert "'old'" in str(err.value) and "unknown profile settings: colour" in str(err.value)
+    assert "kept as it is" in str(err.value)
+    # Saving another profile writes the broken entries back unchanged.
+    store.add(ConnectionProfile(name="second", bootstrap_servers="localhost:9093"))
+    saved = json.loads(path.read_text())["profiles"]
+    assert saved[0] == good.to_dict() and colour in saved and nameless in saved and 7 in saved
+    # A new profile may not take a broken one's name...
+    with pytest.raises(ProfileExists, match="cannot be used"):
+        store.add(ConnectionProfile(name="old", bootstrap_servers="h:1"))
+    # ...removing it is how it goes without editing the file; then the name is free.
+    store.remove("old")
+    assert colour not in json.loads(path.read_text())["profiles"]
+    store.add(ConnectionProfile(name="old", bootstrap_servers="h:1"))
+    assert ProfileStore(path).get("old").bootstrap_servers == "h:1"
+    assert nameless in json.loads(path.read_text())["profiles"]
 
 
 @pytest.mark.parametrize(
@@ -179,4 +217,4 @@ def test_a_profiles_file_that_cannot_be_saved_or_lacks_a_setting_says_so(tmp_pat
     path = tmp_path / "p.json"
     path.write_text(json.dumps({"version": 1, "profiles": [{"name": "half"}]}))
     with pytest.raises(ProfileError, match="profile 'half' has no bootstrap_servers"):
-        ProfileStore(path).load()
+        ProfileStore(path).get("half")

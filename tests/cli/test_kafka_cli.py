@@ -202,6 +202,21 @@ def test_a_corrupt_profiles_file_is_reported_not_replaced(env: dict[str, str]) -
     assert (config / "profiles.json").read_text() == "{oops"
 
 
+def test_a_broken_profile_is_named_on_stderr_and_the_others_are_listed(
+    env: dict[str, str],
+) -> None:
+    config = Path(env["EVENTFLOW_CONFIG_DIR"])
+    config.mkdir(parents=True)
+    good = {"name": "local", "bootstrap_servers": "localhost:9092"}
+    old = {"name": "old", "bootstrap_servers": "h:1", "colour": "red"}
+    (config / "profiles.json").write_text(json.dumps({"profiles": [good, old]}))
+    proc = eventflow(env, "profiles", "list")
+    assert proc.stdout.startswith("local  localhost:9092")
+    assert "'old'" in proc.stderr and "unknown profile settings: colour" in proc.stderr
+    listed = eventflow(env, "profiles", "list", "--json")
+    assert [p["name"] for p in json.loads(listed.stdout)] == ["local"]
+
+
 def test_bad_start_position_is_explained(broker: TansuBroker, env: dict[str, str]) -> None:
     proc = eventflow(
         env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", "x",

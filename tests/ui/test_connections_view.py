@@ -118,6 +118,29 @@ def test_invalid_profile_is_refused_with_the_reason(
     assert not (config_dir / "profiles.json").exists()
 
 
+def test_a_broken_profile_in_the_file_is_listed_greyed_with_why_and_the_others_work(
+    view: ConnectionsView, config_dir: Path, qtbot: Any
+) -> None:
+    path = config_dir / "profiles.json"
+    good = {"name": "local", "bootstrap_servers": "localhost:9092"}
+    old = {"name": "old", "bootstrap_servers": "h:1", "colour": "red"}
+    config_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "profiles": [good, old]}))
+    view.reload_profiles()
+    rows = [view.profile_list.item(i) for i in range(view.profile_list.count())]
+    assert [r.text().split("\n")[0] for r in rows] == ["local", "old"]
+    assert rows[1].flags() == Qt.ItemFlag.NoItemFlags
+    assert "unknown profile settings: colour" in rows[1].toolTip()
+    assert view.selected_name() == "local"
+    message = view.form_message.text()
+    assert "'old'" in message and "cannot be used" in message and "colour" in message
+    # Saving the good one changes nothing of the broken one in the file.
+    type_into(qtbot, view.form.bootstrap_edit, "localhost:9093")
+    qtbot.mouseClick(view.save_button, LEFT)
+    qtbot.waitUntil(lambda: "localhost:9093" in path.read_text())
+    assert old in json.loads(path.read_text())["profiles"]
+
+
 def test_connect_shows_topics_and_group_lag(
     view: ConnectionsView,
     service: KafkaService,

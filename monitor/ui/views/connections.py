@@ -386,6 +386,9 @@ class ConnectionsView(QWidget):
         except ProfileError as exc:
             self._profiles = {}
             self._message(str(exc), "error")
+        else:
+            if self.store.broken:
+                self._message(_broken_sentence(self.store), "warn")
         current = select or self.selected_name()
         self.profile_list.blockSignals(True)
         self.profile_list.clear()
@@ -396,14 +399,26 @@ class ConnectionsView(QWidget):
             item = QListWidgetItem(name + "\n" + "  \u00b7  ".join(tags))
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.profile_list.addItem(item)
-        if not self._profiles:
+        for broken in self.store.broken:
+            # Listed, greyed and not selectable: the file keeps it; the tooltip says why.
+            item = QListWidgetItem(f"{broken.name}\ncannot be used: {broken.reason}")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            item.setForeground(QColor(theme.WARNING))
+            item.setToolTip(broken.sentence(self.store.path))
+            self.profile_list.addItem(item)
+        if not self._profiles and not self.store.broken:
             hint = QListWidgetItem("No profiles yet: press New to describe a cluster.")
             hint.setFlags(Qt.ItemFlag.NoItemFlags)
             self.profile_list.addItem(hint)
         self._refresh_icons()
         self.profile_list.blockSignals(False)
         row = next(
-            (i for i in range(self.profile_list.count()) if self._item_name(i) == current), None
+            (
+                i
+                for i in range(self.profile_list.count())
+                if current is not None and self._item_name(i) == current
+            ),
+            None,
         )
         if row is None and self._profiles:
             row = 0
@@ -805,3 +820,15 @@ class ConnectionsView(QWidget):
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _broken_sentence(store: ProfileStore) -> str:
+    """What the view says of the profiles in the file that cannot be used."""
+    if len(store.broken) == 1:
+        return store.broken[0].sentence(store.path)
+    names = ", ".join(repr(b.name) for b in store.broken)
+    reasons = "; ".join(f"{b.name}: {b.reason}" for b in store.broken)
+    return (
+        f"The profiles {names} in {store.path} cannot be used ({reasons}). Fix them by "
+        "hand; they are kept as they are, and the other profiles work meanwhile."
+    )
