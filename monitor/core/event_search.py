@@ -46,6 +46,7 @@ unchanged: searching needs no migration.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -123,13 +124,22 @@ class SideScan:
         """All rows of one query, read on the side thread."""
         return self._pool.submit(lambda: self._conn.execute(sql, params).fetchall())
 
+    def skip(self, reading: Future[list[sqlite3.Row]]) -> None:
+        """Stop a read whose rows are no longer wanted (the newer half filled the page), and
+        wait for it to end."""
+        self._conn.interrupt()
+        with contextlib.suppress(sqlite3.OperationalError):  # "interrupted": as asked
+            reading.result()
+
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self._conn.close()
 
 
 def side_scan_worthwhile() -> bool:
-    return (os.cpu_count() or 1) > 1
+    # The cores this process may run on (a container or taskset can allow fewer).
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (usable or 1) > 1
 
 
 def search_events(
@@ -211,10 +221,13 @@ def search_events(
             older = side.read(sql, (low, middle, *params, want))
             try:
                 rows = conn.execute(sql, (middle, upper, *params, want)).fetchall()
-            finally:
-                older_rows = older.result()  # also when the newer half failed: no stray read
-            if len(rows) < want:
-                rows += older_rows[: want - len(rows)]
+            except BaseException:
+                side.skip(older)  # no stray read left on the side connection
+                raise
+            if len(rows) >= want:
+                side.skip(older)  # the newer half filled the page: the older is not read
+            else:
+                rows += older.result()[: want - len(rows)]
         else:
             rows = conn.execute(sql, (low, upper, *params, want)).fetchall()
         step_seconds = time.perf_counter() - step_started

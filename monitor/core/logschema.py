@@ -79,7 +79,10 @@ def corr_keys(conn: sqlite3.Connection, chain_id: str) -> list[int]:
     if newest is None:
         return [crc]
     first = max(1, oldest // CORR_KEY_ROWS)
-    return [crc] + [crc + g * _GENERATION for g in range(first, newest // CORR_KEY_ROWS + 1)]
+    # One generation past the newest row's too: rows the writer commits between this and
+    # the query that uses the keys may start the next one.
+    last = (newest + 1) // CORR_KEY_ROWS + 1
+    return [crc] + [crc + g * _GENERATION for g in range(first, last + 1)]
 
 
 def chain_condition(conn: sqlite3.Connection, chain_id: str) -> tuple[str, list[Any]]:

@@ -461,6 +461,22 @@ def test_killing_the_writer_process_mid_stream_loses_nothing_and_doubles_nothing
     assert (total, distinct) == (submitted, submitted)
 
 
+@pytest.mark.parametrize("correlation", ["chain-1", "", None])
+def test_a_committed_batch_is_recognised_by_its_last_event(
+    tmp_path: Path, correlation: str | None
+) -> None:
+    # What decides whether a batch is sent again after the process died past its COMMIT:
+    # it must find the event whatever its correlation id (empty included), or the batch
+    # would be logged twice.
+    path = tmp_path / "log.db"
+    event = Envelope(type="T", source="s", correlation_id=correlation)
+    with EventLog(path) as log:
+        log.append([event])
+        at = log._conn.execute("SELECT logged_at FROM events").fetchone()[0]
+    assert logwriter._committed(str(path), event, at)
+    assert not logwriter._committed(str(path), event, at + 1)
+
+
 def test_ctrl_c_in_the_terminal_does_not_stop_the_writer_process(tmp_path: Path) -> None:
     import signal
 
