@@ -550,6 +550,7 @@ class EventLog:
         max_seconds: float | None = None,
         cancel: threading.Event | None = None,
         redecoder: Redecoder | None = None,
+        schema_wait: float = SEARCH_WAIT,
     ) -> SearchPage:
         """Logged events matching ``flt``, newest first: see
         :func:`monitor.core.event_search.search_events` for the paths, the limits and how
@@ -558,14 +559,15 @@ class EventLog:
         With a ``redecoder``, the undecoded events of each range the search reads are
         decoded and stored first, when their schema can be had: a search then finds
         what is inside them (a field of an Avro record) like in any other event. The
-        search waits for schemas being fetched only briefly, in all
-        (:data:`~monitor.core.undecoded_log.SEARCH_WAIT`), and not once ``cancel`` is
-        set; the rest is decoded by a later search. While it decodes, it lets go of the
+        search waits for schemas being fetched only briefly, ``schema_wait`` seconds in
+        all (a caller that searches page by page passes what is left of one wait for
+        all its pages), and not once ``cancel`` is set; the rest is decoded by a later
+        search. While it decodes, it lets go of the
         search connection: other searches, and :meth:`close`, do not wait for it."""
 
         if redecoder is not None:
             self._check_decoded_seqs()
-        deadline = time.monotonic() + SEARCH_WAIT
+        deadline = time.monotonic() + max(0.0, schema_wait)
         undecoded_left = 0
 
         def decode_range(low: int, high: int) -> None:

@@ -24,6 +24,7 @@ from monitor.core.event_filter import EventFilter
 from monitor.core.eventlog import EventLog
 from monitor.core.formats.schemas import SchemaSource
 from monitor.core.redecode import Redecoder
+from monitor.core.undecoded_log import SEARCH_WAIT
 from monitor.ui.background import BackgroundTasks
 
 # The connected session's schema source, found when asked (context.kafka.schemas).
@@ -120,6 +121,9 @@ class LogSearch(QObject):
         cursor, back_to = before, None
         top: int | None = None
         budget = FIRST_STEP_SECONDS
+        # One wait for schemas being fetched for the whole search, not one per page: a
+        # registry that does not answer holds the search up once.
+        schemas_until = time.monotonic() + SEARCH_WAIT
         try:
             while True:
                 page = await asyncio.to_thread(
@@ -130,6 +134,7 @@ class LogSearch(QObject):
                     max_seconds=budget,
                     cancel=cancel,
                     redecoder=redecoder,
+                    schema_wait=schemas_until - time.monotonic(),
                 )
                 budget = STEP_SECONDS
                 if not shiboken6.isValid(self) or generation != self._generation:
