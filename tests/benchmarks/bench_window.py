@@ -30,6 +30,7 @@ Run: ``PYTHONPATH=. .venv/bin/python tests/benchmarks/bench_window.py [SECONDS |
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import os
 import statistics
@@ -202,6 +203,20 @@ async def measure(folder: Path) -> int:
     at_half: list[int] = []
 
     cpu_marks: list[tuple[float, float]] = []  # (wall, main thread's CPU) at start, half, end
+    # Full collections of the garbage collector (generation 2), and how long each held the
+    # interpreter: what the loop's latency owes to a heap that holds a backlog.
+    full_collections: list[float] = []
+    collection_began = [0.0]
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            collection_began[0] = time.perf_counter()
+        else:
+            full_collections.append((time.perf_counter() - collection_began[0]) * 1000)
+
+    gc.callbacks.append(on_collection)
 
     def second_half() -> None:
         at_half.append(fed[0])
@@ -213,6 +228,7 @@ async def measure(folder: Path) -> int:
     cpu_marks.append((began, time.thread_time()))
     await asyncio.gather(flood(runtime, stop_at, fed, held_back), lateness(stop_at, late))
     elapsed = time.perf_counter() - began
+    gc.callbacks.remove(on_collection)
     cpu_marks.append((time.perf_counter(), time.thread_time()))
     timer.stop()
     rss_end = rss_mb()[0]
@@ -268,6 +284,11 @@ async def measure(folder: Path) -> int:
         if lates:
             slices.append(f"{lates[int(len(lates) * 0.99)]:.0f}")
     print(f"  loop latency p99 per 10 s (ms): {' '.join(slices)}")
+    longest = max(full_collections, default=0.0)
+    print(
+        f"  full garbage collections: {len(full_collections)}, the longest {longest:.0f} ms,"
+        f" {sum(full_collections) / 1000:.1f} s in all"
+    )
     early = memory[0][2] if memory else float("nan")
     print(f"  memory (RSS)            : {early:>9.0f} MB at 10 s, {rss_end:.0f} MB at the end")
     for seconds, events, rss, anon in memory:
