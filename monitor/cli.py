@@ -109,6 +109,13 @@ def cmd_events(args: argparse.Namespace) -> int:
             limit=args.limit,
             redecoder=redecoder,
         )
+        # A filter on type, source or chain cannot see inside an undecoded event: any in
+        # the log may be one it missed, so all are counted.
+        filtered = bool(args.type or args.source or chain_id)
+        undecoded = [e for e in events if e.undecoded]
+        left = log.count_undecoded() if filtered else len(undecoded)
+        if filtered and left and not undecoded:
+            undecoded = [e for _, e in log.undecoded_rows(limit=1)]
     if args.json:
         print_json([e.to_dict() for e in events])
     elif events:
@@ -120,7 +127,38 @@ def cmd_events(args: argparse.Namespace) -> int:
         patterned = [o for o in ("type", "source") if is_pattern(getattr(args, o) or "")]
         hint = f" (--{patterned[0]} takes a name, not a pattern)" if patterned else ""
         print(f"No events match{hint}.", file=sys.stderr)
+    if left:
+        where = "in the log" if filtered else "listed"
+        _say_undecoded(left, f"event{{s}} {where}", undecoded, args, filtered=filtered)
     return 0
+
+
+def _say_undecoded(
+    n: int,
+    what: str,
+    undecoded: list[Envelope],
+    args: argparse.Namespace,
+    *,
+    filtered: bool = False,
+) -> None:
+    """On stderr: ``n`` records still undecoded among those a command read (``what``, with
+    ``{s}`` where the plural goes), why, and what to pass to decode them (a listing that
+    says nothing looks complete)."""
+    reason = next((e.error for e in undecoded if e.error), None)
+    decoding = bool(args.profile or args.schema_registry or args.schema_file)
+    verb = ("stays" if decoding else "is") if n == 1 else ("stay" if decoding else "are")
+    parts = [f"{n:,} {what.format(s='' if n == 1 else 's')} {verb} undecoded"]
+    if reason:
+        parts[0] += f" ({reason.rstrip('.')})"
+    parts[0] += "."
+    if filtered:
+        parts.append("The filter could not look inside them (their type, source or chain).")
+    if not decoding:
+        parts.append(
+            "Pass --schema-registry URL, --profile NAME or --schema-file PATTERN=PATH to "
+            "decode them."
+        )
+    print(" ".join(parts), file=sys.stderr)
 
 
 def _load_chain(log: EventLog, correlation_id: str) -> Chain:
@@ -242,6 +280,9 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
                 _say_letters_from_elsewhere(letters, cluster)
         except LogError as exc:
             raise CliError(str(exc)) from exc
+    undecoded = [d.event for d in letters if d.event.undecoded]
+    if undecoded:
+        _say_undecoded(len(undecoded), "letter{s} listed", undecoded, args)
     if args.json:
         print_json([d.to_dict() for d in letters])
     elif letters:

@@ -88,6 +88,8 @@ _REPLACE_UNDECODED = (
     ' "offset" = ?, key = ?, headers = ?, data = ?, error = ?, raw = ?, extra = ?'
     " WHERE seq = ? AND id = ? AND instr(extra, '\"undecoded\"') > 0"
 )
+# The rows of events kept undecoded (value or key): their formats ride in ``extra``.
+_UNDECODED_ROW = "instr(extra, '\"undecoded\"') > 0"
 _REPLACE_CHUNK = 2_000  # rows per transaction: the log writer waits at most for one
 
 _SEARCH_MMAP_BYTES = 1 << 30  # address space only: pages are read in as they are touched
@@ -506,7 +508,7 @@ class EventLog:
         """``(seq, envelope)`` of the logged events kept undecoded (value or key), newest
         first, with ``low <= seq < high`` when given; the newest ``limit`` of them when
         given, else every one of the range."""
-        sql = "SELECT * FROM events WHERE instr(extra, '\"undecoded\"') > 0"
+        sql = f"SELECT * FROM events WHERE {_UNDECODED_ROW}"
         params: list[Any] = []
         if low is not None:
             sql += " AND seq >= ?"
@@ -520,6 +522,10 @@ class EventLog:
             params.append(limit)
         rows = self._query(sql, params)
         return [(r["seq"], envelope_from_row(r)) for r in rows]
+
+    def count_undecoded(self) -> int:
+        """How many logged events are kept undecoded (a scan of the rare attributes)."""
+        return int(self._query(f"SELECT count(*) FROM events WHERE {_UNDECODED_ROW}")[0][0])
 
     def replace_undecoded(self, decoded: Sequence[tuple[int, str, Envelope]]) -> int:
         """Store events decoded late over their undecoded rows: ``(seq, the row's id,

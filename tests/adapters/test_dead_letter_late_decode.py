@@ -75,11 +75,10 @@ def test_dlq_show_says_undecoded_and_decodes_with_a_registry(
         first = shown(env, db, letter_id)
 
         # A registry that does not know the schema id: still undecoded, for that reason.
-        listed = json.loads(
-            eventflow(
-                env, "dlq", "list", "--db", db, "--json", "--schema-registry", empty.url
-            ).stdout
+        listing = eventflow(
+            env, "dlq", "list", "--db", db, "--json", "--schema-registry", empty.url
         )  # fmt: skip
+        listed = json.loads(listing.stdout)
         stored_404 = shown(env, db, letter_id)
         # A registry that cannot be reached: that reason, in its turn.
         unreachable = shown(env, db, letter_id, "--schema-registry", UNREACHABLE)
@@ -107,6 +106,7 @@ def test_dlq_show_says_undecoded_and_decodes_with_a_registry(
     assert "--schema-registry URL" in text  # what to do, when no option was given
 
     assert [d["event"]["error"] for d in listed] == [stored_404["error"]]
+    assert listing.stderr.startswith("1 letter listed stays undecoded (")  # and why
     assert stored_404["format"] == "undecoded" and empty.url in stored_404["error"]
     assert "no schema registry is configured" not in stored_404["error"]
     assert unreachable["format"] == "undecoded"

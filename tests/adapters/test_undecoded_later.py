@@ -78,10 +78,23 @@ def test_events_lists_records_logged_undecoded_decoded_once_the_registry_answers
             env, *tail_args(profile.bootstrap_servers, topic_name), "--quiet", "--db", db,
             "--schema-registry", UNREACHABLE,
         )  # fmt: skip
-        before = json.loads(eventflow(env, "events", "--db", db, "--json").stdout)
+        listing = eventflow(env, "events", "--db", db, "--json")
+        before = json.loads(listing.stdout)
         assert [e["format"] for e in before] == ["undecoded"] * 3
         assert all("cannot reach the registry" in e["error"] for e in before)
         assert all(e["raw"] and e["data"] is None for e in before)
+        # A listing says so, and what to pass; a filter says what it could not see.
+        assert "3 events listed are undecoded" in listing.stderr
+        assert "cannot reach the registry" in listing.stderr
+        assert "Pass --schema-registry URL" in listing.stderr
+        by_type = eventflow(
+            env, "events", "--db", db, "--type", "com.acme.NoteTaken",
+            "--schema-registry", UNREACHABLE,
+        )  # fmt: skip
+        assert by_type.stdout == "" and "No events match." in by_type.stderr
+        assert "3 events in the log stay undecoded" in by_type.stderr
+        assert "could not look inside them" in by_type.stderr
+        assert "Pass --schema-registry" not in by_type.stderr
 
         # What a tail with the registry gives: the reference for the late decode.
         live = json_lines(
@@ -97,7 +110,9 @@ def test_events_lists_records_logged_undecoded_decoded_once_the_registry_answers
     assert [e["data"]["note"] for e in live] == NOTES and live[0]["format"] == "avro"
     assert sorted(listed, key=lambda e: e["offset"]) == live
     # Stored decoded: listed again with no registry at all, they stay decoded.
-    again = json.loads(eventflow(env, "events", "--db", db, "--json").stdout)
+    listing = eventflow(env, "events", "--db", db, "--json")
+    again = json.loads(listing.stdout)
+    assert "undecoded" not in listing.stderr
     assert sorted(again, key=lambda e: e["offset"]) == live
     assert again[0]["type"] == "com.acme.NoteTaken" and again[0]["correlation_id"] == "c-2"
     assert reads >= 1
