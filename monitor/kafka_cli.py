@@ -696,7 +696,14 @@ def register(
     p.add_argument("--client-id", default="eventflow-monitor")
     p.add_argument("--read-only", action="store_true", help="refuse publish and replay")
     p.add_argument("--environment", default="development", help="e.g. production")
-    p.add_argument("--dead-letter-pattern", action="append", metavar="REGEX")
+    p.add_argument(
+        "--dead-letter-pattern",
+        action="append",
+        metavar="REGEX",
+        help="topics whose names match REGEX are dead-letter topics too; a group named"
+        r" origin says where the original topic's name is, e.g. '^(?P<origin>.+)\.failed$'"
+        " (without it, a replay must be told the topic); repeatable",
+    )
     p.add_argument("--replace", action="store_true", help="overwrite a profile of that name")
     profiles_cli.add_sign_in_options(p)
     p.set_defaults(func=cmd_profiles_add)

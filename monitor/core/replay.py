@@ -80,7 +80,14 @@ def unsent_outcome(
     if reason is not None:
         return ReplayOutcome(letter.id, target, "skipped", reason)
     if not topic:
-        return ReplayOutcome(letter.id, None, "failed", "no original topic known; name one")
+        return ReplayOutcome(
+            letter.id,
+            None,
+            "failed",
+            "no original topic known (its dead-letter topic's name does not say it): name the"
+            " topic to replay to with eventflow dlq replay --topic TOPIC, or give the profile's"
+            " --dead-letter-pattern a group named origin",
+        )
     if dry_run:
         return ReplayOutcome(letter.id, target, "would replay", f"to {target}")
     return None
