@@ -320,6 +320,10 @@ def cmd_dlq_show(args: argparse.Namespace) -> int:
     print(f"  handler:        {letter.handler or '-'} after {count(letter.attempts, 'attempt')}")
     print(f"  original topic: {letter.original_topic or '-'}")
     print(f"  created:        {format_time(letter.created_at)}")
+    if letter.replayed_from:
+        print(f"  replay of:      {letter.replayed_from} (its replay failed again as this one)")
+    if letter.failed_again_as:
+        print(f"  failed again:   as {letter.failed_again_as} when replayed")
     print(f"  event:          {e.type} {e.id} from {e.source}")
     print(f"  correlation:    {e.correlation_id or '-'}  causation: {e.causation_id or '-'}")
     if e.headers:

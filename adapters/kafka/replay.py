@@ -37,7 +37,7 @@ def replay_record(letter: DeadLetter) -> RawRecord | None:
     if letter.kafka_cluster is None:
         return None
     record = letter.record or record_of_event(letter.event)
-    return record.for_replay(letter.id, letter.replay_count + 1)
+    return record.for_replay(letter.id, letter.next_replay_count)
 
 
 # Seconds between two writes of marks, at most: what a kill can leave acked but unmarked

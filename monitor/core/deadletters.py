@@ -7,6 +7,7 @@ every replay or discard is kept as a :class:`DeadLetterAction` in the log's audi
 
 from __future__ import annotations
 
+import contextlib
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -64,6 +65,17 @@ class DeadLetter:
             self.reason_group = reason_shape(self.reason)
         if self.replayed_from is None:
             self.replayed_from = self.event.headers.get(REPLAY_HEADER) or None
+
+    @property
+    def next_replay_count(self) -> int:
+        """What the next replay's count header says: how many times the record has been
+        replayed with it. A letter filed again after a replay carries the earlier count
+        in its event's headers, so the count goes on across the letters of one record."""
+        before = 0
+        if self.replayed_from is not None:
+            with contextlib.suppress(ValueError):
+                before = max(0, int(self.event.headers.get(REPLAY_COUNT_HEADER) or 0))
+        return before + self.replay_count + 1
 
     @property
     def kafka_cluster(self) -> str | None:

@@ -52,7 +52,7 @@ def replay_event(letter: DeadLetter) -> Envelope:
     event.headers = {
         **{n: v for n, v in event.headers.items() if not is_failure_header(n)},
         REPLAY_HEADER: letter.id,
-        REPLAY_COUNT_HEADER: str(letter.replay_count + 1),
+        REPLAY_COUNT_HEADER: str(letter.next_replay_count),
     }
     return event
 

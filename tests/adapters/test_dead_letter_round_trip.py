@@ -146,7 +146,8 @@ def test_a_replayed_kafka_dead_letter_is_the_original_record_and_is_not_filed_ag
             assert log.actions(letter.id)[1].target == newer.id
             assert log.failed_again([letter.id]) == {letter.id: newer.id}
             # Replaying the new letter sends the original record once more, with a fresh
-            # marker (not the old one's, and no failure headers).
+            # marker (not the old one's, and no failure headers) and the record's second
+            # replay counted as such.
             async with KafkaPublisher(profile) as publisher:
                 [outcome] = await replay_to_kafka(publisher, log, [log.dead_letter(newer.id)])
             assert outcome.status == "replayed"
@@ -155,7 +156,7 @@ def test_a_replayed_kafka_dead_letter_is_the_original_record_and_is_not_filed_ag
             assert list(second.headers) == [
                 *APP_HEADERS,
                 (REPLAY_HEADER, newer.id.encode()),
-                (REPLAY_COUNT_HEADER, b"1"),
+                (REPLAY_COUNT_HEADER, b"2"),
             ]
 
     asyncio.run(scenario())

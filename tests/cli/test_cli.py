@@ -268,6 +268,15 @@ def test_dlq_replay_republishes_marks_replayed_and_refuses_a_second_time(tmp_pat
         events = log.events(correlation_id=letter["event"]["correlation_id"], limit=100)
         marked = [e for e in events if e.headers.get("eventflow-replay-of") == letter["id"]]
         assert len(marked) == 1 and marked[0].id == letter["event"]["id"]
+    # Each letter's text names the other.
+    assert (
+        f"failed again:   as {new_id}"
+        in eventflow("dlq", "show", letter["id"], "--db", str(db)).stdout
+    )
+    assert (
+        f"replay of:      {letter['id']}"
+        in eventflow("dlq", "show", new_id, "--db", str(db)).stdout
+    )
 
     again = json.loads(
         eventflow("dlq", "replay", "--id", letter["id"], "--db", str(db), "--json").stdout
