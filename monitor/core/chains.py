@@ -183,14 +183,16 @@ def build_chain(
     ordered: list[Envelope] = []
     depth: dict[str, int] = {}
     edges: list[ChainEdge] = []
-    stack = [(e, 0) for e in sorted(children.get(None, []), key=by_time, reverse=True)]
+    # Pushed latest first, so they pop earliest first; events of the same time in the
+    # order given (log order), not reversed.
+    stack = [(e, 0) for e in reversed(sorted(children.get(None, []), key=by_time))]
     while stack:  # depth-first, iterative: a chain can be long
         e, d = stack.pop()
         if e.id in depth:
             continue
         depth[e.id] = d
         ordered.append(e)
-        for child in sorted(children.get(e.id, []), key=by_time, reverse=True):
+        for child in reversed(sorted(children.get(e.id, []), key=by_time)):
             span = None
             if child.time is not None and e.time is not None:
                 span = round((child.time - e.time) * 1000.0, 3)

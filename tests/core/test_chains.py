@@ -42,6 +42,15 @@ def test_events_come_out_in_causal_order_whatever_order_they_went_in() -> None:
         assert [e.id for e in chain.events] == ["root", "email", "pay", "reserve", "ship"]
 
 
+def test_events_of_the_same_time_keep_the_order_they_were_logged_in() -> None:
+    # Millisecond timestamps tie often: roots and siblings of one time come out in log
+    # order, not reversed.
+    roots = [node("placed", None, T0), node("paid", None, T0), node("sent", None, T0)]
+    assert [e.id for e in build_chain("c-1", roots).events] == ["placed", "paid", "sent"]
+    kids = [node("root", None, T0), node("a", "root", T0 + 1), node("b", "root", T0 + 1)]
+    assert [e.id for e in build_chain("c-1", kids).events] == ["root", "a", "b"]
+
+
 def test_depth_edges_latency_slowest_edge_and_duration() -> None:
     chain = build_chain("c-1", order_flow())
     assert chain.depth == {"root": 0, "email": 1, "pay": 1, "reserve": 2, "ship": 3}
