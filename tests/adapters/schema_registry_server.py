@@ -4,6 +4,7 @@ app make, in memory, on a loopback port. ``fault`` makes it misbehave on schema 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -60,10 +61,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(raw)))
         self.end_headers()
-        try:
+        # The client may have stopped waiting (a test that closes its source): not news.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(raw)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client stopped waiting (a test that closes its source): not news
 
     def _not_found(self, what: str) -> None:
         self._send(404, {"error_code": 40403, "message": f"{what} not found"})
