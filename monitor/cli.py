@@ -26,7 +26,7 @@ from monitor.core.chains import Chain, load_chain
 from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
 from monitor.core.eventlog import EventLog, LogError
-from monitor.core.header_text import readable_headers
+from monitor.core.header_text import readable_headers, record_header_pairs
 from monitor.core.paths import default_db_path, keep_private
 from monitor.core.undecoded_letters import can_decode_letter, decode_letters
 from monitor.core.wording import count, short_id
@@ -326,11 +326,17 @@ def cmd_dlq_show(args: argparse.Namespace) -> int:
         print(f"  failed again:   as {letter.failed_again_as} when replayed")
     print(f"  event:          {e.type} {e.id} from {e.source}")
     print(f"  correlation:    {e.correlation_id or '-'}  causation: {e.causation_id or '-'}")
-    if e.headers:
-        # Spring's binary numbers as numbers, other control bytes escaped: a terminal
-        # shows them, grep reads the output as text.
-        shown = readable_headers(e.headers)
-        print("  headers:        " + ", ".join(f"{k}={_printable(v)}" for k, v in shown.items()))
+    # Spring's binary numbers as numbers, other control bytes escaped: a terminal shows
+    # them, grep reads the output as text. A record's headers as they came, when it was
+    # kept: a name that comes twice, and a null value, as the replay will send them.
+    pairs: list[tuple[str, str | None]] = (
+        record_header_pairs(letter.record.headers)
+        if letter.record is not None
+        else list(readable_headers(e.headers).items())
+    )
+    if pairs:
+        shown = ", ".join(f"{k}={'(null)' if v is None else _printable(v)}" for k, v in pairs)
+        print(f"  headers:        {shown}")
     if e.undecoded:
         # Not a null payload: bytes kept until their schema can be had, and why not yet.
         print(f"  data:           undecoded: {e.error or 'its schema could not be had'}")

@@ -11,7 +11,7 @@ its number; every other header is left as it came.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from monitor.core.envelope import format_time
 
@@ -67,6 +67,22 @@ def readable_header(name: str, value: str) -> str:
     return str(number)
 
 
+def record_header_pairs(
+    headers: Sequence[tuple[str, bytes | None]],
+) -> list[tuple[str, str | None]]:
+    """A record's headers as they came, to show: every one in order (a name may come more
+    than once), each value as :func:`readable_header` shows it, ``None`` for a null value
+    (not the same as an empty one)."""
+    return [
+        (name, None if value is None else readable_header(name, _text(value)))
+        for name, value in headers
+    ]
+
+
+def _text(value: bytes) -> str:
+    return value.decode("utf-8", "backslashreplace")  # as the decoder keeps header values
+
+
 def visible(value: str) -> str:
     """Control characters (a binary header's or key's NULs and other low bytes, C1 ones
     too) as ``\\xNN``, as the bytes that are not UTF-8 already are, instead of empty
@@ -81,4 +97,11 @@ def readable_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: readable_header(name, value) for name, value in headers.items()}
 
 
-__all__ = ["SPRING_BINARY_INTS", "header_bytes", "readable_header", "readable_headers", "visible"]
+__all__ = [
+    "SPRING_BINARY_INTS",
+    "header_bytes",
+    "readable_header",
+    "readable_headers",
+    "record_header_pairs",
+    "visible",
+]

@@ -17,6 +17,7 @@ from monitor.core.deadletters import DeadLetter
 from monitor.core.demo import Scenario
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
+from monitor.core.raw_record import RawRecord
 from tests.cli import entry_point
 
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -222,6 +223,23 @@ def test_dlq_list_show_and_discard(tmp_path: Path) -> None:
         eventflow("dlq", "list", "--status", "pending", "--db", str(db), "--json").stdout
     )
     assert first["id"] not in {d["id"] for d in pending}
+
+
+def test_dlq_show_prints_a_records_headers_as_they_came(tmp_path: Path) -> None:
+    db = tmp_path / "headers.db"
+    record = RawRecord(b"{}", None, (("dup", b"1"), ("dup", b"2"), ("gone", None), ("e", b"")))
+    letter = DeadLetter(
+        event=Envelope(type="T", source="s", headers={"dup": "2", "gone": "", "e": ""}),
+        reason="boom",
+        original_topic="orders",
+        origin="kafka:staging",
+        id="kafka:orders.DLT:0:1",
+        record=record,
+    )
+    with EventLog(db) as log:
+        log.add_dead_letters([letter])
+    shown = eventflow("dlq", "show", letter.id, "--db", str(db)).stdout
+    assert "  headers:        dup=1, dup=2, gone=(null), e=\n" in shown
 
 
 def test_dlq_replay_republishes_marks_replayed_and_refuses_a_second_time(tmp_path: Path) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from monitor.core.decoding import decode_record
-from monitor.core.header_text import header_bytes, readable_header, readable_headers, visible
+from monitor.core.header_text import (
+    header_bytes,
+    readable_header,
+    readable_headers,
+    record_header_pairs,
+    visible,
+)
 
 
 def stored(value: bytes) -> str:
@@ -85,3 +91,22 @@ def test_visible_escapes_c0_and_c1_controls_and_keeps_text() -> None:
 
 def test_visible_keeps_line_ends_for_the_views_that_show_a_first_line() -> None:
     assert visible("line1\nline2\r\n") == "line1\nline2\r\n"
+
+
+def test_a_records_headers_keep_a_repeated_name_and_a_null_value_apart_from_an_empty_one() -> None:
+    pairs = record_header_pairs(
+        [
+            ("dup", b"1"),
+            ("dup", b"2"),
+            ("none", None),
+            ("empty", b""),
+            ("kafka_dlt-original-partition", (3).to_bytes(4, "big")),
+        ]
+    )
+    assert pairs == [
+        ("dup", "1"),
+        ("dup", "2"),
+        ("none", None),
+        ("empty", ""),
+        ("kafka_dlt-original-partition", "3"),
+    ]

@@ -9,6 +9,7 @@ running demo's own (which come from the embedded bus).
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QAbstractScrollArea, QComboBox, QWidget
 from monitor.core.deadletters import DeadLetter
 from monitor.core.decoding import decode_record
 from monitor.core.envelope import Envelope
+from monitor.core.raw_record import RawRecord
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.ui.context import AppContext
 from monitor.ui.display_format import AgeClock
@@ -293,6 +295,26 @@ def test_spring_binary_headers_read_as_numbers_in_both_details_panes(
     text = pane.text()
     assert "kafka_dlt-original-offset" in text and "200" in text
     assert "\x00" not in text
+
+
+def test_headers_that_repeat_a_name_or_are_null_show_as_the_pairs_a_replay_sends(
+    view: DeadLettersView, runtime: EmbeddedRuntime
+) -> None:
+    headers = (("dup", b"1"), ("dup", b"2"), ("gone", None))
+    record = RawRecord(b'{"orderId": "ord-2"}', b"k", headers)
+    event = decode_record(record.value, list(record.headers), topic="orders.DLT", offset=8)
+    letter = DeadLetter(
+        event=event,
+        reason="boom",
+        original_topic="orders",
+        origin="kafka:staging",
+        id="kafka:orders.DLT:0:8",
+        record=record,
+    )
+    write(runtime, [letter])
+    assert view.show_letter(letter.id)
+    shown = json.loads(view.details.headers.toPlainText())
+    assert shown == [["dup", "1"], ["dup", "2"], ["gone", None]]
 
 
 def test_the_details_say_the_same_age_as_the_age_column_and_move_on_with_it(

@@ -8,6 +8,7 @@ discards, from the log's audit trail).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from monitor.core.deadletters import DeadLetter, DeadLetterAction
 from monitor.core.envelope import format_time
-from monitor.core.header_text import readable_headers
+from monitor.core.header_text import readable_headers, record_header_pairs
 from monitor.core.json_diff import pretty_json
 from monitor.ui import theme
 from monitor.ui.display_format import AgeClock
@@ -273,9 +274,17 @@ class DeadLetterDetails(QWidget):
         highlighter = self.payload._highlighter  # type: ignore[attr-defined]
         highlighter.setDocument(None if undecoded is not None else self.payload.document())
         self.payload.setPlainText(undecoded if undecoded is not None else pretty_json(event.data))
-        # Spring's binary partition/offset/timestamp headers as the numbers they are.
-        headers = readable_headers(event.headers)
-        self.headers.setPlainText(pretty_json(headers) if headers else "{}")
+        # Spring's binary partition/offset/timestamp headers as the numbers they are. A
+        # record whose headers repeat a name or carry a null value is shown as the list
+        # of pairs it is (what a replay sends), which an object cannot hold.
+        pairs = record_header_pairs(letter.record.headers) if letter.record is not None else []
+        names = [name for name, _ in pairs]
+        if len(set(names)) < len(names) or any(value is None for _, value in pairs):
+            rows = (json.dumps(list(pair), ensure_ascii=False) for pair in pairs)
+            self.headers.setPlainText("[\n  " + ",\n  ".join(rows) + "\n]")  # a pair a line
+        else:
+            headers = readable_headers(event.headers)
+            self.headers.setPlainText(pretty_json(headers) if headers else "{}")
         self.envelope.setPlainText(pretty_json(event.to_dict()))
         self.traceback.setPlainText(letter.traceback or "No traceback was recorded.")
         if not same:
