@@ -50,12 +50,20 @@ def cmd_history(args: argparse.Namespace) -> int:
     path = _existing_log(args)
     with HistoryStore(path) as store:
         series = store.read(args.metric or ["*"], since=args.since)
+        known = store.names() if not series else []
     if args.json:
         print_json({"series": [s.to_dict() for s in series]})
         return 0
     if not series:
         asked = ", ".join(args.metric or ["*"])
-        print(f"No history matching {asked} in {path}: run the window, a demo, a tail or watch.")
+        if known:  # the log has history: the names asked for match none of it
+            more = f" and {len(known) - 12} more" if len(known) > 12 else ""
+            print(
+                f"No history matching {asked} in {path}. It has {', '.join(known[:12])}{more}"
+                " (--metric takes a name or a glob, e.g. 'group.*.lag')."
+            )
+        else:
+            print(f"No history in {path} yet: run the window, a demo, a tail or watch.")
         return 0
     for s in series:
         if not s.samples:

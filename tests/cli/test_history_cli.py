@@ -78,6 +78,9 @@ def test_history_spans_a_restart_and_since_limits_it(tmp_path: Path) -> None:
         eventflow("history", "--json", "--since", "2020-01-01T00:00:00Z", "--db", str(db)).stdout
     )
     assert len(old["series"][0]["samples"]) >= 1
+    # A name that matches nothing is told what the log has.
+    told = eventflow("history", "--metric", "nope", "--db", str(db)).stdout
+    assert told.startswith("No history matching nope") and "events.rate" in told
 
 
 def test_history_refuses_a_bad_since_and_a_missing_log(tmp_path: Path) -> None:
