@@ -508,6 +508,8 @@ def cmd_profiles_list(args: argparse.Namespace) -> int:
         print("No profiles yet: add one with `eventflow profiles add NAME --bootstrap HOST:PORT`.")
     for p in profiles.values():
         flags = [p.security_protocol, p.environment] + (["read-only"] if p.read_only else [])
+        if p.registry_url:
+            flags.append(f"registry {p.registry_url}")
         print(f"{p.name}  {p.bootstrap_servers}  ({', '.join(flags)})")
     return 0
 

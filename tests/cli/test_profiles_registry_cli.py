@@ -35,6 +35,7 @@ def test_profiles_add_keeps_the_registry_sign_in_and_profiles_test_uses_it(
         # No secret asked for: the message names the variable that gives it.
         assert "The registry needs its token" in added.stdout
         assert "EVENTFLOW_REGISTRY_SECRET_SEC" in added.stdout
+        assert f"registry {registry.url}" in eventflow(env, "profiles", "list").stdout
         saved = json.loads(eventflow(env, "profiles", "list", "--json").stdout)[0]
         assert saved["registry_bearer"] is True and saved["registry_username"] is None
         assert (saved["registry_ca_file"], saved["registry_cert_file"]) == (
