@@ -181,6 +181,7 @@ class KafkaTail:
         self.schemas = schemas
         self._held: dict[Any, list[Any]] = {}
         self._held_count = 0
+        self._start_note = ""  # said with "connected": a start offset a partition lacks
         self._released = asyncio.Event()  # set each time held records are handed on
         self._loop: asyncio.AbstractEventLoop | None = None
         self.progress = TailProgress()
@@ -285,6 +286,20 @@ class KafkaTail:
             begins = await consumer.beginning_offsets(fresh)
             for tp in fresh:
                 consumer.seek(tp, max(begins[tp], min(value, ends[tp])))
+            # An offset the partition does not hold is read from its nearest edge: said
+            # once, in the "connected" sentence, so --from 99 on a short topic is no puzzle.
+            past = [tp for tp in fresh if value > ends[tp]]
+            before = [tp for tp in fresh if value < begins[tp]]
+            if past:
+                self._start_note = (
+                    f" Offset {value} is past the end of {_partitions_named(past, ends)}:"
+                    " reading from there, the records written next."
+                )
+            elif before:
+                self._start_note = (
+                    f" Offset {value} is no longer kept by {_partitions_named(before, begins)}:"
+                    " reading from the oldest kept."
+                )
         else:
             found = await consumer.offsets_for_times({tp: value for tp in fresh})
             ends = await consumer.end_offsets(fresh)
@@ -419,7 +434,7 @@ class KafkaTail:
             "connected",
             f"Tailing {_count(len(self.progress.topics), 'topic')} "
             f"({_count(self.progress.partitions, 'partition')}) "
-            f"on {self.profile.bootstrap_servers}.",
+            f"on {self.profile.bootstrap_servers}.{self._start_note}",
         )
         backoff = 0.5
         quiet_since = loop.time()
@@ -689,6 +704,12 @@ def _out_of_range_positions(exc: Exception) -> dict[Any, int]:
     """``{TopicPartition: offset fetched}`` of aiokafka's OffsetOutOfRangeError."""
     positions = exc.args[0] if exc.args else None
     return dict(positions) if isinstance(positions, dict) else {}
+
+
+def _partitions_named(tps: list[Any], offsets: dict[Any, int]) -> str:
+    """``orders/0 (at 3), orders/1 (at 5)``: the first few, and how many more."""
+    named = ", ".join(f"{tp.topic}/{tp.partition} (at {offsets[tp]})" for tp in tps[:4])
+    return named + (f" and {len(tps) - 4} more partitions" if len(tps) > 4 else "")
 
 
 def _count(n: int, noun: str) -> str:

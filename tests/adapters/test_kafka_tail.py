@@ -353,6 +353,32 @@ def test_tail_survives_a_broker_restart_and_skips_or_repeats_nothing() -> None:
     assert "no longer there" in events[marker].data["reason"]
 
 
+def test_a_start_offset_past_the_end_reads_what_comes_next_and_says_so(
+    profile: ConnectionProfile, topic_name: str
+) -> None:
+    sentences: list[str] = []
+
+    async def run() -> list[Envelope]:
+        bs = profile.bootstrap_servers
+        await create_topic(bs, topic_name)
+        await produce(bs, topic_name, [order(i) for i in range(3)])
+        events: list[Envelope] = []
+        tail = KafkaTail(
+            profile, [topic_name], sink=events.extend, start=StartPosition("offset", 99),
+            on_state=lambda _state, sentence: sentences.append(sentence),
+        )  # fmt: skip
+        task = asyncio.create_task(tail.run(max_records=2, duration=20))
+        await poll_until(lambda: tail.state == "connected" or task.done(), 30, every=0.02)
+        await produce(bs, topic_name, [order(i) for i in range(3, 5)])
+        await task
+        return events
+
+    events = asyncio.run(run())
+    assert [e.id for e in events] == ["ev-3", "ev-4"]
+    said = next(s for s in sentences if s.startswith("Tailing"))
+    assert f"Offset 99 is past the end of {topic_name}/0 (at 3): reading from there" in said
+
+
 def test_a_topic_found_while_tailing_from_the_end_is_read_from_its_beginning(
     profile: ConnectionProfile, topic_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
