@@ -504,7 +504,7 @@ def cmd_profiles_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json([p.to_dict() for p in profiles.values()])
         return 0
-    if not profiles:
+    if not profiles and not store.broken:
         print("No profiles yet: add one with `eventflow profiles add NAME --bootstrap HOST:PORT`.")
     for p in profiles.values():
         flags = [p.security_protocol, p.environment] + (["read-only"] if p.read_only else [])

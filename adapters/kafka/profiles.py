@@ -242,8 +242,8 @@ class ProfileStore:
         a value that does not fit) is left out and kept in :attr:`broken`: one bad entry
         does not take the others with it. A file that cannot be read at all raises
         :class:`ProfileError`, and is left as it is."""
-        self.broken = []
         if not self.path.exists():
+            self.broken = []
             return {}
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
@@ -270,6 +270,7 @@ class ProfileStore:
 
     def _entries(self, items: list[Any]) -> dict[str, ConnectionProfile]:
         profiles: dict[str, ConnectionProfile] = {}
+        broken: list[BrokenProfile] = []
         for number, item in enumerate(items, 1):
             name = item.get("name") if isinstance(item, dict) else None
             label = name if isinstance(name, str) and name else f"entry {number}"
@@ -280,17 +281,17 @@ class ProfileStore:
                     raise ProfileError("a profile without a name")
                 profiles[name] = ConnectionProfile.from_dict(item)
             except (ValueError, ProfileError) as exc:
-                self.broken.append(BrokenProfile(label, str(exc), item))
-            except TypeError as exc:  # a setting of the wrong kind, e.g. a number as a name
-                self.broken.append(
-                    BrokenProfile(label, f"a setting has the wrong type: {exc}", item)
-                )
+                broken.append(BrokenProfile(label, str(exc), item))
+            except Exception as exc:  # a setting of the wrong kind, e.g. null for a text
+                broken.append(BrokenProfile(label, f"a setting has the wrong type: {exc}", item))
+        # Swapped in whole: a save on another thread sees the old list or the new one.
+        self.broken = broken
         return profiles
 
     def save(self, profiles: dict[str, ConnectionProfile]) -> None:
         tmp = self.path.with_suffix(".json.tmp")
-        entries = [p.to_dict() for p in profiles.values()]
-        entries += [b.raw for b in self.broken if b.name not in profiles]
+        # Every broken entry is written back: only remove() and add(replace=True) drop one.
+        entries = [p.to_dict() for p in profiles.values()] + [b.raw for b in self.broken]
         data = {"version": 1, "profiles": entries}
         try:
             make_parent(self.path)
@@ -321,9 +322,12 @@ class ProfileStore:
             raise ProfileExists(f"a profile named {profile.name!r} exists already")
         if not replace and any(b.name == profile.name for b in self.broken):
             raise ProfileExists(
-                f"a profile named {profile.name!r} exists already (one that cannot be used: "
-                "fix it in the file, or remove it first)"
+                f"a profile named {profile.name!r} exists already in {self.path}, one that "
+                f"cannot be used: fix it there, or remove it (eventflow profiles remove "
+                f"{profile.name})"
             )
+        if replace:  # a broken entry of that name is what is replaced, if there is one
+            self.broken = [b for b in self.broken if b.name != profile.name]
         profiles[profile.name] = profile
         self.save(profiles)
 

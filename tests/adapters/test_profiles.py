@@ -132,14 +132,17 @@ def test_a_broken_profile_is_left_out_kept_in_the_file_and_named_with_its_reason
     good = ConnectionProfile(name="local", bootstrap_servers="localhost:9092")
     colour = {"name": "old", "bootstrap_servers": "h:1", "colour": "red"}
     nameless = {"bootstrap_servers": "h:2"}
-    path.write_text(json.dumps({"version": 1, "profiles": [good.to_dict(), colour, nameless, 7]}))
+    null = {"name": "local", "bootstrap_servers": None}  # a second "local", unusable
+    entries = [good.to_dict(), colour, nameless, 7, null]
+    path.write_text(json.dumps({"version": 1, "profiles": entries}))
     store = ProfileStore(path)
     assert store.load() == {"local": good}
-    assert [(b.name, b.reason) for b in store.broken] == [
+    assert [(b.name, b.reason) for b in store.broken][:3] == [
         ("old", "unknown profile settings: colour"),
         ("entry 3", "a profile without a name"),
         ("entry 4", 'an entry is not a profile ({"name": ..., ...})'),
     ]
+    assert store.broken[3].name == "local" and "wrong type" in store.broken[3].reason
     assert store.get("local") == good
     with pytest.raises(ProfileError) as err:
         store.get("old")
@@ -149,6 +152,7 @@ def test_a_broken_profile_is_left_out_kept_in_the_file_and_named_with_its_reason
     store.add(ConnectionProfile(name="second", bootstrap_servers="localhost:9093"))
     saved = json.loads(path.read_text())["profiles"]
     assert saved[0] == good.to_dict() and colour in saved and nameless in saved and 7 in saved
+    assert null in saved  # kept, though a usable profile has its name
     # A new profile may not take a broken one's name...
     with pytest.raises(ProfileExists, match="cannot be used"):
         store.add(ConnectionProfile(name="old", bootstrap_servers="h:1"))

@@ -27,7 +27,7 @@ class Imported:
 def import_profile(store: ProfileStore, passwords: PasswordKeeper, path: Path) -> Imported:
     """Import ``path``; raises ``ProfileError`` saying why it cannot be a profile."""
     result = import_client_config(path)
-    taken_names = set(store.load())
+    taken_names = set(store.load()) | {b.name for b in store.broken}
     name, n = result.profile.name, 2
     while name in taken_names:  # never overwrite: the user renames it in the form
         name, n = f"{result.profile.name}-{n}", n + 1

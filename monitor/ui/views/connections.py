@@ -493,9 +493,11 @@ class ConnectionsView(QWidget):
             if original is not None and original != profile.name:
                 self.store.remove(original)
         except ProfileExists as exc:
+            # A broken entry of that name cannot be selected here: only another name helps.
+            listed = profile.name in self._profiles
             self._message(
-                f"{refused}: {str(exc).rstrip('.')}. Choose another name, or select "
-                f"{profile.name} in the list.",
+                f"{refused}: {str(exc).rstrip('.')}. Choose another name"
+                + (f", or select {profile.name} in the list." if listed else "."),
                 "error",
             )
             return False
