@@ -32,6 +32,16 @@ KEYRING_SERVICE = "eventflow-monitor"
 SECRET_KINDS = ("password", "pkcs12", "schema_registry")
 
 
+# The kinds of value a profile's settings take in the file, by their annotation.
+_SETTING_KINDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "str": (str, "text"),
+    "str | None": ((str, type(None)), "text or null"),
+    "bool": (bool, "true or false"),
+    "list[str]": (list, "a list"),
+    "dict[str, str]": (dict, "an object"),
+}
+
+
 class ProfileError(Exception):
     """A profile is invalid, missing, or its file cannot be read; the message says which."""
 
@@ -161,6 +171,11 @@ class ConnectionProfile:
             raise ProfileError("a profile has no name")
         if "bootstrap_servers" not in d:
             raise ProfileError(f"profile {d['name']!r} has no bootstrap_servers")
+        for f in fields(cls):  # a hand-edited value of the wrong kind (null for a text, say)
+            kind = _SETTING_KINDS.get(str(f.type))
+            if kind is not None and f.name in d and not isinstance(d[f.name], kind[0]):
+                shown = "null" if d[f.name] is None else type(d[f.name]).__name__
+                raise ProfileError(f"{f.name} must be {kind[1]}, not {shown}")
         return cls(**d)
 
     @classmethod

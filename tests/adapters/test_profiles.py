@@ -142,7 +142,10 @@ def test_a_broken_profile_is_left_out_kept_in_the_file_and_named_with_its_reason
         ("entry 3", "a profile without a name"),
         ("entry 4", 'an entry is not a profile ({"name": ..., ...})'),
     ]
-    assert store.broken[3].name == "local" and "wrong type" in store.broken[3].reason
+    assert (store.broken[3].name, store.broken[3].reason) == (
+        "local",
+        "bootstrap_servers must be text, not null",
+    )
     assert store.get("local") == good
     with pytest.raises(ProfileError) as err:
         store.get("old")
