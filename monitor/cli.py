@@ -109,13 +109,15 @@ def cmd_events(args: argparse.Namespace) -> int:
             limit=args.limit,
             redecoder=redecoder,
         )
-        # A filter on type, source or chain cannot see inside an undecoded event: any in
-        # the log may be one it missed, so all are counted.
-        filtered = bool(args.type or args.source or chain_id)
+        # A filter on type, source or chain cannot match an undecoded event: with schema
+        # options the whole log was just read to decode it, and what stayed undecoded
+        # is counted (another read, of the same size); without them, the events listed.
+        filtered = bool(args.type or args.source or chain_id) and redecoder is not None
         undecoded = [e for e in events if e.undecoded]
         left = log.count_undecoded() if filtered else len(undecoded)
         if filtered and left and not undecoded:
             undecoded = [e for _, e in log.undecoded_rows(limit=1)]
+        decoding = redecoder is not None
     if args.json:
         print_json([e.to_dict() for e in events])
     elif events:
@@ -129,30 +131,27 @@ def cmd_events(args: argparse.Namespace) -> int:
         print(f"No events match{hint}.", file=sys.stderr)
     if left:
         where = "in the log" if filtered else "listed"
-        _say_undecoded(left, f"event{{s}} {where}", undecoded, args, filtered=filtered)
+        _say_undecoded(left, f"event{{s}} {where}", undecoded, decoding, filtered=filtered)
     return 0
 
 
 def _say_undecoded(
-    n: int,
-    what: str,
-    undecoded: list[Envelope],
-    args: argparse.Namespace,
-    *,
-    filtered: bool = False,
+    n: int, what: str, undecoded: list[Envelope], decoding: bool, *, filtered: bool = False
 ) -> None:
     """On stderr: ``n`` records still undecoded among those a command read (``what``, with
-    ``{s}`` where the plural goes), why, and what to pass to decode them (a listing that
-    says nothing looks complete)."""
+    ``{s}`` where the plural goes), why (the first one's reason), and what to pass to
+    decode them when no schema source was given (a listing that says nothing looks
+    complete)."""
     reason = next((e.error for e in undecoded if e.error), None)
-    decoding = bool(args.profile or args.schema_registry or args.schema_file)
     verb = ("stays" if decoding else "is") if n == 1 else ("stay" if decoding else "are")
     parts = [f"{n:,} {what.format(s='' if n == 1 else 's')} {verb} undecoded"]
     if reason:
         parts[0] += f" ({reason.rstrip('.')})"
     parts[0] += "."
     if filtered:
-        parts.append("The filter could not look inside them (their type, source or chain).")
+        parts.append(
+            "--type, --source and --correlation-id cannot match them: some matches may be missing."
+        )
     if not decoding:
         parts.append(
             "Pass --schema-registry URL, --profile NAME or --schema-file PATTERN=PATH to "
@@ -282,7 +281,7 @@ def cmd_dlq_list(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
     undecoded = [d.event for d in letters if d.event.undecoded]
     if undecoded:
-        _say_undecoded(len(undecoded), "letter{s} listed", undecoded, args)
+        _say_undecoded(len(undecoded), "letter{s} listed", undecoded, redecoder is not None)
     if args.json:
         print_json([d.to_dict() for d in letters])
     elif letters:

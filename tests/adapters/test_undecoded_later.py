@@ -93,7 +93,7 @@ def test_events_lists_records_logged_undecoded_decoded_once_the_registry_answers
         )  # fmt: skip
         assert by_type.stdout == "" and "No events match." in by_type.stderr
         assert "3 events in the log stay undecoded" in by_type.stderr
-        assert "could not look inside them" in by_type.stderr
+        assert "--type, --source and --correlation-id cannot match them" in by_type.stderr
         assert "Pass --schema-registry" not in by_type.stderr
 
         # What a tail with the registry gives: the reference for the late decode.

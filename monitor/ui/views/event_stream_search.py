@@ -121,9 +121,10 @@ class LogSearch(QObject):
         cursor, back_to = before, None
         top: int | None = None
         budget = FIRST_STEP_SECONDS
-        # One wait for schemas being fetched for the whole search, not one per page: a
-        # registry that does not answer holds the search up once.
-        schemas_until = time.monotonic() + SEARCH_WAIT
+        # A page waits briefly for schemas being fetched; once a page was left with events
+        # undecoded (a registry that does not answer), the next pages do not wait: such a
+        # registry holds a search up once, not once a page.
+        schema_wait = SEARCH_WAIT
         try:
             while True:
                 page = await asyncio.to_thread(
@@ -134,8 +135,10 @@ class LogSearch(QObject):
                     max_seconds=budget,
                     cancel=cancel,
                     redecoder=redecoder,
-                    schema_wait=schemas_until - time.monotonic(),
+                    schema_wait=schema_wait,
                 )
+                if page.undecoded_left:
+                    schema_wait = 0.0
                 budget = STEP_SECONDS
                 if not shiboken6.isValid(self) or generation != self._generation:
                     return  # closed, or a newer search replaced this one: say nothing
