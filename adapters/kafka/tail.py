@@ -269,13 +269,23 @@ class KafkaTail:
         # has records written after the tail began watching for it, so none of them is
         # old: read it from its beginning, whatever the start position. With "end" it would
         # lose every record written between its creation and its discovery.
+        started = fresh
         if self._partitions_at_start is not None:
             new = [tp for tp in fresh if (tp.topic, tp.partition) not in self._partitions_at_start]
             if new:
                 await consumer.seek_to_beginning(*new)
                 fresh = [tp for tp in fresh if tp not in new]
-        if not fresh:
-            return
+        if fresh:
+            await self._apply_start(consumer, fresh)
+        # Where each partition starts is where a reconnect resumes it, records read or
+        # not: a quiet partition tailed from the end must not skip, after a reconnect,
+        # the records written while the connection was down.
+        for tp in started:
+            position = await asyncio.wait_for(consumer.position(tp), CONNECT_TIMEOUT)
+            next_offsets[(tp.topic, tp.partition)] = position
+
+    async def _apply_start(self, consumer: Any, fresh: list[Any]) -> None:
+        """Seek ``fresh`` partitions to the tail's start position."""
         kind, value = self.start.kind, self.start.value
         if kind == "beginning":
             await consumer.seek_to_beginning(*fresh)
@@ -291,12 +301,12 @@ class KafkaTail:
             past = [tp for tp in fresh if value > ends[tp]]
             before = [tp for tp in fresh if value < begins[tp]]
             if past:
-                self._start_note = (
+                self._start_note += (
                     f" Offset {value} is past the end of {_partitions_named(past, ends)}:"
                     " reading from there, the records written next."
                 )
-            elif before:
-                self._start_note = (
+            if before:
+                self._start_note += (
                     f" Offset {value} is no longer kept by {_partitions_named(before, begins)}:"
                     " reading from the oldest kept."
                 )
@@ -709,7 +719,7 @@ def _out_of_range_positions(exc: Exception) -> dict[Any, int]:
 def _partitions_named(tps: list[Any], offsets: dict[Any, int]) -> str:
     """``orders/0 (at 3), orders/1 (at 5)``: the first few, and how many more."""
     named = ", ".join(f"{tp.topic}/{tp.partition} (at {offsets[tp]})" for tp in tps[:4])
-    return named + (f" and {len(tps) - 4} more partitions" if len(tps) > 4 else "")
+    return named + (f" and {_count(len(tps) - 4, 'more partition')}" if len(tps) > 4 else "")
 
 
 def _count(n: int, noun: str) -> str:

@@ -379,6 +379,41 @@ def test_a_start_offset_past_the_end_reads_what_comes_next_and_says_so(
     assert f"Offset 99 is past the end of {topic_name}/0 (at 3): reading from there" in said
 
 
+def test_a_quiet_partition_tailed_from_the_end_loses_nothing_written_while_reconnecting(
+    profile: ConnectionProfile, topic_name: str
+) -> None:
+    """Nothing was read from the partition when the connection went: the reconnect must
+    resume where the tail started, not look for the end again (which would skip what was
+    written meanwhile)."""
+
+    async def run() -> list[Envelope]:
+        bs = profile.bootstrap_servers
+        await create_topic(bs, topic_name)
+        await produce(bs, topic_name, [order(i) for i in range(3)])  # old: not read
+        events: list[Envelope] = []
+        tail = KafkaTail(profile, [topic_name], sink=events.extend, start=StartPosition("end"))
+        connect, gate, connects = tail._connect, asyncio.Event(), [0]
+
+        async def reconnect_when_let() -> None:  # the reconnect waits for the records below
+            connects[0] += 1
+            if connects[0] > 1:
+                await gate.wait()
+            await connect()
+
+        tail._connect = reconnect_when_let  # type: ignore[method-assign]
+        task = asyncio.create_task(tail.run(max_records=2, duration=20))
+        await poll_until(lambda: tail.state == "connected" or task.done(), 30, every=0.02)
+        await tail._disconnect()  # the connection is gone
+        await poll_until(lambda: connects[0] > 1 or task.done(), 10, every=0.02)
+        await produce(bs, topic_name, [order(i) for i in range(3, 5)])  # while it is gone
+        gate.set()
+        await task
+        return events
+
+    events = asyncio.run(run())
+    assert [e.id for e in events] == ["ev-3", "ev-4"]
+
+
 def test_a_topic_found_while_tailing_from_the_end_is_read_from_its_beginning(
     profile: ConnectionProfile, topic_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
