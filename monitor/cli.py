@@ -327,7 +327,7 @@ def cmd_dlq_show(args: argparse.Namespace) -> int:
     print(f"  correlation:    {e.correlation_id or '-'}  causation: {e.causation_id or '-'}")
     # Spring's binary numbers as numbers, other control bytes escaped: a terminal shows
     # them, grep reads the output as text. A record's headers as they came, when it was
-    # kept: a name that comes twice, and a null value, as the replay will send them.
+    # kept: a name that comes twice, and a null value, as the record has them.
     pairs: list[tuple[str, str | None]] = (
         record_header_pairs(letter.record.headers)
         if letter.record is not None

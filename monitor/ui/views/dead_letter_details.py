@@ -276,7 +276,7 @@ class DeadLetterDetails(QWidget):
         self.payload.setPlainText(undecoded if undecoded is not None else pretty_json(event.data))
         # Spring's binary partition/offset/timestamp headers as the numbers they are. A
         # record whose headers repeat a name or carry a null value is shown as the list
-        # of pairs it is (what a replay sends), which an object cannot hold.
+        # of pairs the record has, which an object cannot hold.
         pairs = record_header_pairs(letter.record.headers) if letter.record is not None else []
         names = [name for name, _ in pairs]
         if len(set(names)) < len(names) or any(value is None for _, value in pairs):
