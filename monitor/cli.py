@@ -30,6 +30,7 @@ from monitor.core.header_text import readable_headers, record_header_pairs
 from monitor.core.paths import default_db_path, keep_private
 from monitor.core.undecoded_letters import can_decode_letter, decode_letters
 from monitor.core.wording import count, short_id
+from monitor.dlq_edit_cli import add_dlq_edit_parser
 from monitor.history_cli import register as register_history
 from monitor.kafka_cli import add_connection_options
 from monitor.kafka_cli import register as register_kafka
@@ -724,6 +725,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="a dead letter's id, or its start")
     add_schema_options(p)
     p.set_defaults(func=cmd_dlq_show)
+    add_dlq_edit_parser(dsub, [db, out])
     p = dsub.add_parser("replay", parents=[db, out], help="republish dead letters")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--id", action="append", metavar="ID", help="this dead letter (repeat)")

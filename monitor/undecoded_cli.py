@@ -16,25 +16,28 @@ from monitor.core.formats.schemas import close_schema_source
 from monitor.core.redecode import Redecoder
 
 
-def add_schema_options(p: argparse.ArgumentParser) -> None:
+def add_schema_options(
+    p: argparse.ArgumentParser, purpose: str = "decode records logged undecoded"
+) -> None:
+    """The schema options; ``purpose`` says what the schemas are for, in their help."""
     p.add_argument(
         "--profile",
         metavar="NAME",
-        help="decode records logged undecoded with this profile's schema registry and schema files",
+        help=f"{purpose} with this profile's schema registry and schema files",
     )
     p.add_argument(
         "--schema-registry",
         metavar="URL",
         type=http_url,
-        help="decode records logged undecoded with this schema registry (overrides the profile's)",
+        help=f"{purpose} with this schema registry (overrides the profile's)",
     )
     p.add_argument(
         "--schema-file",
         metavar="PATTERN=PATH",
         action="append",
         default=[],
-        help="decode records logged undecoded of the topics matching PATTERN with a local"
-        " schema; key:PATTERN=PATH for keys; repeatable",
+        help=f"{purpose}, for the topics matching PATTERN, with a local schema;"
+        " key:PATTERN=PATH for keys; repeatable",
     )
 
 
