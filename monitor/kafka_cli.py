@@ -31,7 +31,7 @@ from monitor.cli_errors import CliError
 from monitor.cli_output import json_text, print_json, record_line
 from monitor.cli_retention import retention
 from monitor.core.envelope import Envelope
-from monitor.core.eventlog import LogError
+from monitor.core.eventlog import EventLog, LogError
 from monitor.core.formats.schemas import close_schema_source
 from monitor.core.paths import default_db_path
 from monitor.core.strict_json import loads_strict
@@ -185,6 +185,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
     lines = not (args.json or args.quiet)
     db_path = None if args.no_log else (args.db or str(default_db_path()))
     keeping = retention(args, db_path)  # blocking I/O on the log: not in the coroutine
+    resume_at = logged_positions(args.topic, db_path) if start.kind == "logged" else None
     schemas = schemas_for(args, profile)
 
     async def run() -> Any:
@@ -219,6 +220,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
             password=password,
             on_state=state,
             schemas=schemas,
+            resume_at=resume_at,
         )
         await runtime.start()
         try:
@@ -249,6 +251,36 @@ def cmd_tail(args: argparse.Namespace) -> int:
         print(f"eventflow: {not_logged[0]} in {db_path}.", file=sys.stderr)
         return 1
     return 0
+
+
+def logged_positions(patterns: list[str], db_path: str | None) -> dict[tuple[str, int], int]:
+    """For ``--from logged``: after the last record the log has of each partition of the
+    topics tailed (none: every partition from its beginning). Said on stderr."""
+    from adapters.kafka.tail import matches_any
+
+    if db_path is None:
+        raise CliError(
+            "--from logged reads on after what the log has: it needs the log, not --no-log."
+        )
+    if not Path(db_path).exists():
+        print(
+            f"--from logged: there is no log at {db_path} yet; reading from the beginning.",
+            file=sys.stderr,
+        )
+        return {}
+    try:
+        with EventLog(db_path, create=False) as log:
+            found = log.kafka_positions()
+    except LogError as exc:
+        raise CliError(str(exc)) from exc
+    mine = {tp: offset for tp, offset in found.items() if matches_any(tp[0], patterns)}
+    print(
+        f"--from logged: reading on after the last record logged in {len(mine)} "
+        f"partition{'' if len(mine) == 1 else 's'} (the log's offsets are taken as this "
+        "cluster's); any other from its beginning.",
+        file=sys.stderr,
+    )
+    return mine
 
 
 # -- kafka publish --------------------------------------------------------------------
@@ -611,7 +643,8 @@ def register(
     )  # fmt: skip
     p.add_argument(
         "--from", dest="start", default="end", metavar="WHERE",
-        help="beginning, end (default), an offset, a time (ISO 8601) or a time ago (-15m)",
+        help="beginning, end (default), logged (after the last record the log has of each"
+        " partition), an offset, a time (ISO 8601) or a time ago (-15m)",
     )  # fmt: skip
     p.add_argument("--duration", type=cli_types.positive, help="stop after S seconds")
     p.add_argument("--max", type=cli_types.count, help="stop after N records")

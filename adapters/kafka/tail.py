@@ -27,7 +27,7 @@ import gc
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,10 +69,12 @@ _LOOK_TIMEOUT = 3.0
 
 @dataclass(frozen=True, slots=True)
 class StartPosition:
-    """Where a tail starts in each partition: ``beginning``, ``end``, an offset, or the
-    first record at or after a time (epoch milliseconds)."""
+    """Where a tail starts in each partition: ``beginning``, ``end``, an offset, the
+    first record at or after a time (epoch milliseconds), or ``logged``: after the last
+    record of the partition in the event log (the tail is given those offsets), from the
+    beginning where the log has none."""
 
-    kind: str  # "beginning" | "end" | "offset" | "timestamp"
+    kind: str  # "beginning" | "end" | "offset" | "timestamp" | "logged"
     value: int = 0
 
     @classmethod
@@ -84,6 +86,8 @@ class StartPosition:
             return cls("beginning")
         if t in ("end", "latest", "now"):
             return cls("end")
+        if t == "logged":
+            return cls("logged")
         if t.isdigit():
             return cls("offset", int(t))
         m = re.fullmatch(r"-(\d+(?:\.\d+)?)([smhd])", t)
@@ -94,8 +98,9 @@ class StartPosition:
         if ts is not None:
             return cls("timestamp", int(ts * 1000))
         raise ValueError(
-            f"--from {text!r} is not a start position: use beginning, end, an offset "
-            "(e.g. 1200), a time (2026-11-26T10:00:00Z) or a time ago (-15m)"
+            f"--from {text!r} is not a start position: use beginning, end, logged (after"
+            " what the log has), an offset (e.g. 1200), a time (2026-11-26T10:00:00Z) or a"
+            " time ago (-15m)"
         )
 
 
@@ -162,7 +167,10 @@ class KafkaTail:
         on_state: StateListener | None = None,
         max_batch: int = 10_000,
         schemas: SchemaSource | None = None,
+        resume_at: Mapping[tuple[str, int], int] | None = None,
     ) -> None:
+        """``resume_at``: the offset to read on at in the partitions given, whatever the
+        start position (``--from logged``: after the records the log has)."""
         if not patterns:
             raise ValueError("name at least one topic or pattern to tail")
         self.profile = profile
@@ -185,6 +193,7 @@ class KafkaTail:
         self._released = asyncio.Event()  # set each time held records are handed on
         self._loop: asyncio.AbstractEventLoop | None = None
         self.progress = TailProgress()
+        self.progress.next_offsets.update(resume_at or {})
         self.state = "idle"
         self._consumer: Any = None
         self._dlt_topics: dict[str, bool] = {}
@@ -287,7 +296,7 @@ class KafkaTail:
     async def _apply_start(self, consumer: Any, fresh: list[Any]) -> None:
         """Seek ``fresh`` partitions to the tail's start position."""
         kind, value = self.start.kind, self.start.value
-        if kind == "beginning":
+        if kind in ("beginning", "logged"):  # logged: none of it is in the log yet
             await consumer.seek_to_beginning(*fresh)
         elif kind == "end":
             await consumer.seek_to_end(*fresh)

@@ -523,6 +523,16 @@ class EventLog:
         rows = self._query(sql, params)
         return [(r["seq"], envelope_from_row(r)) for r in rows]
 
+    def kafka_positions(self) -> dict[tuple[str, int], int]:
+        """``(topic, partition) -> the offset after the last record logged from it``, for
+        a tail that reads on after what the log has (a scan of the log: no index holds
+        offsets). The log does not say which cluster a record came from."""
+        rows = self._query(
+            'SELECT topic, partition, max("offset") FROM events WHERE topic IS NOT NULL'
+            ' AND partition IS NOT NULL AND "offset" IS NOT NULL GROUP BY topic, partition'
+        )
+        return {(str(r[0]), int(r[1])): int(r[2]) + 1 for r in rows}
+
     def count_undecoded(self) -> int:
         """How many logged events are kept undecoded (a scan of the rare attributes)."""
         return int(self._query(f"SELECT count(*) FROM events WHERE {_UNDECODED_ROW}")[0][0])

@@ -241,6 +241,26 @@ def test_logged_kafka_events_survive_in_the_log(
         assert [e.id for e in log.events()] == ["k-1", "k-1"]
 
 
+def test_from_logged_reads_on_after_what_the_log_has(
+    broker: TansuBroker, env: dict[str, str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "resume.db")
+    topic = "cli-resume"
+    asyncio.run(create_topic(broker.bootstrap, topic))
+    asyncio.run(produce(broker.bootstrap, topic, [b'{"id": "r-1"}', b'{"id": "r-2"}']))
+    base = ("kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic,
+            "--from", "logged", "--db", db, "--quiet")  # fmt: skip
+    first = eventflow(env, *base, "--max", "2")
+    assert "there is no log at" in first.stderr  # a first run reads from the beginning
+    asyncio.run(produce(broker.bootstrap, topic, [b'{"id": "r-3"}']))
+    again = eventflow(env, *base, "--max", "1", "--duration", "20")
+    assert "after the last record logged in 1 partition" in again.stderr
+    with EventLog(db) as log:
+        assert sorted(e.id for e in log.events()) == ["r-1", "r-2", "r-3"]  # each once
+    no_log = eventflow(env, *base[:-3], "--no-log", check=False)
+    assert no_log.returncode == 1 and "it needs the log, not --no-log" in no_log.stderr
+
+
 def test_dlq_replay_into_kafka_respects_read_only_and_production_profiles(
     broker: TansuBroker, env: dict[str, str], tmp_path: Path
 ) -> None:
