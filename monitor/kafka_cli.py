@@ -256,7 +256,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
 def logged_positions(patterns: list[str], db_path: str | None) -> dict[tuple[str, int], int]:
     """For ``--from logged``: after the last record the log has of each partition of the
     topics tailed (none: every partition from its beginning). Said on stderr."""
-    from adapters.kafka.tail import matches_any
+    from adapters.kafka.tail import logged_positions as in_log
 
     if db_path is None:
         raise CliError(
@@ -270,10 +270,9 @@ def logged_positions(patterns: list[str], db_path: str | None) -> dict[tuple[str
         return {}
     try:
         with EventLog(db_path, create=False) as log:
-            found = log.kafka_positions()
+            mine = in_log(log, patterns)
     except LogError as exc:
         raise CliError(str(exc)) from exc
-    mine = {tp: offset for tp, offset in found.items() if matches_any(tp[0], patterns)}
     print(
         f"--from logged: reading on after the last record logged in {len(mine)} "
         f"partition{'' if len(mine) == 1 else 's'} (the log's offsets are taken as this "

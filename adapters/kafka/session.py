@@ -35,12 +35,14 @@ from adapters.kafka.connection import KafkaUnavailable
 from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import KafkaPublisher, Mode, Sent, check_write_allowed
 from adapters.kafka.sampler import ClusterSampler
-from adapters.kafka.tail import KafkaTail, StartPosition, matches_any
+from adapters.kafka.tail import KafkaTail, StartPosition, logged_positions, matches_any
 from adapters.schema_registry.client import RegistrySettings
 from adapters.schema_registry.sources import registry_settings, schema_source
 from monitor.core.envelope import Envelope
+from monitor.core.eventlog import EventLog, LogError
 from monitor.core.formats.schemas import SchemaSource, close_schema_source
 from monitor.core.gauges import GaugeHistory
+from monitor.core.logwriter import LogWriter
 from monitor.core.pipeline import EventSink
 from monitor.core.raw_record import RawRecord
 from monitor.core.wording import count
@@ -253,6 +255,11 @@ class KafkaSession:
                 self.on_tail_state(state, sentence)
 
         pipeline = self.pipeline
+        resume_at = None
+        if start.kind == "logged":
+            # The app's pipeline has a log writer (None with no log); a bare sink has none.
+            writer = getattr(pipeline, "writer", None)
+            resume_at = await asyncio.to_thread(_resume_from_log, writer, patterns)
         tail = KafkaTail(
             self.profile,
             patterns,
@@ -264,6 +271,7 @@ class KafkaSession:
             on_state=on_state,
             max_batch=WINDOW_TAIL_BATCH,
             schemas=schemas,
+            resume_at=resume_at,
         )
         task = loop.create_task(tail.run(), name=f"eventflow-kafka-tail-{self.profile.name}")
         task.add_done_callback(lambda t: self._tail_ended(t, tail))
@@ -415,3 +423,18 @@ class KafkaSession:
         except KafkaUnavailable:
             await self._drop_producer()
             raise
+
+
+def _resume_from_log(
+    writer: LogWriter | None, patterns: Sequence[str]
+) -> dict[tuple[str, int], int]:
+    """Where a tail "from where the log left off" reads on (blocking: in a thread). What
+    the writer still holds is committed first, so the log has all the session read."""
+    if writer is None:
+        return {}  # no log: every partition from its beginning
+    writer.flush(timeout=30)
+    try:
+        with EventLog(writer.path, create=False) as log:
+            return logged_positions(log, patterns)
+    except LogError as exc:
+        raise KafkaUnavailable(f"The log cannot be read to resume from: {exc}") from exc

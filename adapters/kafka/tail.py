@@ -48,6 +48,7 @@ from adapters.kafka.resume import LastRead, Resume, after_out_of_range
 from monitor.core.deadletters import DeadLetter
 from monitor.core.decoding import DEFAULT_CONFIG, DecoderConfig, decode_record
 from monitor.core.envelope import Envelope, parse_time
+from monitor.core.eventlog import EventLog
 from monitor.core.formats.schemas import SchemaSource
 from monitor.core.gaps import describe_gap, gap_marker
 
@@ -723,6 +724,12 @@ def _out_of_range_positions(exc: Exception) -> dict[Any, int]:
     """``{TopicPartition: offset fetched}`` of aiokafka's OffsetOutOfRangeError."""
     positions = exc.args[0] if exc.args else None
     return dict(positions) if isinstance(positions, dict) else {}
+
+
+def logged_positions(log: EventLog, patterns: Sequence[str]) -> dict[tuple[str, int], int]:
+    """For ``--from logged``: the offset after the last record ``log`` has of each
+    partition of the topics matching ``patterns`` (a scan of the log: off the loop)."""
+    return {tp: o for tp, o in log.kafka_positions().items() if matches_any(tp[0], patterns)}
 
 
 def _partitions_named(tps: list[Any], offsets: dict[Any, int]) -> str:

@@ -213,6 +213,35 @@ def test_tail_from_an_offset_reads_from_that_offset(
     assert sorted(e.data["n"] for e in _tailed(quiet_runtime, topic)) == [4, 5]
 
 
+def test_tail_from_where_the_log_left_off_reads_only_what_it_does_not_have(
+    view: ConnectionsView,
+    service: KafkaService,
+    quiet_runtime: EmbeddedRuntime,
+    broker: TansuBroker,
+    run: Any,
+    qtbot: Any,
+) -> None:
+    topic = "tail-from-logged"
+    run(create_topic(broker.bootstrap, topic))
+    for n in range(5):  # one record per request: offsets 0..4 exactly
+        run(produce(broker.bootstrap, topic, [json.dumps({"n": n}).encode()]))
+    # An earlier run logged offsets 0..2 of it.
+    assert quiet_runtime.log is not None
+    quiet_runtime.log.append(
+        [Envelope(type="T", source="s", topic=topic, partition=0, offset=i) for i in range(3)]
+    )
+    type_new_profile(qtbot, view, "local", broker.bootstrap)
+    qtbot.mouseClick(view.connect_button, LEFT)
+    qtbot.waitUntil(lambda: topic in _topics(view), timeout=20_000)
+    view.select_topics([topic])
+    view.tail_from.set_kind("logged")
+    assert not view.tail_from.value_edit.isVisible()
+    qtbot.mouseClick(view.tail_button, LEFT)
+    qtbot.waitUntil(lambda: service.tail_state == "tailing", timeout=20_000)
+    qtbot.waitUntil(lambda: len(_tailed(quiet_runtime, topic)) == 2, timeout=20_000)
+    assert sorted(e.data["n"] for e in _tailed(quiet_runtime, topic)) == [3, 4]
+
+
 def test_tail_from_a_time_and_a_time_ago_read_the_records_after_it(
     view: ConnectionsView,
     service: KafkaService,

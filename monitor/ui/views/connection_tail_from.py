@@ -18,10 +18,14 @@ from adapters.kafka.tail import StartPosition
 KINDS = (
     ("the end (new records)", "end", "", ""),
     ("the beginning", "beginning", "", ""),
+    ("where the log left off", "logged", "", ""),
     ("an offset", "offset", "e.g. 1200", "1200"),
     ("a time", "time", "e.g. 2026-11-26T10:00:00Z", "2026-11-26T10:00:00Z"),
     ("a time ago", "ago", "e.g. 15m, 2h, 30s, 1d", "15m"),
 )
+
+
+_NO_VALUE = ("end", "beginning", "logged")  # the kinds that take no value typed
 
 
 class TailFromPicker(QWidget):
@@ -67,7 +71,7 @@ class TailFromPicker(QWidget):
 
     def position(self) -> StartPosition:
         kind, text = self.kind(), self.value_edit.text().strip()
-        if kind in ("end", "beginning"):
+        if kind in _NO_VALUE:
             return StartPosition(kind)
         if not text:
             raise ValueError(f"Type {self._what(kind)} to tail from, such as {_example(kind)}.")
@@ -89,7 +93,9 @@ class TailFromPicker(QWidget):
     def describe(self) -> str:
         """The choice in words, for the tail's status line."""
         kind, text = self.kind(), self.value_edit.text().strip()
-        if kind in ("end", "beginning"):
+        if kind == "logged":
+            return "where the log left off"
+        if kind in _NO_VALUE:
             return f"the {kind}"
         if kind == "ago":
             return f"{text.lstrip('-')} ago"
@@ -99,7 +105,7 @@ class TailFromPicker(QWidget):
         kind = self.kind()
         placeholder = next(p for _t, k, p, _e in KINDS if k == kind)
         self.value_edit.setPlaceholderText(placeholder)
-        self.value_edit.setVisible(kind not in ("end", "beginning"))
+        self.value_edit.setVisible(kind not in _NO_VALUE)
         self.changed.emit()
 
     @staticmethod
