@@ -20,6 +20,8 @@ from typing import Any
 from monitor import __version__, cli_types
 from monitor.catalog_cli import register as register_catalog
 from monitor.cli_errors import CliError
+from monitor.cli_log import db_path as _db_path
+from monitor.cli_log import open_log as _open_log
 from monitor.cli_output import json_text, print_json, use_safe_output_errors
 from monitor.cli_retention import add_retention_options, check_retention_options, retention
 from monitor.core.chains import Chain, load_chain
@@ -81,18 +83,6 @@ def _event_rows(events: Sequence[Envelope]) -> list[list[str]]:
 
 
 # -- opening the log ------------------------------------------------------------------
-
-
-def _db_path(args: argparse.Namespace) -> str:
-    return str(args.db) if args.db else str(default_db_path())
-
-
-def _open_log(args: argparse.Namespace) -> EventLog:
-    path = _db_path(args)
-    try:
-        return EventLog(path, create=False)
-    except LogError as exc:
-        raise CliError(str(exc)) from exc
 
 
 # -- subcommands ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.cli_errors import CliError
+from monitor.cli_log import open_log
 from monitor.cli_output import print_json
 from monitor.core.dead_letter_service import DeadLetterService, Destination
 from monitor.core.eventlog import LogError
@@ -52,14 +53,12 @@ def add_dlq_edit_parser(dsub: Any, parents: list[argparse.ArgumentParser]) -> No
 
 
 def cmd_dlq_edit(args: argparse.Namespace) -> int:
-    from monitor.cli import _open_log  # the command module imports this one
-
     payload = _new_payload(args)
     headers = _header_changes(args.header)
     if payload is None and not headers and not args.remove_header:
         raise CliError("Nothing to change: give --data, --data-file, --header or --remove-header.")
     cluster = schema_cluster(args)
-    with _open_log(args) as log, redecoder_for(args) as redecoder:
+    with open_log(args) as log, redecoder_for(args) as redecoder:
         try:
             letter = log.dead_letter(log.resolve_dead_letter_id(args.id))
         except LogError as exc:

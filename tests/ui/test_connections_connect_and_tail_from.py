@@ -192,54 +192,42 @@ def _tail(qtbot: Any, view: ConnectionsView, service: KafkaService, kind: str, v
     qtbot.waitUntil(lambda: service.tail_state == "tailing", timeout=20_000)
 
 
-def test_tail_from_an_offset_reads_from_that_offset(
+@pytest.mark.parametrize(
+    ("kind", "value", "logged", "read"),
+    [
+        ("offset", "4", 0, [4, 5]),
+        # An earlier run logged offsets 0..2: only what the log does not have is read.
+        ("logged", "", 3, [3, 4, 5]),
+    ],
+)
+def test_tail_from_an_offset_or_where_the_log_left_off_reads_from_there(
     view: ConnectionsView,
     service: KafkaService,
     quiet_runtime: EmbeddedRuntime,
     broker: TansuBroker,
     run: Any,
     qtbot: Any,
+    kind: str,
+    value: str,
+    logged: int,
+    read: list[int],
 ) -> None:
-    topic = "tail-from-offset"
+    topic = f"tail-from-{kind}"
     run(create_topic(broker.bootstrap, topic))
     for n in range(6):  # one record per request: offsets 0..5 exactly
         run(produce(broker.bootstrap, topic, [json.dumps({"n": n}).encode()]))
-    type_new_profile(qtbot, view, "local", broker.bootstrap)
-    qtbot.mouseClick(view.connect_button, LEFT)
-    qtbot.waitUntil(lambda: topic in _topics(view), timeout=20_000)
-    view.select_topics([topic])
-    _tail(qtbot, view, service, "offset", "4")
-    qtbot.waitUntil(lambda: len(_tailed(quiet_runtime, topic)) == 2, timeout=20_000)
-    assert sorted(e.data["n"] for e in _tailed(quiet_runtime, topic)) == [4, 5]
-
-
-def test_tail_from_where_the_log_left_off_reads_only_what_it_does_not_have(
-    view: ConnectionsView,
-    service: KafkaService,
-    quiet_runtime: EmbeddedRuntime,
-    broker: TansuBroker,
-    run: Any,
-    qtbot: Any,
-) -> None:
-    topic = "tail-from-logged"
-    run(create_topic(broker.bootstrap, topic))
-    for n in range(5):  # one record per request: offsets 0..4 exactly
-        run(produce(broker.bootstrap, topic, [json.dumps({"n": n}).encode()]))
-    # An earlier run logged offsets 0..2 of it.
     assert quiet_runtime.log is not None
     quiet_runtime.log.append(
-        [Envelope(type="T", source="s", topic=topic, partition=0, offset=i) for i in range(3)]
+        [Envelope(type="T", source="s", topic=topic, partition=0, offset=i) for i in range(logged)]
     )
     type_new_profile(qtbot, view, "local", broker.bootstrap)
     qtbot.mouseClick(view.connect_button, LEFT)
     qtbot.waitUntil(lambda: topic in _topics(view), timeout=20_000)
     view.select_topics([topic])
-    view.tail_from.set_kind("logged")
-    assert not view.tail_from.value_edit.isVisible()
-    qtbot.mouseClick(view.tail_button, LEFT)
-    qtbot.waitUntil(lambda: service.tail_state == "tailing", timeout=20_000)
-    qtbot.waitUntil(lambda: len(_tailed(quiet_runtime, topic)) == 2, timeout=20_000)
-    assert sorted(e.data["n"] for e in _tailed(quiet_runtime, topic)) == [3, 4]
+    _tail(qtbot, view, service, kind, value)
+    assert view.tail_from.value_edit.isVisible() == (kind == "offset")
+    qtbot.waitUntil(lambda: len(_tailed(quiet_runtime, topic)) == len(read), timeout=20_000)
+    assert sorted(e.data["n"] for e in _tailed(quiet_runtime, topic)) == read
 
 
 def test_tail_from_a_time_and_a_time_ago_read_the_records_after_it(
