@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QPixmap
 
 from adapters.kafka.cluster import GroupInfo, TopicInfo
 from adapters.kafka.tail import matches_any
 from monitor.ui import theme
+from monitor.ui.dots import dot_pixmap
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 SortRole = Qt.ItemDataRole.UserRole + 1
@@ -25,32 +26,13 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
 
-_DOTS: dict[str, QPixmap] = {}
-
-
-def _dot(colour: str | None) -> QPixmap:
-    """A small filled circle (or nothing, same size, so names line up)."""
-    key = colour or ""
-    if key not in _DOTS:
-        pixmap = QPixmap(10, 10)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        if colour:
-            painter = QPainter(pixmap)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(colour))
-            painter.drawEllipse(1, 1, 8, 8)
-            painter.end()
-        _DOTS[key] = pixmap
-    return _DOTS[key]
-
-
 def _tailed_dot() -> QPixmap:
-    return _dot(theme.LIVE)
+    return dot_pixmap(theme.LIVE, 10)
 
 
 def _blank_dot() -> QPixmap:
-    return _dot(None)
+    """Nothing, the size of a dot, so names line up."""
+    return dot_pixmap(None, 10)
 
 
 class _ListModel(QAbstractTableModel):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -45,6 +45,7 @@ from adapters.kafka.cluster import GroupInfo, TopicInfo
 from adapters.kafka.profiles import ConnectionProfile, ProfileError, ProfileExists, ProfileStore
 from monitor.ui import theme
 from monitor.ui.context import AppContext
+from monitor.ui.dots import dot_icon
 from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.kafka_service import KafkaService
 from monitor.ui.screen_fit import scrolling
@@ -95,20 +96,7 @@ QPushButton:disabled, QComboBox:disabled, QLineEdit:disabled, QCheckBox:disabled
     )
 
 
-def _dot(colour: str, *, hollow: bool = False) -> QIcon:
-    pixmap = QPixmap(14, 14)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    if hollow:
-        painter.setPen(QColor(colour))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-    else:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(colour))
-    painter.drawEllipse(3, 3, 8, 8)
-    painter.end()
-    return QIcon(pixmap)
+_LIST_DOT = 14  # the profile list's icons: a little more room than a table row's
 
 
 def _table(model: Any) -> QTableView:
@@ -439,13 +427,13 @@ class ConnectionsView(QWidget):
                 continue
             profile = self._profiles.get(name)
             if name == connected:
-                item.setIcon(_dot(theme.LIVE))
+                item.setIcon(dot_icon(theme.LIVE, _LIST_DOT))
                 item.setToolTip(f"Connected. {service.sentence}")
             elif profile is not None and profile.is_production:
-                item.setIcon(_dot(theme.DANGER, hollow=True))
+                item.setIcon(dot_icon(theme.DANGER, _LIST_DOT, hollow=True))
                 item.setToolTip("Production: publishing and replays ask for confirmation")
             else:
-                item.setIcon(_dot(theme.MUTED_TEXT, hollow=True))
+                item.setIcon(dot_icon(theme.MUTED_TEXT, _LIST_DOT, hollow=True))
                 item.setToolTip("")
 
     def _item_name(self, row: int) -> str | None:
