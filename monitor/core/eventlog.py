@@ -79,6 +79,8 @@ INSERT_DEAD_LETTER = (
 )
 INSERT_PROCESSED = "INSERT OR IGNORE INTO processed (handler, event_id, at) VALUES (?,?,?)"
 
+# The rows of events kept undecoded (value or key): their formats ride in ``extra``.
+_UNDECODED_ROW = "instr(extra, '\"undecoded\"') > 0"
 # A late-decoded event over its undecoded row (the columns of EVENT_COLUMNS but
 # logged_at, which keeps when the record was logged), only while the row is still the
 # undecoded one it was read as.
@@ -86,10 +88,8 @@ _REPLACE_UNDECODED = (
     "UPDATE events SET id = ?, type = ?, source = ?, time = ?, subject = ?,"
     f" correlation_id = ?, causation_id = ?, corr_key = {ROW_CORR_KEY}, topic = ?, partition = ?,"
     ' "offset" = ?, key = ?, headers = ?, data = ?, error = ?, raw = ?, extra = ?'
-    " WHERE seq = ? AND id = ? AND instr(extra, '\"undecoded\"') > 0"
+    f" WHERE seq = ? AND id = ? AND {_UNDECODED_ROW}"
 )
-# The rows of events kept undecoded (value or key): their formats ride in ``extra``.
-_UNDECODED_ROW = "instr(extra, '\"undecoded\"') > 0"
 _REPLACE_CHUNK = 2_000  # rows per transaction: the log writer waits at most for one
 
 _SEARCH_MMAP_BYTES = 1 << 30  # address space only: pages are read in as they are touched

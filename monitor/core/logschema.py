@@ -85,12 +85,18 @@ def corr_keys(conn: sqlite3.Connection, chain_id: str) -> list[int]:
     return [crc] + [crc + g * _GENERATION for g in range(first, last + 1)]
 
 
+def corr_key_condition(conn: sqlite3.Connection, chain_id: str) -> tuple[str, list[Any]]:
+    """SQL matching the rows filed under ``chain_id``'s correlation keys (a CRC shared
+    with other ids among them), and its parameters."""
+    keys = corr_keys(conn, chain_id)
+    return f"corr_key IN ({','.join('?' * len(keys))})", list(keys)
+
+
 def chain_condition(conn: sqlite3.Connection, chain_id: str) -> tuple[str, list[Any]]:
     """SQL matching the events of chain ``chain_id`` through the correlation index, and
     its parameters."""
-    keys = corr_keys(conn, chain_id)
-    marks = ",".join("?" * len(keys))
-    return f"corr_key IN ({marks}) AND coalesce(correlation_id, id) = ?", [*keys, chain_id]
+    keys, params = corr_key_condition(conn, chain_id)
+    return f"{keys} AND coalesce(correlation_id, id) = ?", [*params, chain_id]
 
 
 def _v1(db: sqlite_utils.Database) -> None:

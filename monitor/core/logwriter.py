@@ -48,7 +48,7 @@ from monitor.core.eventlog import (
     dead_letter_row,
     event_row,
 )
-from monitor.core.logschema import BUSY_TIMEOUT_MS, connect, corr_keys
+from monitor.core.logschema import BUSY_TIMEOUT_MS, connect, corr_key_condition
 
 log = logging.getLogger(__name__)
 
@@ -308,11 +308,10 @@ def _committed(path: str, event: Envelope, at: float) -> bool:
     except Exception:
         return False
     try:
-        keys = corr_keys(conn, event.correlation_id or event.id)
+        keys, params = corr_key_condition(conn, event.correlation_id or event.id)
         found = conn.execute(
-            f"SELECT 1 FROM events WHERE corr_key IN ({','.join('?' * len(keys))})"
-            " AND id = ? AND logged_at = ? LIMIT 1",
-            (*keys, event.id, at),
+            f"SELECT 1 FROM events WHERE {keys} AND id = ? AND logged_at = ? LIMIT 1",
+            (*params, event.id, at),
         ).fetchone()
     except sqlite3.Error:
         return False
