@@ -17,6 +17,7 @@ from typing import Any
 
 from monitor import cli_types
 from monitor.cli_errors import CliError
+from monitor.cli_log import db_path as log_path_of
 from monitor.cli_output import print_json
 from monitor.core.catalog.asyncapi import asyncapi_document
 from monitor.core.catalog.catalog import Catalog
@@ -26,12 +27,11 @@ from monitor.core.design_review.finding import SEVERITIES, Finding
 from monitor.core.design_review.review import at_least, log_context, review
 from monitor.core.envelope import format_time
 from monitor.core.eventlog import LogError
-from monitor.core.paths import default_db_path
 from monitor.core.wording import count
 
 
 def _log_path(args: argparse.Namespace) -> str:
-    path = str(args.db) if getattr(args, "db", None) else str(default_db_path())
+    path = log_path_of(args)
     if not os.path.exists(path):
         raise CliError(
             f"There is no event log at {path}. Run eventflow (or eventflow demo --headless, "

@@ -11,7 +11,7 @@ from monitor.core.paths import default_db_path
 
 
 def db_path(args: argparse.Namespace) -> str:
-    return str(args.db) if args.db else str(default_db_path())
+    return str(args.db) if getattr(args, "db", None) else str(default_db_path())
 
 
 def open_log(args: argparse.Namespace) -> EventLog:

@@ -15,32 +15,23 @@ import sys
 from typing import Any
 
 from monitor import cli_types
-from monitor.cli_errors import CliError
+from monitor.cli_log import db_path as log_path_of
+from monitor.cli_log import open_log
 from monitor.cli_output import json_text, print_json
 from monitor.core.alert_log import AlertLog
 from monitor.core.alerts import Alert
 from monitor.core.envelope import format_time
-from monitor.core.eventlog import EventLog, LogError
 from monitor.core.history_store import HistoryStore
-from monitor.core.paths import default_db_path
 from monitor.core.wording import count
 from monitor.kafka_cli import add_connection_options, resolve_profile, run_kafka
 
 EXIT_ALERT = 3
 
 
-def _db(args: argparse.Namespace) -> str:
-    return str(args.db) if getattr(args, "db", None) else str(default_db_path())
-
-
 def _existing_log(args: argparse.Namespace) -> str:
     """The log's path, after checking there is a log there (a reader makes none)."""
-    path = _db(args)
-    try:
-        EventLog(path, create=False).close()
-    except LogError as exc:
-        raise CliError(str(exc)) from exc
-    return path
+    open_log(args).close()
+    return log_path_of(args)
 
 
 # -- history --------------------------------------------------------------------------
@@ -120,7 +111,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from monitor.core.history_watch import HistoryWatch
 
     profile, password = resolve_profile(args)
-    db_path = None if args.no_log else _db(args)
+    db_path = None if args.no_log else log_path_of(args)
     first: list[Alert] = []
     reached: list[str] = []  # the cluster answered at least once
 

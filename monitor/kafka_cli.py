@@ -28,12 +28,12 @@ from adapters.kafka.profiles import (
 from adapters.kafka.publisher import WriteRefused, check_write_allowed
 from monitor import cli_types
 from monitor.cli_errors import CliError
+from monitor.cli_log import db_path as log_path_of
 from monitor.cli_output import json_text, print_json, record_line
 from monitor.cli_retention import retention
 from monitor.core.envelope import Envelope
-from monitor.core.eventlog import EventLog, LogError
+from monitor.core.eventlog import LogError
 from monitor.core.formats.schemas import close_schema_source
-from monitor.core.paths import default_db_path
 from monitor.core.strict_json import loads_strict
 from monitor.core.templates import DEFAULT_SOURCE
 from monitor.core.wording import count, format_duration
@@ -183,7 +183,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
     # One line per record unless told otherwise; the summary then goes to stderr, so
     # what is on stdout is the records alone (for grep, for a file).
     lines = not (args.json or args.quiet)
-    db_path = None if args.no_log else (args.db or str(default_db_path()))
+    db_path = None if args.no_log else log_path_of(args)
     keeping = retention(args, db_path)  # blocking I/O on the log: not in the coroutine
     resume_at = logged_positions(args.topic, db_path) if start.kind == "logged" else None
     schemas = schemas_for(args, profile)
@@ -269,8 +269,7 @@ def logged_positions(patterns: list[str], db_path: str | None) -> dict[tuple[str
         )
         return {}
     try:
-        with EventLog(db_path, create=False) as log:
-            mine = in_log(log, patterns)
+        mine = in_log(db_path, patterns)
     except LogError as exc:
         raise CliError(str(exc)) from exc
     print(

@@ -39,7 +39,7 @@ from adapters.kafka.tail import KafkaTail, StartPosition, logged_positions, matc
 from adapters.schema_registry.client import RegistrySettings
 from adapters.schema_registry.sources import registry_settings, schema_source
 from monitor.core.envelope import Envelope
-from monitor.core.eventlog import EventLog, LogError
+from monitor.core.eventlog import LogError
 from monitor.core.formats.schemas import SchemaSource, close_schema_source
 from monitor.core.gauges import GaugeHistory
 from monitor.core.logwriter import LogWriter
@@ -434,7 +434,6 @@ def _resume_from_log(
         return {}  # no log: every partition from its beginning
     writer.flush(timeout=30)
     try:
-        with EventLog(writer.path, create=False) as log:
-            return logged_positions(log, patterns)
+        return logged_positions(writer.path, patterns)
     except LogError as exc:
         raise KafkaUnavailable(f"The log cannot be read to resume from: {exc}") from exc

@@ -563,17 +563,11 @@ class KafkaTail:
         return delay if deadline is None else max(0.0, min(delay, deadline - now))
 
     async def _pick_up_new_topics(self) -> bool:
-        """True when a topic matching the patterns is not tailed yet. Then the positions
-        of the partitions read so far are kept, so that the reconnect that assigns the
-        new topics resumes every partition there (a quiet partition included)."""
-        consumer = self._consumer
-        topics = await asyncio.wait_for(consumer.topics(), CONNECT_TIMEOUT)
-        if all(t in self.progress.topics for t in topics if matches_any(t, self.patterns)):
-            return False
-        for tp in consumer.assignment():
-            position = await asyncio.wait_for(consumer.position(tp), CONNECT_TIMEOUT)
-            self.progress.next_offsets[(tp.topic, tp.partition)] = position
-        return True
+        """True when a topic matching the patterns is not tailed yet. The reconnect that
+        assigns the new topics resumes every partition tailed so far where it was (a
+        quiet one included): their positions are kept from the first seek on."""
+        topics = await asyncio.wait_for(self._consumer.topics(), CONNECT_TIMEOUT)
+        return not all(t in self.progress.topics for t in topics if matches_any(t, self.patterns))
 
     async def _wait_for_held(self, deadline: float | None) -> None:
         """At the end (``max_records`` reached, say), wait a while for records held for
@@ -726,10 +720,13 @@ def _out_of_range_positions(exc: Exception) -> dict[Any, int]:
     return dict(positions) if isinstance(positions, dict) else {}
 
 
-def logged_positions(log: EventLog, patterns: Sequence[str]) -> dict[tuple[str, int], int]:
-    """For ``--from logged``: the offset after the last record ``log`` has of each
-    partition of the topics matching ``patterns`` (a scan of the log: off the loop)."""
-    return {tp: o for tp, o in log.kafka_positions().items() if matches_any(tp[0], patterns)}
+def logged_positions(path: str, patterns: Sequence[str]) -> dict[tuple[str, int], int]:
+    """For ``--from logged``: the offset after the last record the log at ``path`` has of
+    each partition of the topics matching ``patterns``. Blocking (a scan of the log: off
+    the loop); raises :class:`~monitor.core.eventlog.LogError` when it cannot be read."""
+    with EventLog(path, create=False) as log:
+        found = log.kafka_positions()
+    return {tp: o for tp, o in found.items() if matches_any(tp[0], patterns)}
 
 
 def _partitions_named(tps: list[Any], offsets: dict[Any, int]) -> str:
