@@ -36,6 +36,12 @@ _topics = itertools.count()
 
 
 @pytest.fixture
+def runtime(quiet_runtime: EmbeddedRuntime) -> EmbeddedRuntime:
+    """No demo: its own dead letters would be counted with those a tail files."""
+    return quiet_runtime
+
+
+@pytest.fixture
 def view(context: AppContext, qtbot: Any, run: Any) -> Iterator[DeadLettersView]:
     with shown_dead_letters_view(context, qtbot, run, size=(1024, 700)) as v:
         yield v
