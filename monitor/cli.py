@@ -94,13 +94,16 @@ def cmd_events(args: argparse.Namespace) -> int:
             topic=args.topic,
             source=args.source,
             correlation_id=chain_id,
+            text=args.search,
             limit=args.limit,
             redecoder=redecoder,
         )
-        # A filter on type, source or chain cannot match an undecoded event: with schema
-        # options the whole log was just read to decode it, and what stayed undecoded
-        # is counted (another read, of the same size); without them, the events listed.
-        filtered = bool(args.type or args.source or chain_id) and redecoder is not None
+        # A filter on type, source, chain or text cannot match an undecoded event: with
+        # schema options the whole log was just read to decode it, and what stayed
+        # undecoded is counted (another read, of the same size); without them, the events
+        # listed.
+        filtered = bool(args.type or args.source or chain_id or args.search)
+        filtered = filtered and redecoder is not None
         undecoded = [e for e in events if e.undecoded]
         left = log.count_undecoded() if filtered else len(undecoded)
         if filtered and left and not undecoded:
@@ -138,7 +141,8 @@ def _say_undecoded(
     parts[0] += "."
     if filtered:
         parts.append(
-            "--type, --source and --correlation-id cannot match them: some matches may be missing."
+            "--type, --source, --correlation-id and --search cannot match them: some matches"
+            " may be missing."
         )
     if not decoding:
         parts.append(
@@ -682,6 +686,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--correlation-id",
         metavar="ID",
         help="only this chain: its correlation id, an event's id, or the start of either",
+    )
+    p.add_argument(
+        "--search",
+        metavar="TEXT",
+        help="only events whose payload or headers contain TEXT, ignoring case, as the"
+        " window's log search finds it ('SKU-999', '\"qty\": 2')",
     )
     p.add_argument("--limit", type=cli_types.count, default=50, help="at most N events (50)")
     add_schema_options(p)

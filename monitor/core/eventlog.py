@@ -456,19 +456,22 @@ class EventLog:
         topic: str | None = None,
         source: str | None = None,
         correlation_id: str | None = None,
+        text: str | None = None,
         limit: int = 100,
         redecoder: Redecoder | None = None,
     ) -> list[Envelope]:
         """Logged events, newest first, filtered by the given exact values; ``topic`` may
         also be a glob (``orders.*``), read as the window's filter reads it
-        (:func:`~monitor.core.event_filter.topic_matches`).
+        (:func:`~monitor.core.event_filter.topic_matches`), and ``text`` is looked for in
+        payloads and headers as the window's log search looks for it
+        (:class:`~monitor.core.event_filter.EventFilter`).
 
         With a ``redecoder``, undecoded events whose schema can be had now are listed
-        decoded, and stored so (:mod:`monitor.core.undecoded_log`); when a type, source
-        or chain is asked for, the whole log is done first, as a decoded event may have
-        a type or chain it had not before."""
+        decoded, and stored so (:mod:`monitor.core.undecoded_log`); when a type, source,
+        chain or text is asked for, the whole log is done first, as a decoded event may
+        have a type, chain or payload it had not before."""
         tried_below = 0
-        if redecoder is not None and (type or source or correlation_id):
+        if redecoder is not None and (type or source or correlation_id or text):
             # The rows logged by now: what stays undecoded among them was just tried, and
             # is not tried again below (a registry that is down would cost a second wait).
             tried_below = self._next_seq()
@@ -484,6 +487,10 @@ class EventLog:
                 params.append(value)
         if topic:
             condition, values = topic_sql(topic)
+            where.append(condition)
+            params += values
+        if text and text.strip():
+            condition, values = EventFilter(text=text).sql()
             where.append(condition)
             params += values
         sql = "SELECT * FROM events"

@@ -93,7 +93,9 @@ def test_events_lists_records_logged_undecoded_decoded_once_the_registry_answers
         )  # fmt: skip
         assert by_type.stdout == "" and "No events match." in by_type.stderr
         assert "3 events in the log stay undecoded" in by_type.stderr
-        assert "--type, --source and --correlation-id cannot match them" in by_type.stderr
+        assert "--type, --source, --correlation-id and --search cannot match them" in (
+            by_type.stderr
+        )
         assert "Pass --schema-registry" not in by_type.stderr
 
         # What a tail with the registry gives: the reference for the late decode.
@@ -129,6 +131,15 @@ def test_a_search_finds_a_field_inside_records_logged_without_a_registry(
         asyncio.run(create_topic(profile.bootstrap_servers, topic_name))
         produce_notes(profile.bootstrap_servers, topic_name, registry)
         eventflow(env, *tail_args(profile.bootstrap_servers, topic_name), "--quiet", "--db", db)
+        # The command line's search, in a log of its own: bytes until a registry is given,
+        # then the log is decoded first.
+        cli_db = str(tmp_path / "cli.db")
+        tail = tail_args(profile.bootstrap_servers, topic_name)
+        eventflow(env, *tail, "--quiet", "--db", cli_db)
+        searched = ("events", "--db", cli_db, "--json", "--search", "BISON")
+        assert json.loads(eventflow(env, *searched).stdout) == []
+        by_cli = json.loads(eventflow(env, *searched, "--schema-registry", registry.url).stdout)
+        assert [(e["format"], e["data"]["note"]) for e in by_cli] == [("avro", "bison")]
         bison = EventFilter(text="bison")
         client = RegistryClient(RegistrySettings(registry.url))
         try:

@@ -113,6 +113,43 @@ def test_events_filters_by_topic_and_correlation_id(demo_db: Path) -> None:
     assert "--type takes a name, not a pattern" in typed.stderr
 
 
+def test_events_search_finds_text_in_payloads_as_the_window_does(demo_db: Path) -> None:
+    every = json.loads(
+        eventflow("events", "--db", str(demo_db), "--limit", "100000", "--json").stdout
+    )
+    order = every[0]["subject"]
+    mentions = [e["id"] for e in every if order in json.dumps(e["data"])]
+    assert len(mentions) >= 2  # a chain's events all name their order
+
+    # Any case, newest first, only the events whose payload holds it.
+    found = json.loads(
+        eventflow("events", "--db", str(demo_db), "--search", order.upper(), "--json").stdout
+    )
+    assert [e["id"] for e in found] == mentions
+    # JSON as the details pane shows it (spaced) finds the compact stored form; with a topic.
+    ups = [
+        e["id"] for e in every if e["topic"] == "shipping.shipped" and e["data"]["carrier"] == "UPS"
+    ]
+    assert ups
+    shipped = eventflow(
+        "events",
+        "--db",
+        str(demo_db),
+        "--topic",
+        "shipping.*",
+        "--search",
+        '"carrier": "UPS"',
+        "--limit",
+        "100000",
+        "--json",
+    )
+    assert [e["id"] for e in json.loads(shipped.stdout)] == ups
+
+    nothing = eventflow("events", "--db", str(demo_db), "--search", "no-such-text-anywhere")
+    assert nothing.returncode == 0 and nothing.stdout == ""
+    assert "No events match." in nothing.stderr
+
+
 def test_events_text_output_is_a_table(demo_db: Path) -> None:
     proc = eventflow("events", "--db", str(demo_db), "--limit", "3")
     lines = proc.stdout.strip().splitlines()
