@@ -95,15 +95,18 @@ def cmd_events(args: argparse.Namespace) -> int:
             source=args.source,
             correlation_id=chain_id,
             text=args.search,
-            limit=args.limit,
+            limit=args.limit + 1,  # one more says whether the listing is cut short
             redecoder=redecoder,
         )
+        more = len(events) > args.limit
+        del events[args.limit :]
         # A filter on type, source, chain or text cannot match an undecoded event: with
         # schema options the whole log was just read to decode it, and what stayed
-        # undecoded is counted (another read, of the same size); without them, the events
-        # listed.
+        # undecoded is counted (another read, of the same size). A text search that did
+        # not fill its page read the whole log too, so it counts them as well. Otherwise,
+        # the events listed (a lookup by type or chain must not turn into a scan).
         filtered = bool(args.type or args.source or chain_id or args.search)
-        filtered = filtered and redecoder is not None
+        filtered = filtered and (redecoder is not None or bool(args.search and not more))
         undecoded = [e for e in events if e.undecoded]
         left = log.count_undecoded() if filtered else len(undecoded)
         if filtered and left and not undecoded:
@@ -120,6 +123,8 @@ def cmd_events(args: argparse.Namespace) -> int:
         patterned = [o for o in ("type", "source") if is_pattern(getattr(args, o) or "")]
         hint = f" (--{patterned[0]} takes a name, not a pattern)" if patterned else ""
         print(f"No events match{hint}.", file=sys.stderr)
+    if more:
+        print(f"Showing the newest {args.limit:,}; --limit to see more.", file=sys.stderr)
     if left:
         where = "in the log" if filtered else "listed"
         _say_undecoded(left, f"event{{s}} {where}", undecoded, decoding, filtered=filtered)
@@ -679,16 +684,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "events", parents=[db, out], help="list logged events, the last logged first"
     )
-    p.add_argument("--type", help="only this event type")
-    p.add_argument("--topic", help="only this topic, or topics matching a glob ('orders.*')")
-    p.add_argument("--source", help="only this source")
+    word = cli_types.filter_text
+    p.add_argument("--type", type=word, help="only this event type")
+    p.add_argument(
+        "--topic", type=word, help="only this topic, or topics matching a glob ('orders.*')"
+    )
+    p.add_argument("--source", type=word, help="only this source")
     p.add_argument(
         "--correlation-id",
+        type=word,
         metavar="ID",
         help="only this chain: its correlation id, an event's id, or the start of either",
     )
     p.add_argument(
         "--search",
+        type=word,
         metavar="TEXT",
         help="only events whose payload or headers contain TEXT, ignoring case, as the"
         " window's log search finds it ('SKU-999', '\"qty\": 2')",
@@ -702,6 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "correlation_id",
+        type=cli_types.filter_text,
         metavar="ID",
         help="a correlation id or any event's id, or its start (8 characters, as the window"
         " shows it)",

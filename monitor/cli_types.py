@@ -10,6 +10,9 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+# Far above any real count, and below SQLite's largest integer (a LIMIT is one).
+MAX_COUNT = 2**62
+
 
 def count(text: str) -> int:
     """A whole number of at least 1 (``--limit``, ``--max``, ``--count``)."""
@@ -19,7 +22,17 @@ def count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_COUNT:,}, not {text}")
     return value
+
+
+def filter_text(text: str) -> str:
+    """A filter's value (``--type``, ``--search``, ...): an empty one is refused, not read
+    as "no filter", which would list everything (an unset shell variable gives one)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a value, or leave the option out")
+    return text
 
 
 def positive(text: str) -> float:

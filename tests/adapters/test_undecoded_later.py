@@ -137,7 +137,12 @@ def test_a_search_finds_a_field_inside_records_logged_without_a_registry(
         tail = tail_args(profile.bootstrap_servers, topic_name)
         eventflow(env, *tail, "--quiet", "--db", cli_db)
         searched = ("events", "--db", cli_db, "--json", "--search", "BISON")
-        assert json.loads(eventflow(env, *searched).stdout) == []
+        blind = eventflow(env, *searched)
+        assert json.loads(blind.stdout) == []
+        # Not a silent "nothing": it says what it could not look inside, and what to pass.
+        assert "3 events in the log are undecoded" in blind.stderr
+        assert "--search cannot match them" in blind.stderr
+        assert "Pass --schema-registry URL" in blind.stderr
         by_cli = json.loads(eventflow(env, *searched, "--schema-registry", registry.url).stdout)
         assert [(e["format"], e["data"]["note"]) for e in by_cli] == [("avro", "bison")]
         bison = EventFilter(text="bison")

@@ -150,6 +150,29 @@ def test_events_search_finds_text_in_payloads_as_the_window_does(demo_db: Path) 
     assert "No events match." in nothing.stderr
 
 
+def test_events_says_when_its_listing_is_cut_short(demo_db: Path) -> None:
+    total = len(
+        json.loads(eventflow("events", "--db", str(demo_db), "--limit", "100000", "--json").stdout)
+    )
+    cut = eventflow("events", "--db", str(demo_db), "--limit", str(total - 1), "--json")
+    assert len(json.loads(cut.stdout)) == total - 1
+    assert f"Showing the newest {total - 1:,}; --limit to see more." in cut.stderr
+    whole = eventflow("events", "--db", str(demo_db), "--limit", str(total), "--json")
+    assert len(json.loads(whole.stdout)) == total and "--limit" not in whole.stderr
+
+
+def test_an_empty_filter_or_a_huge_limit_is_refused_in_one_line(demo_db: Path) -> None:
+    # An unset shell variable ("--correlation-id $CID") must not list the whole log.
+    for option in ("--type", "--topic", "--source", "--correlation-id", "--search"):
+        proc = eventflow("events", "--db", str(demo_db), option, " ", check=False)
+        assert proc.returncode == 2 and proc.stdout == "", option
+        assert f"{option}: is empty" in proc.stderr and "Traceback" not in proc.stderr
+    for command in (("events",), ("dlq", "list")):
+        proc = eventflow(*command, "--db", str(demo_db), "--limit", "9" * 20, check=False)
+        assert proc.returncode == 2 and "must be at most" in proc.stderr, command
+        assert "Traceback" not in proc.stderr
+
+
 def test_events_text_output_is_a_table(demo_db: Path) -> None:
     proc = eventflow("events", "--db", str(demo_db), "--limit", "3")
     lines = proc.stdout.strip().splitlines()
