@@ -56,9 +56,12 @@ def cmd_history(args: argparse.Namespace) -> int:
         else:
             print(f"No history in {path} yet: run the window, a demo, a tail or watch.")
         return 0
-    for s in series:
-        if not s.samples:
-            continue
+    sampled = [s for s in series if s.samples]
+    if not sampled:  # the series exist, but none has a sample in the time asked for
+        since = f" since {format_time(args.since)}" if args.since is not None else ""
+        print(f"No history samples{since} in {path}: try an earlier --since.")
+        return 0
+    for s in sampled:
         values = [v for _, v in s.samples]
         unit = f" {s.unit}" if s.unit else ""
         print(

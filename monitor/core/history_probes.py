@@ -55,7 +55,9 @@ class LiveStatsProbe:
 
     A rate is measured since the previous sample; a sample taken very soon after the
     previous one (the last sample a run takes as it ends, just after a regular one) is
-    measured since the sample before, as a rate over a few milliseconds is noise."""
+    measured since the sample before, as a rate over a few milliseconds is noise. A run
+    shorter than a second (``dlq replay`` of three letters) has no sample before: its
+    events are taken over a whole second, not shown as a peak of hundreds a second."""
 
     def __init__(self, stats: LiveStats, undecoded: UndecodedCounter | None = None) -> None:
         self.stats = stats
@@ -73,7 +75,7 @@ class LiveStatsProbe:
         else:
             self._before = self._last
         if base is not None and at > base.at:
-            dt = at - base.at
+            dt = max(at - base.at, MIN_RATE_SPAN)
             for topic, n in now.topics.items():
                 values[f"topic.{topic or '(none)'}.rate"] = (n - base.topics.get(topic, 0)) / dt
             values["events.rate"] = (now.total - base.total) / dt

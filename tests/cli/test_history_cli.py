@@ -78,6 +78,9 @@ def test_history_spans_a_restart_and_since_limits_it(tmp_path: Path) -> None:
         eventflow("history", "--json", "--since", "2020-01-01T00:00:00Z", "--db", str(db)).stdout
     )
     assert len(old["series"][0]["samples"]) >= 1
+    # A time with no samples since says so, not nothing at all.
+    future = eventflow("history", "--since", "2099-01-01T00:00:00Z", "--db", str(db)).stdout
+    assert future.startswith("No history samples since 2099-01-01") and "--since" in future
     # A name that matches nothing is told what the log has.
     told = eventflow("history", "--metric", "nope", "--db", str(db)).stdout
     assert told.startswith("No history matching nope") and "events.rate" in told

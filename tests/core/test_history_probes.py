@@ -44,6 +44,18 @@ def test_rates_count_every_event_between_two_samples_by_topic_and_kind() -> None
     assert probe(120.0)["topic.orders.rate"] == 0.0  # quiet since: zero, not missing
 
 
+def test_a_run_shorter_than_a_second_takes_its_events_over_a_second() -> None:
+    # A replay of three letters, sampled as it starts and as it ends 25 ms later: three
+    # events in its second, not 120 a second.
+    pipeline = IngestPipeline()
+    probe = LiveStatsProbe(pipeline.stats)
+    probe(100.0)
+    pipeline.accept_many([event("inventory.reserved") for _ in range(3)])
+    pipeline.flush()
+    values = probe(100.025)
+    assert values["events.rate"] == 3.0 and values["topic.inventory.reserved.rate"] == 3.0
+
+
 def test_cluster_gauges_are_sampled_only_while_fresh_and_summed_for_watch() -> None:
     lag, seconds, depth = GaugeHistory(), GaugeHistory(), GaugeHistory()
     lag.record("billing", 12, at=100.0)
@@ -98,10 +110,10 @@ def test_a_sample_just_after_another_measures_from_the_one_before() -> None:
     pipeline.flush()
     last = probe(105.002)
     assert 100.0 <= last["topic.orders.rate"] < 101.0  # 502 events over 5.002 s
-    # A run shorter than a second still ends with its rates.
+    # A run shorter than a second still ends with its rates, over a second.
     short = IngestPipeline()
     quick = LiveStatsProbe(short.stats)
     quick(10.0)
     short.accept_many([event("orders") for _ in range(5)])
     short.flush()
-    assert quick(10.5)["events.rate"] == 10.0
+    assert quick(10.5)["events.rate"] == 5.0
