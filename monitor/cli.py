@@ -440,7 +440,11 @@ def cmd_dlq_replay(args: argparse.Namespace) -> int:
                 "A replay that fails again reaches the dead-letter topic as a new letter,"
                 " linked to the one it was replayed from, when the topic is tailed."
             )
-    return 1 if any(o.status == "failed" for o in ordered) else 0
+    # A script must not take "nothing was sent" for success: exit 1 when a replay failed,
+    # or when every letter asked for was skipped (another cluster, already replayed).
+    failed = any(o.status == "failed" for o in ordered)
+    none_sent = not args.dry_run and all(o.status == "skipped" for o in ordered)
+    return 1 if failed or none_sent else 0
 
 
 def _elsewhere(letter: DeadLetter, here: Any) -> str:

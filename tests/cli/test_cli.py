@@ -356,10 +356,12 @@ def test_dlq_replay_republishes_marks_replayed_and_refuses_a_second_time(tmp_pat
         in eventflow("dlq", "show", new_id, "--db", str(db)).stdout
     )
 
-    again = json.loads(
-        eventflow("dlq", "replay", "--id", letter["id"], "--db", str(db), "--json").stdout
+    skipped = eventflow(
+        "dlq", "replay", "--id", letter["id"], "--db", str(db), "--json", check=False
     )
+    again = json.loads(skipped.stdout)
     assert again[0]["status"] == "skipped"
+    assert skipped.returncode == 1  # nothing was sent: a script must not read success
     forced = json.loads(
         eventflow(
             "dlq", "replay", "--id", letter["id"], "--force", "--db", str(db), "--json"
