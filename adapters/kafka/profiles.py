@@ -243,6 +243,9 @@ class BrokenProfile:
         )
 
 
+_FILE_VERSION = 1  # the profiles file's shape; a newer app's file is read, never rewritten
+
+
 class ProfileStore:
     """The profiles file: load, save, add, remove. A broken file is reported, not replaced;
     a broken entry is left out of :meth:`load` (see :attr:`broken`), not the whole file."""
@@ -251,6 +254,8 @@ class ProfileStore:
         self.path = path or config_dir() / "profiles.json"
         # The entries the last load could not use, with why: written back on save.
         self.broken: list[BrokenProfile] = []
+        # The file's other top-level settings, written back on save as they were.
+        self._others: dict[str, Any] = {}
 
     def load(self) -> dict[str, ConnectionProfile]:
         """The profiles that can be used. An entry that cannot (a setting it does not know,
@@ -259,11 +264,15 @@ class ProfileStore:
         :class:`ProfileError`, and is left as it is."""
         if not self.path.exists():
             self.broken = []
+            self._others = {}
             return {}
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
             # The saved shape, or the bare list `eventflow profiles list --json` prints.
             items = raw.get("profiles") if isinstance(raw, dict) else raw
+            others = (
+                {k: v for k, v in raw.items() if k != "profiles"} if isinstance(raw, dict) else {}
+            )
             # A list with no profile in it at all is a file of another kind, not profiles.
             if not isinstance(items, list) or (
                 items and not any(isinstance(p, dict) for p in items)
@@ -277,6 +286,7 @@ class ProfileStore:
         except (OSError, ValueError, ProfileError) as exc:
             reason = str(exc)
         else:
+            self._others = others
             return self._entries(items)
         raise ProfileError(
             f"The profiles file {self.path} cannot be read ({reason}). Fix it by hand, or "
@@ -307,7 +317,16 @@ class ProfileStore:
         tmp = self.path.with_suffix(".json.tmp")
         # Every broken entry is written back: only remove() and add(replace=True) drop one.
         entries = [p.to_dict() for p in profiles.values()] + [b.raw for b in self.broken]
-        data = {"version": 1, "profiles": entries}
+        version = self._others.get("version", _FILE_VERSION)
+        if isinstance(version, int) and version > _FILE_VERSION:
+            # A newer app's file: written in this app's shape, it would lose what the newer
+            # one put in it.
+            raise ProfileError(
+                f"The profiles file {self.path} is version {version!r}, newer than this "
+                f"app writes ({_FILE_VERSION}): it was left as it is. Change it with the "
+                "newer Eventflow Monitor, or move it aside to start anew"
+            )
+        data = {**self._others, "version": _FILE_VERSION, "profiles": entries}
         try:
             make_parent(self.path)
             write_private_text(tmp, json.dumps(data, indent=2))  # 0600: it maps clusters

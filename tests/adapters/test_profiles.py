@@ -123,6 +123,25 @@ def test_a_password_in_the_profiles_file_is_refused(tmp_path: Path) -> None:
         store.get("prod-eu")
 
 
+def test_a_newer_apps_profiles_file_is_read_never_rewritten_and_other_settings_are_kept(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "profiles.json"
+    good = ConnectionProfile(name="local", bootstrap_servers="localhost:9092")
+    path.write_text(json.dumps({"version": 1, "theme": "dark", "profiles": [good.to_dict()]}))
+    store = ProfileStore(path)
+    store.add(ConnectionProfile(name="second", bootstrap_servers="localhost:9093"))
+    saved = json.loads(path.read_text())
+    assert saved["theme"] == "dark" and saved["version"] == 1 and len(saved["profiles"]) == 2
+
+    newer = json.dumps({"version": 2, "profiles": [good.to_dict()], "global_setting": True})
+    path.write_text(newer)
+    assert store.load() == {"local": good}  # what it can read, it uses
+    with pytest.raises(ProfileError, match="version 2, newer than this app writes"):
+        store.add(ConnectionProfile(name="third", bootstrap_servers="localhost:9094"))
+    assert path.read_text() == newer
+
+
 def test_a_broken_profile_is_left_out_kept_in_the_file_and_named_with_its_reason(
     tmp_path: Path,
 ) -> None:
