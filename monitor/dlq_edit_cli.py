@@ -24,7 +24,7 @@ from monitor.cli_output import print_json
 from monitor.core.dead_letter_service import DeadLetterService, Destination
 from monitor.core.eventlog import LogError
 from monitor.core.json_diff import describe_changes, edit_changes
-from monitor.core.raw_record import EditRefused
+from monitor.core.raw_record import EditRefused, SchemaNotGiven
 from monitor.undecoded_cli import add_schema_options, redecoder_for, schema_cluster
 
 
@@ -79,6 +79,11 @@ def cmd_dlq_edit(args: argparse.Namespace) -> int:
         where = Destination("kafka", cluster) if cluster is not None else None
         try:
             edited = asyncio.run(DeadLetterService(log).edit(letter.id, event, schemas, where))
+        except SchemaNotGiven as exc:
+            raise CliError(
+                f"Not saved: {exc} Pass --schema-registry URL, --profile NAME (with a schema"
+                " registry) or --schema-file PATTERN=PATH."
+            ) from exc
         except EditRefused as exc:
             raise CliError(f"Not saved: {exc}") from exc
     if args.json:

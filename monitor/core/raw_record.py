@@ -148,6 +148,11 @@ class EditRefused(ValueError):
     """An edit that cannot be turned into the record's bytes; the message says why."""
 
 
+class SchemaNotGiven(EditRefused):
+    """An Avro or Protobuf edit with no schema source to encode it: the caller adds how to
+    give one where it runs (a profile in the window, schema options on the command line)."""
+
+
 # Formats whose bytes are written with a registry (or local) schema.
 SCHEMA_FORMATS = frozenset((AVRO, PROTOBUF, JSON_SCHEMA))
 
@@ -199,11 +204,10 @@ def _reencoded(
         except ValueError as exc:  # broken framing, or a schema that cannot be used
             raise EditRefused(f"The edit cannot be encoded with {which}: {exc}.") from None
     if fmt in (AVRO, PROTOBUF):
-        raise EditRefused(
+        raise SchemaNotGiven(
             f"The payload is {fmt} ({schema_label(before)}): the edit must be encoded with "
-            "that schema again, and it cannot be had here. Connect to the letter's cluster "
-            "with a profile that has its schema registry (or a schema file for its topic) "
-            "and save again, or replay the letter as it is."
+            "that schema again, and no schema registry or schema file was given: give one, "
+            "or replay the letter as it is."
         )
     if fmt == "msgpack":
         import msgpack

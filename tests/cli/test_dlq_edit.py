@@ -95,6 +95,15 @@ def test_a_schema_encoded_letter_is_encoded_again_or_refused_with_the_reason(
         assert refused.returncode == 1
         assert "Not saved: The edited payload does not fit readings-value" in refused.stderr
         assert "sensor: 7 is a number; the schema wants a string" in refused.stderr
+        # Without a schema source: refused, naming the options that give one.
+        blind = eventflow(
+            env, "dlq", "edit", letter.id, "--db", str(db), "--data", '{"sensor": "s-2"}',
+            check=False,
+        )  # fmt: skip
+        assert blind.returncode == 1 and "no schema registry or schema file was given" in (
+            blind.stderr
+        )
+        assert "Pass --schema-registry URL, --profile NAME" in blind.stderr
         eventflow(env, *base, "--data", '{"sensor": "s-2", "celsius": "19.0"}')
     with EventLog(db) as log:
         stored = log.dead_letter(letter.id)

@@ -108,7 +108,7 @@ def test_an_avro_letter_edited_in_the_window_is_replayed_with_its_schema(
         dialog = open_editor(qtbot, view)
         said = save(qtbot, dialog, edited)
         assert said.startswith("The edit was not saved: The payload is avro"), said
-        assert "schema registry" in said
+        assert "Connect to the letter's cluster with a profile that has its schema registry" in said
         assert runtime.log is not None
         assert runtime.log.dead_letter(letter_id).record == letter.record
         dialog.reject()

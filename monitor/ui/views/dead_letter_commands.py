@@ -33,7 +33,7 @@ from monitor.core.dead_letter_service import DeadLetterService, Destination
 from monitor.core.deadletters import DeadLetter
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import EventLog
-from monitor.core.raw_record import EditRefused
+from monitor.core.raw_record import EditRefused, SchemaNotGiven
 from monitor.core.replay import ReplayOutcome, ReplayRun
 from monitor.core.runtime import EmbeddedRuntime
 from monitor.core.wording import count
@@ -590,6 +590,12 @@ class DeadLetterCommands(QObject):
                 schemas = await find() if find is not None else None
                 cluster = Destination("kafka", profile.bootstrap_servers) if profile else None
                 await service.edit(letter_id, event, schemas, cluster)
+            except SchemaNotGiven as exc:
+                return (
+                    f"The edit was not saved: {exc} Connect to the letter's cluster with a "
+                    "profile that has its schema registry (or a schema file for its topic) "
+                    "and save again."
+                )
             except EditRefused as exc:
                 return f"The edit was not saved: {exc}"
             return None
