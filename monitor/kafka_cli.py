@@ -34,6 +34,7 @@ from monitor.cli_retention import retention
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
 from monitor.core.formats.schemas import close_schema_source
+from monitor.core.logged_offsets import LoggedOffsets
 from monitor.core.strict_json import loads_strict
 from monitor.core.templates import DEFAULT_SOURCE
 from monitor.core.wording import count, format_duration
@@ -186,6 +187,8 @@ def cmd_tail(args: argparse.Namespace) -> int:
     db_path = None if args.no_log else log_path_of(args)
     keeping = retention(args, db_path)  # blocking I/O on the log: not in the coroutine
     resume_at = logged_positions(args.topic, db_path) if start.kind == "logged" else None
+    # Read from an earlier point into a log that may hold some of it: not logged twice.
+    held = held_records(args.topic, db_path) if start.kind not in ("end", "logged") else None
     schemas = schemas_for(args, profile)
 
     async def run() -> Any:
@@ -194,6 +197,8 @@ def cmd_tail(args: argparse.Namespace) -> int:
         runtime = EmbeddedRuntime(db_path, demo_rate=None, retention=keeping)
         runtime.history.engine.profile = profile.name  # alert rules limited to a profile
         pipeline = runtime.pipeline
+        if held:
+            pipeline.log_filter = held
 
         def sink(events: list[Envelope]) -> None:
             pipeline.accept_many(events)
@@ -244,7 +249,12 @@ def cmd_tail(args: argparse.Namespace) -> int:
             f"topic{'' if len(progress.topics) == 1 else 's'} "
             f"({progress.malformed} malformed, "
             + (f"{progress.undecoded} undecoded, " if progress.undecoded else "")
-            + f"{progress.dead_letters} dead letters){where}.",
+            + f"{progress.dead_letters} dead letters){where}"
+            + (
+                f"; {held.skipped} of them already in the log, not logged again."
+                if held is not None and held.skipped
+                else "."
+            ),
             file=sys.stderr if lines else sys.stdout,
         )
     if not_logged:  # said, and the exit status says it to scripts
@@ -279,6 +289,18 @@ def logged_positions(patterns: list[str], db_path: str | None) -> dict[tuple[str
         file=sys.stderr,
     )
     return mine
+
+
+def held_records(patterns: list[str], db_path: str | None) -> LoggedOffsets | None:
+    """The records of the tailed topics the log already holds (``None``: no log yet)."""
+    from adapters.kafka.tail import logged_offsets
+
+    if db_path is None or not Path(db_path).exists():
+        return None
+    try:
+        return logged_offsets(db_path, patterns)
+    except LogError as exc:
+        raise CliError(str(exc)) from exc
 
 
 # -- kafka publish --------------------------------------------------------------------

@@ -35,15 +35,22 @@ from adapters.kafka.connection import KafkaUnavailable
 from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.publisher import KafkaPublisher, Mode, Sent, check_write_allowed
 from adapters.kafka.sampler import ClusterSampler
-from adapters.kafka.tail import KafkaTail, StartPosition, logged_positions, matches_any
+from adapters.kafka.tail import (
+    KafkaTail,
+    StartPosition,
+    logged_offsets,
+    logged_positions,
+    matches_any,
+)
 from adapters.schema_registry.client import RegistrySettings
 from adapters.schema_registry.sources import registry_settings, schema_source
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
 from monitor.core.formats.schemas import SchemaSource, close_schema_source
 from monitor.core.gauges import GaugeHistory
+from monitor.core.logged_offsets import LoggedOffsets
 from monitor.core.logwriter import LogWriter
-from monitor.core.pipeline import EventSink
+from monitor.core.pipeline import EventSink, IngestPipeline
 from monitor.core.raw_record import RawRecord
 from monitor.core.wording import count
 
@@ -256,10 +263,18 @@ class KafkaSession:
 
         pipeline = self.pipeline
         resume_at = None
+        # The app's pipeline has a log writer (None with no log); a bare sink has none.
+        writer = getattr(pipeline, "writer", None)
         if start.kind == "logged":
-            # The app's pipeline has a log writer (None with no log); a bare sink has none.
-            writer = getattr(pipeline, "writer", None)
             resume_at = await asyncio.to_thread(_resume_from_log, writer, patterns)
+        elif start.kind != "end" and isinstance(pipeline, IngestPipeline) and writer is not None:
+            # From an earlier point: what the log holds of it is read, shown, not logged.
+            held = await asyncio.to_thread(_held_in_log, writer, patterns)
+            current = pipeline.log_filter
+            if isinstance(current, LoggedOffsets):
+                current.take_from(held)
+            else:
+                pipeline.log_filter = held
         tail = KafkaTail(
             self.profile,
             patterns,
@@ -423,6 +438,16 @@ class KafkaSession:
         except KafkaUnavailable:
             await self._drop_producer()
             raise
+
+
+def _held_in_log(writer: LogWriter, patterns: Sequence[str]) -> LoggedOffsets:
+    """The records of the tailed topics the log holds (blocking: in a thread), the
+    writer's queue committed first."""
+    writer.flush(timeout=30)
+    try:
+        return logged_offsets(writer.path, patterns)
+    except LogError as exc:
+        raise KafkaUnavailable(f"The log cannot be read to tail into it: {exc}") from exc
 
 
 def _resume_from_log(

@@ -51,6 +51,7 @@ from monitor.core.envelope import Envelope, parse_time
 from monitor.core.eventlog import EventLog
 from monitor.core.formats.schemas import SchemaSource
 from monitor.core.gaps import describe_gap, gap_marker
+from monitor.core.logged_offsets import LoggedOffsets
 
 log = logging.getLogger(__name__)
 
@@ -727,6 +728,16 @@ def logged_positions(path: str, patterns: Sequence[str]) -> dict[tuple[str, int]
     with EventLog(path, create=False) as log:
         found = log.kafka_positions()
     return {tp: o for tp, o in found.items() if matches_any(tp[0], patterns)}
+
+
+def logged_offsets(path: str, patterns: Sequence[str]) -> LoggedOffsets:
+    """The records of the topics matching ``patterns`` that the log at ``path`` holds, to
+    leave out of what a tail read again into it logs. Blocking (a scan and a sort of the
+    log: off the loop); raises :class:`~monitor.core.eventlog.LogError` when it cannot be
+    read."""
+    with EventLog(path, create=False) as log:
+        runs = log.kafka_offset_runs()
+    return LoggedOffsets(r for r in runs if matches_any(r[0], patterns))
 
 
 def _partitions_named(tps: list[Any], offsets: dict[Any, int]) -> str:

@@ -540,6 +540,20 @@ class EventLog:
         )
         return {(str(r[0]), int(r[1])): int(r[2]) + 1 for r in rows}
 
+    def kafka_offset_runs(self) -> list[tuple[str, int, int, int]]:
+        """The Kafka records the log holds, as runs of consecutive offsets: ``(topic,
+        partition, first offset, last offset)``, in offset order within each partition (a
+        scan and a sort of the log: off the loop). See :mod:`monitor.core.logged_offsets`."""
+        rows = self._query(
+            "SELECT topic, partition, min(o), max(o) FROM ("
+            " SELECT topic, partition, o,"
+            "  o - row_number() OVER (PARTITION BY topic, partition ORDER BY o) AS run"
+            ' FROM (SELECT DISTINCT topic, partition, "offset" AS o FROM events'
+            '  WHERE topic IS NOT NULL AND partition IS NOT NULL AND "offset" IS NOT NULL))'
+            " GROUP BY topic, partition, run ORDER BY topic, partition, 3"
+        )
+        return [(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
     def count_undecoded(self) -> int:
         """How many logged events are kept undecoded (a scan of the rare attributes)."""
         return int(self._query(f"SELECT count(*) FROM events WHERE {_UNDECODED_ROW}")[0][0])

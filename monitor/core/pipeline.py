@@ -93,6 +93,9 @@ class IngestPipeline:
         # Told of every dead letter after it is logged (a view waiting to hear that a
         # replay failed again, say); one that raises is logged and skipped.
         self.dead_letter_listeners: list[Callable[[DeadLetter], None]] = []
+        # What of each batch goes to the log, when not all of it: a tail read again into a
+        # log leaves out the records it holds (monitor.core.logged_offsets).
+        self.log_filter: Callable[[list[Envelope]], list[Envelope]] | None = None
         self._batch: list[Envelope] = []
         # A partial batch is handed on by this timer (a full one at once).
         self._flusher = Periodic(flush_interval, self.flush, what="pipeline flush")
@@ -145,7 +148,9 @@ class IngestPipeline:
         self.accepted += len(batch)
         # The log first: whatever an observer does, the batch is logged.
         if self.writer is not None:
-            self.writer.submit_events(batch)
+            logged = batch if self.log_filter is None else self.log_filter(batch)
+            if logged:
+                self.writer.submit_events(logged)
         for observer in self.observers:
             try:
                 observer.observe(batch)

@@ -231,14 +231,23 @@ def test_logged_kafka_events_survive_in_the_log(
     db = tmp_path / "keep.db"
     topic = "cli-keep"
     asyncio.run(create_topic(broker.bootstrap, topic))
-    asyncio.run(produce(broker.bootstrap, topic, [b'{"id": "k-1"}']))
-    for _ in range(2):  # tailing again from the beginning appends; it never loses the first
-        eventflow(
-            env, "kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic,
-            "--from", "beginning", "--max", "1", "--db", str(db),
-        )  # fmt: skip
-    with EventLog(db) as log:
-        assert [e.id for e in log.events()] == ["k-1", "k-1"]
+    asyncio.run(produce(broker.bootstrap, topic, [f'{{"id": "k-{i}"}}'.encode() for i in range(5)]))
+    base = ("kafka", "tail", "--bootstrap", broker.bootstrap, "--topic", topic, "--db", str(db))
+
+    def logged() -> list[str]:
+        with EventLog(db) as log:
+            return sorted(e.id for e in log.events())
+
+    eventflow(env, *base, "--from", "3", "--max", "2")
+    assert logged() == ["k-3", "k-4"]
+    # Read again from the beginning: what the log has is not logged twice, what it lacks
+    # before it is; both are read and shown.
+    again = eventflow(env, *base, "--from", "beginning", "--max", "5")
+    assert again.stdout.count("k-") == 5
+    assert "5 records" in again.stderr and "2 of them already in the log" in again.stderr
+    assert logged() == ["k-0", "k-1", "k-2", "k-3", "k-4"]
+    eventflow(env, *base, "--from", "beginning", "--max", "5")
+    assert logged() == ["k-0", "k-1", "k-2", "k-3", "k-4"]  # each once, never lost
 
 
 def test_from_logged_reads_on_after_what_the_log_has(

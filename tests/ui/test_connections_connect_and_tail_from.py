@@ -258,3 +258,7 @@ def test_tail_from_a_time_and_a_time_ago_read_the_records_after_it(
     _tail(qtbot, view, service, "ago", "1h")
     qtbot.waitUntil(lambda: len(_tailed(quiet_runtime, topic)) == 3, timeout=20_000)
     assert sorted(e.data["n"] for e in _tailed(quiet_runtime, topic)) == [0, 1, 1]
+    # Read and shown again, but the log holds each record once.
+    writer, log = quiet_runtime.writer, quiet_runtime.log
+    assert writer is not None and log is not None and writer.flush(timeout=10)
+    assert sorted(e.offset for e in log.events(topic=topic)) == [0, 1]
