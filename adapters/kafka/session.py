@@ -273,7 +273,7 @@ class KafkaSession:
             current = pipeline.log_filter
             if isinstance(current, LoggedOffsets):
                 current.take_from(held)
-            else:
+            elif held:  # the log holds some of it (no filter at all otherwise)
                 pipeline.log_filter = held
         tail = KafkaTail(
             self.profile,
