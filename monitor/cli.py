@@ -23,7 +23,12 @@ from monitor.cli_errors import CliError
 from monitor.cli_log import db_path as _db_path
 from monitor.cli_log import open_log as _open_log
 from monitor.cli_output import json_text, print_json, use_safe_output_errors
-from monitor.cli_retention import add_retention_options, check_retention_options, retention
+from monitor.cli_retention import (
+    add_retention_options,
+    check_retention_options,
+    deleted_note,
+    retention,
+)
 from monitor.core.chains import Chain, load_chain
 from monitor.core.deadletters import STATUSES, DeadLetter
 from monitor.core.envelope import Envelope, format_time
@@ -594,6 +599,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "dead_letters": sum(c.dead_lettered for c in counters.values()),
             "duplicates_skipped": runtime.guard.duplicates_skipped,
             "not_logged": runtime.log_failure,
+            "deleted_by_retention": runtime.writer.deleted if runtime.writer else 0,
         }
 
     try:
@@ -613,7 +619,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for topic, n in summary["by_topic"].items():
             print(f"  {topic:<22} {n}")
         if not summary["not_logged"]:
-            print(f"Logged to {summary['db']}")
+            print(
+                f"Logged to {summary['db']}"
+                + deleted_note(keeping, summary["deleted_by_retention"])
+            )
     if summary["not_logged"]:
         print(f"eventflow: {summary['not_logged']} in {summary['db']}.", file=sys.stderr)
         return 1

@@ -122,3 +122,12 @@ def _remembered(text: str | None, parse: Callable[[str], Any], default: Any) -> 
         return parse(text)
     except (argparse.ArgumentTypeError, ValueError):
         return default
+
+
+def deleted_note(keeping: Retention, deleted: int) -> str:
+    """What a command's "logged to" line adds when retention deleted events as it ran:
+    the log holds fewer events than were logged into it, and that should not surprise."""
+    if not deleted:
+        return ""
+    noun = "event was" if deleted == 1 else "events were"
+    return f" (it keeps {keeping.describe()}: {deleted:,} older {noun} deleted)"

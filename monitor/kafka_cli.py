@@ -30,7 +30,7 @@ from monitor import cli_types
 from monitor.cli_errors import CliError
 from monitor.cli_log import db_path as log_path_of
 from monitor.cli_output import json_text, print_json, record_line
-from monitor.cli_retention import retention
+from monitor.cli_retention import deleted_note, retention
 from monitor.core.envelope import Envelope
 from monitor.core.eventlog import LogError
 from monitor.core.formats.schemas import close_schema_source
@@ -238,12 +238,16 @@ def cmd_tail(args: argparse.Namespace) -> int:
             close_schema_source(schemas)
             if runtime.log_failure:
                 not_logged.append(runtime.log_failure)
+            deleted.append(runtime.writer.deleted if runtime.writer else 0)
         return progress
 
     not_logged: list[str] = []
+    deleted: list[int] = []
     progress = run_kafka(run())
     if not args.json:
-        where = f", logged to {db_path}" if db_path and not not_logged else ""
+        where = ""
+        if db_path and not not_logged:
+            where = f", logged to {db_path}" + deleted_note(keeping, sum(deleted))
         print(
             f"{progress.records} records from {len(progress.topics)} "
             f"topic{'' if len(progress.topics) == 1 else 's'} "

@@ -345,6 +345,7 @@ class LogWriter:
         self.separate_process = separate_process
         self.retention = retention
         self.written = 0
+        self.deleted = 0  # events retention deleted, this writer's life long (its thread's)
         # Events handed to submit_events: once ``written`` reaches a value read here,
         # everything submitted before is committed (and its envelopes read for the last
         # time: monitor.ui's late decoding changes them in place only then).
@@ -552,9 +553,11 @@ class LogWriter:
         if self._retention_log is None:
             self._retention_log = EventLog(self.path)
         try:
-            return self._retention_log.apply_retention(
+            deleted = self._retention_log.apply_retention(
                 max_events=keep.max_events, max_age_seconds=keep.max_age_seconds, limit=limit
             )
+            self.deleted += deleted
+            return deleted
         except Exception:  # the next pass starts from a new connection
             self._retention_log.close()
             self._retention_log = None

@@ -499,8 +499,13 @@ def test_keep_bounds_the_log_before_or_after_the_subcommand(tmp_path: Path) -> N
     with EventLog(db) as log:  # the earlier run's events went first
         assert log.count_events() == 100
         newest = {e.id for e in log.events(limit=100)}
-    # Given after the subcommand, it wins over the default and over one given before.
-    eventflow("--keep", "100", *run, "--keep", "40")
+    # What was deleted is counted: the log held everything and this run's events, it
+    # keeps 100.
+    assert summary["deleted_by_retention"] == everything + summary["events"] - 100
+    # Given after the subcommand, it wins over the default and over one given before;
+    # the summary says what went.
+    said = eventflow("--keep", "100", *run[:-1], "--keep", "40").stdout
+    assert "(it keeps the newest 40 events: " in said and "older events were deleted)" in said
     with EventLog(db) as log:
         assert log.count_events() == 40
         assert not newest & {e.id for e in log.events(limit=40)}

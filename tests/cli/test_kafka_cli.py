@@ -248,6 +248,11 @@ def test_logged_kafka_events_survive_in_the_log(
     assert logged() == ["k-0", "k-1", "k-2", "k-3", "k-4"]
     eventflow(env, *base, "--from", "beginning", "--max", "5")
     assert logged() == ["k-0", "k-1", "k-2", "k-3", "k-4"]  # each once, never lost
+    # A limit on the log: the summary says what it deleted.
+    asyncio.run(produce(broker.bootstrap, topic, [b'{"id": "k-5"}']))
+    kept = eventflow(env, *base, "--from", "beginning", "--max", "6", "--keep", "3")
+    assert "(it keeps the newest 3 events: 3 older events were deleted)" in kept.stderr
+    assert logged() == ["k-1", "k-2", "k-5"]  # the newest logged: k-3 and k-4 came first
 
 
 def test_from_logged_reads_on_after_what_the_log_has(
