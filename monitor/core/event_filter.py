@@ -28,7 +28,9 @@ two agree, so a filter shows the same events live as a log search finds later:
 - ``malformed_only``: only records that could not be decoded.
 
 Empty fields match everything; all the given fields must match. Case is ignored the way
-SQLite's ``LIKE`` ignores it: for ASCII letters (other letters match as typed).
+SQLite's ``LIKE`` ignores it, for ASCII letters; a text with other letters is also looked
+for in all lower and all upper case, so "MÜNCHEN" and "münchen" find "München" (but
+"mÜnchen" only as typed). Type and source compare ASCII letters only, as before.
 """
 
 from __future__ import annotations
@@ -109,14 +111,22 @@ def _ascii_escaped(text: str) -> str:
 def _needles(text: str) -> tuple[str, ...]:
     """The forms of ``text`` to look for in the log's JSON text, both stored forms (see
     the module docstring): compact, as typed, spaced and ASCII-only, and escaped as the
-    inside of a JSON string (compact form keeps non-ASCII, the old form escapes it)."""
-    forms = [
-        _SPACED_SEPARATOR.sub(r"\1\2", text),  # '"qty": 2' -> '"qty":2'
-        text,
-        _ascii_escaped(_COMPACT_SEPARATOR.sub(r"\1\2 ", text)),  # '"qty":2' -> '"qty": 2'
-        json.dumps(text, ensure_ascii=False)[1:-1],  # a quote -> \", a backslash -> \\
-        json.dumps(text)[1:-1],  # "café" -> caf\u00e9
-    ]
+    inside of a JSON string (compact form keeps non-ASCII, the old form escapes it).
+
+    LIKE ignores the case of ASCII letters only, so a text with other letters is also
+    looked for in all lower case and all upper case ("MÜNCHEN" finds "München")."""
+    cases = [text]
+    if not text.isascii():
+        cases += [text.lower(), text.upper()]
+    forms = []
+    for typed in dict.fromkeys(cases):
+        forms += [
+            _SPACED_SEPARATOR.sub(r"\1\2", typed),  # '"qty": 2' -> '"qty":2'
+            typed,
+            _ascii_escaped(_COMPACT_SEPARATOR.sub(r"\1\2 ", typed)),  # '"qty":2' -> '"qty": 2'
+            json.dumps(typed, ensure_ascii=False)[1:-1],  # a quote -> \", a backslash -> \\
+            json.dumps(typed)[1:-1],  # "café" -> caf\u00e9
+        ]
     return tuple(dict.fromkeys(forms))
 
 
