@@ -145,6 +145,19 @@ def test_a_fast_stream_is_counted_whole_but_analysed_as_a_sample() -> None:
     assert entry.rate(1000.0) == 1000 / 60
 
 
+def test_the_rate_is_taken_over_the_time_watched_when_that_is_under_a_minute() -> None:
+    now = [1000.0]
+    catalog = Catalog(clock=lambda: now[0])
+    for second in range(20):  # 10 events a second for 20 s
+        now[0] = 1000.0 + second
+        catalog.observe([event(data={"orderId": f"{second}-{i}"}) for i in range(10)])
+    now[0] = 1020.0
+    [summary] = catalog.summary()["event_types"]
+    assert summary["rate"] == 10.0  # 200 events over the 20 s watched, not over 60
+    now[0] = 1100.0  # quiet for a while: over the last minute, none
+    assert catalog.summary()["event_types"][0]["rate"] == 0.0
+
+
 def test_a_stream_of_thousands_a_second_is_analysed_one_second_in_four() -> None:
     now = [1001.0]  # not a multiple of DUTY_SECONDS
     catalog = Catalog(detail_per_second=100, clock=lambda: now[0])

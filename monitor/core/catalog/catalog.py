@@ -80,6 +80,8 @@ class Catalog:
         self.consumers_by_topic: dict[str, set[str]] = {}
         self.total = 0
         self.clock = clock
+        # When this catalog saw its first batch: a rate is measured over no longer.
+        self.watching_since: float | None = None
         self._roles: dict[ShapeKey, _Roles] = {}
         self._roles_of_types: dict[str, str | None] = {}
         self._until_sized = 1
@@ -112,7 +114,10 @@ class Catalog:
             return
         n = len(events)
         self.total += n
-        second = int(self.clock())
+        clock = self.clock()
+        if self.watching_since is None:
+            self.watching_since = clock
+        second = int(clock)
         entries = self.entries
         for type_, count in self._batch_counts(events):
             entry = entries.get(type_)
@@ -378,7 +383,7 @@ class Catalog:
         now = self.clock()
         return {
             "event_types": [
-                e.summary(now)
+                e.summary(now, self.watching_since)
                 for e in self.types()
                 if since is None or (e.last_seen is not None and e.last_seen >= since)
             ]

@@ -139,14 +139,18 @@ class EventTypeEntry:
 
     # -- reading ------------------------------------------------------------------------
 
-    def rate(self, now: float) -> float:
-        """Events per second over the last :data:`RATE_WINDOW` seconds of observing (over
-        the whole time span, for a type only read from the log)."""
+    def rate(self, now: float, watching_since: float | None = None) -> float:
+        """Events per second over the last :data:`RATE_WINDOW` seconds of observing, or
+        since ``watching_since`` when that is less (a catalog watching for 20 s divides
+        by 20, not 60); over the whole time span, for a type only read from the log."""
         if not self.recent:  # learnt from the log: the mean rate over its time span
             span = (self.last_seen or 0.0) - (self.first_seen or 0.0)
             return self.count / span if span > 0 else 0.0
         since = int(now) - RATE_WINDOW
-        return sum(n for s, n in self.recent if s > since) / RATE_WINDOW
+        window: float = RATE_WINDOW
+        if watching_since is not None:
+            window = min(window, max(1.0, now - watching_since))
+        return sum(n for s, n in self.recent if s > since) / window
 
     def shapes(self, version: str | None = None) -> list[Shape]:
         schemas = self.schemas.values() if version is None else [self.schemas[version]]
@@ -172,7 +176,7 @@ class EventTypeEntry:
     def share_lacking(self, what: str) -> float:
         return self.lacking.get(what, 0) / self.analysed if self.analysed else 0.0
 
-    def summary(self, now: float) -> dict[str, Any]:
+    def summary(self, now: float, watching_since: float | None = None) -> dict[str, Any]:
         """The entry in the shape of ``eventflow catalog --json``."""
         return {
             "type": self.type,
@@ -180,7 +184,7 @@ class EventTypeEntry:
             "producers": sorted(self.producers),
             "consumers": sorted(self.consumers),
             "count": self.count,
-            "rate": round(self.rate(now), 3),
+            "rate": round(self.rate(now, watching_since), 3),
             "first_seen": format_time(self.first_seen),
             "last_seen": format_time(self.last_seen),
             "versions": [

@@ -302,8 +302,9 @@ class CatalogView(QWidget):
         if entry is None:
             return
         self.type_title.setText(entry.type)
+        rate = entry.rate(self.catalog.clock(), self.catalog.watching_since)
         self.type_stats.setText(
-            f"{entry.count:,} events, {entry.rate(self.catalog.clock()):.1f}/s; "
+            f"{entry.count:,} events, {rate:.1f}/s; "
             f"first {format_time(entry.first_seen)}, last {format_time(entry.last_seen)}"
         )
         self.flow.set_flow(sorted(entry.producers), sorted(entry.topics), sorted(entry.consumers))
