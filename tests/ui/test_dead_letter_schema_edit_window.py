@@ -129,6 +129,7 @@ def test_an_avro_letter_edited_in_the_window_is_replayed_with_its_schema(
         assert save(qtbot, dialog, edited) == ""
         qtbot.waitUntil(lambda: view.message_label.text().startswith("Edit saved"))
         view.replay_action.trigger()
+        assert "Edit saved" not in view.message_label.text()  # it is being sent now
         qtbot.waitUntil(lambda: not view.runner.busy, timeout=30_000)
         assert runtime.log.dead_letter(letter_id).status == "replayed"
 

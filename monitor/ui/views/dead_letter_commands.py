@@ -425,6 +425,7 @@ class DeadLetterCommands(QObject):
                 on_ready=ready,
             )
 
+        self.view.say("")  # an earlier message ("Nothing was sent...") no longer holds
         self.runner.start(
             f"Replaying {what} to {target.label}",
             work,
@@ -521,6 +522,7 @@ class DeadLetterCommands(QObject):
                 state.progress(start + len(chunk), len(ids))
             return done
 
+        self.view.say("")
         self.runner.start(
             f"Discarding {what}",
             work,

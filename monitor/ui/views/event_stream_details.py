@@ -389,7 +389,8 @@ class EventDetailsPane(QWidget):
         if self._event is None:
             self.browser.setHtml(
                 f'<p style="color:{theme.MUTED_TEXT}; margin-top:24px" align="center">'
-                "Select an event to see its envelope, payload, headers and raw bytes.</p>"
+                "Select an event to see its envelope, payload and headers (and its raw"
+                " bytes, when it is not JSON).</p>"
             )
             return
         self.browser.setHtml(details_html(self._event))
