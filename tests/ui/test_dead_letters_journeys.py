@@ -142,6 +142,28 @@ def test_show_letter_selects_and_scrolls_to_it_clearing_only_the_filters_that_hi
     assert [d.id for d in view.selected_letters()] == [target.id]
 
 
+def test_a_letter_opened_from_another_view_is_on_screen_after_the_view_reloads(
+    qtbot: Any, window: MainWindow, runtime: EmbeddedRuntime
+) -> None:
+    # The Catalog's "Open the dead letter", a chain's failed node: the Dead letters view
+    # comes on screen, reloads, and the letter must still be in sight, not only selected.
+    window.show_view("stream")
+    batch = letters(80)
+    write(runtime, batch)
+    target = batch[10]  # the newest come first: far down the table
+    view = window.dead_letters
+    with qtbot.waitSignal(view.refreshed, timeout=10_000):
+        window.show_dead_letter(target.id)
+    qtbot.waitUntil(lambda: [d.id for d in view.selected_letters()] == [target.id])
+    qtbot.waitUntil(lambda: row_is_on_screen(view, target.id), timeout=5000)
+    # Letters filed meanwhile reload the table again and again: it stays in sight.
+    for _ in range(3):
+        write(runtime, letters(5))
+        with qtbot.waitSignal(view.refreshed, timeout=10_000):
+            view.refresh()
+        assert row_is_on_screen(view, target.id)
+
+
 def test_show_letter_switches_to_the_letters_status_and_origin(
     qtbot: Any, view: DeadLettersView, runtime: EmbeddedRuntime
 ) -> None:

@@ -581,6 +581,28 @@ class DeadLettersView(QWidget):
         self._on_selection()
         return True
 
+    def _selected_on_screen(self) -> tuple[str, int] | None:
+        """The selected letter's id and row, when its row is in sight."""
+        current = self.current_letter()
+        row = self.proxy.row_of(current.id) if current is not None else None
+        if current is None or row is None:
+            return None
+        rect = self.table.visualRect(self.proxy.index(row, Column.EVENT_TYPE))
+        return (current.id, row) if self.table.viewport().rect().contains(rect.center()) else None
+
+    def _keep_in_place(self, letter_id: str, row: int) -> None:
+        """Letters filed since went in above the selected one: scroll by as many rows, so
+        the letter being read stays where it was instead of drifting out of sight."""
+        now = self.proxy.row_of(letter_id)
+        if now is None or now == row:
+            return
+        self.table.updateGeometries()  # the scroll bar's range, for the rows just added
+        bar = self.table.verticalScrollBar()
+        if self.table.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerPixel:
+            bar.setValue(bar.value() + (now - row) * self.table.rowHeight(now))
+        else:
+            bar.setValue(bar.value() + (now - row))
+
     def _read_letter(self, letter_id: str) -> DeadLetter | None:
         if self.log is None:
             return None
@@ -786,7 +808,10 @@ class DeadLettersView(QWidget):
         shown = self.details.letter
         if self._pinned is not None and any(d.id == self._pinned.id for d in snapshot.letters):
             self._pinned = None  # the log's snapshot has it now, as it stands
+        anchor = self._selected_on_screen()
         self.model.set_letters(self._letters())
+        if anchor is not None:
+            self._keep_in_place(*anchor)
         self._add_origins(letter_origin(d) for d in snapshot.letters)
         for status, text in STATUS_FILTERS:
             button = self.status_buttons[status]
