@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
 from adapters.kafka.profiles import ConnectionProfile
 from adapters.kafka.tail import KafkaTail, StartPosition
 from monitor.core.deadletters import REPLAY_COUNT_HEADER, REPLAY_HEADER, DeadLetter
 from monitor.core.runtime import EmbeddedRuntime
+from monitor.ui import theme
 from monitor.ui.context import AppContext
 from monitor.ui.views.dead_letter_model import Column
 from monitor.ui.views.dead_letters import DeadLettersView
@@ -152,7 +154,13 @@ def test_a_kafka_dead_letter_goes_back_to_its_topic_as_it_was_and_a_second_failu
         row = view.model.row_of(letter_id)
         return "" if row is None else str(view.model.index(row, Column.STATUS).data())
 
-    qtbot.waitUntil(lambda: status_text(letter_id) == "replayed, failed again", timeout=10_000)
+    qtbot.waitUntil(lambda: status_text(letter_id) == "failed again", timeout=10_000)
+    colour = view.model.index(view.model.row_of(letter_id), Column.STATUS).data(
+        Qt.ItemDataRole.ForegroundRole
+    )
+    assert colour.color().name() == QColor(theme.WARNING).name()  # not a success's green
+    view.show_letter(letter_id)
+    assert view.details.status_chip.text() == "FAILED AGAIN"
     tip = view.model.index(view.model.row_of(letter_id), Column.STATUS).data(
         Qt.ItemDataRole.ToolTipRole
     )

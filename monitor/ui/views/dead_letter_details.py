@@ -42,7 +42,12 @@ from monitor.ui.elided_label import ElidedLabel
 from monitor.ui.event_table_model import format_local_time
 from monitor.ui.views.dead_letter_editor import json_editor
 from monitor.ui.views.dead_letter_late_decode import payload_text
-from monitor.ui.views.dead_letter_model import letter_origin, origin_label, status_colour
+from monitor.ui.views.dead_letter_model import (
+    letter_origin,
+    letter_status_colour,
+    letter_status_text,
+    origin_label,
+)
 
 REASON_LINES = 4  # the most the reason takes in the summary
 SUMMARY_MIN_WIDTH = 300
@@ -237,8 +242,8 @@ class DeadLetterDetails(QWidget):
             return
         self.stack.setCurrentIndex(1)
         event = letter.event
-        colour = status_colour(letter.status)
-        self.status_chip.setText(letter.status.upper())
+        colour = letter_status_colour(letter)
+        self.status_chip.setText(letter_status_text(letter).upper())
         self.status_chip.setStyleSheet(
             f"color: {colour}; border: 1px solid {colour}; border-radius: 8px;"
             " padding: 0 8px; font-weight: 600; font-size: 8pt;"

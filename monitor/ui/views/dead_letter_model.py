@@ -24,7 +24,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QIcon
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from monitor.core.dead_letter_groups import ReasonGroup
 from monitor.core.deadletters import DeadLetter, Status
@@ -115,9 +115,15 @@ def status_colour(status: str) -> str:
     return theme.MUTED_TEXT
 
 
-def status_dot(status: str) -> QIcon:
-    """A small filled circle in the status colour."""
-    return dot_icon(status_colour(status))
+def letter_status_colour(letter: DeadLetter) -> str:
+    """A letter's status colour; a replay that failed again is a warning, not a success."""
+    return theme.WARNING if letter.failed_again_as else status_colour(letter.status)
+
+
+def letter_status_text(letter: DeadLetter) -> str:
+    """A letter's status in words that fit the status column ("failed again" for a
+    replay that failed again: the tooltip and the history name the new letter)."""
+    return "failed again" if letter.failed_again_as else letter.status
 
 
 class DeadLetterTableModel(QAbstractTableModel):
@@ -259,10 +265,10 @@ class DeadLetterTableModel(QAbstractTableModel):
         if role == SortRole:
             return self._sort_key(letter, column)
         if role == Qt.ItemDataRole.DecorationRole and column == Column.STATUS:
-            return status_dot(letter.status)
+            return dot_icon(letter_status_colour(letter))
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == Column.STATUS:
-                return QBrush(QColor(status_colour(letter.status)))
+                return QBrush(QColor(letter_status_colour(letter)))
             if letter.status == "discarded":
                 return QBrush(QColor(theme.MUTED_TEXT))
             return None
@@ -275,7 +281,7 @@ class DeadLetterTableModel(QAbstractTableModel):
     def _text(self, letter: DeadLetter, column: int) -> str:
         if column == Column.STATUS:
             # A replay that failed again is not a success: say so where the eye looks.
-            return f"{letter.status}, failed again" if letter.failed_again_as else letter.status
+            return letter_status_text(letter)
         if column == Column.AGE:
             return self.ages.age(letter.created_at)
         if column == Column.REASON:

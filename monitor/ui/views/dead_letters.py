@@ -107,7 +107,7 @@ TARGET_BUTTON_MAX_WIDTH = 200
 # Narrow enough that the Reason column (which takes the rest) keeps room in a 1024 px
 # window; the user's own widths are remembered (table_header).
 _COLUMN_WIDTHS = {
-    Column.STATUS: 96,
+    Column.STATUS: 116,  # "failed again" with its dot
     Column.AGE: 64,
     Column.REASON: 360,
     Column.EVENT_TYPE: 136,
