@@ -8,6 +8,7 @@ them, which is only for the rows on screen.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Sequence
 from datetime import datetime
@@ -80,6 +81,17 @@ def format_local_time(ts: float | None) -> str:
     except (OverflowError, OSError, ValueError):
         return ""
     return local.isoformat(timespec="milliseconds")[11:23]
+
+
+def format_local_moment(ts: float | None, now: float | None = None) -> str:
+    """Like :func:`format_local_time`, with the local date in front when it is not
+    today's: "11:51:18.252" for today, "2026-12-03 11:51:18.252" for three days ago."""
+    text = format_local_time(ts)
+    if not text or ts is None:
+        return text
+    day = datetime.fromtimestamp(ts).date()
+    today = datetime.fromtimestamp(time.time() if now is None else now).date()
+    return text if day == today else f"{day.isoformat()} {text}"
 
 
 def schema_text(schema: dict[str, Any] | None) -> str | None:

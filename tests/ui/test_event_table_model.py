@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -10,7 +11,13 @@ from PySide6.QtGui import QBrush, QColor
 
 from monitor.core.envelope import Envelope, format_time, parse_time
 from monitor.ui import theme
-from monitor.ui.event_table_model import Column, EnvelopeRole, EventTableModel, format_local_time
+from monitor.ui.event_table_model import (
+    Column,
+    EnvelopeRole,
+    EventTableModel,
+    format_local_moment,
+    format_local_time,
+)
 
 
 def make_events(n: int, start: int = 0, **fields: Any) -> list[Envelope]:
@@ -193,3 +200,12 @@ def test_the_key_column_shows_a_binary_keys_control_bytes_escaped() -> None:
     model = EventTableModel(capacity=10)
     model.append_batch([Envelope(type="t", source="s", key="k\x1b[2Jx")])
     assert cell(model, 0, Column.KEY) == "k\\x1b[2Jx"
+
+
+def test_a_moment_not_of_today_says_its_date() -> None:
+    now = datetime(2026, 12, 6, 12, 0, 0).timestamp()  # local time
+    earlier_today = datetime(2026, 12, 6, 9, 30, 0, 250_000).timestamp()
+    days_ago = datetime(2026, 12, 3, 11, 51, 18, 252_000).timestamp()
+    assert format_local_moment(earlier_today, now) == "09:30:00.250"
+    assert format_local_moment(days_ago, now) == "2026-12-03 11:51:18.252"
+    assert format_local_moment(None, now) == ""

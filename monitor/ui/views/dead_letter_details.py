@@ -39,7 +39,7 @@ from monitor.core.json_diff import pretty_json
 from monitor.ui import theme
 from monitor.ui.display_format import AgeClock
 from monitor.ui.elided_label import ElidedLabel
-from monitor.ui.event_table_model import format_local_time
+from monitor.ui.event_table_model import format_local_moment
 from monitor.ui.views.dead_letter_editor import json_editor
 from monitor.ui.views.dead_letter_late_decode import payload_text
 from monitor.ui.views.dead_letter_model import (
@@ -300,7 +300,7 @@ class DeadLetterDetails(QWidget):
         letter = self.letter
         if letter is None:
             return
-        failed = format_local_time(letter.created_at)
+        failed = format_local_moment(letter.created_at)
         self.fields["Failed at"].setText(f"{failed}  ({self.ages.ago(letter.created_at)})")
 
     def show_history(self, actions: Sequence[DeadLetterAction]) -> None:
@@ -309,7 +309,7 @@ class DeadLetterDetails(QWidget):
         for action in actions:
             item = QTreeWidgetItem(
                 [
-                    format_local_time(action.at),
+                    format_local_moment(action.at),
                     action.action,
                     action.target or "",
                     action.result,
