@@ -141,14 +141,25 @@ class Chain:
         }
 
 
+def _same_record(a: Envelope, b: Envelope) -> bool:
+    """Whether two envelopes are the same Kafka record (topic, partition and offset)."""
+    return a.offset is not None and (a.offset, a.partition, a.topic) == (
+        b.offset,
+        b.partition,
+        b.topic,
+    )
+
+
 def build_chain(
     correlation_id: str,
     events: Iterable[Envelope],
     dead_letters: Sequence[DeadLetter] = (),
 ) -> Chain:
     """Order ``events`` causally and link them. Repeated ids count as duplicates, except
-    a delivery that carries the replay marker: that is a replay (see the module
-    docstring), and the hops it makes span the fix are replay hops."""
+    the same Kafka record read twice (one delivery, logged twice by a tail run again
+    before logs left such records out), and a delivery that carries the replay marker:
+    that is a replay (see the module docstring), and the hops it makes span the fix are
+    replay hops."""
     by_id: dict[str, Envelope] = {}
     duplicates: dict[str, int] = {}
     replays: dict[str, list[str]] = {}
@@ -157,6 +168,8 @@ def build_chain(
         replayed_from = e.headers.get(REPLAY_HEADER) if e.headers else None
         if e.id not in by_id:
             by_id[e.id] = e
+        elif _same_record(by_id[e.id], e):
+            continue  # one Kafka record read twice (a tail run again): not a redelivery
         elif replayed_from:
             if replayed_from not in replays.get(e.id, ()):
                 copies.append(e)

@@ -3,6 +3,7 @@ bounded in-memory index."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 
@@ -91,6 +92,17 @@ def test_repeated_deliveries_are_counted_as_duplicates_and_shown_once() -> None:
     assert [e.id for e in chain.events].count("pay") == 1
     assert len(chain.events) == 5
     assert chain.to_dict()["events"][2]["duplicates"] == 2
+
+
+def test_one_kafka_record_read_twice_is_one_delivery_and_a_copy_elsewhere_is_two() -> None:
+    events = order_flow()
+    pay = dataclasses.replace(events[1], topic="payments", partition=2, offset=41)
+    events[1] = pay
+    reread = dataclasses.replace(pay)  # the same record, read by a tail run again
+    chain = build_chain("c-1", [*events, reread])
+    assert chain.duplicates == {} and len(chain.events) == 5
+    redelivered = dataclasses.replace(pay, offset=57)  # sent again: a record of its own
+    assert build_chain("c-1", [*events, redelivered]).duplicates == {pay.id: 1}
 
 
 def test_events_whose_cause_was_never_seen_are_orphans_shown_as_roots() -> None:
