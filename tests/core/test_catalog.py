@@ -4,6 +4,7 @@ learnt from events, stored in a real event log and brought up to date from it.""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,16 @@ def test_repeats_within_one_batch_count_once_each() -> None:
     once = event()
     catalog.observe([once, event(), once, once])
     assert catalog.deliveries.duplicates_by_type == {"OrderPlaced": 2}
+
+
+def test_a_kafka_record_read_again_is_not_a_second_delivery() -> None:
+    catalog = Catalog()
+    record = dataclasses.replace(event(), topic="orders", partition=0, offset=7)
+    catalog.observe([record])
+    catalog.observe([dataclasses.replace(record)])  # a tail run again reads it again
+    assert catalog.deliveries.duplicates_by_type == {}
+    catalog.observe([dataclasses.replace(record, offset=9)])  # sent again: a new record
+    assert catalog.deliveries.duplicates_by_type == {"OrderPlaced": 1}
 
 
 def test_a_payload_that_is_not_an_object_has_a_schema_of_its_type() -> None:

@@ -184,7 +184,9 @@ class Catalog:
 
     def analyse(self, events: Sequence[ObservedEvent]) -> None:
         """Learn everything but the counts from these events (all of them)."""
-        repeated, repeated_within = self.deliveries.repeats(list(map(_ID, events)))
+        repeated, repeated_within = self.deliveries.repeats(
+            list(map(_ID, events)), [getattr(e, "offset", None) for e in events]
+        )
         firsts: set[str] = set()
         entries = self.entries
         roles_of = self._roles

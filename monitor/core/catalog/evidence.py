@@ -39,15 +39,26 @@ class Deliveries:
     duplicates: dict[str, int] = field(default_factory=dict)  # topic -> repeats
     duplicates_by_type: dict[str, int] = field(default_factory=dict)
     examples: list[dict[str, Any]] = field(default_factory=list)  # event_id, type, topic
-    _current: set[str] = field(default_factory=set)
-    _previous: set[str] = field(default_factory=set)
+    # Event id -> the Kafka offset it was read at (None: not a Kafka record), so that the
+    # same record read again (a tail run again) is not taken for a second delivery.
+    _current: dict[str, int | None] = field(default_factory=dict)
+    _previous: dict[str, int | None] = field(default_factory=dict)
 
-    def repeats(self, ids: list[str]) -> tuple[set[str], set[str]]:
+    def repeats(
+        self, ids: list[str], offsets: list[int | None] | None = None
+    ) -> tuple[set[str], set[str]]:
         """Of a batch's event ids: those delivered in an earlier batch, and those that
         come more than once within this one (whose first delivery is not a repeat).
-        Remembers the batch's ids. Set operations only: this runs for every batch."""
+        ``offsets``: where each was read, when a Kafka record; the same id at the offset
+        it was first read at is the same record read again, not a repeat. Remembers the
+        batch's ids. Set operations for the batch: this runs for every batch."""
         batch = set(ids)
-        before = (batch & self._current) | (batch & self._previous) if self._current else set()
+        current, previous = self._current, self._previous
+        before = (batch & current.keys()) | (batch & previous.keys()) if current else set()
+        if before and offsets is not None:
+            for i, offset in zip(ids, offsets, strict=True):
+                if offset is not None and i in before and current.get(i, previous.get(i)) == offset:
+                    before.discard(i)
         within: set[str] = set()
         if len(batch) < len(ids):
             once: set[str] = set()
@@ -56,9 +67,12 @@ class Deliveries:
                     within.add(i)
                 once.add(i)
             within -= before
-        self._current |= batch
-        if len(self._current) > MAX_IDS:
-            self._previous, self._current = self._current, set()
+        if offsets is None:
+            current.update(dict.fromkeys(batch))
+        else:
+            current.update(zip(ids, offsets, strict=True))
+        if len(current) > MAX_IDS:
+            self._previous, self._current = current, {}
         return before, within
 
     def note(self, event_id: str, type_: str, topic: str) -> None:
