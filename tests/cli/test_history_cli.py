@@ -30,7 +30,7 @@ def demo(db: Path, seconds: str = "2") -> None:
 
 def test_the_demos_dead_letters_raise_the_default_alert_headless(tmp_path: Path) -> None:
     db = tmp_path / "log.db"
-    demo(db)
+    demo(db, "4")  # long enough for dead letters on a busy machine too (2 s left none)
     with EventLog(db, create=False) as log:
         pending = log.count_dead_letters(status="pending")
     assert pending > 0  # the seeded demo leaves dead letters

@@ -279,8 +279,9 @@ def test_dlq_replay_into_kafka_respects_read_only_and_production_profiles(
     broker: TansuBroker, env: dict[str, str], tmp_path: Path
 ) -> None:
     db = str(tmp_path / "demo.db")
+    # 4 s: long enough for the seeded demo's dead letters on a busy machine too.
     eventflow(
-        env, "demo", "--headless", "--duration", "2", "--rate", "100", "--seed", "7", "--db", db
+        env, "demo", "--headless", "--duration", "4", "--rate", "100", "--seed", "7", "--db", db
     )
     pending = json.loads(
         eventflow(env, "dlq", "list", "--status", "pending", "--db", db, "--json").stdout
