@@ -28,7 +28,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from adapters.kafka.cluster import GroupInfo, KafkaCluster, TopicInfo
 from adapters.kafka.connection import KafkaUnavailable
@@ -265,11 +265,17 @@ class KafkaSession:
         resume_at = None
         # The app's pipeline has a log writer (None with no log); a bare sink has none.
         writer = getattr(pipeline, "writer", None)
-        if start.kind == "logged":
-            resume_at = await asyncio.to_thread(_resume_from_log, writer, patterns)
-        elif start.kind != "end" and isinstance(pipeline, IngestPipeline) and writer is not None:
+        if writer is None:
+            pass  # no log: "where the log left off" is every partition's beginning
+        elif start.kind == "logged":
+            resume_at = await asyncio.to_thread(
+                _read_log, writer, logged_positions, patterns, "to resume from"
+            )
+        elif start.kind != "end" and isinstance(pipeline, IngestPipeline):
             # From an earlier point: what the log holds of it is read, shown, not logged.
-            held = await asyncio.to_thread(_held_in_log, writer, patterns)
+            held = await asyncio.to_thread(
+                _read_log, writer, logged_offsets, patterns, "to tail into it"
+            )
             current = pipeline.log_filter
             if isinstance(current, LoggedOffsets):
                 current.take_from(held)
@@ -440,25 +446,19 @@ class KafkaSession:
             raise
 
 
-def _held_in_log(writer: LogWriter, patterns: Sequence[str]) -> LoggedOffsets:
-    """The records of the tailed topics the log holds (blocking: in a thread), the
-    writer's queue committed first."""
-    writer.flush(timeout=30)
-    try:
-        return logged_offsets(writer.path, patterns)
-    except LogError as exc:
-        raise KafkaUnavailable(f"The log cannot be read to tail into it: {exc}") from exc
+_Read = TypeVar("_Read")
 
 
-def _resume_from_log(
-    writer: LogWriter | None, patterns: Sequence[str]
-) -> dict[tuple[str, int], int]:
-    """Where a tail "from where the log left off" reads on (blocking: in a thread). What
-    the writer still holds is committed first, so the log has all the session read."""
-    if writer is None:
-        return {}  # no log: every partition from its beginning
+def _read_log(
+    writer: LogWriter,
+    read: Callable[[str, Sequence[str]], _Read],
+    patterns: Sequence[str],
+    purpose: str,
+) -> _Read:
+    """What ``read`` finds in the log of the tailed topics (blocking: in a thread), the
+    writer's queue committed first, so the log has all the session read."""
     writer.flush(timeout=30)
     try:
-        return logged_positions(writer.path, patterns)
+        return read(writer.path, patterns)
     except LogError as exc:
-        raise KafkaUnavailable(f"The log cannot be read to resume from: {exc}") from exc
+        raise KafkaUnavailable(f"The log cannot be read {purpose}: {exc}") from exc
