@@ -44,18 +44,16 @@ class Deliveries:
     _current: dict[str, int | None] = field(default_factory=dict)
     _previous: dict[str, int | None] = field(default_factory=dict)
 
-    def repeats(
-        self, ids: list[str], offsets: list[int | None] | None = None
-    ) -> tuple[set[str], set[str]]:
+    def repeats(self, ids: list[str], offsets: list[int | None]) -> tuple[set[str], set[str]]:
         """Of a batch's event ids: those delivered in an earlier batch, and those that
         come more than once within this one (whose first delivery is not a repeat).
-        ``offsets``: where each was read, when a Kafka record; the same id at the offset
+        ``offsets``: where each was read (``None``: not a Kafka record); the same id at the offset
         it was first read at is the same record read again, not a repeat. Remembers the
         batch's ids. Set operations for the batch: this runs for every batch."""
         batch = set(ids)
         current, previous = self._current, self._previous
         before = (batch & current.keys()) | (batch & previous.keys()) if current else set()
-        if before and offsets is not None:
+        if before:
             for i, offset in zip(ids, offsets, strict=True):
                 if offset is not None and i in before and current.get(i, previous.get(i)) == offset:
                     before.discard(i)
@@ -67,10 +65,7 @@ class Deliveries:
                     within.add(i)
                 once.add(i)
             within -= before
-        if offsets is None:
-            current.update(dict.fromkeys(batch))
-        else:
-            current.update(zip(ids, offsets, strict=True))
+        current.update(zip(ids, offsets, strict=True))
         if len(current) > MAX_IDS:
             self._previous, self._current = current, {}
         return before, within
